@@ -1,0 +1,81 @@
+//! Element types: `f32` and `f64`.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, Mul, Sub};
+
+mod sealed {
+    /// Seals [`Element`](super::Element) and gives the kernels `ndarray`'s GEMM.
+    pub trait Sealed: ndarray::LinalgScalar {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A tensor element: `f32` (the default) or `f64`.
+///
+/// Sealed: the kernels are written for exactly these two types.
+///
+/// ```
+/// use infralens::prelude::*;
+///
+/// assert_eq!(<f32 as Element>::from_f64(0.5), 0.5f32);
+/// assert_eq!(<f64 as Element>::BYTES, 8);
+/// ```
+pub trait Element:
+    sealed::Sealed
+    + Copy
+    + Default
+    + Debug
+    + Display
+    + PartialOrd
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+{
+    /// `0`.
+    const ZERO: Self;
+    /// `1`.
+    const ONE: Self;
+    /// Negative infinity: a masked attention score.
+    const NEG_INFINITY: Self;
+    /// Size in bytes.
+    const BYTES: usize;
+    /// Converts from `f64` (rounding for `f32`).
+    fn from_f64(x: f64) -> Self;
+    /// Converts to `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// `e^self`.
+    fn exp(self) -> Self;
+    /// The larger of two values.
+    fn max(self, other: Self) -> Self;
+
+}
+
+macro_rules! element_impl {
+    ($t:ty) => {
+        impl Element for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
+            const BYTES: usize = core::mem::size_of::<$t>();
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+        }
+    };
+}
+element_impl!(f32);
+element_impl!(f64);

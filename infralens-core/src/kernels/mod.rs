@@ -1,0 +1,10 @@
+//! The kernels: plain functions over slices and `usize` sizes.
+//!
+//! Nothing here is generic over dims, only over the element type (`f32`, `f64`), so each
+//! kernel is compiled twice at most, whatever number of shapes a program uses
+//! ("thin typed layer, non-generic kernels" in DESIGN.md).
+
+pub(crate) mod attention;
+pub(crate) mod gemm;
+pub(crate) mod permute;
+pub(crate) mod softmax;

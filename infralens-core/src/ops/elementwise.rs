@@ -1,0 +1,38 @@
+//! `scale` and `softmax`: ops that keep the shape.
+
+use crate::kernels::softmax::softmax_row;
+use crate::{Element, Shape, Tensor};
+
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+    /// Multiplies every element by `factor`: the `1 / sqrt(Dh)` of attention scores.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// assert_eq!(Tensor::<(S,)>::ones().scale(0.5).to_vec(), vec![0.5, 0.5]);
+    /// ```
+    pub fn scale(&self, factor: E) -> Self {
+        self.map(|x| x * factor)
+    }
+
+    /// Softmax over the last axis: each row becomes non-negative weights that sum to 1.
+    ///
+    /// Numerically stable (the row maximum is subtracted first), so logits up to ±1e4 give
+    /// no NaN or infinity. A row that is entirely `-inf` (every key masked) has no
+    /// distribution; it becomes all zeros.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub T = 3; }
+    /// let p = Tensor::<(S, T), f64>::from_vec(vec![0.0, 0.0, 0.0, 1e4, 0.0, -1e4])?.softmax();
+    /// assert_eq!(p.get(&[0, 1]), Some(1.0 / 3.0));
+    /// assert_eq!(p.get(&[1, 0]), Some(1.0));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn softmax(&self) -> Self {
+        let mut out = self.to_vec();
+        let row = Sh::SIZES[Sh::RANK - 1];
+        out.chunks_exact_mut(row).for_each(softmax_row);
+        Tensor::from_raw(out)
+    }
+}

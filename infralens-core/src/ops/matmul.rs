@@ -1,0 +1,247 @@
+//! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
+
+use crate::kernels::gemm::{Strided, gemm};
+use crate::relations::{Contracts, SameBatch};
+use crate::{Dim, Element, Matrix, Shape, Tensor};
+use core::marker::PhantomData;
+
+/// The shape rule of [`Tensor::matmul`]: `Self · R`, with `Output` the result's shape.
+///
+/// One blanket impl states the rule for every rank: the right operand's rows are the left
+/// operand's last dim ([`Contracts`]), and its leading dims are the left operand's
+/// ([`SameBatch`]), unless it is a rank-2 weight shared by all of them.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::MatMul;
+///
+/// dims! { pub B = 2; pub S = 4; pub D = 16; pub F = 64; }
+///
+/// type Y = <(B, S, D) as MatMul<(D, F)>>::Output;
+/// assert_eq!(Y::symbolic(), "(B, S, F)");
+/// ```
+pub trait MatMul<R: Matrix>: Matrix {
+    /// The result's shape: `Self` with its last dim replaced by `R`'s.
+    type Output: Shape;
+}
+
+impl<L: Matrix, R: Matrix> MatMul<R> for L
+where
+    R::Row: Contracts<L::Col>,
+    R::BatchLike<L::Batch>: SameBatch<L::Batch>,
+{
+    type Output = L::WithCol<R::Col>;
+}
+
+/// A right-hand matmul operand: `&Tensor` or a transposed view from [`Tensor::t`].
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::Operand;
+///
+/// dims! { pub S = 4; pub D = 16; }
+/// fn rows<R: Operand<f32>>(_: R) -> usize { <R::Shape as Shape>::SIZES[0] }
+///
+/// let w = Tensor::<(S, D)>::zeros();
+/// assert_eq!(rows(&w), 4);
+/// assert_eq!(rows(w.t()), 16);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a matmul operand",
+    label = "pass a reference `&w` or a transposed view `w.t()`"
+)]
+pub trait Operand<E: Element> {
+    /// The operand's logical shape.
+    type Shape: Matrix;
+    /// The data and whether it is stored with its last two axes swapped.
+    #[doc(hidden)]
+    fn storage(&self) -> (&[E], bool);
+}
+
+impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
+    type Shape = Sh;
+    fn storage(&self) -> (&[E], bool) {
+        (self.as_slice(), false)
+    }
+}
+
+impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
+    type Shape = Sh;
+    fn storage(&self) -> (&[E], bool) {
+        (self.source.as_slice(), true)
+    }
+}
+
+impl<Sh: Matrix, E: Element> Operand<E> for &Transposed<'_, Sh, E> {
+    type Shape = Sh;
+    fn storage(&self) -> (&[E], bool) {
+        (self.source.as_slice(), true)
+    }
+}
+
+/// A tensor seen with its last two axes swapped, without copying: what [`Tensor::t`]
+/// returns. Pass it to [`Tensor::matmul`], where the GEMM reads it through strides, or
+/// call [`Transposed::to_tensor`] for a contiguous copy.
+///
+/// ```
+/// use infralens::prelude::*;
+///
+/// dims! { pub S = 2; pub D = 3; }
+/// let x = Tensor::<(S, D)>::from_fn(|i| (i[0] * 3 + i[1]) as f32);
+/// let xt = x.t();
+/// assert_eq!(xt.describe(), "[D=3, S=2]");
+/// assert_eq!(xt.to_tensor().to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+/// ```
+pub struct Transposed<'a, Sh: Matrix, E: Element = f32> {
+    source: &'a Tensor<Sh::Swapped, E>,
+    shape: PhantomData<Sh>,
+}
+
+impl<Sh: Matrix, E: Element> Clone for Transposed<'_, Sh, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<Sh: Matrix, E: Element> Copy for Transposed<'_, Sh, E> {}
+
+impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
+    /// A contiguous copy in the transposed layout.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 3; }
+    /// let x = Tensor::<(S, D)>::randn(1);
+    /// let y: Tensor<(D, S)> = x.t().to_tensor();
+    /// assert_eq!(y.get(&[2, 1]), x.get(&[1, 2]));
+    /// ```
+    pub fn to_tensor(&self) -> Tensor<Sh, E> {
+        Tensor::from_raw(crate::kernels::permute::swap_axes(
+            self.source.as_slice(),
+            <Sh::Swapped as Shape>::SIZES,
+            Sh::RANK - 2,
+            Sh::RANK - 1,
+        ))
+    }
+
+    /// The tensor this view reads: transposing back is free.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 3; }
+    /// let x = Tensor::<(S, D)>::randn(1);
+    /// assert!(std::ptr::eq(x.t().t(), &x));
+    /// ```
+    pub fn t(self) -> &'a Tensor<Sh::Swapped, E> {
+        self.source
+    }
+
+    /// The view's shape with its sizes, as [`Tensor::describe`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 3; }
+    /// assert_eq!(Tensor::<(S, D)>::zeros().t().describe(), "[D=3, S=2]");
+    /// ```
+    pub fn describe(&self) -> String {
+        Sh::describe()
+    }
+}
+
+impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+    /// Swaps the last two axes, without copying: `(B, H, S, Dh) → (B, H, Dh, S)`.
+    ///
+    /// The result is a [`Transposed`] view that [`matmul`](Tensor::matmul) reads through
+    /// strides, so `q.matmul(&k.t())` never materialises `K^T`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 2; pub H = 4; pub S = 4; pub Dh = 4; }
+    ///
+    /// let q = Tensor::<(B, H, S, Dh)>::randn(1);
+    /// let k = Tensor::<(B, H, S, Dh)>::randn(2);
+    /// let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t());
+    /// # let _ = scores;
+    /// ```
+    pub fn t(&self) -> Transposed<'_, Sh::Swapped, E> {
+        Transposed { source: self, shape: PhantomData }
+    }
+
+    /// Matrix product with a weight `(K, N)`, or a batched product with a tensor of the same
+    /// leading dims `(…, K, T)`; the contracted dims must be the same dim.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    ///
+    /// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+    ///
+    /// let x = Tensor::<(B, S, D)>::randn(0);
+    /// let wq = Tensor::<(D, D)>::randn(1);
+    /// let q: Tensor<(B, S, D)> = x.matmul(&wq);                 // projection
+    /// let q = q.split_heads::<H, Dh>();
+    /// let k = x.matmul(&Tensor::<(D, D)>::randn(2)).split_heads::<H, Dh>();
+    /// let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t());      // batched, K read transposed
+    /// # let _ = scores;
+    /// ```
+    ///
+    /// A weight stored the wrong way round is a compile error naming both dims:
+    ///
+    /// ```compile_fail
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; }
+    /// let x = Tensor::<(B, S, D)>::zeros();
+    /// let w = Tensor::<(H, D)>::zeros();
+    /// let _ = x.matmul(&w); // shape mismatch: matmul contracts `D` with `H` …
+    /// ```
+    pub fn matmul<R: Operand<E>>(&self, rhs: R) -> Tensor<<Sh as MatMul<R::Shape>>::Output, E>
+    where
+        Sh: MatMul<R::Shape>,
+    {
+        let m = Sh::Row::SIZE;
+        let k = Sh::Col::SIZE;
+        let n = <R::Shape as Matrix>::Col::SIZE;
+        let (b_data, transposed) = rhs.storage();
+        let (rsb, csb) = if transposed { (1, k) } else { (n, 1) };
+        let mut out = vec![E::ZERO; Sh::BATCH * m * n];
+        if <R::Shape as Shape>::RANK == 2 {
+            // A weight shared by every leading index: one GEMM over all rows.
+            gemm(
+                (Sh::BATCH * m, k, n),
+                E::ONE,
+                Strided { data: self.as_slice(), row_stride: k, col_stride: 1 },
+                Strided { data: b_data, row_stride: rsb, col_stride: csb },
+                E::ZERO,
+                &mut out,
+            );
+        } else {
+            let blocks = self.as_slice().chunks_exact(m * k).zip(b_data.chunks_exact(k * n));
+            for ((a, b), c) in blocks.zip(out.chunks_exact_mut(m * n)) {
+                gemm(
+                    (m, k, n),
+                    E::ONE,
+                    Strided { data: a, row_stride: k, col_stride: 1 },
+                    Strided { data: b, row_stride: rsb, col_stride: csb },
+                    E::ZERO,
+                    c,
+                );
+            }
+        }
+        Tensor::from_raw(out)
+    }
+
+    /// The floating-point operations of `self.matmul(rhs)`: `2 · batch · M · K · N`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 2; pub S = 4; pub D = 16; }
+    /// let x = Tensor::<(B, S, D)>::zeros();
+    /// let w = Tensor::<(D, D)>::zeros();
+    /// assert_eq!(x.matmul_flops(&w), 2 * 8 * 16 * 16);
+    /// ```
+    pub fn matmul_flops<R: Operand<E>>(&self, _rhs: R) -> u64
+    where
+        Sh: MatMul<R::Shape>,
+    {
+        let n = <R::Shape as Matrix>::Col::SIZE;
+        2 * (Sh::BATCH * Sh::Row::SIZE * Sh::Col::SIZE * n) as u64
+    }
+}

@@ -1,0 +1,233 @@
+//! The shape relations the ops check, one trait each, with the compiler message a
+//! learner sees when a relation does not hold.
+//!
+//! Each trait is implemented exactly when its relation holds, so an op states its rule as
+//! a bound (`where D: HeadsPartition<H, Dh>`) and a mistake is reported by `cargo check`
+//! in the words of the rule: "shape mismatch: `H` × `Dh` must equal `D` …". Relations on
+//! sizes are decided with `typenum` inside impls marked `#[diagnostic::do_not_recommend]`,
+//! so the message never shows `typenum` internals.
+//!
+//! | trait | holds when |
+//! | --- | --- |
+//! | [`Contracts<K>`] | a matmul's contracted dims are the same dim |
+//! | [`SameBatch<L>`] | a batched matmul's leading dims are the same dims |
+//! | [`HeadsPartition<H, Dh>`] | `H × Dh` equals the model width |
+//! | [`DividesHeads<H>`] | the key/value head count divides `H` |
+//! | [`SameNumel<T>`] | two shapes have the same element count |
+//! | [`SquareScores<S>`] | the last two dims are the same dim |
+//! | [`AttentionPair<Q>`] | a key/value dim matches the query's batch, head or width dim |
+//! | [`SameKeyLen<T>`] | keys and values have the same length |
+//! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
+//!
+//! ```
+//! use infralens::prelude::*;
+//! use infralens::relations::{DividesHeads, HeadsPartition};
+//!
+//! dims! { pub D = 16; pub H = 4; pub Dh = D / H; pub Hkv = 2; }
+//!
+//! fn holds<D: HeadsPartition<H, Dh>, Hk: DividesHeads<H>>() {}
+//! holds::<D, Hkv>();
+//! ```
+
+use crate::dim::Dim;
+use core::ops::{Mul, Rem};
+use typenum::{Mod, Prod, Same, U0, Unsigned};
+
+/// `Self` (the right operand's rows) is the same dim as `Left` (the left operand's last
+/// dim): the contraction of a matmul.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::Contracts;
+/// dims! { pub D = 16; }
+/// fn contracts<R: Contracts<L>, L>() {}
+/// contracts::<D, D>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
+    label = "the left operand ends in `{Left}`, this operand's rows are `{Self}`",
+    note = "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in): pass `w.t()`",
+    note = "attention scores are `Q·K^T`: write `q.matmul(&k.t())`"
+)]
+pub trait Contracts<Left> {}
+impl<K: Dim> Contracts<K> for K {}
+
+/// `Self` (the right operand's leading dims) are the same dims as `Left` (the left
+/// operand's leading dims) in a batched matmul.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SameBatch;
+/// dims! { pub B = 2; pub H = 4; }
+/// fn same<R: SameBatch<L>, L>() {}
+/// same::<(B, H), (B, H)>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: batched matmul needs the same leading dims on both sides, found `{Left}` and `{Self}`",
+    label = "leading dims `{Left}` on the left, `{Self}` here",
+    note = "in grouped-query attention K and V have fewer heads than Q: call `k.repeat_kv::<H>()` first"
+)]
+pub trait SameBatch<Left> {}
+impl<L> SameBatch<L> for L {}
+
+/// `H` heads of width `Dh` make exactly the model width `Self`: `H × Dh = D`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::HeadsPartition;
+/// dims! { pub D = 16; pub H = 4; pub Dh = D / H; }
+/// fn partition<D: HeadsPartition<H, Dh>, H, Dh>() {}
+/// partition::<D, H, Dh>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `{H}` × `{Dh}` must equal `{Self}`: the heads partition the model width",
+    label = "`{H}` heads of width `{Dh}` do not make `{Self}`",
+    note = "declare the head width as `Dh = D / H` in `dims!`, so that `H × Dh = D` holds by construction"
+)]
+pub trait HeadsPartition<H, Dh> {}
+#[diagnostic::do_not_recommend]
+impl<D: Dim, H: Dim, Dh: Dim> HeadsPartition<H, Dh> for D
+where
+    H::Size: Mul<Dh::Size>,
+    Prod<H::Size, Dh::Size>: Same<D::Size>,
+{
+}
+
+/// `Self` key/value heads divide `H` query heads (grouped-query and multi-query attention).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::DividesHeads;
+/// dims! { pub H = 32; pub Hkv = 8; }
+/// fn divides<Hk: DividesHeads<H>, H>() {}
+/// divides::<Hkv, H>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `{Self}` key/value heads must divide `{H}` query heads",
+    label = "`{H}` query heads cannot be shared out evenly over `{Self}` key/value heads",
+    note = "in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"
+)]
+pub trait DividesHeads<H> {}
+#[diagnostic::do_not_recommend]
+impl<Hkv: Dim, H: Dim> DividesHeads<H> for Hkv
+where
+    H::Size: Rem<Hkv::Size>,
+    Mod<H::Size, Hkv::Size>: Same<U0>,
+{
+}
+
+/// The shapes `Self` and `Target` hold the same number of elements, so one can be
+/// reshaped into the other.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SameNumel;
+/// dims! { pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+/// fn same<A: SameNumel<T>, T>() {}
+/// same::<(S, D), (S, H, Dh)>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: cannot reshape `{Self}` into `{Target}`: the element counts differ",
+    label = "`{Self}` and `{Target}` hold different numbers of elements",
+    note = "a reshape only regroups the same elements; to change the width, multiply by a weight"
+)]
+pub trait SameNumel<Target> {}
+#[diagnostic::do_not_recommend]
+impl<S: TypeNumel, T: TypeNumel> SameNumel<T> for S where S::Numel: Same<T::Numel> {}
+
+/// The last dim `Self` is the same dim as the second-to-last `Row`: square scores.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SquareScores;
+/// dims! { pub S = 4; }
+/// fn square<C: SquareScores<R>, R>() {}
+/// square::<S, S>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: a causal mask needs square scores, but the last two dims are `{Row}` and `{Self}`",
+    label = "scores over `{Row}` queries and `{Self}` keys",
+    note = "a causal mask compares query position i with key position j of the same sequence: both axes must be `S`"
+)]
+pub trait SquareScores<Row> {}
+impl<S: Dim> SquareScores<S> for S {}
+
+/// A key or value dim `Self` matches the query's dim `Query` (batch, heads, or the head
+/// width that `Q·K^T` contracts).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::AttentionPair;
+/// dims! { pub H = 4; }
+/// fn pair<K: AttentionPair<Q>, Q>() {}
+/// pair::<H, H>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: attention pairs the query's `{Query}` with `{Self}` of the keys/values; they must be the same dim",
+    label = "the query has `{Query}` here, this tensor has `{Self}`",
+    note = "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`",
+    note = "with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`"
+)]
+pub trait AttentionPair<Query> {}
+impl<D: Dim> AttentionPair<D> for D {}
+
+/// The values' length `Self` is the keys' length `T`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SameKeyLen;
+/// dims! { pub T = 6; }
+/// fn same<V: SameKeyLen<K>, K>() {}
+/// same::<T, T>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: keys have length `{T}` but values have length `{Self}`; every key needs its value",
+    label = "values of length `{Self}`, keys of length `{T}`"
+)]
+pub trait SameKeyLen<T> {}
+impl<T: Dim> SameKeyLen<T> for T {}
+
+/// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SwapAxes;
+/// dims! { pub B = 2; pub S = 4; pub H = 4; pub Dh = 4; }
+/// fn swapped<Sh: SwapAxes<1, 2>>() -> &'static [&'static str] { <Sh::Output as Shape>::NAMES }
+/// assert_eq!(swapped::<(B, S, H, Dh)>(), &["B", "H", "S", "Dh"]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: cannot swap axes {I} and {J} of `{Self}`: an axis index is past the last axis",
+    label = "axes are numbered from 0 to the rank minus one"
+)]
+pub trait SwapAxes<const I: usize, const J: usize> {
+    /// The shape with axes `I` and `J` swapped.
+    type Output: crate::Shape;
+}
+
+/// The element count of a shape as a `typenum` number (internal to [`SameNumel`]).
+#[doc(hidden)]
+pub trait TypeNumel {
+    /// `Prod` of every dim's `Size`.
+    type Numel: Unsigned;
+}
+
+macro_rules! type_numel {
+    ($a:ident) => {
+        impl<$a: Dim> TypeNumel for ($a,) {
+            type Numel = $a::Size;
+        }
+    };
+    ($a:ident, $($rest:ident),+) => {
+        impl<$a: Dim, $($rest: Dim),+> TypeNumel for ($a, $($rest),+)
+        where
+            ($($rest,)+): TypeNumel,
+            $a::Size: Mul<<($($rest,)+) as TypeNumel>::Numel>,
+            Prod<$a::Size, <($($rest,)+) as TypeNumel>::Numel>: Unsigned,
+        {
+            type Numel = Prod<$a::Size, <($($rest,)+) as TypeNumel>::Numel>;
+        }
+        type_numel!($($rest),+);
+    };
+}
+type_numel!(A0, A1, A2, A3, A4, A5);

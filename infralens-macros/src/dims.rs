@@ -1,0 +1,65 @@
+//! `dims!`: parse with `infralens-syntax`, then emit one type and `Dim` impl per dim.
+
+use infralens_syntax::dims::{DimDecl, DimsBlock, SizeExpr};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+/// Parses and expands; on error, the errors plus every dim declared with a best-effort
+/// size, so that the user sees the error at the `dims!` block and not a cascade of
+/// "cannot find type" errors wherever the dims are used.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let block: DimsBlock = match syn::parse2(input) {
+        Ok(block) => block,
+        Err(err) => return err.to_compile_error(),
+    };
+    let (sizes, result) = block.resolve_lenient();
+    let mut seen = std::collections::HashSet::new();
+    let items = block
+        .decls
+        .iter()
+        .zip(&sizes)
+        .filter(|(decl, _)| seen.insert(decl.name.to_string()))
+        .map(|(decl, &size)| dim_item(decl, size));
+    let errors = result.err().map(|e| e.to_compile_error());
+    quote! { #errors #(#items)* }
+}
+
+fn dim_item(decl: &DimDecl, size: u64) -> TokenStream {
+    let DimDecl { attrs, vis, name, size: expr, size_text } = decl;
+    let name_str = name.to_string();
+    let size_usize = size as usize;
+    let typenum = typenum_type(size);
+    let doc = match expr {
+        SizeExpr::Literal(_) => format!(" Size: `{size}`."),
+        _ => format!(" Size: `{size_text}` = `{size}`."),
+    };
+    let spacer = (!attrs.is_empty()).then(|| quote!(#[doc = ""]));
+    quote_spanned! {name.span()=>
+        #(#attrs)*
+        #spacer
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #vis struct #name;
+
+        impl ::infralens::__private::Dim for #name {
+            type Size = #typenum;
+            const NAME: &'static str = #name_str;
+            const SIZE: usize = #size_usize;
+        }
+    }
+}
+
+/// The `typenum` type of `n`: `UInt<UInt<UTerm, B1>, B0>` for 2, built from `n`'s bits
+/// (typenum's own `U<N>` covers only a fixed table of numbers).
+fn typenum_type(n: u64) -> TokenStream {
+    let tn = quote!(::infralens::__private::typenum);
+    if n == 0 {
+        return quote!(#tn::UTerm);
+    }
+    let mut ty = quote!(#tn::UTerm);
+    for bit in (0..64 - n.leading_zeros()).rev() {
+        let b = if n >> bit & 1 == 1 { quote!(#tn::B1) } else { quote!(#tn::B0) };
+        ty = quote!(#tn::UInt<#ty, #b>);
+    }
+    ty
+}

@@ -1,0 +1,21 @@
+//! The InfraLens annotation grammar, its checks and its diagnostics, shared by the
+//! `infralens-macros` proc macros and the `infralens` CLI (as `serde_derive_internals`
+//! serves `serde_derive`).
+//!
+//! Implemented so far:
+//! - [`dims`]: the `dims! { pub B = 2; pub Dh = D / H; }` block: parsing with spans,
+//!   sizes evaluated with checked arithmetic, and spanned errors for a size that does not
+//!   divide, an unknown name, a duplicate, a cycle, a zero size or an overflow.
+//!
+//! ```
+//! use infralens_syntax::dims::DimsBlock;
+//!
+//! let block: DimsBlock = syn::parse_str("pub D = 16; pub H = 4; pub Dh = D / H;")?;
+//! let sizes = block.resolve()?;
+//! assert_eq!(sizes, vec![16, 4, 4]);
+//! # Ok::<(), syn::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod dims;

@@ -52,7 +52,6 @@ pub trait Element:
     fn exp(self) -> Self;
     /// The larger of two values.
     fn max(self, other: Self) -> Self;
-
 }
 
 macro_rules! element_impl {

@@ -22,7 +22,11 @@ pub struct ShapeError {
 
 impl ShapeError {
     pub(crate) fn new(shape: String, expected: usize, found: usize) -> Self {
-        ShapeError { shape, expected, found }
+        ShapeError {
+            shape,
+            expected,
+            found,
+        }
     }
 
     /// The shape that was asked for, as `[S=4, D=16]`.

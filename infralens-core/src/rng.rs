@@ -58,6 +58,9 @@ mod tests {
     fn same_seed_same_stream() {
         let a: Vec<_> = (0..4).map(|_| SplitMix64::new(3).normal_pair()).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
-        assert_ne!(SplitMix64::new(3).normal_pair(), SplitMix64::new(4).normal_pair());
+        assert_ne!(
+            SplitMix64::new(3).normal_pair(),
+            SplitMix64::new(4).normal_pair()
+        );
     }
 }

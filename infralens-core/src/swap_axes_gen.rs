@@ -11,7 +11,11 @@ fn generate() -> String {
         let dims: Vec<String> = (0..rank).map(|k| format!("A{k}")).collect();
         let generics: Vec<String> = dims.iter().map(|d| format!("{d}: Dim")).collect();
         let tuple = |v: &[String]| {
-            if v.len() == 1 { format!("({},)", v[0]) } else { format!("({})", v.join(", ")) }
+            if v.len() == 1 {
+                format!("({},)", v[0])
+            } else {
+                format!("({})", v.join(", "))
+            }
         };
         for i in 0..rank {
             for j in 0..rank {
@@ -37,5 +41,8 @@ fn swap_axes_file_is_generated() {
         std::fs::write(path, &want).expect("write swap_axes.rs");
     }
     let have = std::fs::read_to_string(path).expect("read swap_axes.rs");
-    assert!(have == want, "swap_axes.rs is stale: rerun this test with INFRALENS_BLESS=1");
+    assert!(
+        have == want,
+        "swap_axes.rs is stale: rerun this test with INFRALENS_BLESS=1"
+    );
 }

@@ -31,7 +31,10 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// Wraps data whose length is known to be `Sh::NUMEL` (every op's output).
     pub(crate) fn from_raw(data: Vec<E>) -> Self {
         debug_assert_eq!(data.len(), Sh::NUMEL, "op produced the wrong element count");
-        Tensor { data, shape: PhantomData }
+        Tensor {
+            data,
+            shape: PhantomData,
+        }
     }
 
     /// A tensor of zeros.

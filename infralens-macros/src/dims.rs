@@ -25,7 +25,13 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 }
 
 fn dim_item(decl: &DimDecl, size: u64) -> TokenStream {
-    let DimDecl { attrs, vis, name, size: expr, size_text } = decl;
+    let DimDecl {
+        attrs,
+        vis,
+        name,
+        size: expr,
+        size_text,
+    } = decl;
     let name_str = name.to_string();
     let size_usize = size as usize;
     let typenum = typenum_type(size);
@@ -58,7 +64,11 @@ fn typenum_type(n: u64) -> TokenStream {
     }
     let mut ty = quote!(#tn::UTerm);
     for bit in (0..64 - n.leading_zeros()).rev() {
-        let b = if n >> bit & 1 == 1 { quote!(#tn::B1) } else { quote!(#tn::B0) };
+        let b = if n >> bit & 1 == 1 {
+            quote!(#tn::B1)
+        } else {
+            quote!(#tn::B0)
+        };
         ty = quote!(#tn::UInt<#ty, #b>);
     }
     ty

@@ -29,6 +29,7 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, BinOp, Expr, Ident, LitInt, Token, Visibility};
 
@@ -120,20 +121,32 @@ impl Parse for DimDecl {
         }
         let name: Ident = input.parse()?;
         if !input.peek(Token![=]) {
-            return Err(input.error(format!("expected `=` and a size after `{name}`, as in `pub {name} = 4;`")));
+            return Err(input.error(format!(
+                "expected `=` and a size after `{name}`, as in `pub {name} = 4;`"
+            )));
         }
         input.parse::<Token![=]>()?;
         if input.is_empty() || input.peek(Token![;]) {
-            return Err(input.error(format!("expected a size for `{name}`, as in `pub {name} = 4;`")));
+            return Err(input.error(format!(
+                "expected a size for `{name}`, as in `pub {name} = 4;`"
+            )));
         }
-        let expr: Expr = input.parse().map_err(|e| syn::Error::new(e.span(), SIZE_HELP))?;
+        let expr: Expr = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), SIZE_HELP))?;
         let size_text = normalize(&expr.to_token_stream().to_string());
         let size = SizeExpr::from_expr(&expr)?;
         if !input.peek(Token![;]) {
             return Err(input.error(format!("expected `;` after the size of `{name}`")));
         }
         input.parse::<Token![;]>()?;
-        Ok(DimDecl { attrs, vis, name, size, size_text })
+        Ok(DimDecl {
+            attrs,
+            vis,
+            name,
+            size,
+            size_text,
+        })
     }
 }
 
@@ -153,9 +166,10 @@ impl SizeExpr {
     /// Converts a parsed Rust expression, rejecting what is not a size.
     fn from_expr(expr: &Expr) -> syn::Result<Self> {
         match expr {
-            Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), attrs }) if attrs.is_empty() => {
-                Ok(SizeExpr::Literal(lit.clone()))
-            }
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(lit),
+                attrs,
+            }) if attrs.is_empty() => Ok(SizeExpr::Literal(lit.clone())),
             Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => match p.path.get_ident() {
                 Some(ident) => Ok(SizeExpr::Dim(ident.clone())),
                 None => Err(syn::Error::new_spanned(
@@ -255,13 +269,17 @@ impl DimsBlock {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, decl) in self.decls.iter().enumerate() {
             let name = decl.name.to_string();
-            if index.contains_key(&name) {
-                push(syn::Error::new(
+            match index.entry(name) {
+                Entry::Occupied(first) => push(syn::Error::new(
                     decl.name.span(),
-                    format!("`{name}` is declared twice in this `dims!` block; rename one of them"),
-                ));
-            } else {
-                index.insert(name, i);
+                    format!(
+                        "`{}` is declared twice in this `dims!` block; rename one of them",
+                        first.key()
+                    ),
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
             }
         }
 
@@ -291,7 +309,15 @@ impl DimsBlock {
         let mut order = Vec::with_capacity(n);
         let mut in_cycle = vec![false; n];
         for start in 0..n {
-            self.visit(start, &deps, &mut state, &mut Vec::new(), &mut order, &mut in_cycle, &mut push);
+            self.visit(
+                start,
+                &deps,
+                &mut state,
+                &mut Vec::new(),
+                &mut order,
+                &mut in_cycle,
+                &mut push,
+            );
         }
 
         let mut sizes: Vec<Option<u64>> = vec![None; n];
@@ -304,11 +330,17 @@ impl DimsBlock {
             match value {
                 Some(0) => push(syn::Error::new_spanned(
                     decl.size_tokens(),
-                    format!("`{}` has size 0; a dim must have at least one element", decl.name),
+                    format!(
+                        "`{}` has size 0; a dim must have at least one element",
+                        decl.name
+                    ),
                 )),
                 Some(v) if usize::try_from(v).is_err() => push(syn::Error::new_spanned(
                     decl.size_tokens(),
-                    format!("`{}` = {v} does not fit in `usize` on this target", decl.name),
+                    format!(
+                        "`{}` = {v} does not fit in `usize` on this target",
+                        decl.name
+                    ),
                 )),
                 _ => {}
             }
@@ -377,12 +409,21 @@ impl DimsBlock {
             SizeExpr::Literal(lit) => match lit.base10_parse::<u64>() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    push(syn::Error::new(lit.span(), "a size must be a whole number that fits in 64 bits"));
+                    push(syn::Error::new(
+                        lit.span(),
+                        "a size must be a whole number that fits in 64 bits",
+                    ));
                     None
                 }
             },
             SizeExpr::Dim(ident) => index.get(&ident.to_string()).and_then(|&j| sizes[j]),
-            SizeExpr::Binary { left, op, op_tokens, right, tokens } => {
+            SizeExpr::Binary {
+                left,
+                op,
+                op_tokens,
+                right,
+                tokens,
+            } => {
                 let l = self.eval(left, index, sizes, push)?;
                 let r = self.eval(right, index, sizes, push)?;
                 if *op == '*' {
@@ -390,7 +431,11 @@ impl DimsBlock {
                     if product.is_none() {
                         push(syn::Error::new_spanned(
                             tokens,
-                            format!("{} × {} overflows 64 bits", left.describe(l), right.describe(r)),
+                            format!(
+                                "{} × {} overflows 64 bits",
+                                left.describe(l),
+                                right.describe(r)
+                            ),
                         ));
                     }
                     product
@@ -404,7 +449,11 @@ impl DimsBlock {
                         };
                         push(syn::Error::new_spanned(
                             at,
-                            format!("{} is not divisible by {}", left.describe(l), right.describe(r)),
+                            format!(
+                                "{} is not divisible by {}",
+                                left.describe(l),
+                                right.describe(r)
+                            ),
                         ));
                     }
                     Some(l / r)
@@ -443,22 +492,34 @@ mod tests {
             "pub D = 4096; pub H = 32; pub Hkv = 8; pub Dh = D / H; pub Vocab = 128_256; pub G = H / Hkv;",
         )
         .expect("parses");
-        assert_eq!(block.resolve().expect("resolves"), vec![4096, 32, 8, 128, 128_256, 4]);
+        assert_eq!(
+            block.resolve().expect("resolves"),
+            vec![4096, 32, 8, 128, 128_256, 4]
+        );
     }
 
     #[test]
     fn each_problem_is_named() {
-        assert_eq!(errors("pub D = 18; pub H = 4; pub Dh = D / H;"), ["`D` = 18 is not divisible by `H` = 4"]);
+        assert_eq!(
+            errors("pub D = 18; pub H = 4; pub Dh = D / H;"),
+            ["`D` = 18 is not divisible by `H` = 4"]
+        );
         assert_eq!(
             errors("pub D = 16; pub Dh = D / X;"),
             ["unknown dim `X`: declare it in this `dims!` block, as in `pub X = 4;`"]
         );
-        assert_eq!(errors("pub Z = 0;"), ["`Z` has size 0; a dim must have at least one element"]);
+        assert_eq!(
+            errors("pub Z = 0;"),
+            ["`Z` has size 0; a dim must have at least one element"]
+        );
         assert_eq!(
             errors("pub A = B * 2; pub B = A / 2;"),
             ["`A` is defined in terms of itself: `A` → `B` → `A`; give one of them a number"]
         );
-        assert_eq!(errors("pub A = 3; pub B = (A * 2) / 4;"), ["`A * 2` = 6 is not divisible by 4"]);
+        assert_eq!(
+            errors("pub A = 3; pub B = (A * 2) / 4;"),
+            ["`A * 2` = 6 is not divisible by 4"]
+        );
         assert_eq!(
             errors("pub A = 4294967296; pub B = A * A;"),
             ["`A` = 4294967296 × `A` = 4294967296 overflows 64 bits"]
@@ -467,13 +528,32 @@ mod tests {
 
     #[test]
     fn bad_syntax_says_what_to_write() {
-        let err = |src: &str| syn::parse_str::<DimsBlock>(src).expect_err("rejects").to_string();
-        assert_eq!(err("pub B 2;"), "expected `=` and a size after `B`, as in `pub B = 4;`");
-        assert_eq!(err("pub B = ;"), "expected a size for `B`, as in `pub B = 4;`");
-        assert_eq!(err("pub B = 2"), "expected `;` after the size of `B`");
+        let err = |src: &str| {
+            syn::parse_str::<DimsBlock>(src)
+                .expect_err("rejects")
+                .to_string()
+        };
+        assert_eq!(
+            err("pub B 2;"),
+            "expected `=` and a size after `B`, as in `pub B = 4;`"
+        );
+        assert_eq!(
+            err("pub B = ;"),
+            "expected a size for `B`, as in `pub B = 4;`"
+        );
+        assert_eq!(
+            err("pub B = 2"),
+            "unexpected end of input, expected `;` after the size of `B`"
+        );
         assert_eq!(err("pub 3 = 2;"), "expected a dim name, as in `pub B = 2;`");
-        assert_eq!(err("pub B = D + H;"), "a size combines dims with `*` and `/` only, as in `Dh = D / H`");
+        assert_eq!(
+            err("pub B = D + H;"),
+            "a size combines dims with `*` and `/` only, as in `Dh = D / H`"
+        );
         assert_eq!(err("pub B = \"two\";"), SIZE_HELP);
-        assert_eq!(err("pub B = a::b;"), "expected a dim of this `dims!` block such as `D`, not a path");
+        assert_eq!(
+            err("pub B = a::b;"),
+            "expected a dim of this `dims!` block such as `D`, not a path"
+        );
     }
 }

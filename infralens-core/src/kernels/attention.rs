@@ -31,7 +31,15 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
     scale: E,
     out: &mut [E],
 ) {
-    let AttentionSizes { b, h, hkv, s, t, dh, dv } = sz;
+    let AttentionSizes {
+        b,
+        h,
+        hkv,
+        s,
+        t,
+        dh,
+        dv,
+    } = sz;
     let group = h / hkv;
     let mut scores = vec![E::ZERO; s * t];
     for bi in 0..b {
@@ -45,8 +53,16 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
             gemm(
                 (s, dh, t),
                 scale,
-                Strided { data: q_bh, row_stride: dh, col_stride: 1 },
-                Strided { data: k_bh, row_stride: 1, col_stride: dh },
+                Strided {
+                    data: q_bh,
+                    row_stride: dh,
+                    col_stride: 1,
+                },
+                Strided {
+                    data: k_bh,
+                    row_stride: 1,
+                    col_stride: dh,
+                },
                 E::ZERO,
                 &mut scores,
             );
@@ -58,8 +74,16 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
             gemm(
                 (s, t, dv),
                 E::ONE,
-                Strided { data: &scores, row_stride: t, col_stride: 1 },
-                Strided { data: v_bh, row_stride: dv, col_stride: 1 },
+                Strided {
+                    data: &scores,
+                    row_stride: t,
+                    col_stride: 1,
+                },
+                Strided {
+                    data: v_bh,
+                    row_stride: dv,
+                    col_stride: 1,
+                },
                 E::ZERO,
                 &mut out[o_at..o_at + s * dv],
             );

@@ -78,6 +78,9 @@ mod tests {
     #[test]
     fn repeat_heads_maps_query_head_to_group() {
         // batch 1, 2 kv heads of 1 element each, 6 query heads
-        assert_eq!(repeat_heads(&[10, 20], 1, 2, 6, 1), vec![10, 10, 10, 20, 20, 20]);
+        assert_eq!(
+            repeat_heads(&[10, 20], 1, 2, 6, 1),
+            vec![10, 10, 10, 20, 20, 20]
+        );
     }
 }

@@ -44,7 +44,23 @@ pub enum Mask {
 ///     assert!((a - b).abs() < 1e-5);
 /// }
 /// ```
-pub fn scaled_dot_product_attention<Bq: Dim, H: Dim, S: Dim, Dh: Dim, Bk: Dim, Hk: Dim, T: Dim, Dk: Dim, Bv: Dim, Hv: Dim, Tv: Dim, Dv: Dim, E: Element>(
+// Every parameter is a `Dim` where it is introduced; the `where` clause holds the shape rules.
+#[allow(clippy::multiple_bound_locations)]
+pub fn scaled_dot_product_attention<
+    Bq: Dim,
+    H: Dim,
+    S: Dim,
+    Dh: Dim,
+    Bk: Dim,
+    Hk: Dim,
+    T: Dim,
+    Dk: Dim,
+    Bv: Dim,
+    Hv: Dim,
+    Tv: Dim,
+    Dv: Dim,
+    E: Element,
+>(
     q: &Tensor<(Bq, H, S, Dh), E>,
     k: &Tensor<(Bk, Hk, T, Dk), E>,
     v: &Tensor<(Bv, Hv, Tv, Dv), E>,
@@ -77,7 +93,22 @@ where
 /// let mha = scaled_dot_product_attention(&q, &k.repeat_kv::<H>(), &v.repeat_kv::<H>(), Mask::None);
 /// assert_eq!(gqa, mha);
 /// ```
-pub fn grouped_query_attention<Bq: Dim, H: Dim, S: Dim, Dh: Dim, Bk: Dim, Hkv: Dim, T: Dim, Dk: Dim, Bv: Dim, Hv: Dim, Tv: Dim, Dv: Dim, E: Element>(
+#[allow(clippy::multiple_bound_locations)]
+pub fn grouped_query_attention<
+    Bq: Dim,
+    H: Dim,
+    S: Dim,
+    Dh: Dim,
+    Bk: Dim,
+    Hkv: Dim,
+    T: Dim,
+    Dk: Dim,
+    Bv: Dim,
+    Hv: Dim,
+    Tv: Dim,
+    Dv: Dim,
+    E: Element,
+>(
     q: &Tensor<(Bq, H, S, Dh), E>,
     k: &Tensor<(Bk, Hkv, T, Dk), E>,
     v: &Tensor<(Bv, Hv, Tv, Dv), E>,

@@ -47,10 +47,15 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
     /// let back: Tensor<(B, S, D)> = x.split_heads::<H, Dh>().merge_heads::<D>();
     /// assert_eq!(back, x);
     /// ```
-    pub fn merge_heads<D: Dim>(&self) -> Tensor<(B, S, D), E>
+    pub fn merge_heads<D>(&self) -> Tensor<(B, S, D), E>
     where
-        D: HeadsPartition<H, Dh>,
+        D: Dim + HeadsPartition<H, Dh>,
     {
-        Tensor::from_raw(swap_axes(self.as_slice(), <(B, H, S, Dh) as crate::Shape>::SIZES, 1, 2))
+        Tensor::from_raw(swap_axes(
+            self.as_slice(),
+            <(B, H, S, Dh) as crate::Shape>::SIZES,
+            1,
+            2,
+        ))
     }
 }

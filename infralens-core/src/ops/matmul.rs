@@ -163,7 +163,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// # let _ = scores;
     /// ```
     pub fn t(&self) -> Transposed<'_, Sh::Swapped, E> {
-        Transposed { source: self, shape: PhantomData }
+        Transposed {
+            source: self,
+            shape: PhantomData,
+        }
     }
 
     /// Matrix product with a weight `(K, N)`, or a batched product with a tensor of the same
@@ -207,19 +210,38 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             gemm(
                 (Sh::BATCH * m, k, n),
                 E::ONE,
-                Strided { data: self.as_slice(), row_stride: k, col_stride: 1 },
-                Strided { data: b_data, row_stride: rsb, col_stride: csb },
+                Strided {
+                    data: self.as_slice(),
+                    row_stride: k,
+                    col_stride: 1,
+                },
+                Strided {
+                    data: b_data,
+                    row_stride: rsb,
+                    col_stride: csb,
+                },
                 E::ZERO,
                 &mut out,
             );
         } else {
-            let blocks = self.as_slice().chunks_exact(m * k).zip(b_data.chunks_exact(k * n));
+            let blocks = self
+                .as_slice()
+                .chunks_exact(m * k)
+                .zip(b_data.chunks_exact(k * n));
             for ((a, b), c) in blocks.zip(out.chunks_exact_mut(m * n)) {
                 gemm(
                     (m, k, n),
                     E::ONE,
-                    Strided { data: a, row_stride: k, col_stride: 1 },
-                    Strided { data: b, row_stride: rsb, col_stride: csb },
+                    Strided {
+                        data: a,
+                        row_stride: k,
+                        col_stride: 1,
+                    },
+                    Strided {
+                        data: b,
+                        row_stride: rsb,
+                        col_stride: csb,
+                    },
                     E::ZERO,
                     c,
                 );

@@ -21,6 +21,12 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     where
         Hkv: DividesHeads<H>,
     {
-        Tensor::from_raw(repeat_heads(self.as_slice(), B::SIZE, Hkv::SIZE, H::SIZE, S::SIZE * Dh::SIZE))
+        Tensor::from_raw(repeat_heads(
+            self.as_slice(),
+            B::SIZE,
+            Hkv::SIZE,
+            H::SIZE,
+            S::SIZE * Dh::SIZE,
+        ))
     }
 }

@@ -15,7 +15,8 @@
 //! | [`DividesHeads<H>`] | the key/value head count divides `H` |
 //! | [`SameNumel<T>`] | two shapes have the same element count |
 //! | [`SquareScores<S>`] | the last two dims are the same dim |
-//! | [`AttentionPair<Q>`] | a key/value dim matches the query's batch, head or width dim |
+//! | [`AttentionPair<Q>`] | a key dim matches the query's batch, head or width dim |
+//! | [`ValuesMatchKeys<K>`] | a value dim matches the keys' batch or head dim |
 //! | [`SameKeyLen<T>`] | keys and values have the same length |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //!
@@ -152,7 +153,7 @@ impl<S: TypeNumel, T: TypeNumel> SameNumel<T> for S where S::Numel: Same<T::Nume
 pub trait SquareScores<Row> {}
 impl<S: Dim> SquareScores<S> for S {}
 
-/// A key or value dim `Self` matches the query's dim `Query` (batch, heads, or the head
+/// A key dim `Self` matches the query's dim `Query` (batch, heads, or the head
 /// width that `Q·K^T` contracts).
 ///
 /// ```
@@ -163,13 +164,30 @@ impl<S: Dim> SquareScores<S> for S {}
 /// pair::<H, H>();
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "shape mismatch: attention pairs the query's `{Query}` with `{Self}` of the keys/values; they must be the same dim",
-    label = "the query has `{Query}` here, this tensor has `{Self}`",
+    message = "shape mismatch: attention pairs the query's `{Query}` with the keys' `{Self}`; they must be the same dim",
+    label = "the query has `{Query}` here, the keys have `{Self}`",
     note = "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`",
     note = "with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`"
 )]
 pub trait AttentionPair<Query> {}
 impl<D: Dim> AttentionPair<D> for D {}
+
+/// A value dim `Self` matches the keys' dim `Key` (batch or heads).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::ValuesMatchKeys;
+/// dims! { pub Hkv = 2; }
+/// fn pair<V: ValuesMatchKeys<K>, K>() {}
+/// pair::<Hkv, Hkv>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: values must have the keys' `{Key}`, found `{Self}`",
+    label = "the keys have `{Key}` here, the values have `{Self}`",
+    note = "keys and values are `(B, H, T, Dh)` and `(B, H, T, Dv)`: one value per key"
+)]
+pub trait ValuesMatchKeys<Key> {}
+impl<D: Dim> ValuesMatchKeys<D> for D {}
 
 /// The values' length `Self` is the keys' length `T`.
 ///

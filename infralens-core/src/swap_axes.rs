@@ -4,94 +4,185 @@
 use crate::dim::Dim;
 use crate::relations::SwapAxes;
 
+#[diagnostic::do_not_recommend]
 impl<A0: Dim> SwapAxes<0, 0> for (A0,) { type Output = (A0,); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim> SwapAxes<0, 0> for (A0, A1) { type Output = (A0, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim> SwapAxes<0, 1> for (A0, A1) { type Output = (A1, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim> SwapAxes<1, 0> for (A0, A1) { type Output = (A1, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim> SwapAxes<1, 1> for (A0, A1) { type Output = (A0, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<0, 0> for (A0, A1, A2) { type Output = (A0, A1, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<0, 1> for (A0, A1, A2) { type Output = (A1, A0, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<0, 2> for (A0, A1, A2) { type Output = (A2, A1, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<1, 0> for (A0, A1, A2) { type Output = (A1, A0, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<1, 1> for (A0, A1, A2) { type Output = (A0, A1, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<1, 2> for (A0, A1, A2) { type Output = (A0, A2, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<2, 0> for (A0, A1, A2) { type Output = (A2, A1, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<2, 1> for (A0, A1, A2) { type Output = (A0, A2, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim> SwapAxes<2, 2> for (A0, A1, A2) { type Output = (A0, A1, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<0, 0> for (A0, A1, A2, A3) { type Output = (A0, A1, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<0, 1> for (A0, A1, A2, A3) { type Output = (A1, A0, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<0, 2> for (A0, A1, A2, A3) { type Output = (A2, A1, A0, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<0, 3> for (A0, A1, A2, A3) { type Output = (A3, A1, A2, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<1, 0> for (A0, A1, A2, A3) { type Output = (A1, A0, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<1, 1> for (A0, A1, A2, A3) { type Output = (A0, A1, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<1, 2> for (A0, A1, A2, A3) { type Output = (A0, A2, A1, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<1, 3> for (A0, A1, A2, A3) { type Output = (A0, A3, A2, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<2, 0> for (A0, A1, A2, A3) { type Output = (A2, A1, A0, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<2, 1> for (A0, A1, A2, A3) { type Output = (A0, A2, A1, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<2, 2> for (A0, A1, A2, A3) { type Output = (A0, A1, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<2, 3> for (A0, A1, A2, A3) { type Output = (A0, A1, A3, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<3, 0> for (A0, A1, A2, A3) { type Output = (A3, A1, A2, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<3, 1> for (A0, A1, A2, A3) { type Output = (A0, A3, A2, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<3, 2> for (A0, A1, A2, A3) { type Output = (A0, A1, A3, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim> SwapAxes<3, 3> for (A0, A1, A2, A3) { type Output = (A0, A1, A2, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<0, 0> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<0, 1> for (A0, A1, A2, A3, A4) { type Output = (A1, A0, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<0, 2> for (A0, A1, A2, A3, A4) { type Output = (A2, A1, A0, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<0, 3> for (A0, A1, A2, A3, A4) { type Output = (A3, A1, A2, A0, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<0, 4> for (A0, A1, A2, A3, A4) { type Output = (A4, A1, A2, A3, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<1, 0> for (A0, A1, A2, A3, A4) { type Output = (A1, A0, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<1, 1> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<1, 2> for (A0, A1, A2, A3, A4) { type Output = (A0, A2, A1, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<1, 3> for (A0, A1, A2, A3, A4) { type Output = (A0, A3, A2, A1, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<1, 4> for (A0, A1, A2, A3, A4) { type Output = (A0, A4, A2, A3, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<2, 0> for (A0, A1, A2, A3, A4) { type Output = (A2, A1, A0, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<2, 1> for (A0, A1, A2, A3, A4) { type Output = (A0, A2, A1, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<2, 2> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<2, 3> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A3, A2, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<2, 4> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A4, A3, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<3, 0> for (A0, A1, A2, A3, A4) { type Output = (A3, A1, A2, A0, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<3, 1> for (A0, A1, A2, A3, A4) { type Output = (A0, A3, A2, A1, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<3, 2> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A3, A2, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<3, 3> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<3, 4> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A4, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<4, 0> for (A0, A1, A2, A3, A4) { type Output = (A4, A1, A2, A3, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<4, 1> for (A0, A1, A2, A3, A4) { type Output = (A0, A4, A2, A3, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<4, 2> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A4, A3, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<4, 3> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A4, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim> SwapAxes<4, 4> for (A0, A1, A2, A3, A4) { type Output = (A0, A1, A2, A3, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A1, A0, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A2, A1, A0, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A3, A1, A2, A0, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A4, A1, A2, A3, A0, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<0, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A5, A1, A2, A3, A4, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A1, A0, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A2, A1, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A3, A2, A1, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A4, A2, A3, A1, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<1, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A5, A2, A3, A4, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A2, A1, A0, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A2, A1, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A3, A2, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A4, A3, A2, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<2, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A5, A3, A4, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A3, A1, A2, A0, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A3, A2, A1, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A3, A2, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A4, A3, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<3, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A5, A4, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A4, A1, A2, A3, A0, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A4, A2, A3, A1, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A4, A3, A2, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A4, A3, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<4, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A5, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 0> for (A0, A1, A2, A3, A4, A5) { type Output = (A5, A1, A2, A3, A4, A0); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 1> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A5, A2, A3, A4, A1); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 2> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A5, A3, A4, A2); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 3> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A5, A4, A3); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 4> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A5, A4); }
+#[diagnostic::do_not_recommend]
 impl<A0: Dim, A1: Dim, A2: Dim, A3: Dim, A4: Dim, A5: Dim> SwapAxes<5, 5> for (A0, A1, A2, A3, A4, A5) { type Output = (A0, A1, A2, A3, A4, A5); }

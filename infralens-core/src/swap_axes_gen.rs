@@ -22,7 +22,7 @@ fn generate() -> String {
                 let mut swapped = dims.clone();
                 swapped.swap(i, j);
                 out += &format!(
-                    "impl<{}> SwapAxes<{i}, {j}> for {} {{ type Output = {}; }}\n",
+                    "#[diagnostic::do_not_recommend]\nimpl<{}> SwapAxes<{i}, {j}> for {} {{ type Output = {}; }}\n",
                     generics.join(", "),
                     tuple(&dims),
                     tuple(&swapped)

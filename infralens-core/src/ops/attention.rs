@@ -1,7 +1,7 @@
 //! Scaled dot-product attention, multi-head and grouped-query, built on the fused kernel.
 
 use crate::kernels::attention::{AttentionSizes, attention};
-use crate::relations::{AttentionPair, DividesHeads, SameKeyLen};
+use crate::relations::{AttentionPair, DividesHeads, SameKeyLen, ValuesMatchKeys};
 use crate::{Dim, Element, Tensor};
 
 /// Which keys each query may see.
@@ -70,8 +70,8 @@ where
     Bk: AttentionPair<Bq>,
     Hk: AttentionPair<H>,
     Dk: AttentionPair<Dh>,
-    Bv: AttentionPair<Bq>,
-    Hv: AttentionPair<H>,
+    Bv: ValuesMatchKeys<Bk>,
+    Hv: ValuesMatchKeys<Hk>,
     Tv: SameKeyLen<T>,
 {
     run::<Bq, H, Hk, S, T, Dh, Dv, E>(q.as_slice(), k.as_slice(), v.as_slice(), mask)
@@ -118,8 +118,8 @@ where
     Bk: AttentionPair<Bq>,
     Hkv: DividesHeads<H>,
     Dk: AttentionPair<Dh>,
-    Bv: AttentionPair<Bq>,
-    Hv: AttentionPair<Hkv>,
+    Bv: ValuesMatchKeys<Bk>,
+    Hv: ValuesMatchKeys<Hkv>,
     Tv: SameKeyLen<T>,
 {
     run::<Bq, H, Hkv, S, T, Dh, Dv, E>(q.as_slice(), k.as_slice(), v.as_slice(), mask)

@@ -1,0 +1,63 @@
+//! The compile errors a learner reads, pinned with trybuild: one mistake per file under
+//! `tests/ui/<topic>/<the-mistake>.rs`, its error in the `.stderr` beside it.
+//!
+//! The text of rustc's errors changes between compiler releases, so the snapshots are
+//! kept for one compiler (see `PINNED`); on another the test prints why it skips.
+//! Regenerate with `TRYBUILD=overwrite cargo test --test ui`, then read every changed
+//! `.stderr` as a learner would.
+
+use std::process::Command;
+
+/// The compiler the snapshots were made with.
+const PINNED: &str = "rustc 1.95.";
+
+fn rustc_version() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    Command::new(rustc)
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_else(|err| format!("an unknown rustc ({err})"))
+}
+
+#[test]
+fn ui() {
+    let version = rustc_version();
+    if !version.starts_with(PINNED) {
+        eprintln!(
+            "skipping the UI tests: their snapshots are pinned to {PINNED}x, this is {version}. \
+             Run them on that compiler, or regenerate with TRYBUILD=overwrite and review every .stderr."
+        );
+        return;
+    }
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*/*.rs");
+}
+
+/// Every pinned error reads in the learner's words: no type-level internals.
+#[test]
+fn snapshots_show_no_typenum_internals() {
+    let mut checked = 0;
+    for topic in std::fs::read_dir("tests/ui").expect("tests/ui exists") {
+        let topic = topic.expect("readable entry").path();
+        for file in std::fs::read_dir(&topic).expect("readable topic") {
+            let path = file.expect("readable entry").path();
+            if path.extension().is_some_and(|e| e == "stderr") {
+                let text = std::fs::read_to_string(&path).expect("readable snapshot");
+                for word in ["UInt", "UTerm", "B0", "B1", "typenum", "PhantomData", "panicked"] {
+                    assert!(!text.contains(word), "{} shows `{word}`", path.display());
+                }
+                let first = text.lines().next().unwrap_or_default();
+                assert!(
+                    first.contains("shape mismatch") || first.contains("mismatched types") || path.starts_with("tests/ui/dims"),
+                    "{}: the first line does not say what is wrong: {first}",
+                    path.display()
+                );
+                let errors = text.lines().filter(|l| l.starts_with("error")).count();
+                assert!((1..=2).contains(&errors), "{}: {errors} errors for one mistake", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 14, "only {checked} snapshots found");
+}

@@ -1,0 +1,7 @@
+use infralens::prelude::*;
+
+dims! {
+    pub B = 0;
+}
+
+fn main() {}

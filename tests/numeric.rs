@@ -1,0 +1,236 @@
+//! Every op against a plain f64 reference on seeded data.
+//!
+//! `f32` results must be within `1e-5 · sqrt(K)` of the reference for contraction length
+//! `K`; `f64` results within `1e-12`.
+
+mod common;
+
+use common::{assert_close, f32_tolerance, to_f64};
+use infralens::prelude::*;
+use infralens::Matrix;
+
+dims! {
+    pub B = 2;
+    pub S = 4;
+    pub D = 16;
+    pub H = 4;
+    pub Dh = D / H;
+    /// Encoder length for cross-attention.
+    pub T = 6;
+    /// An MLP width.
+    pub F = 24;
+    /// Key/value heads for GQA.
+    pub Hkv = 2;
+    /// A wider head count for a larger GQA case.
+    pub H8 = 8;
+    pub S32 = 32;
+    pub T40 = 40;
+    pub D64 = 64;
+    pub Dh8 = D64 / H8;
+}
+
+#[test]
+fn projection_matches_reference() {
+    let x = Tensor::<(B, S, D)>::randn(1);
+    let w = Tensor::<(D, F)>::randn(2);
+    let y = x.matmul(&w);
+    let want = common::matmul(&to_f64(x.as_slice()), &to_f64(w.as_slice()), 1, 8, 16, 24, false);
+    assert_close(y.as_slice(), &want, f32_tolerance(16));
+    assert_eq!(y.describe(), "[B=2, S=4, F=24]");
+
+    let (x, w) = (Tensor::<(B, S, D), f64>::randn(1), Tensor::<(D, F), f64>::randn(2));
+    assert_close(x.matmul(&w).as_slice(), &common::matmul(x.as_slice(), w.as_slice(), 1, 8, 16, 24, false), 1e-12);
+}
+
+#[test]
+fn projection_through_a_transposed_weight_reads_strides() {
+    // A PyTorch `nn.Linear` weight is stored (out, in): `x · W^T`.
+    let x = Tensor::<(B, S, D)>::randn(3);
+    let w_out_in = Tensor::<(F, D)>::randn(4);
+    let y = x.matmul(&w_out_in.t());
+    let w_in_out = common::transpose_last(&to_f64(w_out_in.as_slice()), 1, 24, 16);
+    let want = common::matmul(&to_f64(x.as_slice()), &w_in_out, 1, 8, 16, 24, false);
+    assert_close(y.as_slice(), &want, f32_tolerance(16));
+    assert_eq!(y, x.matmul(&w_out_in.t().to_tensor()));
+}
+
+#[test]
+fn batched_scores_match_reference() {
+    let q = Tensor::<(B, H, S, Dh)>::randn(5);
+    let k = Tensor::<(B, H, T, Dh)>::randn(6);
+    let scores: Tensor<(B, H, S, T)> = q.matmul(&k.t());
+    let kt = common::transpose_last(&to_f64(k.as_slice()), 8, 6, 4);
+    let want = common::matmul(&to_f64(q.as_slice()), &kt, 8, 4, 4, 6, true);
+    assert_close(scores.as_slice(), &want, f32_tolerance(4));
+    // the same through a materialised K^T
+    let kt_tensor: Tensor<(B, H, Dh, T)> = k.t().to_tensor();
+    assert_close(q.matmul(&kt_tensor).as_slice(), &want, f32_tolerance(4));
+    assert_eq!(q.matmul_flops(&k.t()), 2 * 8 * 4 * 4 * 6);
+}
+
+#[test]
+fn split_and_merge_heads_move_columns_to_heads() {
+    let x = Tensor::<(B, S, D), f64>::randn(7);
+    let q = x.split_heads::<H, Dh>();
+    for b in 0..2 {
+        for h in 0..4 {
+            for s in 0..4 {
+                for d in 0..4 {
+                    assert_eq!(q.get(&[b, h, s, d]), x.get(&[b, s, h * 4 + d]), "[{b}, {h}, {s}, {d}]");
+                }
+            }
+        }
+    }
+    // the head split is a reshape then a transpose of axes 1 and 2
+    assert_eq!(q, x.clone().reshape::<(B, S, H, Dh)>().transpose::<1, 2>());
+    assert_eq!(q.merge_heads::<D>(), x);
+}
+
+#[test]
+fn transpose_and_reshape_keep_every_element() {
+    let x = Tensor::<(B, S, H, Dh)>::randn(8);
+    let y = x.transpose::<0, 3>();
+    assert_eq!(y.names(), &["Dh", "S", "H", "B"]);
+    for i in [[1, 2, 3, 0], [0, 0, 1, 3], [1, 3, 2, 1]] {
+        assert_eq!(y.get(&[i[3], i[1], i[2], i[0]]), x.get(&i));
+    }
+    assert_eq!(y.transpose::<3, 0>(), x);
+    let flat = x.clone().reshape::<(B, S, D)>();
+    assert_eq!(flat.as_slice(), x.as_slice());
+}
+
+#[test]
+fn softmax_matches_reference_and_sums_to_one() {
+    let z = Tensor::<(B, H, S, T), f64>::randn(9).scale(3.0);
+    let p = z.softmax();
+    assert_close(p.as_slice(), &common::softmax(z.as_slice(), 6), 1e-12);
+    for row in p.as_slice().chunks(6) {
+        assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+    let z32 = Tensor::<(B, H, S, T)>::randn(9);
+    let p32 = z32.softmax();
+    assert_close(p32.as_slice(), &common::softmax(&to_f64(z32.as_slice()), 6), 1e-6);
+    for row in p32.as_slice().chunks(6) {
+        assert!((row.iter().map(|&x| x as f64).sum::<f64>() - 1.0).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn softmax_is_stable_for_extreme_logits() {
+    let z = Tensor::<(S, T)>::from_fn(|i| if (i[0] + i[1]) % 2 == 0 { 1e4 } else { -1e4 });
+    let p = z.softmax();
+    assert!(p.as_slice().iter().all(|x| x.is_finite()));
+    for row in p.as_slice().chunks(6) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn causal_mask_then_softmax_matches_reference() {
+    let z = Tensor::<(B, H, S, S), f64>::randn(10);
+    let masked = z.causal_mask();
+    let mut want = z.to_vec();
+    for (r, row) in want.chunks_mut(4).enumerate() {
+        row[r % 4 + 1..].fill(f64::NEG_INFINITY);
+    }
+    assert_eq!(masked.to_vec(), want);
+    assert_close(masked.softmax().as_slice(), &common::softmax(&want, 4), 1e-12);
+}
+
+#[test]
+fn scale_multiplies() {
+    let x = Tensor::<(S, D), f64>::randn(11);
+    let want: Vec<f64> = x.as_slice().iter().map(|v| v * 0.25).collect();
+    assert_eq!(x.scale(0.25).to_vec(), want);
+}
+
+#[test]
+fn repeat_kv_reads_the_group_head() {
+    let k = Tensor::<(B, Hkv, S, Dh)>::randn(12);
+    let all: Tensor<(B, H, S, Dh)> = k.repeat_kv::<H>();
+    for b in 0..2 {
+        for h in 0..4 {
+            for s in 0..4 {
+                for d in 0..4 {
+                    assert_eq!(all.get(&[b, h, s, d]), k.get(&[b, h / 2, s, d]));
+                }
+            }
+        }
+    }
+}
+
+fn check_attention<Hq: Dim, Sq: Dim, Tk: Dim, W: Dim>(seed: u64, mask: Mask) {
+    let q = Tensor::<(B, Hq, Sq, W)>::randn(seed);
+    let k = Tensor::<(B, Hq, Tk, W)>::randn(seed + 1);
+    let v = Tensor::<(B, Hq, Tk, W)>::randn(seed + 2);
+    let sizes = (B::SIZE, Hq::SIZE, Hq::SIZE, Sq::SIZE, Tk::SIZE, W::SIZE, W::SIZE);
+    let want = common::attention(
+        &to_f64(q.as_slice()),
+        &to_f64(k.as_slice()),
+        &to_f64(v.as_slice()),
+        sizes,
+        mask == Mask::Causal,
+    );
+    let out = scaled_dot_product_attention(&q, &k, &v, mask);
+    assert_close(out.as_slice(), &want, f32_tolerance(W::SIZE.max(Tk::SIZE)));
+}
+
+#[test]
+fn attention_matches_reference() {
+    check_attention::<H, S, S, Dh>(20, Mask::None);
+    check_attention::<H, S, S, Dh>(30, Mask::Causal);
+    check_attention::<H, S, T, Dh>(40, Mask::None); // cross-attention, S ≠ T
+    check_attention::<H, S, T, Dh>(50, Mask::Causal); // top-left aligned
+    check_attention::<H8, S32, T40, Dh8>(60, Mask::Causal);
+}
+
+#[test]
+fn attention_equals_the_ops_it_is_made_of() {
+    let q = Tensor::<(B, H, S, Dh)>::randn(70);
+    let k = Tensor::<(B, H, S, Dh)>::randn(71);
+    let v = Tensor::<(B, H, S, Dh)>::randn(72);
+    let fused = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
+    let p = q.matmul(&k.t()).scale(1.0 / (Dh::SIZE as f32).sqrt()).causal_mask().softmax();
+    let by_ops = p.matmul(&v);
+    assert_close(fused.as_slice(), &to_f64(by_ops.as_slice()), f32_tolerance(4));
+}
+
+fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
+    let q = Tensor::<(B, H8, Sq, Dh8)>::randn(seed);
+    let k = Tensor::<(B, Hkv, Tk, Dh8)>::randn(seed + 1);
+    let v = Tensor::<(B, Hkv, Tk, Dh8)>::randn(seed + 2);
+    let want = common::attention(
+        &to_f64(q.as_slice()),
+        &to_f64(k.as_slice()),
+        &to_f64(v.as_slice()),
+        (B::SIZE, 8, 2, Sq::SIZE, Tk::SIZE, 8, 8),
+        mask == Mask::Causal,
+    );
+    let tol = f32_tolerance(8.max(Tk::SIZE));
+    assert_close(grouped_query_attention(&q, &k, &v, mask).as_slice(), &want, tol);
+    let repeated = scaled_dot_product_attention(&q, &k.repeat_kv::<H8>(), &v.repeat_kv::<H8>(), mask);
+    assert_close(repeated.as_slice(), &want, tol);
+}
+
+#[test]
+fn gqa_matches_reference() {
+    check_gqa::<S32, S32>(80, Mask::None);
+    check_gqa::<S32, S32>(90, Mask::Causal);
+    check_gqa::<S32, T40>(100, Mask::None);
+}
+
+#[test]
+fn f64_attention_is_exact_to_rounding() {
+    let q = Tensor::<(B, H, S, Dh), f64>::randn(110);
+    let k = Tensor::<(B, H, T, Dh), f64>::randn(111);
+    let v = Tensor::<(B, H, T, Dh), f64>::randn(112);
+    let out = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
+    let want = common::attention(q.as_slice(), k.as_slice(), v.as_slice(), (2, 4, 4, 4, 6, 4, 4), true);
+    assert_close(out.as_slice(), &want, 1e-12);
+}
+
+#[test]
+fn matrix_view_of_shapes() {
+    assert_eq!(<(B, H, S, Dh) as Matrix>::BATCH, 8);
+    assert_eq!(<<(B, H, S, Dh) as Matrix>::Swapped as Shape>::symbolic(), "(B, H, Dh, S)");
+}

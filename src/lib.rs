@@ -4,33 +4,30 @@
 //! ```
 //! use infralens::prelude::*;
 //!
-//! dims! {
-//!     /// Batch size.
-//!     pub B = 2;
-//!     /// Sequence length.
-//!     pub S = 4;
-//!     /// Model width.
-//!     pub D = 16;
-//!     /// Attention heads.
-//!     pub H = 4;
-//!     /// Width of one head.
-//!     pub Dh = D / H;
-//! }
+//! dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
 //!
-//! let x = Tensor::<(B, S, D)>::randn(0);
-//! let (wq, wk, wv) = (Tensor::<(D, D)>::randn(1), Tensor::<(D, D)>::randn(2), Tensor::<(D, D)>::randn(3));
+//! let x = Tensor::<(B, S, D)>::randn(0); // one hidden tensor, seeded
+//! let wq = Tensor::<(D, D)>::randn(1);
+//! let wk = Tensor::<(D, D)>::randn(2);
+//! let wv = Tensor::<(D, D)>::randn(3);
 //! let q = x.matmul(&wq).split_heads::<H, Dh>(); // (B, H, S, Dh)
 //! let k = x.matmul(&wk).split_heads::<H, Dh>();
 //! let v = x.matmul(&wv).split_heads::<H, Dh>();
-//! let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t());
+//! let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t()); // Q·K^T contracts Dh
 //! let out = scaled_dot_product_attention(&q, &k, &v, Mask::Causal).merge_heads::<D>();
-//! assert_eq!((scores.describe(), out.describe()), ("[B=2, H=4, S=4, S=4]".into(), "[B=2, S=4, D=16]".into()));
+//! assert_eq!(scores.describe(), "[B=2, H=4, S=4, S=4]");
+//! assert_eq!(out.describe(), "[B=2, S=4, D=16]");
 //! ```
 //!
 //! This crate re-exports [`infralens_core`] (dims, shapes, `Tensor`, the ops) and the
 //! [`dims!`] macro; `use infralens::prelude::*` brings what a program needs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub use infralens_core::*;
 pub use infralens_macros::dims;

@@ -36,7 +36,10 @@ fn real_model_relations_compile_and_run() {
 #[test]
 fn from_vec_checks_the_length() {
     let err = Tensor::<(B, S)>::from_vec(vec![1.0; 7]).expect_err("7 values for 8 elements");
-    assert_eq!(err.to_string(), "shape [B=2, S=4] holds 8 elements, but 7 values were given");
+    assert_eq!(
+        err.to_string(),
+        "shape [B=2, S=4] holds 8 elements, but 7 values were given"
+    );
     let ok = Tensor::<(B, S)>::from_vec((0..8).map(|i| i as f32).collect()).expect("8 values");
     assert_eq!(ok.get(&[1, 2]), Some(6.0));
 }
@@ -48,8 +51,16 @@ fn randn_is_seeded_and_standard() {
     assert_ne!(a, Tensor::<(S, D)>::randn(6));
     let n = a.numel() as f64;
     let mean: f64 = a.as_slice().iter().map(|&x| x as f64).sum::<f64>() / n;
-    let var: f64 = a.as_slice().iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
-    assert!(mean.abs() < 0.05 && (var - 1.0).abs() < 0.05, "mean {mean}, variance {var}");
+    let var: f64 = a
+        .as_slice()
+        .iter()
+        .map(|&x| (x as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    assert!(
+        mean.abs() < 0.05 && (var - 1.0).abs() < 0.05,
+        "mean {mean}, variance {var}"
+    );
 }
 
 #[test]

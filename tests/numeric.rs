@@ -6,8 +6,8 @@
 mod common;
 
 use common::{assert_close, f32_tolerance, to_f64};
-use infralens::prelude::*;
 use infralens::Matrix;
+use infralens::prelude::*;
 
 dims! {
     pub B = 2;
@@ -34,12 +34,27 @@ fn projection_matches_reference() {
     let x = Tensor::<(B, S, D)>::randn(1);
     let w = Tensor::<(D, F)>::randn(2);
     let y = x.matmul(&w);
-    let want = common::matmul(&to_f64(x.as_slice()), &to_f64(w.as_slice()), 1, 8, 16, 24, false);
+    let want = common::matmul(
+        &to_f64(x.as_slice()),
+        &to_f64(w.as_slice()),
+        1,
+        8,
+        16,
+        24,
+        false,
+    );
     assert_close(y.as_slice(), &want, f32_tolerance(16));
     assert_eq!(y.describe(), "[B=2, S=4, F=24]");
 
-    let (x, w) = (Tensor::<(B, S, D), f64>::randn(1), Tensor::<(D, F), f64>::randn(2));
-    assert_close(x.matmul(&w).as_slice(), &common::matmul(x.as_slice(), w.as_slice(), 1, 8, 16, 24, false), 1e-12);
+    let (x, w) = (
+        Tensor::<(B, S, D), f64>::randn(1),
+        Tensor::<(D, F), f64>::randn(2),
+    );
+    assert_close(
+        x.matmul(&w).as_slice(),
+        &common::matmul(x.as_slice(), w.as_slice(), 1, 8, 16, 24, false),
+        1e-12,
+    );
 }
 
 #[test]
@@ -76,7 +91,11 @@ fn split_and_merge_heads_move_columns_to_heads() {
         for h in 0..4 {
             for s in 0..4 {
                 for d in 0..4 {
-                    assert_eq!(q.get(&[b, h, s, d]), x.get(&[b, s, h * 4 + d]), "[{b}, {h}, {s}, {d}]");
+                    assert_eq!(
+                        q.get(&[b, h, s, d]),
+                        x.get(&[b, s, h * 4 + d]),
+                        "[{b}, {h}, {s}, {d}]"
+                    );
                 }
             }
         }
@@ -109,7 +128,11 @@ fn softmax_matches_reference_and_sums_to_one() {
     }
     let z32 = Tensor::<(B, H, S, T)>::randn(9);
     let p32 = z32.softmax();
-    assert_close(p32.as_slice(), &common::softmax(&to_f64(z32.as_slice()), 6), 1e-6);
+    assert_close(
+        p32.as_slice(),
+        &common::softmax(&to_f64(z32.as_slice()), 6),
+        1e-6,
+    );
     for row in p32.as_slice().chunks(6) {
         assert!((row.iter().map(|&x| x as f64).sum::<f64>() - 1.0).abs() < 1e-5);
     }
@@ -134,7 +157,11 @@ fn causal_mask_then_softmax_matches_reference() {
         row[r % 4 + 1..].fill(f64::NEG_INFINITY);
     }
     assert_eq!(masked.to_vec(), want);
-    assert_close(masked.softmax().as_slice(), &common::softmax(&want, 4), 1e-12);
+    assert_close(
+        masked.softmax().as_slice(),
+        &common::softmax(&want, 4),
+        1e-12,
+    );
 }
 
 #[test]
@@ -163,7 +190,15 @@ fn check_attention<Hq: Dim, Sq: Dim, Tk: Dim, W: Dim>(seed: u64, mask: Mask) {
     let q = Tensor::<(B, Hq, Sq, W)>::randn(seed);
     let k = Tensor::<(B, Hq, Tk, W)>::randn(seed + 1);
     let v = Tensor::<(B, Hq, Tk, W)>::randn(seed + 2);
-    let sizes = (B::SIZE, Hq::SIZE, Hq::SIZE, Sq::SIZE, Tk::SIZE, W::SIZE, W::SIZE);
+    let sizes = (
+        B::SIZE,
+        Hq::SIZE,
+        Hq::SIZE,
+        Sq::SIZE,
+        Tk::SIZE,
+        W::SIZE,
+        W::SIZE,
+    );
     let want = common::attention(
         &to_f64(q.as_slice()),
         &to_f64(k.as_slice()),
@@ -190,9 +225,17 @@ fn attention_equals_the_ops_it_is_made_of() {
     let k = Tensor::<(B, H, S, Dh)>::randn(71);
     let v = Tensor::<(B, H, S, Dh)>::randn(72);
     let fused = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
-    let p = q.matmul(&k.t()).scale(1.0 / (Dh::SIZE as f32).sqrt()).causal_mask().softmax();
+    let p = q
+        .matmul(&k.t())
+        .scale(1.0 / (Dh::SIZE as f32).sqrt())
+        .causal_mask()
+        .softmax();
     let by_ops = p.matmul(&v);
-    assert_close(fused.as_slice(), &to_f64(by_ops.as_slice()), f32_tolerance(4));
+    assert_close(
+        fused.as_slice(),
+        &to_f64(by_ops.as_slice()),
+        f32_tolerance(4),
+    );
 }
 
 fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
@@ -207,8 +250,13 @@ fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
         mask == Mask::Causal,
     );
     let tol = f32_tolerance(8.max(Tk::SIZE));
-    assert_close(grouped_query_attention(&q, &k, &v, mask).as_slice(), &want, tol);
-    let repeated = scaled_dot_product_attention(&q, &k.repeat_kv::<H8>(), &v.repeat_kv::<H8>(), mask);
+    assert_close(
+        grouped_query_attention(&q, &k, &v, mask).as_slice(),
+        &want,
+        tol,
+    );
+    let repeated =
+        scaled_dot_product_attention(&q, &k.repeat_kv::<H8>(), &v.repeat_kv::<H8>(), mask);
     assert_close(repeated.as_slice(), &want, tol);
 }
 
@@ -225,12 +273,21 @@ fn f64_attention_is_exact_to_rounding() {
     let k = Tensor::<(B, H, T, Dh), f64>::randn(111);
     let v = Tensor::<(B, H, T, Dh), f64>::randn(112);
     let out = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
-    let want = common::attention(q.as_slice(), k.as_slice(), v.as_slice(), (2, 4, 4, 4, 6, 4, 4), true);
+    let want = common::attention(
+        q.as_slice(),
+        k.as_slice(),
+        v.as_slice(),
+        (2, 4, 4, 4, 6, 4, 4),
+        true,
+    );
     assert_close(out.as_slice(), &want, 1e-12);
 }
 
 #[test]
 fn matrix_view_of_shapes() {
     assert_eq!(<(B, H, S, Dh) as Matrix>::BATCH, 8);
-    assert_eq!(<<(B, H, S, Dh) as Matrix>::Swapped as Shape>::symbolic(), "(B, H, Dh, S)");
+    assert_eq!(
+        <<(B, H, S, Dh) as Matrix>::Swapped as Shape>::symbolic(),
+        "(B, H, Dh, S)"
+    );
 }

@@ -44,17 +44,31 @@ fn snapshots_show_no_typenum_internals() {
             let path = file.expect("readable entry").path();
             if path.extension().is_some_and(|e| e == "stderr") {
                 let text = std::fs::read_to_string(&path).expect("readable snapshot");
-                for word in ["UInt", "UTerm", "B0", "B1", "typenum", "PhantomData", "panicked"] {
+                for word in [
+                    "UInt",
+                    "UTerm",
+                    "B0",
+                    "B1",
+                    "typenum",
+                    "PhantomData",
+                    "panicked",
+                ] {
                     assert!(!text.contains(word), "{} shows `{word}`", path.display());
                 }
                 let first = text.lines().next().unwrap_or_default();
                 assert!(
-                    first.contains("shape mismatch") || first.contains("mismatched types") || path.starts_with("tests/ui/dims"),
+                    first.contains("shape mismatch")
+                        || first.contains("mismatched types")
+                        || path.starts_with("tests/ui/dims"),
                     "{}: the first line does not say what is wrong: {first}",
                     path.display()
                 );
                 let errors = text.lines().filter(|l| l.starts_with("error")).count();
-                assert!((1..=2).contains(&errors), "{}: {errors} errors for one mistake", path.display());
+                assert!(
+                    (1..=2).contains(&errors),
+                    "{}: {errors} errors for one mistake",
+                    path.display()
+                );
                 checked += 1;
             }
         }

@@ -16,8 +16,14 @@ pub fn assert_close<E: Copy + Into<f64>>(got: &[E], want: &[f64], tol: f64) {
         .enumerate()
         .map(|(i, (&g, &w))| ((g.into() - w).abs(), i))
         .fold((0.0f64, 0), |a, b| if b.0 > a.0 { b } else { a });
-    assert!(worst <= tol, "max abs error {worst:e} at {at} exceeds {tol:e}");
-    assert!(got.iter().all(|&g| g.into().is_finite()), "non-finite output");
+    assert!(
+        worst <= tol,
+        "max abs error {worst:e} at {at} exceeds {tol:e}"
+    );
+    assert!(
+        got.iter().all(|&g| g.into().is_finite()),
+        "non-finite output"
+    );
 }
 
 pub fn to_f64<E: Copy + Into<f64>>(v: &[E]) -> Vec<f64> {
@@ -25,7 +31,15 @@ pub fn to_f64<E: Copy + Into<f64>>(v: &[E]) -> Vec<f64> {
 }
 
 /// `c[bt][i][j] = Σ_p a[bt][i][p] · b[bt or 0][p][j]`; `b` shared when `b_batched` is false.
-pub fn matmul(a: &[f64], b: &[f64], batch: usize, m: usize, k: usize, n: usize, b_batched: bool) -> Vec<f64> {
+pub fn matmul(
+    a: &[f64],
+    b: &[f64],
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    b_batched: bool,
+) -> Vec<f64> {
     let mut c = vec![0.0; batch * m * n];
     for bt in 0..batch {
         let bo = if b_batched { bt * k * n } else { 0 };
@@ -74,7 +88,9 @@ pub fn softmax(a: &[f64], n: usize) -> Vec<f64> {
 /// Attention written out: `q (b,h,s,dh)`, `k (b,hkv,t,dh)`, `v (b,hkv,t,dv)`.
 #[allow(clippy::too_many_arguments)]
 pub fn attention(
-    q: &[f64], k: &[f64], v: &[f64],
+    q: &[f64],
+    k: &[f64],
+    v: &[f64],
     (b, h, hkv, s, t, dh, dv): (usize, usize, usize, usize, usize, usize, usize),
     causal: bool,
 ) -> Vec<f64> {
@@ -91,7 +107,8 @@ pub fn attention(
                     }
                     let mut acc = 0.0;
                     for d in 0..dh {
-                        acc += q[((bi * h + hi) * s + i) * dh + d] * k[((bi * hkv + kh) * t + j) * dh + d];
+                        acc += q[((bi * h + hi) * s + i) * dh + d]
+                            * k[((bi * hkv + kh) * t + j) * dh + d];
                     }
                     *score = acc * scale;
                 }

@@ -129,7 +129,7 @@ fn main() {
         step("split heads (Q)", "q_h", &qh),
         step("split heads (K)", "k_h", &kh),
         step("split heads (V)", "v_h", &vh),
-        step("scores Q·K^T", "scores", &scores).flops(qh.matmul_flops(&kh.t())),
+        step("scores Q·K^T", "scores", &scores).flops(qh.matmul_flops(kh.t())),
         step("scale 1/sqrt(Dh)", "scaled", &scaled),
         step("causal mask + softmax", "probs", &probs),
         step("P·V", "ctx", &ctx).flops(probs.matmul_flops(&vh)),

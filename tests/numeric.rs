@@ -80,7 +80,7 @@ fn batched_scores_match_reference() {
     // the same through a materialised K^T
     let kt_tensor: Tensor<(B, H, Dh, T)> = k.t().to_tensor();
     assert_close(q.matmul(&kt_tensor).as_slice(), &want, f32_tolerance(4));
-    assert_eq!(q.matmul_flops(&k.t()), 2 * 8 * 4 * 4 * 6);
+    assert_eq!(q.matmul_flops(k.t()), 2 * 8 * 4 * 4 * 6);
 }
 
 #[test]

@@ -440,7 +440,14 @@ impl DimsBlock {
                     }
                     product
                 } else if r == 0 {
-                    None // the zero divisor is reported at its own declaration
+                    // A zero dim is reported at its own declaration; a literal zero here.
+                    if let SizeExpr::Literal(lit) = right.as_ref() {
+                        push(syn::Error::new(
+                            lit.span(),
+                            "division by zero: a divisor must be at least 1",
+                        ));
+                    }
+                    None
                 } else {
                     if l % r != 0 {
                         let at = match left.as_ref() {

@@ -1,0 +1,465 @@
+//! The grammar of `#[shapes(...)]` on functions and `#[shape(...)]` on `let`s.
+//!
+//! ```text
+//! #[shapes(x: [B, S, D], wq: [D, D] -> [B, H, S, Dh], where D = H * Dh)]
+//!          ^  ^^^^^^^^^                ^^^^^^^^^^^^^^  ^^^^^^^^^^^^^^^^
+//!          |  |                        |               relations between dims of a
+//!          |  |                        |               dim-generic function: `X = A * B`
+//!          |  |                        |               or `X = A / B`, comma-separated
+//!          |  |                        the return shape, after `->`
+//!          |  a shape: named dims in brackets, outermost first, 1 to 6 of them
+//!          a parameter of the function (or `self`)
+//!
+//! #[shape(B, H, S, Dh)]          on a `let` inside the function: the value's shape there
+//! let q = x.matmul(&wq).split_heads::<H, Dh>();
+//! ```
+//!
+//! ```
+//! use infralens_syntax::shapes::ShapesArgs;
+//!
+//! let args: ShapesArgs = syn::parse_str("x: [B, S, D], wq: [D, D] -> [B, H, S, Dh]")?;
+//! assert_eq!(args.params.len(), 2);
+//! assert_eq!(args.ret.as_ref().map(|s| s.to_string()), Some("[B, H, S, Dh]".to_owned()));
+//! # Ok::<(), syn::Error>(())
+//! ```
+
+use crate::dims::SizeExpr;
+use proc_macro2::Span;
+use std::collections::HashSet;
+use std::fmt;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, Token, bracketed};
+
+/// The most dims a shape may have (the tensor ranks `infralens` implements).
+pub const MAX_RANK: usize = 6;
+
+/// The arguments of `#[shapes(...)]`.
+///
+/// ```
+/// use infralens_syntax::shapes::ShapesArgs;
+/// let args: ShapesArgs = syn::parse_str("x: [B, S, D] -> [B, H, S, Dh], where D = H * Dh")?;
+/// assert_eq!(args.params[0].name.to_string(), "x");
+/// assert_eq!(args.relations.len(), 1);
+/// # Ok::<(), syn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ShapesArgs {
+    /// `name: [dims]` for each annotated parameter, in order.
+    pub params: Vec<ParamShape>,
+    /// The return shape, after `->`.
+    pub ret: Option<ShapeLit>,
+    /// `where` relations.
+    pub relations: Vec<Relation>,
+}
+
+/// `x: [B, S, D]`.
+///
+/// ```
+/// use infralens_syntax::shapes::ParamShape;
+/// let p: ParamShape = syn::parse_str("wq: [D, D]")?;
+/// assert_eq!((p.name.to_string(), p.shape.dims.len()), ("wq".to_owned(), 2));
+/// # Ok::<(), syn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ParamShape {
+    /// The parameter's name (`self` for a receiver).
+    pub name: Ident,
+    /// Its shape.
+    pub shape: ShapeLit,
+}
+
+/// `[B, H, S, Dh]`: named dims, outermost first.
+///
+/// ```
+/// use infralens_syntax::shapes::ShapeLit;
+/// let s: ShapeLit = syn::parse_str("[B, H, S, Dh]")?;
+/// assert_eq!(s.to_string(), "[B, H, S, Dh]");
+/// # Ok::<(), syn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ShapeLit {
+    /// The dims.
+    pub dims: Vec<Ident>,
+    /// The span of the whole shape, brackets included.
+    pub span: Span,
+}
+
+/// A `where` relation: `D = H * Dh` or `Dh = D / H`.
+///
+/// ```
+/// use infralens_syntax::shapes::{Relation, RelationKind};
+/// let r: Relation = syn::parse_str("Dh = D / H")?;
+/// assert_eq!(r.kind, RelationKind::Quotient);
+/// assert_eq!((r.left.to_string(), r.a.to_string(), r.b.to_string()), ("Dh".into(), "D".into(), "H".into()));
+/// # Ok::<(), syn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Relation {
+    /// The dim on the left of `=`.
+    pub left: Ident,
+    /// `*` or `/`.
+    pub kind: RelationKind,
+    /// The first operand.
+    pub a: Ident,
+    /// The second operand.
+    pub b: Ident,
+    /// The whole relation's span.
+    pub span: Span,
+}
+
+/// Which relation: `X = A * B` or `X = A / B`.
+///
+/// ```
+/// use infralens_syntax::shapes::RelationKind;
+/// assert_ne!(RelationKind::Product, RelationKind::Quotient);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// `X = A * B`.
+    Product,
+    /// `X = A / B` (exact: `A = X * B`).
+    Quotient,
+}
+
+/// The arguments of `#[shape(...)]` on a `let`: `B, H, S, Dh` (brackets optional).
+///
+/// ```
+/// use infralens_syntax::shapes::LetShape;
+/// let a: LetShape = syn::parse_str("B, H, S, Dh")?;
+/// let b: LetShape = syn::parse_str("[B, H, S, Dh]")?;
+/// assert_eq!(a.shape.to_string(), b.shape.to_string());
+/// # Ok::<(), syn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LetShape {
+    /// The asserted shape.
+    pub shape: ShapeLit,
+}
+
+impl fmt::Display for ShapeLit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.dims.iter().map(Ident::to_string).collect();
+        write!(f, "[{}]", names.join(", "))
+    }
+}
+
+impl ShapeLit {
+    /// The shape as a Rust tuple type would be written: `(B, S, D)` (`(S,)` for rank 1).
+    ///
+    /// ```
+    /// use infralens_syntax::shapes::ShapeLit;
+    /// let s: ShapeLit = syn::parse_str("[S]")?;
+    /// assert_eq!(s.tuple_text(), "(S,)");
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn tuple_text(&self) -> String {
+        let names: Vec<String> = self.dims.iter().map(Ident::to_string).collect();
+        if names.len() == 1 {
+            format!("({},)", names[0])
+        } else {
+            format!("({})", names.join(", "))
+        }
+    }
+
+    /// Parses dims up to the end of `input` (no brackets), for `#[shape(B, S, D)]`.
+    fn parse_bare(input: ParseStream<'_>, span: Span) -> syn::Result<Self> {
+        let mut dims = Vec::new();
+        while !input.is_empty() {
+            dims.push(parse_dim(input)?);
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error("expected `,` between dims, as in `[B, S, D]`"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if dims.is_empty() {
+            return Err(syn::Error::new(
+                span,
+                "a shape needs at least one dim, as in `[B, S, D]`",
+            ));
+        }
+        if dims.len() > MAX_RANK {
+            return Err(syn::Error::new(
+                dims[MAX_RANK].span(),
+                format!(
+                    "a shape has at most {MAX_RANK} dims; this one has {}",
+                    dims.len()
+                ),
+            ));
+        }
+        Ok(ShapeLit { dims, span })
+    }
+}
+
+fn parse_dim(input: ParseStream<'_>) -> syn::Result<Ident> {
+    if input.peek(syn::LitInt) {
+        let lit: syn::LitInt = input.parse()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "expected a dim name such as `S`, found the number `{lit}`: declare sizes in `dims!` and name them here"
+            ),
+        ));
+    }
+    if input.peek(Ident) {
+        return input.parse();
+    }
+    Err(input.error("expected a dim name such as `S`"))
+}
+
+impl Parse for ShapeLit {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if !input.peek(syn::token::Bracket) {
+            return Err(input.error("expected a shape in brackets, as in `[B, S, D]`"));
+        }
+        let content;
+        let bracket = bracketed!(content in input);
+        ShapeLit::parse_bare(&content, bracket.span.join())
+    }
+}
+
+impl Parse for LetShape {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(syn::token::Bracket) {
+            let shape: ShapeLit = input.parse()?;
+            if !input.is_empty() {
+                return Err(input.error("unexpected tokens after the shape"));
+            }
+            return Ok(LetShape { shape });
+        }
+        let span = input.span();
+        Ok(LetShape {
+            shape: ShapeLit::parse_bare(input, span)?,
+        })
+    }
+}
+
+impl Parse for ParamShape {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name: Ident = if input.peek(Token![self]) {
+            let token: Token![self] = input.parse()?;
+            Ident::new("self", token.span)
+        } else if input.peek(Ident) {
+            input.parse()?
+        } else {
+            return Err(input.error("expected a parameter name, as in `x: [B, S, D]`"));
+        };
+        if !input.peek(Token![:]) {
+            return Err(input.error(format!(
+                "expected `:` and a shape after `{name}`, as in `{name}: [B, S, D]`"
+            )));
+        }
+        input.parse::<Token![:]>()?;
+        let shape = input.parse()?;
+        Ok(ParamShape { name, shape })
+    }
+}
+
+impl Parse for Relation {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        const HELP: &str = "expected a relation between dims, as in `D = H * Dh` or `Dh = D / H`";
+        let start = input.span();
+        if !input.peek(Ident) {
+            return Err(input.error(HELP));
+        }
+        let left: Ident = input.parse()?;
+        if !input.peek(Token![=]) {
+            return Err(input.error(format!(
+                "expected `=` after `{left}`, as in `{left} = H * Dh`"
+            )));
+        }
+        input.parse::<Token![=]>()?;
+        let size: SizeExpr = input.parse()?;
+        let SizeExpr::Binary {
+            left: a,
+            op,
+            right: b,
+            tokens,
+            ..
+        } = size
+        else {
+            return Err(syn::Error::new(start, HELP));
+        };
+        let (SizeExpr::Dim(a), SizeExpr::Dim(b)) = (*a, *b) else {
+            return Err(syn::Error::new_spanned(
+                tokens,
+                "a relation multiplies or divides two dims, as in `H * Dh`; name other sizes in `dims!`",
+            ));
+        };
+        let kind = if op == '*' {
+            RelationKind::Product
+        } else {
+            RelationKind::Quotient
+        };
+        let span = start.join(b.span()).unwrap_or(start);
+        Ok(Relation {
+            left,
+            kind,
+            a,
+            b,
+            span,
+        })
+    }
+}
+
+impl Parse for ShapesArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut params: Vec<ParamShape> = Vec::new();
+        let mut ret: Option<ShapeLit> = None;
+        let mut relations = Vec::new();
+        let mut names = HashSet::new();
+        while !input.is_empty() {
+            if input.peek(Token![where]) {
+                input.parse::<Token![where]>()?;
+                loop {
+                    relations.push(input.parse::<Relation>()?);
+                    if input.is_empty() {
+                        break;
+                    }
+                    input.parse::<Token![,]>()?;
+                    if input.is_empty() {
+                        break;
+                    }
+                }
+                break;
+            }
+            if input.peek(Token![->]) {
+                let arrow: Token![->] = input.parse()?;
+                if ret.is_some() {
+                    return Err(syn::Error::new(
+                        arrow.span(),
+                        "only one return shape `-> [...]` is allowed",
+                    ));
+                }
+                ret = Some(input.parse()?);
+            } else {
+                if ret.is_some() {
+                    return Err(input.error("parameters come before the return shape `-> [...]`"));
+                }
+                let param: ParamShape = input.parse()?;
+                if !names.insert(param.name.to_string()) {
+                    return Err(syn::Error::new(
+                        param.name.span(),
+                        format!(
+                            "`{}` is annotated twice; give each parameter one shape",
+                            param.name
+                        ),
+                    ));
+                }
+                params.push(param);
+                if input.peek(Token![->]) {
+                    continue;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input
+                    .error("expected `,` between annotations, or `->` before the return shape"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if params.is_empty() && ret.is_none() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "`#[shapes]` needs at least one shape, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`",
+            ));
+        }
+        Ok(ShapesArgs {
+            params,
+            ret,
+            relations,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        syn::parse_str::<ShapesArgs>(src)
+            .expect_err("rejects")
+            .to_string()
+    }
+
+    #[test]
+    fn full_annotation() {
+        let a: ShapesArgs = syn::parse_str(
+            "x: [B, S, D], wq: [D, D] -> [B, H, S, Dh], where D = H * Dh, Dh = D / H,",
+        )
+        .expect("parses");
+        assert_eq!(a.params.len(), 2);
+        assert_eq!(a.ret.expect("ret").dims.len(), 4);
+        assert_eq!(a.relations.len(), 2);
+        assert_eq!(a.relations[1].kind, RelationKind::Quotient);
+        let only_ret: ShapesArgs = syn::parse_str("-> [B, S, D]").expect("parses");
+        assert!(only_ret.params.is_empty());
+        let receiver: ShapesArgs = syn::parse_str("self: [B, S, D]").expect("parses");
+        assert_eq!(receiver.params[0].name.to_string(), "self");
+    }
+
+    #[test]
+    fn mistakes_say_what_to_write() {
+        assert_eq!(
+            err("x [B, S, D]"),
+            "expected `:` and a shape after `x`, as in `x: [B, S, D]`"
+        );
+        assert_eq!(
+            err("x: B, S, D"),
+            "expected a shape in brackets, as in `[B, S, D]`"
+        );
+        assert_eq!(
+            err("x: []"),
+            "a shape needs at least one dim, as in `[B, S, D]`"
+        );
+        assert!(
+            err("x: [B, 4, D]")
+                .starts_with("expected a dim name such as `S`, found the number `4`")
+        );
+        assert_eq!(
+            err("x: [B S D]"),
+            "expected `,` between dims, as in `[B, S, D]`"
+        );
+        assert_eq!(
+            err("x: [B], x: [S]"),
+            "`x` is annotated twice; give each parameter one shape"
+        );
+        assert_eq!(
+            err("-> [B], -> [S]"),
+            "only one return shape `-> [...]` is allowed"
+        );
+        assert_eq!(
+            err("x: [A, B, C, D, E, F, G]"),
+            "a shape has at most 6 dims; this one has 7"
+        );
+        assert_eq!(
+            err("x: [B] where D = H * Dh"),
+            "expected `,` between annotations, or `->` before the return shape"
+        );
+        assert_eq!(
+            err("where D = H + Dh"),
+            "a size combines dims with `*` and `/` only, as in `Dh = D / H`"
+        );
+        assert_eq!(
+            err("where D = H"),
+            "expected a relation between dims, as in `D = H * Dh` or `Dh = D / H`"
+        );
+        assert_eq!(
+            err("where D = H * 2"),
+            "a relation multiplies or divides two dims, as in `H * Dh`; name other sizes in `dims!`"
+        );
+        assert_eq!(
+            err(""),
+            "`#[shapes]` needs at least one shape, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`"
+        );
+        assert_eq!(
+            err("-> [B], x: [S]"),
+            "parameters come before the return shape `-> [...]`"
+        );
+    }
+}

@@ -30,7 +30,7 @@
 pub struct ReadmeDoctests;
 
 pub use infralens_core::*;
-pub use infralens_macros::dims;
+pub use infralens_macros::{dims, shapes};
 
 /// Everything an attention program needs: `use infralens::prelude::*;`.
 ///
@@ -40,7 +40,7 @@ pub use infralens_macros::dims;
 /// let _ = Tensor::<(S,)>::zeros();
 /// ```
 pub mod prelude {
-    pub use crate::dims;
+    pub use crate::{dims, shapes};
     pub use infralens_core::{
         Dim, Element, Mask, Shape, ShapeError, Tensor, grouped_query_attention,
         scaled_dot_product_attention,

@@ -48,8 +48,21 @@ pub use tensor::Tensor;
 /// Items the macros' expansions name; not public API, may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::Dim;
+    pub use crate::relations::HeadsPartition;
+    pub use crate::{Dim, Element, Shape, Tensor};
     pub use typenum;
+
+    /// The dim of a signature whose `#[shapes]` annotation has an error: the macro writes
+    /// `Tensor<UnknownShape>` there so that the annotation error is the only one.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct Unknown;
+    impl crate::Dim for Unknown {
+        type Size = typenum::U1;
+        const NAME: &'static str = "?";
+        const SIZE: usize = 1;
+    }
+    /// See [`Unknown`].
+    pub type UnknownShape = (Unknown,);
 }
 
 #[cfg(test)]

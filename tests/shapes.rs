@@ -1,0 +1,46 @@
+//! `#[shapes]` on the forms it supports, with the numbers it computes.
+
+use infralens::prelude::*;
+
+dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+
+#[shapes(x: [B, S, D], wq: [D, D] -> [B, H, S, Dh])]
+fn project_q(x: &Tensor, wq: &Tensor) -> Tensor {
+    #[shape(B, S, D)]
+    let q = x.matmul(wq);
+    q.split_heads::<H, Dh>()
+}
+
+struct Layer {
+    wq: Tensor<(D, D)>,
+}
+
+impl Layer {
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn project(&self, x: &Tensor) -> Tensor {
+        x.matmul(&self.wq)
+    }
+}
+
+#[shapes(x: [Bt, St, Dm] -> [Bt, Hn, St, Dhn], where Dm = Hn * Dhn)]
+fn generic_split<Bt: Dim, St: Dim, Dm: Dim, Hn: Dim, Dhn: Dim>(x: &Tensor) -> Tensor {
+    x.split_heads::<Hn, Dhn>()
+}
+
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn checked(x: &Tensor<_, f64>) -> Result<Tensor<_, f64>, ShapeError> {
+    Tensor::from_vec(x.to_vec())
+}
+
+#[test]
+fn annotated_functions_compute_what_the_typed_code_computes() {
+    let x = Tensor::<(B, S, D)>::randn(0);
+    let wq = Tensor::<(D, D)>::randn(1);
+    assert_eq!(project_q(&x, &wq), x.matmul(&wq).split_heads::<H, Dh>());
+    let layer = Layer { wq: wq.clone() };
+    assert_eq!(layer.project(&x), x.matmul(&wq));
+    let split: Tensor<(B, H, S, Dh)> = generic_split(&x);
+    assert_eq!(split, x.split_heads::<H, Dh>());
+    let x64 = Tensor::<(B, S, D), f64>::randn(2);
+    assert_eq!(checked(&x64), Ok(x64.clone()));
+}

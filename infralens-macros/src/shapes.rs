@@ -176,7 +176,8 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
 
     if !args.relations.is_empty() {
         // The relations land in the `where` clause beside the user's own `X: Dim` bounds.
-        func.attrs.push(syn::parse_quote!(#[allow(clippy::multiple_bound_locations)]));
+        func.attrs
+            .push(syn::parse_quote!(#[allow(clippy::multiple_bound_locations)]));
     }
     let where_clause = func.sig.generics.make_where_clause();
     for rel in &args.relations {

@@ -54,7 +54,7 @@ fn stub(func: &mut ItemFn) {
     fn placeholder(ty: &mut Type) {
         match ty {
             Type::Reference(r) => placeholder(&mut r.elem),
-            Type::Path(p) if bare_tensor(&Type::Path(p.clone())).is_some() => {
+            Type::Path(p) if is_bare_tensor(p) => {
                 if let Some(last) = p.path.segments.last_mut() {
                     last.arguments = PathArguments::AngleBracketed(
                         syn::parse_quote!(<::infralens::__private::UnknownShape>),
@@ -226,12 +226,24 @@ fn wrapped_value(ty: &mut Type) -> &mut Type {
 fn bare_tensor(ty: &Type) -> Option<&TypePath> {
     match ty {
         Type::Reference(r) => bare_tensor(&r.elem),
-        Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last()?;
-            (last.ident == "Tensor" && matches!(last.arguments, PathArguments::None)).then_some(p)
-        }
+        Type::Path(p) => is_bare_tensor(p).then_some(p),
         _ => None,
     }
+}
+
+/// `Tensor` (any path ending in it) without generic arguments.
+fn is_bare_tensor(p: &TypePath) -> bool {
+    p.qself.is_none()
+        && p.path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Tensor" && last.arguments.is_none())
+}
+
+/// The shape as a tuple type: `(B, S, D,)` (the trailing comma makes rank 1 a tuple too).
+fn shape_tuple(shape: &ShapeLit) -> TokenStream {
+    let dims = &shape.dims;
+    quote_spanned!(shape.span=> (#(#dims,)*))
 }
 
 /// Writes `shape` into a `Tensor` type, or checks one written in full against it.
@@ -260,12 +272,7 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
             ),
         ));
     }
-    let dims = &shape.dims;
-    let tuple: Type = if dims.len() == 1 {
-        syn::parse_quote_spanned!(shape.span=> (#(#dims,)*))
-    } else {
-        syn::parse_quote_spanned!(shape.span=> (#(#dims),*))
-    };
+    let tuple: Type = syn::parse2(shape_tuple(shape))?;
     match &mut last.arguments {
         PathArguments::None => {
             last.arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#tuple>));
@@ -278,7 +285,7 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
             }
             Some(GenericArgument::Type(written)) => {
                 let written_dims = tuple_dims(written);
-                let annotated: Vec<String> = dims.iter().map(Ident::to_string).collect();
+                let annotated: Vec<String> = shape.dims.iter().map(Ident::to_string).collect();
                 if written_dims.as_deref() == Some(annotated.as_slice()) {
                     return Ok(());
                 }
@@ -413,12 +420,7 @@ fn not_on_let(attr: &syn::Attribute) -> syn::Error {
 }
 
 fn check_stmt(name: &Ident, shape: &ShapeLit, attr: &syn::Attribute) -> Stmt {
-    let dims = &shape.dims;
-    let expected = if dims.len() == 1 {
-        quote!((#(#dims,)*))
-    } else {
-        quote!((#(#dims),*))
-    };
+    let expected = shape_tuple(shape);
     let message = format!("shape mismatch at `{name}`: expected `{{Expected}}`, found `{{Self}}`");
     let label = format!("`{name}` is `{{Self}}` here");
     let open = attr.pound_token.span;

@@ -107,6 +107,7 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
         })
         .collect();
 
+    let mut unknown_name = false;
     for param in &args.params {
         let name = param.name.to_string();
         let arg = func.sig.inputs.iter_mut().find(|arg| match arg {
@@ -114,18 +115,21 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
             FnArg::Receiver(_) => name == "self",
         });
         match arg {
-            None => errors.push(syn::Error::new(
-                param.name.span(),
-                format!(
-                    "`{name}` is not a parameter of `{fn_name}`; its parameters are {}",
-                    list(&param_names)
-                ),
-            )),
+            None => {
+                unknown_name = true;
+                errors.push(syn::Error::new(
+                    param.name.span(),
+                    format!(
+                        "`{name}` is not a parameter of `{fn_name}`; its parameters are {}",
+                        list(&param_names)
+                    ),
+                ));
+            }
             Some(FnArg::Receiver(r)) => errors.push(syn::Error::new(
                 param.name.span(),
                 format!(
                     "`self` here is `{}`, not a `Tensor`: annotate the tensor parameters instead",
-                    r.ty.to_token_stream()
+                    r.ty.to_token_stream().to_string().replace("& ", "&")
                 ),
             )),
             Some(FnArg::Typed(t)) => {
@@ -136,8 +140,9 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
         }
     }
 
-    // A bare `Tensor` parameter that the annotation does not mention has no shape.
-    for arg in &func.sig.inputs {
+    // A bare `Tensor` parameter that the annotation does not mention has no shape (unless
+    // the annotation names a parameter that does not exist: that error lists them already).
+    for arg in func.sig.inputs.iter().filter(|_| !unknown_name) {
         if let FnArg::Typed(t) = arg {
             let name = pat_name(&t.pat)
                 .map(|i| i.to_string())

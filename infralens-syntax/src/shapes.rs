@@ -207,6 +207,16 @@ fn parse_dim(input: ParseStream<'_>) -> syn::Result<Ident> {
     if input.peek(Ident) {
         return input.parse();
     }
+    if input.peek(syn::LitStr) {
+        let lit: syn::LitStr = input.parse()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "expected a dim name such as `S`, found a string: write `{}` without quotes",
+                lit.value()
+            ),
+        ));
+    }
     Err(input.error("expected a dim name such as `S`"))
 }
 
@@ -357,6 +367,9 @@ impl Parse for ShapesArgs {
             if input.is_empty() {
                 break;
             }
+            if ret.is_some() && input.peek(Token![->]) {
+                return Err(input.error("only one return shape `-> [...]` is allowed"));
+            }
             if !input.peek(Token![,]) {
                 return Err(input
                     .error("expected `,` between annotations, or `->` before the return shape"));
@@ -405,6 +418,14 @@ mod tests {
 
     #[test]
     fn mistakes_say_what_to_write() {
+        assert_eq!(
+            err("x: [B] -> [B] -> [B]"),
+            "only one return shape `-> [...]` is allowed"
+        );
+        assert_eq!(
+            err("x: [\"B\"]"),
+            "expected a dim name such as `S`, found a string: write `B` without quotes"
+        );
         assert_eq!(
             err("x [B, S, D]"),
             "expected `:` and a shape after `x`, as in `x: [B, S, D]`"

@@ -44,3 +44,36 @@ fn annotated_functions_compute_what_the_typed_code_computes() {
     let x64 = Tensor::<(B, S, D), f64>::randn(2);
     assert_eq!(checked(&x64), Ok(x64.clone()));
 }
+
+trait Project {
+    fn project(&self, x: &Tensor<(B, S, D)>) -> Tensor<(B, S, D)>;
+}
+
+impl Project for Layer {
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn project(&self, x: &Tensor) -> Tensor {
+        #[shape(B, S, D)]
+        let y = x.matmul(&self.wq);
+        y
+    }
+}
+
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn maybe_first(x: &mut Tensor) -> Option<Tensor> {
+    x.as_mut_slice()[0] = 1.0;
+    Some(x.clone())
+}
+
+#[test]
+fn trait_impl_methods_and_option_returns() {
+    let layer = Layer {
+        wq: Tensor::randn(3),
+    };
+    let x = Tensor::<(B, S, D)>::randn(4);
+    assert_eq!(Project::project(&layer, &x), x.matmul(&layer.wq));
+    let mut x = x;
+    assert_eq!(
+        maybe_first(&mut x).and_then(|t| t.get(&[0, 0, 0])),
+        Some(1.0)
+    );
+}

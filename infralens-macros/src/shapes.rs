@@ -447,3 +447,58 @@ fn check_stmt(name: &Ident, shape: &ShapeLit, attr: &syn::Attribute) -> Stmt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+    use quote::quote;
+
+    /// An annotated function expands to exactly the function a user would type by hand:
+    /// the annotation costs nothing at run time.
+    #[test]
+    fn expansion_is_the_hand_typed_function() {
+        let annotated = expand(
+            quote!(x: [B, S, D], wq: [D, D] -> [B, S, D], where D = H * Dh),
+            quote!(
+                fn project(x: &Tensor, wq: &Tensor<_, f64>) -> Result<Tensor, Error> {
+                    Ok(x.matmul(wq))
+                }
+            ),
+        );
+        // Written as the expansion prints it (tuples keep a trailing comma, so rank 1 is a tuple).
+        #[rustfmt::skip]
+        let by_hand = quote!(
+            #[allow(clippy::multiple_bound_locations)]
+            fn project(x: &Tensor<(B, S, D,)>, wq: &Tensor<(D, D,), f64>) -> Result<Tensor<(B, S, D,)>, Error>
+            where D: ::infralens::__private::HeadsPartition<H, Dh>
+            {
+                Ok(x.matmul(wq))
+            }
+        );
+        assert_eq!(annotated.to_string(), by_hand.to_string());
+    }
+
+    /// A `#[shape]` adds one block whose only call is to an empty `#[inline(always)]`
+    /// function: a compile-time check, no run-time work.
+    #[test]
+    fn let_shape_adds_only_an_empty_check() {
+        let out = expand(
+            quote!(x: [B, S, D] -> [B, S, D]),
+            quote!(
+                fn f(x: Tensor) -> Tensor {
+                    #[shape(B, S, D)]
+                    let y = x;
+                    y
+                }
+            ),
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn check_shape"), "{out}");
+        assert!(out.contains("# [inline (always)]"), "{out}");
+        assert!(
+            !out.contains("# [shape"),
+            "the `#[shape]` attribute must be removed: {out}"
+        );
+    }
+}

@@ -3,6 +3,8 @@
 //! Follows one hidden tensor `x: (B, S, D)` through the Q/K/V projections, the head split
 //! to `(B, H, S, Dh)`, the scores `Q·K^T: (B, H, S, S)`, softmax, `P·V` and the merge back
 //! to `(B, S, D)`, on real seeded data, and prints each step's shape, size and cost.
+//! Each stage is a function annotated with `#[shapes]`, its shapes written as on paper
+//! and checked by the compiler.
 //!
 //! Run it with `cargo run --example qkv_walkthrough`.
 
@@ -79,6 +81,39 @@ fn print_table(steps: &[Step]) {
     }
 }
 
+/// Q, K or V for every head: project (keeps `D`), then split `D` into `H` heads of `Dh`.
+#[shapes(x: [B, S, D], w: [D, D] -> [B, H, S, Dh])]
+fn project_heads(x: &Tensor, w: &Tensor) -> Tensor {
+    #[shape(B, S, D)]
+    let projected = x.matmul(w);
+    projected.split_heads::<H, Dh>()
+}
+
+/// Scores: every query position against every key position, per head; contracts `Dh`.
+#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]
+fn scores(q: &Tensor, k: &Tensor) -> Tensor {
+    q.matmul(&k.t())
+}
+
+/// Attention weights: scale by `1/sqrt(Dh)`, hide future keys, softmax over keys.
+#[shapes(scores: [B, H, S, S] -> [B, H, S, S])]
+fn weights(scores: &Tensor) -> Tensor {
+    scores
+        .scale(1.0 / (Dh::SIZE as f32).sqrt())
+        .causal_mask()
+        .softmax()
+}
+
+/// Mix the values, merge the heads back into `D`, project out.
+#[shapes(p: [B, H, S, S], v: [B, H, S, Dh], wo: [D, D] -> [B, S, D])]
+fn attend(p: &Tensor, v: &Tensor, wo: &Tensor) -> Tensor {
+    #[shape(B, H, S, Dh)]
+    let ctx = p.matmul(v);
+    #[shape(B, S, D)]
+    let merged = ctx.merge_heads::<D>();
+    merged.matmul(wo)
+}
+
 fn main() {
     println!("Lab 02 — Q/K/V shape walkthrough");
     println!(
@@ -97,23 +132,19 @@ fn main() {
     let wv = Tensor::<(D, D)>::randn(3).scale(0.25);
     let wo = Tensor::<(D, D)>::randn(4).scale(0.25);
 
-    // Projections keep D: each position's D features become D new ones.
-    let q: Tensor<(B, S, D)> = x.matmul(&wq);
-    let k: Tensor<(B, S, D)> = x.matmul(&wk);
-    let v: Tensor<(B, S, D)> = x.matmul(&wv);
+    let (qh, kh, vh) = (
+        project_heads(&x, &wq),
+        project_heads(&x, &wk),
+        project_heads(&x, &wv),
+    );
+    let s = scores(&qh, &kh);
+    let p = weights(&s);
+    let out = attend(&p, &vh, &wo);
 
-    // The head split makes H and Dh explicit and moves heads before positions.
-    let qh: Tensor<(B, H, S, Dh)> = q.split_heads::<H, Dh>();
-    let kh: Tensor<(B, H, S, Dh)> = k.split_heads::<H, Dh>();
-    let vh: Tensor<(B, H, S, Dh)> = v.split_heads::<H, Dh>();
-
-    // Scores contract Dh: every query position against every key position, per head.
-    let scores: Tensor<(B, H, S, S)> = qh.matmul(&kh.t());
-    let scaled = scores.scale(1.0 / (Dh::SIZE as f32).sqrt());
-    let probs: Tensor<(B, H, S, S)> = scaled.causal_mask().softmax();
-    let ctx: Tensor<(B, H, S, Dh)> = probs.matmul(&vh);
-    let merged: Tensor<(B, S, D)> = ctx.merge_heads::<D>();
-    let out: Tensor<(B, S, D)> = merged.matmul(&wo);
+    // The intermediate tensors, for the table (the annotated functions hide them).
+    let (q, k, v) = (x.matmul(&wq), x.matmul(&wk), x.matmul(&wv));
+    let ctx = p.matmul(&vh);
+    let merged = ctx.merge_heads::<D>();
 
     let steps = [
         step("input", "x", &x),
@@ -126,13 +157,10 @@ fn main() {
         step("V = x·Wv", "v", &v)
             .flops(x.matmul_flops(&wv))
             .params(wv.numel()),
-        step("split heads (Q)", "q_h", &qh),
-        step("split heads (K)", "k_h", &kh),
-        step("split heads (V)", "v_h", &vh),
-        step("scores Q·K^T", "scores", &scores).flops(qh.matmul_flops(kh.t())),
-        step("scale 1/sqrt(Dh)", "scaled", &scaled),
-        step("causal mask + softmax", "probs", &probs),
-        step("P·V", "ctx", &ctx).flops(probs.matmul_flops(&vh)),
+        step("split heads (Q, K, V)", "q_h", &qh),
+        step("scores Q·K^T", "scores", &s).flops(qh.matmul_flops(kh.t())),
+        step("scale, mask, softmax", "p", &p),
+        step("P·V", "ctx", &ctx).flops(p.matmul_flops(&vh)),
         step("merge heads", "merged", &merged),
         step("output = merged·Wo", "out", &out)
             .flops(merged.matmul_flops(&wo))

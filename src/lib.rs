@@ -3,19 +3,19 @@
 //!
 //! ```
 //! use infralens::prelude::*;
-//!
 //! dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
 //!
-//! let x = Tensor::<(B, S, D)>::randn(0); // one hidden tensor, seeded
-//! let wq = Tensor::<(D, D)>::randn(1);
-//! let wk = Tensor::<(D, D)>::randn(2);
-//! let wv = Tensor::<(D, D)>::randn(3);
-//! let q = x.matmul(&wq).split_heads::<H, Dh>(); // (B, H, S, Dh)
-//! let k = x.matmul(&wk).split_heads::<H, Dh>();
-//! let v = x.matmul(&wv).split_heads::<H, Dh>();
-//! let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t()); // Q·K^T contracts Dh
-//! let out = scaled_dot_product_attention(&q, &k, &v, Mask::Causal).merge_heads::<D>();
-//! assert_eq!(scores.describe(), "[B=2, H=4, S=4, S=4]");
+//! #[shapes(x: [B, S, D], wq: [D, D], wk: [D, D], wv: [D, D] -> [B, S, D])]
+//! fn attention(x: &Tensor, wq: &Tensor, wk: &Tensor, wv: &Tensor) -> Tensor {
+//!     #[shape(B, H, S, Dh)]
+//!     let q = x.matmul(wq).split_heads::<H, Dh>(); // heads partition D
+//!     let k = x.matmul(wk).split_heads::<H, Dh>();
+//!     let v = x.matmul(wv).split_heads::<H, Dh>();
+//!     #[shape(B, H, S, S)]
+//!     let p = q.matmul(&k.t()).scale(0.5).causal_mask().softmax(); // 0.5 = 1/sqrt(Dh)
+//!     p.matmul(&v).merge_heads::<D>()
+//! }
+//! let out = attention(&Tensor::randn(0), &Tensor::randn(1), &Tensor::randn(2), &Tensor::randn(3));
 //! assert_eq!(out.describe(), "[B=2, S=4, D=16]");
 //! ```
 //!

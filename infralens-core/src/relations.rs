@@ -83,7 +83,8 @@ impl<L> SameBatch<L> for L {}
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{H}` × `{Dh}` must equal `{Self}`: the heads partition the model width",
     label = "`{H}` heads of width `{Dh}` do not make `{Self}`",
-    note = "declare the head width as `Dh = D / H` in `dims!`, so that `H × Dh = D` holds by construction"
+    note = "declare the head width as `Dh = D / H` in `dims!`, so that `H × Dh = D` holds by construction",
+    note = "in a function generic over its dims, state the relation: `#[shapes(…, where D = H * Dh)]`"
 )]
 pub trait HeadsPartition<H, Dh> {}
 #[diagnostic::do_not_recommend]

@@ -299,6 +299,14 @@ impl Parse for Relation {
                 "a relation multiplies or divides two dims, as in `H * Dh`; name other sizes in `dims!`",
             ));
         };
+        if a == left || b == left {
+            return Err(syn::Error::new_spanned(
+                tokens,
+                format!(
+                    "`{left}` appears on both sides of its relation; relate it to other dims, as in `D = H * Dh`"
+                ),
+            ));
+        }
         let kind = if op == '*' {
             RelationKind::Product
         } else {
@@ -418,6 +426,10 @@ mod tests {
 
     #[test]
     fn mistakes_say_what_to_write() {
+        assert_eq!(
+            err("where D = D * H"),
+            "`D` appears on both sides of its relation; relate it to other dims, as in `D = H * Dh`"
+        );
         assert_eq!(
             err("x: [B] -> [B] -> [B]"),
             "only one return shape `-> [...]` is allowed"

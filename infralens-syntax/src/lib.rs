@@ -6,6 +6,8 @@
 //! - [`dims`]: the `dims! { pub B = 2; pub Dh = D / H; }` block: parsing with spans,
 //!   sizes evaluated with checked arithmetic, and spanned errors for a size that does not
 //!   divide, an unknown name, a duplicate, a cycle, a zero size or an overflow.
+//! - [`shapes`]: the arguments of `#[shapes(...)]` and `#[shape(...)]`.
+//! - [`function`]: what `#[shapes]` does to a function, with its errors, as data.
 //!
 //! ```
 //! use infralens_syntax::dims::DimsBlock;
@@ -19,4 +21,5 @@
 #![warn(missing_docs)]
 
 pub mod dims;
+pub mod function;
 pub mod shapes;

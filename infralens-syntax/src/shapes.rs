@@ -162,6 +162,20 @@ impl ShapeLit {
         }
     }
 
+    /// The shape as a Rust tuple type, spanned at the annotation: `(B, S, D,)` (the
+    /// trailing comma makes rank 1 a tuple too).
+    ///
+    /// ```
+    /// use infralens_syntax::shapes::ShapeLit;
+    /// let s: ShapeLit = syn::parse_str("[B, S]")?;
+    /// assert_eq!(s.tuple_type().to_string(), "(B , S ,)");
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn tuple_type(&self) -> proc_macro2::TokenStream {
+        let dims = &self.dims;
+        quote::quote_spanned!(self.span=> (#(#dims,)*))
+    }
+
     /// Parses dims up to the end of `input` (no brackets), for `#[shape(B, S, D)]`.
     fn parse_bare(input: ParseStream<'_>, span: Span) -> syn::Result<Self> {
         let mut dims = Vec::new();

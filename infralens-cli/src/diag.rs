@@ -1,0 +1,154 @@
+//! Diagnostics: what `lint` and `check` find, located in a file, ready to render.
+
+use std::fmt;
+
+/// How bad a finding is.
+///
+/// ```
+/// use infralens_cli::diag::Severity;
+/// assert_eq!(Severity::Error.as_str(), "error");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The code is wrong: it would not compile, or would compute the wrong shape.
+    Error,
+    /// Worth a look (compiler warnings passed through by `check`).
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`, as in rustc and SARIF.
+    ///
+    /// ```
+    /// use infralens_cli::diag::Severity;
+    /// assert_eq!(Severity::Warning.as_str(), "warning");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A position in a file: line and column, both counted from 1, the column in characters.
+///
+/// ```
+/// use infralens_cli::diag::Pos;
+/// let p = Pos { line: 3, column: 9 };
+/// assert_eq!(p.to_string(), "3:9");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// The source lines a diagnostic points into, for the rustc-style snippet.
+///
+/// ```
+/// use infralens_cli::diag::Excerpt;
+/// let e = Excerpt { first_line: 10, text: "let q = x;\n".into() };
+/// assert_eq!(e.text.lines().count(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The number of the excerpt's first line.
+    pub first_line: usize,
+    /// Whole lines of the file, from `first_line` to the diagnostic's last line.
+    pub text: String,
+}
+
+/// One finding, located in a file.
+///
+/// ```
+/// use infralens_cli::diag::{Diagnostic, Pos, Severity};
+/// let d = Diagnostic::new("src/lib.rs", Pos { line: 1, column: 1 }, Pos { line: 1, column: 4 }, "unknown-dim", "unknown dim `T`");
+/// assert_eq!(d.severity, Severity::Error);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as given on the command line or relative to the current directory.
+    pub file: String,
+    /// Where the span starts.
+    pub start: Pos,
+    /// Where it ends (exclusive column).
+    pub end: Pos,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The rule: `parse-error`, `annotation`, `dims`, `unknown-dim`, `shape-mismatch`, or a
+    /// rustc code such as `E0308` for messages `check` passes through.
+    pub code: String,
+    /// The message, one line, naming the dims.
+    pub message: String,
+    /// A label under the carets.
+    pub label: Option<String>,
+    /// `note:` lines.
+    pub notes: Vec<String>,
+    /// The lab that teaches this mistake, such as `02`.
+    pub lab: Option<String>,
+    /// The source lines, when known.
+    pub excerpt: Option<Excerpt>,
+}
+
+impl Diagnostic {
+    /// An error with no label, notes, lab or excerpt.
+    ///
+    /// ```
+    /// use infralens_cli::diag::{Diagnostic, Pos};
+    /// let at = Pos { line: 2, column: 5 };
+    /// let d = Diagnostic::new("a.rs", at, at, "dims", "`B` has size 0");
+    /// assert_eq!(d.code, "dims");
+    /// ```
+    pub fn new(file: &str, start: Pos, end: Pos, code: &str, message: &str) -> Self {
+        Diagnostic {
+            file: file.to_owned(),
+            start,
+            end,
+            severity: Severity::Error,
+            code: code.to_owned(),
+            message: message.to_owned(),
+            label: None,
+            notes: Vec::new(),
+            lab: None,
+            excerpt: None,
+        }
+    }
+}
+
+/// The rules `infralens lint` reports, with what each one means (the SARIF rule list).
+///
+/// ```
+/// assert!(infralens_cli::diag::RULES.iter().any(|(id, _)| *id == "shape-mismatch"));
+/// ```
+pub const RULES: &[(&str, &str)] = &[
+    ("parse-error", "The file is not valid Rust."),
+    (
+        "annotation",
+        "A `#[shapes]` or `#[shape]` annotation is malformed or disagrees with the signature.",
+    ),
+    (
+        "dims",
+        "A `dims!` block declares a size that does not divide, a cycle, a duplicate or a zero.",
+    ),
+    (
+        "unknown-dim",
+        "An annotation names a dim declared in no `dims!` block and no generic parameter.",
+    ),
+    (
+        "shape-mismatch",
+        "Following the ops, a value has another shape than its annotation or its op requires.",
+    ),
+    (
+        "internal-error",
+        "InfraLens could not analyse this file; please report it.",
+    ),
+];

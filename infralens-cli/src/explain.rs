@@ -1,0 +1,257 @@
+//! `infralens explain FILE::FUNCTION`: the shape walkthrough of an annotated function.
+
+use crate::diag::Diagnostic;
+use crate::infer::Shape;
+use crate::lint::{Checker, Crate, Explain, Row, collect_files};
+use crate::source::Source;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use syn::visit::Visit;
+
+/// The walkthrough of one function: its rows, the sizes they were computed with, and any
+/// findings inside it.
+///
+/// ```
+/// use infralens_cli::explain::explain_source;
+/// use infralens_cli::source::Source;
+/// let code = r#"
+/// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+/// #[shapes(x: [B, S, D], w: [D, D] -> [B, H, S, Dh])]
+/// fn project_heads(x: &Tensor, w: &Tensor) -> Tensor {
+///     #[shape(B, S, D)]
+///     let projected = x.matmul(w);
+///     projected.split_heads::<H, Dh>()
+/// }
+/// "#;
+/// let w = explain_source(Source::new("a.rs", code.into()), Vec::new(), "project_heads").unwrap();
+/// assert_eq!(w.rows.len(), 4); // x, w, projected, return
+/// assert_eq!(w.rows[2].cost.flops, Some(2 * 2 * 4 * 16 * 16));
+/// assert!(w.table().contains("(B, H, S, Dh)"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Walkthrough {
+    /// The function.
+    pub function: String,
+    /// Its parameters, `let`s and returned value, in order.
+    pub rows: Vec<Row>,
+    /// The size of each dim, when declared once.
+    pub sizes: Vec<(String, Option<u64>)>,
+    /// Findings of `lint` inside the function's file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Explains `FILE::FUNCTION`, reading the file and the `src/` of the crate it belongs to
+/// (for `dims!` declared elsewhere).
+///
+/// ```no_run
+/// let w = infralens_cli::explain::explain("examples/qkv_walkthrough.rs::attend")?;
+/// print!("{}", w.table());
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// A target without `::`, a file that cannot be read, or no such annotated function:
+/// a one-line message saying what to write instead.
+pub fn explain(target: &str) -> Result<Walkthrough, String> {
+    let Some((file, function)) = target.rsplit_once("::") else {
+        return Err(format!(
+            "expected FILE::FUNCTION, as in `src/attention.rs::scores`; found `{target}`"
+        ));
+    };
+    let path = PathBuf::from(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let mut others = Vec::new();
+    if let Some(src_dir) = crate_src(&path) {
+        for other in collect_files(&[src_dir]).unwrap_or_default() {
+            if !same_file(&other, &path)
+                && let Ok(t) = std::fs::read_to_string(&other)
+            {
+                others.push(Source::new(&other.to_string_lossy(), t));
+            }
+        }
+    }
+    explain_source(Source::new(file, text), others, function)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// `src/` of the nearest enclosing directory with a `Cargo.toml`.
+fn crate_src(file: &Path) -> Option<PathBuf> {
+    let abs = file.canonicalize().ok()?;
+    abs.ancestors()
+        .skip(1)
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(|d| d.join("src"))
+        .filter(|s| s.is_dir())
+}
+
+/// Explains `function` of `file`, with `others` (the rest of the crate) for their dims.
+///
+/// # Errors
+/// No annotated function of that name in `file`.
+pub fn explain_source(
+    file: Source,
+    others: Vec<Source>,
+    function: &str,
+) -> Result<Walkthrough, String> {
+    let name = file.name.clone();
+    let mut sources = vec![file];
+    sources.extend(others);
+    let mut krate = Crate::parse(sources);
+    let own = krate.files[0].own_sizes.clone();
+    krate.sizes.extend(own);
+    let Some(ast) = &krate.files[0].ast else {
+        return Err(format!(
+            "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
+        ));
+    };
+    let mut explain = Explain {
+        function: function.to_owned(),
+        found: false,
+        rows: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    Checker {
+        krate: &krate,
+        file: 0,
+        impl_generics: Vec::new(),
+        out: &mut diagnostics,
+        explain: Some(&mut explain),
+    }
+    .visit_file(ast);
+    if !explain.found {
+        let mut names = Vec::new();
+        FnNames(&mut names).visit_file(ast);
+        return Err(format!(
+            "no function `{function}` in `{name}`; its functions are: {}",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ));
+    }
+    if explain.rows.is_empty() {
+        return Err(format!(
+            "`{function}` has no `#[shapes(...)]` annotation, so it has no shapes to explain: annotate it, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`"
+        ));
+    }
+    let mut dims: Vec<String> = Vec::new();
+    for row in &explain.rows {
+        for d in &row.shape {
+            if !dims.contains(d) {
+                dims.push(d.clone());
+            }
+        }
+    }
+    let sizes = dims
+        .into_iter()
+        .map(|d| {
+            let size = krate.sizes.get(&d).copied().flatten();
+            (d, size)
+        })
+        .collect();
+    Ok(Walkthrough {
+        function: function.to_owned(),
+        rows: explain.rows,
+        sizes,
+        diagnostics,
+    })
+}
+
+struct FnNames<'a>(&'a mut Vec<String>);
+
+impl<'ast> Visit<'ast> for FnNames<'_> {
+    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+        self.0.push(format!("`{}`", sig.ident));
+    }
+}
+
+impl Walkthrough {
+    fn size(&self, dim: &str) -> Option<u64> {
+        self.sizes
+            .iter()
+            .find(|(d, _)| d == dim)
+            .and_then(|(_, s)| *s)
+    }
+
+    fn numel(&self, shape: &Shape) -> Option<u64> {
+        shape
+            .iter()
+            .try_fold(1u64, |n, d| n.checked_mul(self.size(d)?))
+    }
+
+    /// The table: each value with its symbolic and concrete shape, elements, bytes, and
+    /// the FLOPs and weight parameters of its matmuls; then the totals.
+    ///
+    /// ```
+    /// use infralens_cli::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
+    /// let table = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap().table();
+    /// assert!(table.contains("(4, 8)"));
+    /// ```
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let dims: Vec<String> = self
+            .sizes
+            .iter()
+            .map(|(d, s)| match s {
+                Some(s) => format!("{d}={s}"),
+                None => format!("{d}=?"),
+            })
+            .collect();
+        let _ = writeln!(out, "{}  (dims: {})\n", self.function, dims.join(" "));
+        let _ = writeln!(
+            out,
+            "{:<7} {:<10} {:<30} {:<15} {:<14} {:>9} {:>9} {:>10} {:>8}",
+            "step",
+            "var",
+            "expression",
+            "symbolic shape",
+            "concrete",
+            "elements",
+            "bytes",
+            "FLOPs",
+            "params"
+        );
+        let _ = writeln!(out, "{}", "-".repeat(120));
+        let dash = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let (mut flops, mut params) = (0u64, 0u64);
+        for r in &self.rows {
+            let symbolic = format!("({})", r.shape.join(", "));
+            let concrete: Vec<String> = r
+                .shape
+                .iter()
+                .map(|d| dash(self.size(d)).replace('-', "?"))
+                .collect();
+            let elements = self.numel(&r.shape);
+            let bytes = elements.map(|e| e * r.elem_bytes as u64);
+            let mut expr: String = r.expr.split_whitespace().collect::<Vec<_>>().join(" ");
+            if expr.chars().count() > 30 {
+                expr = expr.chars().take(29).collect::<String>() + "…";
+            }
+            flops += r.cost.flops.unwrap_or(0);
+            params += r.cost.params.unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "{:<7} {:<10} {:<30} {:<15} {:<14} {:>9} {:>9} {:>10} {:>8}",
+                r.kind,
+                r.var,
+                expr,
+                symbolic,
+                format!("({})", concrete.join(", ")),
+                dash(elements),
+                dash(bytes),
+                dash(r.cost.flops),
+                dash(r.cost.params),
+            );
+        }
+        let _ = writeln!(out, "\ntotal: {flops} FLOPs, {params} weight parameters");
+        out
+    }
+}

@@ -1,0 +1,661 @@
+//! `infralens lint`: checks `dims!` blocks and `#[shapes]` annotations without compiling.
+
+use crate::diag::Diagnostic;
+use crate::infer::{Cost, Infer, Shape, Sizes, show, tensor_type};
+use crate::source::Source;
+use infralens_syntax::dims::DimsBlock;
+use infralens_syntax::function::{apply_signature, pat_name, walk_lets};
+use infralens_syntax::shapes::ShapesArgs;
+use proc_macro2::{Span, TokenStream};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Attribute, FnArg, ItemFn, Meta, Stmt};
+
+/// What a lint run found.
+///
+/// ```
+/// use infralens_cli::{lint::lint_sources, source::Source};
+/// let report = lint_sources(vec![Source::new("a.rs", "fn main() {}".into())]);
+/// assert_eq!((report.files, report.lines, report.diagnostics.len()), (1, 1, 0));
+/// ```
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files read.
+    pub files: usize,
+    /// Lines read.
+    pub lines: usize,
+    /// Findings, by file then position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The `.rs` files under `paths` (files as given, directories walked in name order,
+/// skipping `target` and hidden directories).
+///
+/// ```
+/// use infralens_cli::lint::collect_files;
+/// let files = collect_files(&["src".into()])?;
+/// assert!(files.iter().any(|f| f.ends_with("lint.rs")));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// A path that does not exist or a directory that cannot be read.
+pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    walk(&path, out)?;
+                }
+            } else if name.ends_with(".rs") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads `paths` (see [`collect_files`]) and lints them together, as one crate: a dim
+/// declared in any file's `dims!` is known in all of them.
+///
+/// ```no_run
+/// let report = infralens_cli::lint::lint_paths(&["src".into()])?;
+/// println!("{} findings", report.diagnostics.len());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// A path that cannot be read. A file that is not UTF-8 is a finding, not an error.
+pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
+    let mut sources = Vec::new();
+    for path in collect_files(paths)? {
+        let bytes = std::fs::read(&path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
+        })?;
+        let name = display_path(&path);
+        match String::from_utf8(bytes) {
+            Ok(text) => sources.push(Source::new(&name, text)),
+            Err(_) => sources.push(Source::new(&name, "\u{0}not UTF-8".to_owned())),
+        }
+    }
+    Ok(lint_sources(sources))
+}
+
+/// `path` relative to the current directory when it is inside it, with `/` separators.
+fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// Lints sources already in memory, as one crate.
+///
+/// ```
+/// use infralens_cli::{lint::lint_sources, source::Source};
+/// let code = r#"
+/// dims! { pub B = 2; pub S = 4; pub D = 16; }
+/// #[shapes(x: [B, S, D], w: [D, D] -> [B, S, D])]
+/// fn project(x: &Tensor, w: &Tensor) -> Tensor {
+///     #[shape(B, S, D)]
+///     let y = w.matmul(x);
+///     y
+/// }
+/// "#;
+/// let report = lint_sources(vec![Source::new("model.rs", code.into())]);
+/// assert_eq!(
+///     report.diagnostics[0].message,
+///     "shape mismatch: matmul contracts `D` with `S`, but the left operand's last dim must be the right operand's row dim",
+/// );
+/// ```
+pub fn lint_sources(sources: Vec<Source>) -> Report {
+    let lines = sources.iter().map(|s| s.text.lines().count()).sum();
+    let files = sources.len();
+    let krate = Crate::parse(sources);
+    let mut diagnostics = krate.diagnostics.clone();
+    for (i, file) in krate.files.iter().enumerate() {
+        if let Some(ast) = &file.ast {
+            let mut checker = Checker {
+                krate: &krate,
+                file: i,
+                impl_generics: Vec::new(),
+                out: &mut diagnostics,
+                explain: None,
+            };
+            checker.visit_file(ast);
+        }
+    }
+    diagnostics.sort_by(|a, b| (&a.file, a.start).cmp(&(&b.file, b.start)));
+    diagnostics.dedup();
+    Report {
+        files,
+        lines,
+        diagnostics,
+    }
+}
+
+/// A parsed file.
+pub(crate) struct File {
+    pub src: Source,
+    pub ast: Option<syn::File>,
+    /// Names brought in by `use`.
+    imported: HashSet<String>,
+    /// The sizes declared in this file's own `dims!` blocks.
+    pub own_sizes: Sizes,
+}
+
+/// Everything the files declare together.
+pub(crate) struct Crate {
+    pub files: Vec<File>,
+    pub sizes: Sizes,
+    returns: HashMap<String, Shape>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn is_shapes_attr(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "shapes")
+}
+
+/// The `#[shapes(...)]` arguments, as the macro would parse them.
+fn shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
+    parse_shapes_args(attr).map_err(|e| {
+        // An error about the annotation as a whole points at the attribute.
+        e.into_iter()
+            .map(|e| {
+                if e.span().byte_range() == (0..0) {
+                    syn::Error::new_spanned(attr, e.to_string())
+                } else {
+                    e
+                }
+            })
+            .reduce(|mut all, e| {
+                all.combine(e);
+                all
+            })
+            .unwrap_or_else(|| syn::Error::new_spanned(attr, "malformed annotation"))
+    })
+}
+
+fn parse_shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
+    match &attr.meta {
+        Meta::List(list) => syn::parse2(list.tokens.clone()),
+        Meta::Path(_) => syn::parse2(TokenStream::new()),
+        Meta::NameValue(nv) => Err(syn::Error::new_spanned(
+            nv,
+            "write the shapes in parentheses, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`",
+        )),
+    }
+}
+
+fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Error) {
+    for e in err {
+        out.push(src.diagnostic(e.span(), code, &e.to_string()));
+    }
+}
+
+/// Pass 1: each file's `dims!`, `use` names and annotated return shapes.
+struct Collector<'a> {
+    src: &'a Source,
+    sizes: Sizes,
+    imported: HashSet<String>,
+    returns: Vec<(String, Shape)>,
+    out: Vec<Diagnostic>,
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.segments.last().is_some_and(|s| s.ident == "dims") {
+            match mac.parse_body::<DimsBlock>() {
+                Err(e) => push_errors(&mut self.out, self.src, "dims", e),
+                Ok(block) => {
+                    let (sizes, result) = block.resolve_lenient();
+                    if let Err(e) = result {
+                        let before = self.out.len();
+                        push_errors(&mut self.out, self.src, "dims", e);
+                        for d in &mut self.out[before..] {
+                            if d.message.contains("divisible") {
+                                d.lab = Some("02".to_owned());
+                            }
+                        }
+                    }
+                    for (decl, size) in block.decls.iter().zip(sizes) {
+                        let name = decl.name.to_string();
+                        let entry = self.sizes.entry(name).or_insert(Some(size));
+                        if *entry != Some(size) {
+                            *entry = None;
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_macro(self, mac);
+    }
+
+    fn visit_use_name(&mut self, u: &'ast syn::UseName) {
+        self.imported.insert(u.ident.to_string());
+    }
+
+    fn visit_use_rename(&mut self, u: &'ast syn::UseRename) {
+        self.imported.insert(u.rename.to_string());
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast ItemFn) {
+        self.note_return(&f.attrs, &f.sig);
+        syn::visit::visit_item_fn(self, f);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.note_return(&f.attrs, &f.sig);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+}
+
+impl Collector<'_> {
+    /// A non-generic annotated function's return shape, so that a call to it is followed.
+    fn note_return(&mut self, attrs: &[Attribute], sig: &syn::Signature) {
+        if sig.generics.params.is_empty()
+            && let Some(attr) = attrs.iter().find(|a| is_shapes_attr(a))
+            && let Ok(args) = shapes_args(attr)
+            && let Some(ret) = args.ret
+        {
+            self.returns.push((
+                sig.ident.to_string(),
+                ret.dims.iter().map(ToString::to_string).collect(),
+            ));
+        }
+    }
+}
+
+impl Crate {
+    pub(crate) fn parse(sources: Vec<Source>) -> Crate {
+        let mut files = Vec::with_capacity(sources.len());
+        let mut diagnostics = Vec::new();
+        let mut sizes = Sizes::new();
+        let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
+        for src in sources {
+            if src.text.starts_with('\u{0}') {
+                let at = crate::diag::Pos { line: 1, column: 1 };
+                diagnostics.push(Diagnostic::new(
+                    &src.name,
+                    at,
+                    at,
+                    "parse-error",
+                    "this file is not UTF-8 text, so it is not Rust source",
+                ));
+                files.push(File {
+                    src,
+                    ast: None,
+                    imported: HashSet::new(),
+                    own_sizes: Sizes::new(),
+                });
+                continue;
+            }
+            let ast = match syn::parse_file(&src.text) {
+                Ok(ast) => ast,
+                Err(e) => {
+                    // The lexer's own message says nothing a reader can act on.
+                    let (message, label) = if e.to_string()
+                        == "cannot parse string into token stream"
+                    {
+                        (
+                            "this file does not parse as Rust: a bracket, brace or parenthesis is not closed, or is closed by the wrong one".to_owned(),
+                            "the lexer stopped here".to_owned(),
+                        )
+                    } else {
+                        (
+                            format!("this file does not parse as Rust: {e}"),
+                            e.to_string(),
+                        )
+                    };
+                    let mut d = src.diagnostic(e.span(), "parse-error", &message);
+                    d.label = Some(label);
+                    diagnostics.push(d);
+                    files.push(File {
+                        src,
+                        ast: None,
+                        imported: HashSet::new(),
+                        own_sizes: Sizes::new(),
+                    });
+                    continue;
+                }
+            };
+            let mut c = Collector {
+                src: &src,
+                sizes: Sizes::new(),
+                imported: HashSet::new(),
+                returns: Vec::new(),
+                out: Vec::new(),
+            };
+            c.visit_file(&ast);
+            let Collector {
+                sizes: own,
+                imported,
+                returns: rets,
+                out,
+                ..
+            } = c;
+            diagnostics.extend(out);
+            for (name, size) in &own {
+                let entry = sizes.entry(name.clone()).or_insert(*size);
+                if *entry != *size {
+                    *entry = None;
+                }
+            }
+            for (name, shape) in rets {
+                let entry = returns.entry(name).or_insert(Some(shape.clone()));
+                if entry.as_ref() != Some(&shape) {
+                    *entry = None;
+                }
+            }
+            files.push(File {
+                src,
+                ast: Some(ast),
+                imported,
+                own_sizes: own,
+            });
+        }
+        Crate {
+            files,
+            sizes,
+            returns: returns
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect(),
+            diagnostics,
+        }
+    }
+}
+
+/// One row of `infralens explain`: a value of the function and its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// `param`, `let` or `return`.
+    pub kind: &'static str,
+    /// The variable (`return` for the returned value).
+    pub var: String,
+    /// The expression, as written (empty for parameters).
+    pub expr: String,
+    /// Its dims.
+    pub shape: Shape,
+    /// Bytes of one element.
+    pub elem_bytes: usize,
+    /// The matmuls of the expression.
+    pub cost: Cost,
+}
+
+/// What `explain` asks of the checker: the function to trace, and where its rows go.
+pub(crate) struct Explain {
+    pub function: String,
+    pub found: bool,
+    pub rows: Vec<Row>,
+}
+
+/// Pass 2: every annotated function.
+pub(crate) struct Checker<'a> {
+    pub krate: &'a Crate,
+    pub file: usize,
+    pub impl_generics: Vec<HashSet<String>>,
+    pub out: &'a mut Vec<Diagnostic>,
+    pub explain: Option<&'a mut Explain>,
+}
+
+fn generic_names(g: &syn::Generics) -> HashSet<String> {
+    g.type_params().map(|p| p.ident.to_string()).collect()
+}
+
+impl<'ast> Visit<'ast> for Checker<'_> {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.impl_generics.push(generic_names(&i.generics));
+        syn::visit::visit_item_impl(self, i);
+        self.impl_generics.pop();
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast ItemFn) {
+        self.check_fn(f.clone());
+        syn::visit::visit_item_fn(self, f);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.check_fn(ItemFn {
+            attrs: f.attrs.clone(),
+            vis: f.vis.clone(),
+            sig: f.sig.clone(),
+            block: Box::new(f.block.clone()),
+        });
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+}
+
+impl Checker<'_> {
+    fn check_fn(&mut self, mut func: ItemFn) {
+        let explaining = self
+            .explain
+            .as_ref()
+            .is_some_and(|e| !e.found && func.sig.ident == e.function);
+        let Some(attr) = func.attrs.iter().find(|a| is_shapes_attr(a)).cloned() else {
+            if explaining && let Some(e) = self.explain.as_mut() {
+                e.found = true;
+            }
+            return;
+        };
+        let file = &self.krate.files[self.file];
+        let src = &file.src;
+        let mut out = Vec::new();
+
+        let args = match shapes_args(&attr) {
+            Ok(args) => Some(args),
+            Err(e) => {
+                push_errors(&mut out, src, "annotation", e);
+                None
+            }
+        };
+        let mut signature_ok = false;
+        if let Some(args) = &args {
+            match apply_signature(args, &mut func) {
+                Ok(()) => signature_ok = true,
+                Err(e) => push_errors(&mut out, src, "annotation", e),
+            }
+        }
+
+        // Every dim an annotation names must be declared somewhere.
+        let mut known: HashSet<String> = generic_names(&func.sig.generics);
+        known.extend(self.impl_generics.iter().flatten().cloned());
+        let mut unknown: Vec<(String, Span)> = Vec::new();
+        let mut note_dims = |dims: &mut dyn Iterator<Item = &syn::Ident>| {
+            for d in dims {
+                let name = d.to_string();
+                if !known.contains(&name)
+                    && !self.krate.sizes.contains_key(&name)
+                    && !file.imported.contains(&name)
+                    && !unknown.iter().any(|(n, _)| *n == name)
+                {
+                    unknown.push((name, d.span()));
+                }
+            }
+        };
+        if let Some(args) = &args {
+            for p in &args.params {
+                note_dims(&mut p.shape.dims.iter());
+            }
+            if let Some(r) = &args.ret {
+                note_dims(&mut r.dims.iter());
+            }
+            for r in &args.relations {
+                note_dims(&mut [&r.left, &r.a, &r.b].into_iter());
+            }
+        }
+
+        // Parameters, then each `let` in order.
+        let mut infer = Infer {
+            env: HashMap::new(),
+            sizes: &self.krate.sizes,
+            returns: &self.krate.returns,
+            src,
+            findings: Vec::new(),
+            cost: Cost::default(),
+        };
+        let mut rows = Vec::new();
+        for arg in &func.sig.inputs {
+            if let FnArg::Typed(t) = arg
+                && let Some(name) = pat_name(&t.pat)
+                && let Some((shape, bytes)) = tensor_type(&t.ty)
+            {
+                rows.push(Row {
+                    kind: "param",
+                    var: name.to_string(),
+                    expr: String::new(),
+                    shape: shape.clone(),
+                    elem_bytes: bytes,
+                    cost: Cost::default(),
+                });
+                infer.env.insert(name.to_string(), shape);
+            }
+        }
+        let default_bytes = rows.first().map_or(4, |r| r.elem_bytes);
+        let mut let_dims: Vec<syn::Ident> = Vec::new();
+        let walked = walk_lets(&mut func.block, |site| {
+            if let Some((shape, _)) = site.shape {
+                let_dims.extend(shape.dims.iter().cloned());
+            }
+            let name = site.name?;
+            let init = site.local.init.as_ref()?;
+            infer.cost = Cost::default();
+            let inferred = if signature_ok {
+                infer.infer(&init.expr)
+            } else {
+                None
+            };
+            let written = match &site.local.pat {
+                syn::Pat::Type(t) => tensor_type(&t.ty).map(|(s, _)| s),
+                _ => None,
+            };
+            let expected = site
+                .shape
+                .map(|(s, a)| {
+                    (
+                        s.dims.iter().map(ToString::to_string).collect::<Shape>(),
+                        a.span(),
+                    )
+                })
+                .or_else(|| written.map(|s| (s, name.span())));
+            if let (Some((want, at)), Some(got)) = (&expected, &inferred)
+                && want != got
+            {
+                let mut d = src.diagnostic(
+                    *at,
+                    "shape-mismatch",
+                    &format!(
+                        "shape mismatch at `{name}`: expected `{}`, inferred `{}`",
+                        show(want),
+                        show(got)
+                    ),
+                );
+                d.label = Some(format!("`{name}` is annotated `{}`", show(want)));
+                d.notes.push(format!(
+                    "`{}` has the shape `{}`",
+                    src.text_of(init.expr.span()),
+                    show(got)
+                ));
+                d.lab = Some("02".to_owned());
+                infer.findings.push(d);
+            }
+            let shape = expected.map(|(s, _)| s).or(inferred)?;
+            rows.push(Row {
+                kind: "let",
+                var: name.to_string(),
+                expr: src.text_of(init.expr.span()).to_owned(),
+                shape: shape.clone(),
+                elem_bytes: default_bytes,
+                cost: infer.cost,
+            });
+            infer.env.insert(name.to_string(), shape);
+            None
+        });
+        if let Err(e) = walked {
+            push_errors(&mut out, src, "annotation", e);
+        }
+        note_dims(&mut let_dims.iter());
+        for (name, span) in &unknown {
+            let fn_name = &func.sig.ident;
+            let mut d = src.diagnostic(
+                *span,
+                "unknown-dim",
+                &format!(
+                    "unknown dim `{name}`: declare it in a `dims!` block, as in `pub {name} = 4;`, or make it a generic parameter: `fn {fn_name}<{name}: Dim>`"
+                ),
+            );
+            d.label = Some("not declared in any `dims!` block of the crate".to_owned());
+            out.push(d);
+        }
+
+        // The returned value against the return shape.
+        if signature_ok
+            && unknown.is_empty()
+            && let Some(ret) = args.as_ref().and_then(|a| a.ret.as_ref())
+            && let Some(Stmt::Expr(tail, None)) = func.block.stmts.last()
+        {
+            infer.cost = Cost::default();
+            if let Some(got) = infer.infer(tail) {
+                let want: Shape = ret.dims.iter().map(ToString::to_string).collect();
+                if want != got {
+                    let mut d = src.diagnostic(
+                        tail.span(),
+                        "shape-mismatch",
+                        &format!(
+                            "shape mismatch at the return value of `{}`: expected `{}`, inferred `{}`",
+                            func.sig.ident,
+                            show(&want),
+                            show(&got)
+                        ),
+                    );
+                    d.label = Some(format!("this is `{}`", show(&got)));
+                    d.notes
+                        .push(format!("the annotation returns `{}`", show(&want)));
+                    d.lab = Some("02".to_owned());
+                    infer.findings.push(d);
+                }
+                rows.push(Row {
+                    kind: "return",
+                    var: "return".to_owned(),
+                    expr: src.text_of(tail.span()).to_owned(),
+                    shape: want,
+                    elem_bytes: default_bytes,
+                    cost: infer.cost,
+                });
+            }
+        }
+        if unknown.is_empty() {
+            out.extend(infer.findings);
+        }
+        self.out.extend(out);
+        if explaining && let Some(e) = self.explain.as_mut() {
+            e.found = true;
+            e.rows = rows;
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The output formats: `human` (rustc-style snippets), `json` (one object a line),
+//! `sarif` (SARIF 2.1.0, for GitHub code scanning) and `github` (workflow commands).
+
+use crate::diag::{Diagnostic, RULES, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+/// An output format.
+///
+/// ```
+/// use infralens_cli::render::Format;
+/// assert_eq!("sarif".parse::<Format>(), Ok(Format::Sarif));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style: the message, the line with carets under the span, notes.
+    Human,
+    /// One JSON object a line (see the README for the fields).
+    Json,
+    /// One SARIF 2.1.0 log, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: `::error file=…,line=…::message`.
+    Github,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        <Format as clap::ValueEnum>::from_str(s, true)
+    }
+}
+
+/// Renders `diagnostics` in `format`; `color` only matters for `human`.
+///
+/// ```
+/// use infralens_cli::diag::{Diagnostic, Pos};
+/// use infralens_cli::render::{render, Format};
+/// let at = Pos { line: 3, column: 5 };
+/// let d = Diagnostic::new("src/lib.rs", at, Pos { line: 3, column: 6 }, "unknown-dim", "unknown dim `T`");
+/// assert_eq!(
+///     render(&[d], Format::Github, false),
+///     "::error file=src/lib.rs,line=3,col=5,endLine=3,endColumn=6,title=infralens unknown-dim::unknown dim `T`\n",
+/// );
+/// ```
+pub fn render(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
+    match format {
+        Format::Human => human(diagnostics, color),
+        Format::Json => diagnostics
+            .iter()
+            .map(|d| format!("{}\n", to_json(d)))
+            .collect(),
+        Format::Sarif => {
+            let mut s = serde_json::to_string_pretty(&sarif(diagnostics)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Github => diagnostics.iter().map(github).collect(),
+    }
+}
+
+/// The lab pointer written under a diagnostic.
+fn lab_note(lab: &str) -> String {
+    format!("this mistake is taught in Lab {lab}: run `infralens lab {lab}`")
+}
+
+fn human(diagnostics: &[Diagnostic], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let mut group = match &d.excerpt {
+            Some(ex) if !ex.text.is_empty() => {
+                let (a, b) = excerpt_range(d, &ex.text, ex.first_line);
+                let mut ann = AnnotationKind::Primary.span(a..b);
+                if let Some(label) = &d.label {
+                    ann = ann.label(label.as_str());
+                }
+                Group::with_title(title).element(
+                    Snippet::source(ex.text.as_str())
+                        .line_start(ex.first_line)
+                        .path(d.file.as_str())
+                        .annotation(ann),
+                )
+            }
+            _ => Group::with_title(title).element(
+                annotate_snippets::Origin::path(d.file.as_str())
+                    .line(d.start.line)
+                    .char_column(d.start.column.saturating_sub(1)),
+            ),
+        };
+        for note in &d.notes {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
+        let lab = d.lab.as_deref().map(lab_note);
+        if let Some(lab) = &lab {
+            group = group.element(Level::HELP.message(lab.as_str()));
+        }
+        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+    }
+    out
+}
+
+/// The byte range of the diagnostic's span inside its excerpt (at least one character).
+fn excerpt_range(d: &Diagnostic, text: &str, first_line: usize) -> (usize, usize) {
+    let offset = |line: usize, column: usize| -> usize {
+        let mut at = 0;
+        for (n, l) in text.split_inclusive('\n').enumerate() {
+            if n + first_line == line {
+                let body = l.trim_end_matches(['\n', '\r']);
+                return at
+                    + body
+                        .char_indices()
+                        .nth(column.saturating_sub(1))
+                        .map_or(body.len(), |(i, _)| i);
+            }
+            at += l.len();
+        }
+        text.len()
+    };
+    let a = offset(d.start.line, d.start.column);
+    let mut b = offset(d.end.line, d.end.column);
+    if b <= a {
+        b = text[a..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n')
+            .map_or(a, |c| a + c.len_utf8());
+    }
+    (a, b)
+}
+
+/// One diagnostic as a JSON object: the `json` format's schema.
+///
+/// ```
+/// use infralens_cli::diag::{Diagnostic, Pos};
+/// let at = Pos { line: 1, column: 2 };
+/// let v = infralens_cli::render::to_json(&Diagnostic::new("a.rs", at, at, "dims", "m"));
+/// assert_eq!(v["line"], 1);
+/// assert_eq!(v["code"], "dims");
+/// assert!(v["lab"].is_null());
+/// ```
+pub fn to_json(d: &Diagnostic) -> Value {
+    json!({
+        "file": d.file,
+        "line": d.start.line,
+        "column": d.start.column,
+        "end_line": d.end.line,
+        "end_column": d.end.column,
+        "severity": d.severity.as_str(),
+        "code": d.code,
+        "message": d.message,
+        "label": d.label,
+        "notes": d.notes,
+        "lab": d.lab,
+    })
+}
+
+/// The SARIF 2.1.0 log of `diagnostics`.
+///
+/// ```
+/// let log = infralens_cli::render::sarif(&[]);
+/// assert_eq!(log["version"], "2.1.0");
+/// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "infralens");
+/// ```
+pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
+    let mut rules: Vec<Value> = RULES
+        .iter()
+        .map(|(id, text)| json!({ "id": id, "shortDescription": { "text": text } }))
+        .collect();
+    let mut ids: Vec<String> = RULES.iter().map(|(id, _)| (*id).to_owned()).collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let index = ids.iter().position(|id| *id == d.code).unwrap_or_else(|| {
+                ids.push(d.code.clone());
+                rules.push(json!({
+                    "id": d.code,
+                    "shortDescription": { "text": format!("rustc error {}", d.code) },
+                }));
+                ids.len() - 1
+            });
+            let mut text = d.message.clone();
+            for note in &d.notes {
+                let _ = write!(text, "\nnote: {note}");
+            }
+            if let Some(lab) = &d.lab {
+                let _ = write!(text, "\nhelp: {}", lab_note(lab));
+            }
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": index,
+                "level": d.severity.as_str(),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": d.file, "uriBaseId": "%SRCROOT%" },
+                        "region": {
+                            "startLine": d.start.line,
+                            "startColumn": d.start.column,
+                            "endLine": d.end.line.max(d.start.line),
+                            "endColumn": d.end.column.max(d.start.column + 1),
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "infralens",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// `::error file=…::message`, escaped as GitHub's workflow commands require.
+fn github(d: &Diagnostic) -> String {
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn property(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut message = d.message.clone();
+    for note in &d.notes {
+        let _ = write!(message, "\nnote: {note}");
+    }
+    if let Some(lab) = &d.lab {
+        let _ = write!(message, "\nhelp: {}", lab_note(lab));
+    }
+    format!(
+        "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        d.severity.as_str(),
+        property(&d.file),
+        d.start.line,
+        d.start.column,
+        d.end.line,
+        d.end.column,
+        property(&format!("infralens {}", d.code)),
+        data(&message)
+    )
+}

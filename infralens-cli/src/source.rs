@@ -1,0 +1,146 @@
+//! A source file in memory, and the translation of `proc_macro2` spans into positions.
+
+use crate::diag::{Diagnostic, Excerpt, Pos};
+use proc_macro2::Span;
+
+/// A file's text with the byte offset of each line, to locate spans and cut excerpts.
+///
+/// ```
+/// use infralens_cli::source::Source;
+/// let src = Source::new("a.rs", "fn f() {}\nfn g() {}\n".into());
+/// assert_eq!(src.line(2), Some("fn g() {}"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as reported.
+    pub name: String,
+    /// The text.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    /// Indexes `text`.
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// assert_eq!(Source::new("a.rs", String::new()).line(1), Some(""));
+    /// ```
+    pub fn new(name: &str, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Source {
+            name: name.to_owned(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line `n` (from 1) without its line break.
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// let src = Source::new("a.rs", "x\r\ny".into());
+    /// assert_eq!((src.line(1), src.line(2), src.line(3)), (Some("x"), Some("y"), None));
+    /// ```
+    pub fn line(&self, n: usize) -> Option<&str> {
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(n)
+            .map_or(self.text.len(), |&next| next - 1);
+        Some(self.text[start..end].trim_end_matches('\r'))
+    }
+
+    /// The byte offset of a position (1-based line and character column), clamped to the
+    /// file.
+    ///
+    /// ```
+    /// use infralens_cli::{diag::Pos, source::Source};
+    /// let src = Source::new("a.rs", "é = 1;\nx".into());
+    /// assert_eq!(src.offset(Pos { line: 1, column: 2 }), 2);
+    /// assert_eq!(src.offset(Pos { line: 2, column: 1 }), 8);
+    /// ```
+    pub fn offset(&self, pos: Pos) -> usize {
+        let Some(&start) = self.line_starts.get(pos.line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let line = self.line(pos.line).unwrap_or("");
+        start
+            + line
+                .char_indices()
+                .nth(pos.column.saturating_sub(1))
+                .map_or(line.len(), |(i, _)| i)
+    }
+
+    /// A diagnostic at `span` (a span of this file, parsed in this thread).
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// let src = Source::new("a.rs", "fn f() {}".into());
+    /// let file = syn::parse_file(&src.text)?;
+    /// let syn::Item::Fn(f) = &file.items[0] else { unreachable!() };
+    /// let d = src.diagnostic(f.sig.ident.span(), "annotation", "here");
+    /// assert_eq!((d.start.column, d.end.column), (4, 5));
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn diagnostic(&self, span: Span, code: &str, message: &str) -> Diagnostic {
+        let (start, end) = span_pos(span);
+        let mut d = Diagnostic::new(&self.name, start, end, code, message);
+        d.excerpt = Some(self.excerpt(start, end));
+        d
+    }
+
+    /// Whole lines `start.line..=end.line`.
+    ///
+    /// ```
+    /// use infralens_cli::{diag::Pos, source::Source};
+    /// let src = Source::new("a.rs", "a\nb\nc\n".into());
+    /// let e = src.excerpt(Pos { line: 2, column: 1 }, Pos { line: 3, column: 2 });
+    /// assert_eq!((e.first_line, e.text.as_str()), (2, "b\nc\n"));
+    /// ```
+    pub fn excerpt(&self, start: Pos, end: Pos) -> Excerpt {
+        let first = start.line.max(1);
+        let last = end.line.max(first);
+        let text = (first..=last)
+            .filter_map(|n| self.line(n))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        Excerpt {
+            first_line: first,
+            text,
+        }
+    }
+
+    /// The text a span covers (empty when it is out of range).
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// let src = Source::new("a.rs", "let q = x.matmul(w);".into());
+    /// let stmt: syn::Stmt = syn::parse_str(&src.text)?;
+    /// let syn::Stmt::Local(l) = &stmt else { unreachable!() };
+    /// let init = &l.init.as_ref().unwrap().expr;
+    /// assert_eq!(src.text_of(syn::spanned::Spanned::span(init)), "x.matmul(w)");
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn text_of(&self, span: Span) -> &str {
+        let (start, end) = span_pos(span);
+        let (a, b) = (self.offset(start), self.offset(end));
+        self.text.get(a..b.max(a)).unwrap_or("")
+    }
+}
+
+/// The start and end positions of a span (1-based lines and columns).
+fn span_pos(span: Span) -> (Pos, Pos) {
+    let (s, e) = (span.start(), span.end());
+    (
+        Pos {
+            line: s.line,
+            column: s.column + 1,
+        },
+        Pos {
+            line: e.line,
+            column: e.column + 1,
+        },
+    )
+}

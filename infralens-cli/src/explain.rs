@@ -7,6 +7,7 @@ use crate::source::Source;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
 
 /// The walkthrough of one function: its rows, the sizes they were computed with, and any
 /// findings inside it.
@@ -102,10 +103,10 @@ pub fn explain_source(
     let name = file.name.clone();
     let mut sources = vec![file];
     sources.extend(others);
-    let mut krate = Crate::parse(sources);
+    let (mut krate, mut asts) = Crate::parse(sources);
     let own = krate.files[0].own_sizes.clone();
     krate.sizes.extend(own);
-    let Some(ast) = &krate.files[0].ast else {
+    let Some(mut ast) = asts.swap_remove(0) else {
         return Err(format!(
             "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
         ));
@@ -123,10 +124,10 @@ pub fn explain_source(
         out: &mut diagnostics,
         explain: Some(&mut explain),
     }
-    .visit_file(ast);
+    .visit_file_mut(&mut ast);
     if !explain.found {
         let mut names = Vec::new();
-        FnNames(&mut names).visit_file(ast);
+        FnNames(&mut names).visit_file(&ast);
         return Err(format!(
             "no function `{function}` in `{name}`; its functions are: {}",
             if names.is_empty() {

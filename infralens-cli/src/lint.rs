@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
 use syn::{Attribute, FnArg, ItemFn, Meta, Stmt};
 
 /// What a lint run found.
@@ -133,18 +134,35 @@ fn display_path(path: &Path) -> String {
 pub fn lint_sources(sources: Vec<Source>) -> Report {
     let lines = sources.iter().map(|s| s.text.lines().count()).sum();
     let files = sources.len();
-    let krate = Crate::parse(sources);
+    let (krate, asts) = Crate::parse(sources);
     let mut diagnostics = krate.diagnostics.clone();
-    for (i, file) in krate.files.iter().enumerate() {
-        if let Some(ast) = &file.ast {
-            let mut checker = Checker {
-                krate: &krate,
-                file: i,
-                impl_generics: Vec::new(),
-                out: &mut diagnostics,
-                explain: None,
-            };
-            checker.visit_file(ast);
+    for (i, ast) in asts.into_iter().enumerate() {
+        if let Some(mut ast) = ast {
+            let mut found = Vec::new();
+            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Checker {
+                    krate: &krate,
+                    file: i,
+                    impl_generics: Vec::new(),
+                    out: &mut found,
+                    explain: None,
+                }
+                .visit_file_mut(&mut ast);
+            }));
+            match checked {
+                Ok(()) => diagnostics.extend(found),
+                // A bug of ours must not cost the findings in the other files.
+                Err(_) => {
+                    let at = crate::diag::Pos { line: 1, column: 1 };
+                    diagnostics.push(Diagnostic::new(
+                        &krate.files[i].src.name,
+                        at,
+                        at,
+                        "internal-error",
+                        "infralens could not analyse this file (an internal error); please report it with the file",
+                    ));
+                }
+            }
         }
     }
     diagnostics.sort_by(|a, b| (&a.file, a.start).cmp(&(&b.file, b.start)));
@@ -159,7 +177,6 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
 /// A parsed file.
 pub(crate) struct File {
     pub src: Source,
-    pub ast: Option<syn::File>,
     /// Names brought in by `use`.
     imported: HashSet<String>,
     /// The sizes declared in this file's own `dims!` blocks.
@@ -228,6 +245,10 @@ struct Collector<'a> {
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
+    // `dims!` and annotated functions are items (or statements of a block): expressions
+    // never hold one worth a look, so they are not walked.
+    fn visit_expr(&mut self, _: &'ast syn::Expr) {}
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if mac.path.segments.last().is_some_and(|s| s.ident == "dims") {
             match mac.parse_body::<DimsBlock>() {
@@ -292,7 +313,10 @@ impl Collector<'_> {
 }
 
 impl Crate {
-    pub(crate) fn parse(sources: Vec<Source>) -> Crate {
+    /// Parses every source: the crate's declarations, and each file's syntax tree (`None`
+    /// for a file that does not parse; its diagnostic is in the crate).
+    pub(crate) fn parse(sources: Vec<Source>) -> (Crate, Vec<Option<syn::File>>) {
+        let mut asts = Vec::with_capacity(sources.len());
         let mut files = Vec::with_capacity(sources.len());
         let mut diagnostics = Vec::new();
         let mut sizes = Sizes::new();
@@ -309,10 +333,10 @@ impl Crate {
                 ));
                 files.push(File {
                     src,
-                    ast: None,
                     imported: HashSet::new(),
                     own_sizes: Sizes::new(),
                 });
+                asts.push(None);
                 continue;
             }
             let ast = match syn::parse_file(&src.text) {
@@ -337,10 +361,10 @@ impl Crate {
                     diagnostics.push(d);
                     files.push(File {
                         src,
-                        ast: None,
                         imported: HashSet::new(),
                         own_sizes: Sizes::new(),
                     });
+                    asts.push(None);
                     continue;
                 }
             };
@@ -374,12 +398,12 @@ impl Crate {
             }
             files.push(File {
                 src,
-                ast: Some(ast),
                 imported,
                 own_sizes: own,
             });
+            asts.push(Some(ast));
         }
-        Crate {
+        let krate = Crate {
             files,
             sizes,
             returns: returns
@@ -387,7 +411,8 @@ impl Crate {
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
             diagnostics,
-        }
+        };
+        (krate, asts)
     }
 }
 
@@ -428,31 +453,56 @@ fn generic_names(g: &syn::Generics) -> HashSet<String> {
     g.type_params().map(|p| p.ident.to_string()).collect()
 }
 
-impl<'ast> Visit<'ast> for Checker<'_> {
-    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+impl VisitMut for Checker<'_> {
+    // As in the collector: annotated functions are items, not expressions.
+    fn visit_expr_mut(&mut self, _: &mut syn::Expr) {}
+
+    fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
         self.impl_generics.push(generic_names(&i.generics));
-        syn::visit::visit_item_impl(self, i);
+        syn::visit_mut::visit_item_impl_mut(self, i);
         self.impl_generics.pop();
     }
 
-    fn visit_item_fn(&mut self, f: &'ast ItemFn) {
-        self.check_fn(f.clone());
-        syn::visit::visit_item_fn(self, f);
+    fn visit_item_fn_mut(&mut self, f: &mut ItemFn) {
+        if self.wants(&f.attrs, &f.sig) {
+            self.check_fn(f);
+        }
+        syn::visit_mut::visit_item_fn_mut(self, f);
     }
 
-    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.check_fn(ItemFn {
-            attrs: f.attrs.clone(),
-            vis: f.vis.clone(),
-            sig: f.sig.clone(),
-            block: Box::new(f.block.clone()),
-        });
-        syn::visit::visit_impl_item_fn(self, f);
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if self.wants(&f.attrs, &f.sig) {
+            // Checked as a free function; the parts are moved, not copied, and put back.
+            let empty = syn::Block {
+                brace_token: f.block.brace_token,
+                stmts: Vec::new(),
+            };
+            let mut func = ItemFn {
+                attrs: std::mem::take(&mut f.attrs),
+                vis: f.vis.clone(),
+                sig: f.sig.clone(),
+                block: Box::new(std::mem::replace(&mut f.block, empty)),
+            };
+            self.check_fn(&mut func);
+            f.attrs = func.attrs;
+            f.block = *func.block;
+        }
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
     }
 }
 
 impl Checker<'_> {
-    fn check_fn(&mut self, mut func: ItemFn) {
+    /// Annotated functions are checked; `explain` also wants to hear of its function when
+    /// it is not annotated, to say so.
+    fn wants(&self, attrs: &[Attribute], sig: &syn::Signature) -> bool {
+        attrs.iter().any(is_shapes_attr)
+            || self
+                .explain
+                .as_ref()
+                .is_some_and(|e| sig.ident == e.function)
+    }
+
+    fn check_fn(&mut self, func: &mut ItemFn) {
         let explaining = self
             .explain
             .as_ref()
@@ -476,7 +526,7 @@ impl Checker<'_> {
         };
         let mut signature_ok = false;
         if let Some(args) = &args {
-            match apply_signature(args, &mut func) {
+            match apply_signature(args, func) {
                 Ok(()) => signature_ok = true,
                 Err(e) => push_errors(&mut out, src, "annotation", e),
             }

@@ -13,6 +13,11 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
+// The lint builds and drops a syntax tree per file: mimalloc makes that markedly cheaper
+// than the system allocator (measured with `cargo bench -p infralens-cli --bench lint`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "infralens",

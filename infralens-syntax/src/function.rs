@@ -288,36 +288,56 @@ pub fn is_bare_tensor(p: &TypePath) -> bool {
             .is_some_and(|last| last.ident == "Tensor" && last.arguments.is_none())
 }
 
+/// `(B, S, D,)`, built directly (the trailing comma makes rank 1 a tuple too): the same
+/// tokens as [`ShapeLit::tuple_type`], without printing and parsing them.
+fn tuple_of(shape: &ShapeLit) -> Type {
+    let mut elems = syn::punctuated::Punctuated::new();
+    for dim in &shape.dims {
+        elems.push(Type::Path(TypePath {
+            qself: None,
+            path: syn::Path::from(dim.clone()),
+        }));
+        elems.push_punct(syn::Token![,](shape.span));
+    }
+    Type::Tuple(syn::TypeTuple {
+        paren_token: syn::token::Paren(shape.span),
+        elems,
+    })
+}
+
 /// Writes `shape` into a `Tensor` type, or checks one written in full against it.
 fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
-    let original = ty.to_token_stream();
-    let path = match ty {
-        Type::Reference(r) => return fill(&mut r.elem, shape, what),
-        Type::Path(p) if p.qself.is_none() => &mut p.path,
-        _ => {
-            return Err(syn::Error::new(
-                shape.span,
-                format!(
-                    "{what} is annotated with the shape `{shape}`, but its type `{original}` is not a `Tensor`"
-                ),
-            ));
-        }
-    };
-    let Some(last) = path.segments.last_mut() else {
-        return Err(syn::Error::new(shape.span, "expected a `Tensor` type"));
-    };
-    if last.ident != "Tensor" {
+    if let Type::Reference(r) = ty {
+        return fill(&mut r.elem, shape, what);
+    }
+    let is_tensor = matches!(&*ty, Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|last| last.ident == "Tensor"));
+    if !is_tensor {
         return Err(syn::Error::new(
             shape.span,
             format!(
-                "{what} is annotated with the shape `{shape}`, but its type `{original}` is not a `Tensor`"
+                "{what} is annotated with the shape `{shape}`, but its type `{}` is not a `Tensor`",
+                ty.to_token_stream()
             ),
         ));
     }
-    let tuple: Type = syn::parse2(shape.tuple_type())?;
+    let Type::Path(TypePath { path, .. }) = ty else {
+        unreachable!("checked above")
+    };
+    let Some(last) = path.segments.last_mut() else {
+        unreachable!("checked above")
+    };
+    let tuple = tuple_of(shape);
     match &mut last.arguments {
         PathArguments::None => {
-            last.arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#tuple>));
+            let mut args = syn::punctuated::Punctuated::new();
+            args.push(GenericArgument::Type(tuple));
+            last.arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
+                colon2_token: None,
+                lt_token: syn::Token![<](proc_macro2::Span::call_site()),
+                args,
+                gt_token: syn::Token![>](proc_macro2::Span::call_site()),
+            });
             Ok(())
         }
         PathArguments::AngleBracketed(args) => match args.args.first_mut() {

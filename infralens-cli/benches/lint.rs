@@ -1,0 +1,128 @@
+//! Lint throughput: a generated 100,000-line crate of attention code, half of it annotated
+//! with `#[shapes]` and `#[shape]`, linted single-threaded, in lines per second.
+//!
+//! `cargo bench -p infralens-cli --bench lint`
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_main};
+use infralens_cli::lint::lint_sources;
+use infralens_cli::source::Source;
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+// As in the `infralens` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// One file of the corpus: a `dims!` block, annotated attention functions that follow their
+/// shapes through the ops, and ordinary unannotated Rust around them.
+fn file(i: usize) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "//! Module {i} of the generated corpus.\n\nuse infralens::prelude::*;\n\ndims! {{\n    /// Batch.\n    pub B{i} = 2;\n    /// Sequence.\n    pub S{i} = {s};\n    /// Width.\n    pub D{i} = 64;\n    /// Heads.\n    pub H{i} = 8;\n    /// Head width.\n    pub Dh{i} = D{i} / H{i};\n}}\n\n",
+        s = 4 + i % 60
+    );
+    for j in 0..20 {
+        let _ = write!(
+            s,
+            r#"/// Attention {j}.
+#[shapes(x: [B{i}, S{i}, D{i}], wq: [D{i}, D{i}], wk: [D{i}, D{i}], wv: [D{i}, D{i}] -> [B{i}, S{i}, D{i}])]
+pub fn attention_{j}(x: &Tensor, wq: &Tensor, wk: &Tensor, wv: &Tensor) -> Tensor {{
+    #[shape(B{i}, H{i}, S{i}, Dh{i})]
+    let q = x.matmul(wq).split_heads::<H{i}, Dh{i}>();
+    #[shape(B{i}, H{i}, S{i}, Dh{i})]
+    let k = x.matmul(wk).split_heads::<H{i}, Dh{i}>();
+    let v = x.matmul(wv).split_heads::<H{i}, Dh{i}>();
+    #[shape(B{i}, H{i}, S{i}, S{i})]
+    let p = q.matmul(&k.t()).scale(0.125).causal_mask().softmax();
+    #[shape(B{i}, H{i}, S{i}, Dh{i})]
+    let ctx = p.matmul(&v);
+    ctx.merge_heads::<D{i}>()
+}}
+
+/// Bookkeeping {j}, not annotated.
+#[derive(Debug, Clone, Default)]
+pub struct Stats{j} {{
+    /// Calls.
+    pub calls: u64,
+    /// Names seen.
+    pub names: Vec<String>,
+}}
+
+impl Stats{j} {{
+    /// Records a call.
+    pub fn record(&mut self, name: &str) -> usize {{
+        self.calls += 1;
+        if !self.names.iter().any(|n| n == name) {{
+            self.names.push(name.to_owned());
+        }}
+        match self.calls % 3 {{
+            0 => self.names.len(),
+            1 => self.names.iter().map(String::len).sum(),
+            _ => 0,
+        }}
+    }}
+}}
+
+"#
+        );
+    }
+    s
+}
+
+fn corpus(min_lines: usize) -> Vec<Source> {
+    let mut sources = Vec::new();
+    let mut lines = 0;
+    while lines < min_lines {
+        let text = file(sources.len());
+        lines += text.lines().count();
+        sources.push(Source::new(&format!("src/m{}.rs", sources.len()), text));
+    }
+    sources
+}
+
+fn lint_throughput(c: &mut Criterion) {
+    let sources = corpus(100_000);
+    let lines: usize = sources.iter().map(|s| s.text.lines().count()).sum();
+    let report = lint_sources(sources.clone());
+    assert!(
+        report.diagnostics.is_empty(),
+        "the corpus is clean: {:?}",
+        report.diagnostics.first()
+    );
+    let mut group = c.benchmark_group("lint");
+    group.throughput(Throughput::Elements(lines as u64));
+    group.sample_size(10);
+    group.bench_function(format!("{} files, {lines} lines", sources.len()), |b| {
+        // The copy of the sources, the lint's input, is made outside the timing.
+        b.iter_batched(
+            || sources.clone(),
+            |s| lint_sources(black_box(s)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
+    // The figure the README quotes, from one more timed pass.
+    let mut times: Vec<f64> = (0..9)
+        .map(|_| {
+            let input = sources.clone();
+            let start = std::time::Instant::now();
+            black_box(lint_sources(input));
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let secs = times[times.len() / 2];
+    println!(
+        "lint: {lines} lines in {:.1} ms (median of 9) = {:.0} lines/s single-threaded (target ≥ 200000)",
+        secs * 1e3,
+        lines as f64 / secs
+    );
+}
+
+mod group {
+    #![allow(missing_docs)]
+    criterion::criterion_group!(benches, super::lint_throughput);
+}
+criterion_main!(group::benches);

@@ -1,0 +1,238 @@
+//! The `infralens` binary against fixture crates: exit codes, and the human, json, sarif
+//! and github outputs pinned with insta.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Runs `infralens args…` in `dir`: (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the infralens binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn clean_crate_has_no_findings() {
+    let (code, out, err) = run(&fixture("clean"), &["lint"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "");
+    assert_eq!(err, "infralens: 1 files, 64 lines: no findings\n");
+}
+
+#[test]
+fn broken_crate_human() {
+    let (code, out, err) = run(&fixture("broken"), &["lint"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "infralens: 3 files, 59 lines: 9 findings\n");
+    insta::assert_snapshot!("lint_human", out);
+}
+
+#[test]
+fn broken_crate_json() {
+    let (code, out, _) = run(&fixture("broken"), &["lint", "--format", "json"]);
+    assert_eq!(code, 1);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 9);
+    for d in &lines {
+        for key in [
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "severity",
+            "code",
+            "message",
+        ] {
+            assert!(!d[key].is_null(), "`{key}` missing in {d}");
+        }
+    }
+    let codes: Vec<&str> = lines.iter().filter_map(|d| d["code"].as_str()).collect();
+    for code in [
+        "shape-mismatch",
+        "unknown-dim",
+        "annotation",
+        "dims",
+        "parse-error",
+    ] {
+        assert!(codes.contains(&code), "no `{code}` finding in {codes:?}");
+    }
+    insta::assert_snapshot!("lint_json", out);
+}
+
+#[test]
+fn broken_crate_sarif() {
+    let (code, out, _) = run(&fixture("broken"), &["lint", "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&out).expect("one JSON document");
+    // The fields SARIF 2.1.0 requires, and those GitHub code scanning reads.
+    assert_eq!(log["version"], "2.1.0");
+    assert!(
+        log["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "infralens");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("rule id"))
+        .collect();
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 9);
+    for r in results {
+        let id = r["ruleId"].as_str().expect("ruleId");
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index], id);
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().is_some_and(|l| l >= 1));
+        assert!(region["startColumn"].as_u64().is_some_and(|c| c >= 1));
+        assert!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("src/"))
+        );
+    }
+    insta::assert_snapshot!("lint_sarif", out);
+}
+
+#[test]
+fn broken_crate_github() {
+    let (code, out, _) = run(&fixture("broken"), &["lint", "--format", "github"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 9, "one workflow command a finding");
+    assert!(out.lines().all(|l| l.starts_with("::error file=src/")));
+    insta::assert_snapshot!("lint_github", out);
+}
+
+#[test]
+fn explain_prints_the_walkthrough() {
+    let (code, out, err) = run(&fixture("clean"), &["explain", "src/lib.rs::block"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("explain_block", out);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = fixture("clean");
+    for args in [
+        &["lint", "no/such/dir"][..],
+        &["explain", "src/lib.rs"],
+        &["explain", "src/lib.rs::nope"],
+        &["explain", "src/missing.rs::f"],
+    ] {
+        let (code, out, err) = run(&dir, args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("infralens: "), "{err}");
+    }
+    let (code, _, err) = run(&dir, &["lint", "--format", "xml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("possible values: human, json, sarif, github"),
+        "{err}"
+    );
+}
+
+/// A copy of a fixture crate, depending on this workspace's `infralens` and its lock file,
+/// built in one shared target directory.
+fn crate_copy(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fixture-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
+    let manifest = std::fs::read_to_string(fixture("Cargo.toml.in"))
+        .expect("template")
+        .replace("@NAME@", &format!("fixture-{name}"))
+        .replace("@INFRALENS@", &root.to_string_lossy().replace('\\', "/"));
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
+    std::fs::copy(fixture(name).join("src/lib.rs"), dir.join("src/lib.rs")).expect("source");
+    dir
+}
+
+fn check(dir: &Path, format: &str) -> (i32, String, String) {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
+    let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
+        .args(["check", "--format", format, "--", "--offline", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the infralens binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `check` on a crate with `Q @ K`: the shape error in InfraLens' words with its lab,
+/// the compiler's warning passed through as rustc rendered it, and the build's exit code.
+#[test]
+fn check_renders_shape_errors_and_passes_the_rest_through() {
+    let dir = crate_copy("check");
+    let (code, out, err) = check(&dir, "human");
+    assert_ne!(code, 0, "the build fails: {err}");
+    insta::assert_snapshot!("check_human", out);
+    assert!(out.contains("warning: unused variable: `x`"), "{out}");
+
+    let (code, out, _) = check(&dir, "github");
+    assert_ne!(code, 0);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::error file=src/lib.rs,line=14,")
+                && l.contains(
+                    "title=infralens E0277::shape mismatch: matmul contracts `Dh` with `S`"
+                )
+                && l.contains("infralens lab 02")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::warning file=src/lib.rs,line=18,")),
+        "{out}"
+    );
+
+    let (_, out, _) = check(&dir, "sarif");
+    let log: Value = serde_json::from_str(&out).expect("one SARIF document");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let rules: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    // The shape error, the return type it leaves unmet, and the warning.
+    assert_eq!(rules, ["E0277", "E0308", "unused_variables"], "{out}");
+}
+
+/// What `lint` calls clean, the compiler compiles.
+#[test]
+fn check_agrees_that_the_clean_crate_is_clean() {
+    let dir = crate_copy("clean");
+    let (code, out, err) = check(&dir, "human");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "");
+}

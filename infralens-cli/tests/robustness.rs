@@ -1,0 +1,76 @@
+//! `infralens lint` over every `.rs` file of the dependency sources in
+//! `$CARGO_HOME/registry/src`: real-world Rust of every style (and some files that are not
+//! Rust at all) must give findings or nothing, never a crash.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn registry_crates() -> Vec<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let mut crates = Vec::new();
+    for registry in std::fs::read_dir(home.join("registry/src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for krate in std::fs::read_dir(registry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if krate.path().is_dir() {
+                crates.push(krate.path());
+            }
+        }
+    }
+    crates.sort();
+    crates
+}
+
+#[test]
+fn lints_every_dependency_source_file_without_crashing() {
+    let crates = registry_crates();
+    assert!(
+        !crates.is_empty(),
+        "no registry sources: build the workspace first"
+    );
+    let (mut files, mut lines, mut parse_errors) = (0usize, 0usize, 0usize);
+    for krate in &crates {
+        let sources =
+            infralens_cli::lint::collect_files(std::slice::from_ref(krate)).expect("readable");
+        files += sources.len();
+        lines += sources
+            .iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .sum::<usize>();
+        let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
+            .args(["lint", "--format", "json"])
+            .arg(krate)
+            .output()
+            .expect("the infralens binary runs");
+        let code = out.status.code();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{}: exit {code:?}\n{stderr}",
+            krate.display()
+        );
+        assert!(stderr.is_empty(), "{}: {stderr}", krate.display());
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let d: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
+            assert_ne!(d["code"], "internal-error", "{}: {d}", krate.display());
+            if d["code"] == "parse-error" {
+                parse_errors += 1;
+            }
+        }
+    }
+    println!(
+        "linted {} crates: {files} files, {lines} lines; {parse_errors} files are not valid Rust (reported, not crashed on)",
+        crates.len()
+    );
+    assert!(files > 100, "only {files} files tried");
+}

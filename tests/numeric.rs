@@ -172,6 +172,19 @@ fn scale_multiplies() {
 }
 
 #[test]
+fn attention_scale_divides_by_the_root_of_the_head_width() {
+    let q = Tensor::<(B, H, S, Dh), f64>::randn(13);
+    let dh = Dh::SIZE as f64;
+    let want: Vec<f64> = q.as_slice().iter().map(|v| v / dh.sqrt()).collect();
+    common::assert_close(&q.attention_scale::<Dh>().to_vec(), &want, 1e-15);
+    // Scaling the queries scales the scores: (q / sqrt(Dh))·K^T = (q·K^T) / sqrt(Dh).
+    let k = Tensor::<(B, H, S, Dh), f64>::randn(14);
+    let early = q.attention_scale::<Dh>().matmul(k.t());
+    let late = q.matmul(k.t()).scale(1.0 / dh.sqrt());
+    common::assert_close(&early.to_vec(), &late.to_vec(), 1e-12);
+}
+
+#[test]
 fn repeat_kv_reads_the_group_head() {
     let k = Tensor::<(B, Hkv, S, Dh)>::randn(12);
     let all: Tensor<(B, H, S, Dh)> = k.repeat_kv::<H>();

@@ -18,6 +18,7 @@
 //! | [`AttentionPair<Q>`] | a key dim matches the query's batch, head or width dim |
 //! | [`ValuesMatchKeys<K>`] | a value dim matches the keys' batch or head dim |
 //! | [`SameKeyLen<T>`] | keys and values have the same length |
+//! | [`ScaleWidth<W>`] | the attention scale is taken from the width the scores contract |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //!
 //! ```
@@ -204,6 +205,23 @@ impl<D: Dim> ValuesMatchKeys<D> for D {}
     label = "values of length `{Self}`, keys of length `{T}`"
 )]
 pub trait SameKeyLen<T> {}
+
+/// `Self` is `W`, the width `Q·K^T` contracts: attention scales by `1/sqrt(W)`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::ScaleWidth;
+/// dims! { pub Dh = 4; }
+/// fn scales<K: ScaleWidth<W>, W>() {}
+/// scales::<Dh, Dh>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: the attention scale is `1/sqrt({W})`, the width `Q·K^T` contracts, not `1/sqrt({Self})`",
+    label = "the query rows have width `{W}`, not `{Self}`",
+    note = "scaling by the model width `D` instead of the head width `Dh` shrinks every score by `sqrt(H)`, and the softmax comes out too flat"
+)]
+pub trait ScaleWidth<W> {}
+impl<T: Dim> ScaleWidth<T> for T {}
 impl<T: Dim> SameKeyLen<T> for T {}
 
 /// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.

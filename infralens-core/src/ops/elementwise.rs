@@ -15,6 +15,33 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         self.map(|x| x * factor)
     }
 
+    /// Multiplies by `1 / sqrt(W)`, the attention scale, where `W` must be this tensor's
+    /// last dim: call it on the queries (or keys), `(…, S, Dh)`, as `q.attention_scale::<Dh>()`,
+    /// and the scale can only come from the head width that `Q·K^T` contracts.
+    /// `scores = (q / sqrt(Dh))·K^T` equals `(q·K^T) / sqrt(Dh)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub Dh = 4; }
+    /// let q = Tensor::<(S, Dh)>::ones().attention_scale::<Dh>();
+    /// assert_eq!(q.get(&[1, 3]), Some(0.5));
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 16; pub Dh = 4; }
+    /// // the model width, not the head width: does not compile
+    /// let q = Tensor::<(S, Dh)>::ones().attention_scale::<D>();
+    /// ```
+    pub fn attention_scale<W>(&self) -> Self
+    where
+        Sh: crate::Matrix,
+        W: crate::relations::ScaleWidth<<Sh as crate::Matrix>::Col> + crate::Dim,
+    {
+        let factor = E::from_f64(1.0 / (W::SIZE as f64).sqrt());
+        self.map(|x| x * factor)
+    }
+
     /// Softmax over the last axis: each row becomes non-negative weights that sum to 1.
     ///
     /// Numerically stable (the row maximum is subtracted first), so logits up to ±1e4 give

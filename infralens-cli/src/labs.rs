@@ -1,10 +1,491 @@
-//! The labs: which lab teaches a mistake.
+//! The labs: the embedded catalogue (`labs/info.toml`), the learner's working crate and
+//! its progress, checking the current exercise, and the lab page in the terminal.
 
-/// The lab that teaches the mistake behind an InfraLens compiler message.
+use crate::check::Message;
+use crate::render::{Format, render};
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/labs.rs"));
+}
+
+/// An embedded file of `labs/`, by its path relative to `labs/`.
+///
+/// ```
+/// let page = infralens_cli::labs::file("02-qkv-shape-walkthrough/README.md").unwrap();
+/// assert!(page.starts_with("# Lab 02"));
+/// ```
+pub fn file(path: &str) -> Option<&'static str> {
+    embedded::FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
+}
+
+/// Every embedded file: (path relative to `labs/`, contents).
+///
+/// ```
+/// assert!(infralens_cli::labs::files().iter().any(|(p, _)| *p == "info.toml"));
+/// ```
+pub fn files() -> &'static [(&'static str, &'static str)] {
+    embedded::FILES
+}
+
+/// One lab of `info.toml`.
+///
+/// ```
+/// let catalog = infralens_cli::labs::catalog()?;
+/// assert_eq!(catalog.lab("2")?.title, "Q/K/V shape walkthrough");
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+pub struct Lab {
+    /// `02`.
+    pub id: String,
+    /// `Q/K/V shape walkthrough`.
+    pub title: String,
+    /// Its directory under `labs/`.
+    pub dir: String,
+}
+
+/// One exercise of `info.toml`.
+///
+/// ```
+/// let catalog = infralens_cli::labs::catalog()?;
+/// let first = &catalog.exercises[0];
+/// assert!(first.source().starts_with("// TODO:"));
+/// assert!(first.solution().starts_with("// Solution:"));
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exercise {
+    /// `01_weight_orientation`: its file name, without `.rs`.
+    pub name: String,
+    /// The lab it belongs to.
+    pub lab: String,
+    /// The hint `--hint` prints.
+    pub hint: String,
+    /// The key phrase of the compiler error the exercise fails with as shipped.
+    pub error: String,
+    /// What it teaches.
+    pub concept: String,
+    #[serde(skip)]
+    dir: String,
+}
+
+impl Exercise {
+    /// The exercise as shipped.
+    pub fn source(&self) -> &'static str {
+        file(&format!("{}/exercises/{}.rs", self.dir, self.name)).unwrap_or("")
+    }
+
+    /// Its solution.
+    pub fn solution(&self) -> &'static str {
+        file(&format!("{}/solutions/{}.rs", self.dir, self.name)).unwrap_or("")
+    }
+
+    /// Its path inside a working crate: `exercises/02-qkv-shape-walkthrough/01_….rs`.
+    pub fn path(&self) -> String {
+        format!("exercises/{}/{}.rs", self.dir, self.name)
+    }
+
+    /// Its binary in the working crate: `lab02_01_weight_orientation`.
+    pub fn bin(&self) -> String {
+        format!("lab{}_{}", self.lab, self.name)
+    }
+}
+
+/// `labs/info.toml`: the labs and their exercises, in order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Catalog {
+    /// The labs.
+    pub labs: Vec<Lab>,
+    /// The exercises of every lab.
+    pub exercises: Vec<Exercise>,
+}
+
+/// The embedded catalogue.
+///
+/// ```
+/// let catalog = infralens_cli::labs::catalog()?;
+/// assert!(catalog.exercises.len() >= 6);
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// An `info.toml` that does not parse (a bug of this build).
+pub fn catalog() -> Result<Catalog, String> {
+    let text = file("info.toml").ok_or("this build carries no labs/info.toml")?;
+    let mut catalog: Catalog =
+        toml::from_str(text).map_err(|e| format!("labs/info.toml is malformed: {e}"))?;
+    let dirs: Vec<(String, String)> = catalog
+        .labs
+        .iter()
+        .map(|l| (l.id.clone(), l.dir.clone()))
+        .collect();
+    for ex in &mut catalog.exercises {
+        if let Some((_, dir)) = dirs.iter().find(|(id, _)| *id == ex.lab) {
+            ex.dir = dir.clone();
+        }
+    }
+    Ok(catalog)
+}
+
+impl Catalog {
+    /// The lab `id` (`02`, `2` or `lab02`).
+    ///
+    /// # Errors
+    /// No such lab: the message lists the labs there are.
+    pub fn lab(&self, id: &str) -> Result<&Lab, String> {
+        let want = id.trim_start_matches("lab").trim_start_matches('0');
+        self.labs
+            .iter()
+            .find(|l| l.id.trim_start_matches('0') == want)
+            .ok_or_else(|| {
+                let ids: Vec<String> = self.labs.iter().map(|l| l.id.clone()).collect();
+                format!(
+                    "there is no lab `{id}`; the labs are {}: run `infralens labs` to see them",
+                    ids.join(", ")
+                )
+            })
+    }
+
+    /// The exercises of `lab`, in order.
+    pub fn exercises_of<'a>(&'a self, lab: &'a Lab) -> impl Iterator<Item = &'a Exercise> + 'a {
+        self.exercises.iter().filter(move |e| e.lab == lab.id)
+    }
+}
+
+/// The lab that teaches the mistake behind an InfraLens compiler message: the lab of the
+/// exercise whose error it shows, else Lab 02 (every shape rule so far is taught there).
 ///
 /// ```
 /// assert_eq!(infralens_cli::labs::lab_for("shape mismatch: matmul contracts `Dh` with `S`, …"), "02");
 /// ```
-pub fn lab_for(_message: &str) -> String {
-    "02".to_owned()
+pub fn lab_for(message: &str) -> String {
+    catalog()
+        .ok()
+        .and_then(|c| {
+            c.exercises
+                .iter()
+                .find(|e| message.contains(&e.error))
+                .map(|e| e.lab.clone())
+        })
+        .unwrap_or_else(|| "02".to_owned())
+}
+
+/// The marker and progress file of a working crate.
+pub const STATE_FILE: &str = ".infralens-labs";
+
+/// A learner's working crate, made by `infralens labs --init DIR`.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Its root.
+    pub root: PathBuf,
+    /// The exercises done, by name.
+    pub done: Vec<String>,
+}
+
+impl Workspace {
+    /// The working crate containing `dir` (or one of its parents).
+    ///
+    /// # Errors
+    /// `dir` is in no working crate: the message says how to make one.
+    pub fn find(dir: &Path) -> Result<Workspace, String> {
+        let root = dir
+            .ancestors()
+            .find(|d| d.join(STATE_FILE).is_file())
+            .ok_or_else(|| {
+                "this is not a lab working crate: make one with `infralens labs --init DIR`, then run this inside DIR".to_owned()
+            })?;
+        let text = std::fs::read_to_string(root.join(STATE_FILE))
+            .map_err(|e| format!("cannot read {STATE_FILE}: {e}"))?;
+        let done = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("done "))
+            .map(str::to_owned)
+            .collect();
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            done,
+        })
+    }
+
+    /// Records `exercise` as done.
+    ///
+    /// # Errors
+    /// The state file cannot be written.
+    pub fn mark_done(&mut self, exercise: &str) -> Result<(), String> {
+        if !self.done.iter().any(|d| d == exercise) {
+            self.done.push(exercise.to_owned());
+        }
+        std::fs::write(self.root.join(STATE_FILE), state_text(&self.done))
+            .map_err(|e| format!("cannot write {STATE_FILE}: {e}"))
+    }
+
+    /// The first exercise of `lab` not done yet.
+    pub fn current<'a>(&self, catalog: &'a Catalog, lab: &'a Lab) -> Option<&'a Exercise> {
+        catalog
+            .exercises_of(lab)
+            .find(|e| !self.done.contains(&e.name))
+    }
+}
+
+fn state_text(done: &[String]) -> String {
+    let mut s = String::from(
+        "# InfraLens labs working crate: progress, one `done NAME` line per finished exercise.\n",
+    );
+    for d in done {
+        let _ = writeln!(s, "done {d}");
+    }
+    s
+}
+
+/// Creates the working crate `dir`: a `Cargo.toml` with one binary per exercise, the
+/// exercises as shipped, the lab pages, and an empty progress file. `infralens` is the
+/// dependency line for the `infralens` crate (a path to its checkout, by default the one
+/// this binary was built from).
+///
+/// # Errors
+/// `dir` exists and is not empty, or cannot be written.
+pub fn init(dir: &Path, infralens: &str) -> Result<(), String> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(format!(
+            "`{}` exists and is not empty: give a new directory, as in `infralens labs --init ~/infralens-labs`",
+            dir.display()
+        ));
+    }
+    let catalog = catalog()?;
+    let write = |rel: &str, text: &str| -> Result<(), String> {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    };
+    let mut manifest = format!(
+        "[package]\nname = \"infralens-labs\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\n\n[dependencies]\n{infralens}\n\n# A crate of its own, wherever it is.\n[workspace]\n"
+    );
+    for ex in &catalog.exercises {
+        let _ = write!(
+            manifest,
+            "\n[[bin]]\nname = \"{}\"\npath = \"{}\"\n",
+            ex.bin(),
+            ex.path()
+        );
+        write(&ex.path(), ex.source())?;
+    }
+    write("Cargo.toml", &manifest)?;
+    for lab in &catalog.labs {
+        let page = format!("{}/README.md", lab.dir);
+        write(&format!("labs/{page}"), file(&page).unwrap_or(""))?;
+    }
+    write(".gitignore", "/target\n")?;
+    write(
+        "README.md",
+        "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 02`: the lab page\n- `infralens lab 02 --check`: check the current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save\n",
+    )?;
+    write(STATE_FILE, &state_text(&[]))
+}
+
+/// What checking the current exercise found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It compiles and its tests pass: marked done.
+    Done,
+    /// It does not compile.
+    CompileError,
+    /// It compiles, but a test fails.
+    TestsFail,
+    /// Every exercise of the lab is done.
+    LabComplete,
+}
+
+/// Compiles and tests the current exercise of `lab` in `ws` with cargo, and prints what
+/// happened (the shape errors rendered by InfraLens) into the returned report.
+///
+/// # Errors
+/// cargo cannot be run.
+pub fn check(
+    ws: &mut Workspace,
+    catalog: &Catalog,
+    lab: &Lab,
+    color: bool,
+) -> Result<(Outcome, String), String> {
+    let total = catalog.exercises_of(lab).count();
+    let Some(ex) = ws.current(catalog, lab) else {
+        return Ok((
+            Outcome::LabComplete,
+            format!(
+                "Lab {} — {}: all {total} exercises done.\n",
+                lab.id, lab.title
+            ),
+        ));
+    };
+    let index = catalog
+        .exercises_of(lab)
+        .position(|e| e.name == ex.name)
+        .unwrap_or(0)
+        + 1;
+    let mut report = format!(
+        "Lab {} — {} · exercise {index}/{total}: {}\n{}\n\n",
+        lab.id,
+        lab.title,
+        ex.path(),
+        ex.concept
+    );
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["test", "--quiet", "--message-format=json", "--bin"])
+        .arg(ex.bin())
+        .current_dir(&ws.root)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            format!(
+                "cannot run `{}`: {e}; install Rust from https://rustup.rs or set CARGO to its path",
+                cargo.to_string_lossy()
+            )
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut errors = String::new();
+    let mut test_output = String::new();
+    for line in stdout.lines() {
+        if line.starts_with('{') {
+            match Message::parse(line) {
+                Some(Message::Shape(d)) => errors.push_str(&render(&[d], Format::Human, color)),
+                Some(Message::Other(d, rendered)) if d.severity == crate::diag::Severity::Error => {
+                    errors.push_str(&rendered);
+                    errors.push('\n');
+                }
+                _ => {}
+            }
+        } else {
+            test_output.push_str(line);
+            test_output.push('\n');
+        }
+    }
+    if !errors.is_empty() {
+        let _ = write!(
+            report,
+            "✗ {} does not compile yet:\n\n{errors}Edit {} and run `infralens lab {} --check` again (`--hint` for a hint).\n",
+            ex.name,
+            ex.path(),
+            lab.id
+        );
+        return Ok((Outcome::CompileError, report));
+    }
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let _ = write!(
+            report,
+            "✗ {} compiles, but its tests fail:\n\n{test_output}{stderr}\n",
+            ex.name
+        );
+        return Ok((Outcome::TestsFail, report));
+    }
+    ws.mark_done(&ex.name)?;
+    let _ = writeln!(report, "✓ {} compiles and its tests pass: done.", ex.name);
+    match ws.current(catalog, lab) {
+        Some(next) => {
+            let _ = writeln!(report, "Next: {} ({})", next.path(), next.concept);
+        }
+        None => {
+            let _ = writeln!(
+                report,
+                "Lab {} complete: all {total} exercises done.",
+                lab.id
+            );
+        }
+    }
+    Ok((Outcome::Done, report))
+}
+
+/// The lab list with progress (`None`: not in a working crate).
+///
+/// ```
+/// let c = infralens_cli::labs::catalog()?;
+/// let text = infralens_cli::labs::list(&c, None);
+/// assert!(text.contains("Lab 02 — Q/K/V shape walkthrough"));
+/// # Ok::<(), String>(())
+/// ```
+pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
+    let mut out = String::new();
+    for lab in &catalog.labs {
+        let _ = writeln!(
+            out,
+            "Lab {} — {}   (infralens lab {})",
+            lab.id, lab.title, lab.id
+        );
+        let current = ws
+            .and_then(|w| w.current(catalog, lab))
+            .map(|e| e.name.clone());
+        for ex in catalog.exercises_of(lab) {
+            let status = match ws {
+                Some(w) if w.done.contains(&ex.name) => "✓ done   ",
+                Some(_) if current.as_deref() == Some(ex.name.as_str()) => "→ current",
+                _ => "· todo   ",
+            };
+            let _ = writeln!(out, "  {status}  {:<26} {}", ex.name, ex.concept);
+        }
+    }
+    if ws.is_none() {
+        out.push_str(
+            "\nProgress shows inside a working crate: make one with `infralens labs --init DIR`.\n",
+        );
+    }
+    out
+}
+
+/// A lab page (Markdown) for the terminal: headings emphasised, code blocks with line
+/// numbers; with `color`, ANSI styles, otherwise plain text.
+///
+/// ```
+/// let page = infralens_cli::labs::render_page("# Title\n\n```rust\nlet x = 1;\n```\n", false);
+/// assert_eq!(page, "Title\n=====\n\n   1 | let x = 1;\n");
+/// ```
+pub fn render_page(markdown: &str, color: bool) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    let mut n = 0;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            n = 0;
+            continue;
+        }
+        if in_code {
+            n += 1;
+            if color {
+                let _ = writeln!(out, "\x1b[2m{n:>4} |\x1b[0m {line}");
+            } else {
+                let _ = writeln!(out, "{n:>4} | {line}");
+            }
+            continue;
+        }
+        let level = line.chars().take_while(|&c| c == '#').count();
+        if level > 0 && line[level..].starts_with(' ') {
+            let title = line[level..].trim();
+            if color {
+                let _ = writeln!(out, "\x1b[1;4m{title}\x1b[0m");
+            } else {
+                let _ = writeln!(out, "{title}");
+                if level <= 2 {
+                    let bar = if level == 1 { "=" } else { "-" };
+                    let _ = writeln!(out, "{}", bar.repeat(title.chars().count()));
+                }
+            }
+            continue;
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out
 }

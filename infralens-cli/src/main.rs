@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 use infralens_cli::check::Message;
 use infralens_cli::explain::explain;
+use infralens_cli::labs;
 use infralens_cli::lint::lint_paths;
 use infralens_cli::render::{Format, render};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
@@ -61,6 +62,33 @@ enum Cmd {
         /// The function, as `src/attention.rs::scores`.
         target: String,
     },
+    /// List the labs and exercises with your progress, or make a working crate (`--init`).
+    Labs {
+        /// Copy the exercises into a new working crate DIR.
+        #[arg(long, value_name = "DIR")]
+        init: Option<PathBuf>,
+        /// With `--init`: the `infralens` checkout the working crate depends on
+        /// [default: $INFRALENS_PATH, else the checkout this binary was built from].
+        #[arg(long, value_name = "PATH", requires = "init")]
+        infralens_path: Option<PathBuf>,
+    },
+    /// Show a lab page; `--check` checks your current exercise, `--hint` gives its hint.
+    Lab {
+        /// The lab, as `02`.
+        id: String,
+        /// Compile and test the current exercise; mark it done when it passes.
+        #[arg(long)]
+        check: bool,
+        /// Print the current exercise's hint.
+        #[arg(long)]
+        hint: bool,
+    },
+    /// Re-check the current exercise every time a file under `exercises/` is saved.
+    Watch {
+        /// The lab [default: 02].
+        #[arg(default_value = "02")]
+        id: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +115,12 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Cmd::Lint { paths, format } => lint(paths, format),
         Cmd::Check { format, cargo_args } => check(format, &cargo_args),
+        Cmd::Labs {
+            init,
+            infralens_path,
+        } => labs_cmd(init, infralens_path),
+        Cmd::Lab { id, check, hint } => lab_cmd(&id, check, hint),
+        Cmd::Watch { id } => watch(&id),
         Cmd::Explain { target } => match explain(&target) {
             Err(e) => fail(&e),
             Ok(w) => {
@@ -211,5 +245,149 @@ fn check(format: Format, cargo_args: &[String]) -> ExitCode {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(status.code().map_or(1, |c| c.clamp(1, 255) as u8)),
         Err(e) => fail(&format!("cargo did not finish: {e}")),
+    }
+}
+
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode {
+    let catalog = match labs::catalog() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let Some(dir) = init else {
+        let ws = labs::Workspace::find(&cwd()).ok();
+        print!("{}", labs::list(&catalog, ws.as_ref()));
+        return ExitCode::SUCCESS;
+    };
+    let checkout = infralens_path
+        .or_else(|| std::env::var_os("INFRALENS_PATH").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
+    let checkout = match checkout.canonicalize() {
+        Ok(p) if p.join("Cargo.toml").is_file() => p,
+        _ => {
+            return fail(&format!(
+                "no infralens checkout at `{}`: pass `--infralens-path PATH` (the directory with infralens' Cargo.toml)",
+                checkout.display()
+            ));
+        }
+    };
+    let dep = format!(
+        "infralens = {{ path = {:?} }}",
+        checkout.to_string_lossy().replace('\\', "/")
+    );
+    match labs::init(&dir, &dep) {
+        Ok(()) => {
+            println!(
+                "Made the working crate {}: {} exercises to fix.\nNext:\n  cd {}\n  infralens lab 02          # read the lab page\n  infralens lab 02 --check  # check the first exercise",
+                dir.display(),
+                catalog.exercises.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
+    let catalog = match labs::catalog() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let lab = match catalog.lab(id) {
+        Ok(l) => l.clone(),
+        Err(e) => return fail(&e),
+    };
+    let color = std::io::stdout().is_terminal();
+    if !check && !hint {
+        let page = labs::file(&format!("{}/README.md", lab.dir)).unwrap_or("");
+        let _ = write_out(&labs::render_page(page, color));
+        return ExitCode::SUCCESS;
+    }
+    let mut ws = match labs::Workspace::find(&cwd()) {
+        Ok(ws) => ws,
+        Err(e) => return fail(&e),
+    };
+    let mut code = ExitCode::SUCCESS;
+    if check {
+        match labs::check(&mut ws, &catalog, &lab, color) {
+            Ok((outcome, report)) => {
+                let _ = write_out(&report);
+                if matches!(
+                    outcome,
+                    labs::Outcome::CompileError | labs::Outcome::TestsFail
+                ) {
+                    code = ExitCode::from(1);
+                }
+            }
+            Err(e) => return fail(&e),
+        }
+    }
+    if hint {
+        match ws.current(&catalog, &lab) {
+            Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
+            None => println!("Lab {} is complete: no hint needed.", lab.id),
+        }
+    }
+    code
+}
+
+fn watch(id: &str) -> ExitCode {
+    use notify::{RecursiveMode, Watcher};
+    let catalog = match labs::catalog() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let lab = match catalog.lab(id) {
+        Ok(l) => l.clone(),
+        Err(e) => return fail(&e),
+    };
+    let mut ws = match labs::Workspace::find(&cwd()) {
+        Ok(ws) => ws,
+        Err(e) => return fail(&e),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = match notify::recommended_watcher(tx) {
+        Ok(w) => w,
+        Err(e) => return fail(&format!("cannot watch files: {e}")),
+    };
+    if let Err(e) = watcher.watch(&ws.root.join("exercises"), RecursiveMode::Recursive) {
+        return fail(&format!(
+            "cannot watch {}/exercises: {e}",
+            ws.root.display()
+        ));
+    }
+    let color = std::io::stdout().is_terminal();
+    loop {
+        match labs::check(&mut ws, &catalog, &lab, color) {
+            Ok((outcome, report)) => {
+                let _ = write_out(&report);
+                if outcome == labs::Outcome::LabComplete {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            Err(e) => return fail(&e),
+        }
+        println!("\nwatching exercises/ — save a file to check again (Ctrl-C to stop)");
+        // Wait for a change to a `.rs` file, then let a burst of events settle.
+        loop {
+            match rx.recv() {
+                Ok(Ok(event))
+                    if event
+                        .paths
+                        .iter()
+                        .any(|p| p.extension().is_some_and(|e| e == "rs")) =>
+                {
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => return fail("the file watcher stopped"),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        while rx.try_recv().is_ok() {}
     }
 }

@@ -274,6 +274,20 @@ impl<'a> Infer<'a> {
         };
         match name.as_str() {
             "softmax" | "scale" | "map" | "clone" | "to_tensor" => Some(recv),
+            "attention_scale" => {
+                let w = type_arg(0)?;
+                let col = recv.last()?.clone();
+                if w != col {
+                    self.mismatch(
+                        call_span,
+                        format!("shape mismatch: the attention scale is `1/sqrt({col})`, the width `Q·K^T` contracts, not `1/sqrt({w})`"),
+                        format!("the query rows have width `{col}`, not `{w}`"),
+                        &["scaling by the model width `D` instead of the head width `Dh` shrinks every score by `sqrt(H)`, and the softmax comes out too flat"],
+                    );
+                    return None;
+                }
+                Some(recv)
+            }
             "t" if recv.len() >= 2 => {
                 let mut out = recv;
                 let n = out.len();

@@ -322,26 +322,17 @@ impl Crate {
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
         for src in sources {
-            if src.text.starts_with('\u{0}') {
+            let parsed = if src.text.starts_with('\u{0}') {
                 let at = crate::diag::Pos { line: 1, column: 1 };
-                diagnostics.push(Diagnostic::new(
+                Err(Diagnostic::new(
                     &src.name,
                     at,
                     at,
                     "parse-error",
                     "this file is not UTF-8 text, so it is not Rust source",
-                ));
-                files.push(File {
-                    src,
-                    imported: HashSet::new(),
-                    own_sizes: Sizes::new(),
-                });
-                asts.push(None);
-                continue;
-            }
-            let ast = match syn::parse_file(&src.text) {
-                Ok(ast) => ast,
-                Err(e) => {
+                ))
+            } else {
+                syn::parse_file(&src.text).map_err(|e| {
                     // The lexer's own message says nothing a reader can act on.
                     let (message, label) = if e.to_string()
                         == "cannot parse string into token stream"
@@ -358,6 +349,12 @@ impl Crate {
                     };
                     let mut d = src.diagnostic(e.span(), "parse-error", &message);
                     d.label = Some(label);
+                    d
+                })
+            };
+            let ast = match parsed {
+                Ok(ast) => ast,
+                Err(d) => {
                     diagnostics.push(d);
                     files.push(File {
                         src,

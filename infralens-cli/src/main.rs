@@ -292,13 +292,16 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode 
     }
 }
 
+/// The embedded catalogue and its lab `id`.
+fn catalog_and_lab(id: &str) -> Result<(labs::Catalog, labs::Lab), String> {
+    let catalog = labs::catalog()?;
+    let lab = catalog.lab(id)?.clone();
+    Ok((catalog, lab))
+}
+
 fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
-    let catalog = match labs::catalog() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let lab = match catalog.lab(id) {
-        Ok(l) => l.clone(),
+    let (catalog, lab) = match catalog_and_lab(id) {
+        Ok(found) => found,
         Err(e) => return fail(&e),
     };
     let color = std::io::stdout().is_terminal();
@@ -337,12 +340,8 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
 
 fn watch(id: &str) -> ExitCode {
     use notify::{RecursiveMode, Watcher};
-    let catalog = match labs::catalog() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let lab = match catalog.lab(id) {
-        Ok(l) => l.clone(),
+    let (catalog, lab) = match catalog_and_lab(id) {
+        Ok(found) => found,
         Err(e) => return fail(&e),
     };
     let mut ws = match labs::Workspace::find(&cwd()) {

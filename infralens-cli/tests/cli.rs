@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -11,20 +10,8 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs `infralens args…` in `dir`: (exit code, stdout, stderr).
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the infralens binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::infralens as run;
 
 #[test]
 fn clean_crate_has_no_findings() {
@@ -175,18 +162,9 @@ fn crate_copy(name: &str) -> PathBuf {
 }
 
 fn check(dir: &Path, format: &str) -> (i32, String, String) {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
-    let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
-        .args(["check", "--format", format, "--", "--offline", "--quiet"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the infralens binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    run(
+        dir,
+        &["check", "--format", format, "--", "--offline", "--quiet"],
     )
 }
 

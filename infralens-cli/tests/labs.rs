@@ -4,7 +4,9 @@
 
 use infralens_cli::labs::{self, catalog};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::infralens;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -113,24 +115,6 @@ fn lab_page_has_every_section_and_the_starter_in_sync() {
     ] {
         assert!(page.contains(reading), "missing the reading `{reading}`");
     }
-}
-
-fn infralens(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infralens"))
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
-        )
-        .env("CARGO_NET_OFFLINE", "true")
-        .output()
-        .expect("the infralens binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// A learner's path through Lab 02: each exercise as shipped fails `--check` with its

@@ -52,10 +52,13 @@ pub trait Element:
     fn exp(self) -> Self;
     /// The larger of two values.
     fn max(self, other: Self) -> Self;
+    /// `softmax(scale · row)` in place (vectorised for `f32`).
+    #[doc(hidden)]
+    fn softmax_scaled(row: &mut [Self], scale: Self);
 }
 
 macro_rules! element_impl {
-    ($t:ty) => {
+    ($t:ty, $softmax:path) => {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -73,8 +76,11 @@ macro_rules! element_impl {
             fn max(self, other: Self) -> Self {
                 <$t>::max(self, other)
             }
+            fn softmax_scaled(row: &mut [Self], scale: Self) {
+                $softmax(row, scale)
+            }
         }
     };
 }
-element_impl!(f32);
-element_impl!(f64);
+element_impl!(f32, crate::kernels::softmax::softmax_scaled_f32);
+element_impl!(f64, crate::kernels::softmax::softmax_scaled_scalar);

@@ -28,7 +28,8 @@
 mod dim;
 mod element;
 mod error;
-mod kernels;
+#[doc(hidden)]
+pub mod kernels;
 pub mod ops;
 pub mod relations;
 mod rng;
@@ -36,6 +37,7 @@ mod shape;
 #[rustfmt::skip]
 mod swap_axes;
 mod tensor;
+pub mod threads;
 
 pub use dim::Dim;
 pub use element::Element;
@@ -48,6 +50,8 @@ pub use tensor::Tensor;
 /// Items the macros' expansions name; not public API, may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    /// The kernels, over slices and `usize` sizes: for the benchmarks' untyped twin.
+    pub use crate::kernels;
     pub use crate::relations::HeadsPartition;
     pub use crate::{Dim, Element, Shape, Tensor};
     pub use typenum;

@@ -8,7 +8,7 @@ use ndarray::LinalgScalar;
 /// Sizes of one attention call: `q: (b, h, s, dh)`, `k: (b, hkv, t, dh)`,
 /// `v: (b, hkv, t, dv)`, output `(b, h, s, dv)`; `hkv` divides `h`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct AttentionSizes {
+pub struct AttentionSizes {
     pub b: usize,
     pub h: usize,
     pub hkv: usize,
@@ -22,7 +22,7 @@ pub(crate) struct AttentionSizes {
 /// the inputs and output is that one buffer. Query head `qh` reads key/value head
 /// `qh / (h / hkv)`. With `causal`, query `i` sees keys `0..=i` (top-left aligned, as
 /// PyTorch's `is_causal`).
-pub(crate) fn attention<E: Element + LinalgScalar>(
+pub fn attention<E: Element + LinalgScalar>(
     sz: AttentionSizes,
     q: &[E],
     k: &[E],
@@ -32,7 +32,7 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
     out: &mut [E],
 ) {
     let AttentionSizes {
-        b,
+        b: _, // the blocks of `out` count the batch
         h,
         hkv,
         s,
@@ -41,18 +41,23 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
         dv,
     } = sz;
     let group = h / hkv;
-    let mut scores = vec![E::ZERO; s * t];
-    for bi in 0..b {
-        for qh in 0..h {
+    // One output block per (batch, query head), split over the threads; each thread
+    // holds one `s × t` score buffer.
+    let blocks: Vec<&mut [E]> = out.chunks_exact_mut(s * dv).collect();
+    crate::threads::for_each_split(
+        blocks,
+        || vec![E::ZERO; s * t],
+        |scores, index, out_bh| {
+            let (bi, qh) = (index / h, index % h);
             let kvh = bi * hkv + qh / group;
             let q_at = (bi * h + qh) * s * dh;
             let q_bh = &q[q_at..q_at + s * dh];
             let k_bh = &k[kvh * t * dh..(kvh + 1) * t * dh];
             let v_bh = &v[kvh * t * dv..(kvh + 1) * t * dv];
-            // scores = scale · Q·K^T, K read transposed through its strides.
+            // scores = Q·K^T, K read transposed through its strides.
             gemm(
                 (s, dh, t),
-                scale,
+                E::ONE,
                 Strided {
                     data: q_bh,
                     row_stride: dh,
@@ -64,18 +69,18 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
                     col_stride: dh,
                 },
                 E::ZERO,
-                &mut scores,
+                scores,
             );
+            // Scale, mask and softmax fused: one pass over each row.
             for (i, row) in scores.chunks_exact_mut(t).enumerate() {
                 let valid = if causal { i + 1 } else { t };
-                scaled_masked_softmax_row(row, E::ONE, valid);
+                scaled_masked_softmax_row(row, scale, valid);
             }
-            let o_at = (bi * h + qh) * s * dv;
             gemm(
                 (s, t, dv),
                 E::ONE,
                 Strided {
-                    data: &scores,
+                    data: scores,
                     row_stride: t,
                     col_stride: 1,
                 },
@@ -85,8 +90,8 @@ pub(crate) fn attention<E: Element + LinalgScalar>(
                     col_stride: 1,
                 },
                 E::ZERO,
-                &mut out[o_at..o_at + s * dv],
+                out_bh,
             );
-        }
-    }
+        },
+    );
 }

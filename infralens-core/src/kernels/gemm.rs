@@ -7,7 +7,7 @@ use ndarray::{ArrayView2, ArrayViewMut2, LinalgScalar, ShapeBuilder, linalg::gen
 /// One strided matrix operand: `rows × cols` elements of `data`, element `(r, c)` at
 /// `r * row_stride + c * col_stride`.
 #[derive(Clone, Copy)]
-pub(crate) struct Strided<'a, T> {
+pub struct Strided<'a, T> {
     pub data: &'a [T],
     pub row_stride: usize,
     pub col_stride: usize,
@@ -15,7 +15,7 @@ pub(crate) struct Strided<'a, T> {
 
 /// `c ← alpha · a · b + beta · c` with `a: m × k`, `b: k × n`, `c: m × n` (row-major,
 /// contiguous).
-pub(crate) fn gemm<T: LinalgScalar>(
+pub fn gemm<T: LinalgScalar>(
     (m, k, n): (usize, usize, usize),
     alpha: T,
     a: Strided<'_, T>,
@@ -33,4 +33,39 @@ pub(crate) fn gemm<T: LinalgScalar>(
     let mut c = ArrayViewMut2::from_shape((m, n), c)
         .expect("gemm: output does not cover its shape (internal invariant)");
     general_mat_mul(alpha, &a, &b, beta, &mut c);
+}
+
+/// [`gemm`] with the rows of `a` and `c` split over [`crate::threads::num_threads`] threads
+/// when the product is large enough to pay for them (each thread packs `b` itself).
+pub fn gemm_par<T: LinalgScalar + Send + Sync>(
+    (m, k, n): (usize, usize, usize),
+    alpha: T,
+    a: Strided<'_, T>,
+    b: Strided<'_, T>,
+    beta: T,
+    c: &mut [T],
+) {
+    let threads = crate::threads::num_threads();
+    // Below ~8 MFLOP a thread costs more than it saves.
+    if threads == 1 || m < 2 * threads || m * k * n < (1 << 22) || n == 0 {
+        return gemm((m, k, n), alpha, a, b, beta, c);
+    }
+    let rows = m.div_ceil(threads);
+    let blocks: Vec<(usize, &mut [T])> = c
+        .chunks_mut(rows * n)
+        .enumerate()
+        .map(|(i, block)| (i * rows, block))
+        .collect();
+    crate::threads::for_each_split(
+        blocks,
+        || (),
+        |(), _, (r0, block)| {
+            let rows_here = block.len() / n;
+            let a_here = Strided {
+                data: &a.data[r0 * a.row_stride..],
+                ..a
+            };
+            gemm((rows_here, k, n), alpha, a_here, b, beta, block);
+        },
+    );
 }

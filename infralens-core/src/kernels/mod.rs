@@ -4,7 +4,7 @@
 //! kernel is compiled twice at most, whatever number of shapes a program uses
 //! ("thin typed layer, non-generic kernels" in DESIGN.md).
 
-pub(crate) mod attention;
-pub(crate) mod gemm;
-pub(crate) mod permute;
-pub(crate) mod softmax;
+pub mod attention;
+pub mod gemm;
+pub mod permute;
+pub mod softmax;

@@ -4,7 +4,7 @@
 ///
 /// Views the shape as `[pre, n_i, mid, n_j, post]` and copies each contiguous `post` block
 /// once, so the head split `(B, S, H, Dh) → (B, H, S, Dh)` moves whole rows of `Dh`.
-pub(crate) fn swap_axes<E: Copy>(src: &[E], sizes: &[usize], i: usize, j: usize) -> Vec<E> {
+pub fn swap_axes<E: Copy>(src: &[E], sizes: &[usize], i: usize, j: usize) -> Vec<E> {
     let (i, j) = if i <= j { (i, j) } else { (j, i) };
     if i == j || sizes[i] == 1 && sizes[j] == 1 {
         return src.to_vec();
@@ -30,7 +30,7 @@ pub(crate) fn swap_axes<E: Copy>(src: &[E], sizes: &[usize], i: usize, j: usize)
 
 /// Repeats each of `hkv` heads `h / hkv` times: `(B, Hkv, S, Dh) → (B, H, S, Dh)`,
 /// query head `q` reading key/value head `q / (h / hkv)` (Llama's `repeat_kv`).
-pub(crate) fn repeat_heads<E: Copy>(
+pub fn repeat_heads<E: Copy>(
     src: &[E],
     batch: usize,
     hkv: usize,

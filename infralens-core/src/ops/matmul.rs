@@ -1,6 +1,6 @@
 //! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
 
-use crate::kernels::gemm::{Strided, gemm};
+use crate::kernels::gemm::{Strided, gemm, gemm_par};
 use crate::relations::{Contracts, SameBatch};
 use crate::{Dim, Element, Matrix, Shape, Tensor};
 use core::marker::PhantomData;
@@ -207,7 +207,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         let mut out = vec![E::ZERO; Sh::BATCH * m * n];
         if <R::Shape as Shape>::RANK == 2 {
             // A weight shared by every leading index: one GEMM over all rows.
-            gemm(
+            gemm_par(
                 (Sh::BATCH * m, k, n),
                 E::ONE,
                 Strided {
@@ -224,28 +224,36 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
                 &mut out,
             );
         } else {
-            let blocks = self
+            // One GEMM per leading index, split over the threads.
+            #[allow(clippy::type_complexity)]
+            let blocks: Vec<((&[E], &[E]), &mut [E])> = self
                 .as_slice()
                 .chunks_exact(m * k)
-                .zip(b_data.chunks_exact(k * n));
-            for ((a, b), c) in blocks.zip(out.chunks_exact_mut(m * n)) {
-                gemm(
-                    (m, k, n),
-                    E::ONE,
-                    Strided {
-                        data: a,
-                        row_stride: k,
-                        col_stride: 1,
-                    },
-                    Strided {
-                        data: b,
-                        row_stride: rsb,
-                        col_stride: csb,
-                    },
-                    E::ZERO,
-                    c,
-                );
-            }
+                .zip(b_data.chunks_exact(k * n))
+                .zip(out.chunks_exact_mut(m * n))
+                .collect();
+            crate::threads::for_each_split(
+                blocks,
+                || (),
+                |(), _, ((a, b), c)| {
+                    gemm(
+                        (m, k, n),
+                        E::ONE,
+                        Strided {
+                            data: a,
+                            row_stride: k,
+                            col_stride: 1,
+                        },
+                        Strided {
+                            data: b,
+                            row_stride: rsb,
+                            col_stride: csb,
+                        },
+                        E::ZERO,
+                        c,
+                    );
+                },
+            );
         }
         Tensor::from_raw(out)
     }

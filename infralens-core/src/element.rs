@@ -52,9 +52,9 @@ pub trait Element:
     fn exp(self) -> Self;
     /// The larger of two values.
     fn max(self, other: Self) -> Self;
-    /// `softmax(scale · row)` in place (vectorised for `f32`).
+    /// `row ← exp(scale · row − max)` in place, returning the sum (vectorised for `f32`).
     #[doc(hidden)]
-    fn softmax_scaled(row: &mut [Self], scale: Self);
+    fn exp_scaled(row: &mut [Self], scale: Self) -> Self;
 }
 
 macro_rules! element_impl {
@@ -76,11 +76,11 @@ macro_rules! element_impl {
             fn max(self, other: Self) -> Self {
                 <$t>::max(self, other)
             }
-            fn softmax_scaled(row: &mut [Self], scale: Self) {
+            fn exp_scaled(row: &mut [Self], scale: Self) -> Self {
                 $softmax(row, scale)
             }
         }
     };
 }
-element_impl!(f32, crate::kernels::softmax::softmax_scaled_f32);
-element_impl!(f64, crate::kernels::softmax::softmax_scaled_scalar);
+element_impl!(f32, crate::kernels::softmax::exp_scaled_f32);
+element_impl!(f64, crate::kernels::softmax::exp_scaled_scalar);

@@ -1,7 +1,7 @@
 //! Attention forward, one (batch, head) pair at a time: `softmax(scale · Q·K^T + mask)·V`.
 
 use super::gemm::{Strided, gemm};
-use super::softmax::scaled_masked_softmax_row;
+use super::softmax::scaled_masked_exp_row;
 use crate::Element;
 use ndarray::LinalgScalar;
 
@@ -46,8 +46,8 @@ pub fn attention<E: Element + LinalgScalar>(
     let blocks: Vec<&mut [E]> = out.chunks_exact_mut(s * dv).collect();
     crate::threads::for_each_split(
         blocks,
-        || vec![E::ZERO; s * t],
-        |scores, index, out_bh| {
+        || (vec![E::ZERO; s * t], vec![E::ZERO; s]),
+        |(scores, sums), index, out_bh| {
             let (bi, qh) = (index / h, index % h);
             let kvh = bi * hkv + qh / group;
             let q_at = (bi * h + qh) * s * dh;
@@ -71,10 +71,11 @@ pub fn attention<E: Element + LinalgScalar>(
                 E::ZERO,
                 scores,
             );
-            // Scale, mask and softmax fused: one pass over each row.
-            for (i, row) in scores.chunks_exact_mut(t).enumerate() {
+            // Scale, mask and exponentiate in one pass over each row; the softmax's
+            // division waits for the (narrower) output row.
+            for (i, (row, sum)) in scores.chunks_exact_mut(t).zip(sums.iter_mut()).enumerate() {
                 let valid = if causal { i + 1 } else { t };
-                scaled_masked_softmax_row(row, scale, valid);
+                *sum = scaled_masked_exp_row(row, scale, valid);
             }
             gemm(
                 (s, t, dv),
@@ -92,6 +93,12 @@ pub fn attention<E: Element + LinalgScalar>(
                 E::ZERO,
                 out_bh,
             );
+            for (row, &sum) in out_bh.chunks_exact_mut(dv).zip(sums.iter()) {
+                if sum != E::ZERO {
+                    let inv = E::ONE / sum;
+                    row.iter_mut().for_each(|x| *x = *x * inv);
+                }
+            }
         },
     );
 }

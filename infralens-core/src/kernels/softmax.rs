@@ -8,22 +8,39 @@ use crate::Element;
 /// overflow, NaN or infinity. A row whose entries are all `-inf` (every key masked) has
 /// no distribution; it becomes all zeros, so the attention output there is zero.
 pub fn softmax_row<E: Element>(row: &mut [E]) {
-    E::softmax_scaled(row, E::ONE);
+    let sum = E::exp_scaled(row, E::ONE);
+    normalise(row, sum);
 }
 
 /// Fused `scale`, causal mask and softmax of one score row: entries at `valid..` are
 /// masked (weight 0), the rest are multiplied by `scale` before the softmax.
 pub fn scaled_masked_softmax_row<E: Element>(row: &mut [E], scale: E, valid: usize) {
+    let sum = scaled_masked_exp_row(row, scale, valid);
+    normalise(row, sum);
+}
+
+/// [`scaled_masked_softmax_row`] without the division: returns the sum to divide by, so
+/// that attention can divide the `Dv`-wide output row instead of the `T`-wide weights.
+pub fn scaled_masked_exp_row<E: Element>(row: &mut [E], scale: E, valid: usize) -> E {
     let valid = valid.min(row.len());
     let (live, masked) = row.split_at_mut(valid);
     masked.fill(E::ZERO);
-    if !live.is_empty() {
-        E::softmax_scaled(live, scale);
+    if live.is_empty() {
+        E::ZERO
+    } else {
+        E::exp_scaled(live, scale)
     }
 }
 
 /// `softmax(scale · row)`, one element at a time (the `f64` path).
 pub fn softmax_scaled_scalar<E: Element>(row: &mut [E], scale: E) {
+    let sum = exp_scaled_scalar(row, scale);
+    normalise(row, sum);
+}
+
+/// `row ← exp(scale · row − max)`, returning the sum (0 when every entry is `-inf`, and
+/// then the row is all zeros): softmax without its division.
+pub fn exp_scaled_scalar<E: Element>(row: &mut [E], scale: E) -> E {
     let mut max = E::NEG_INFINITY;
     for x in row.iter_mut() {
         *x = *x * scale;
@@ -31,12 +48,20 @@ pub fn softmax_scaled_scalar<E: Element>(row: &mut [E], scale: E) {
     }
     if max == E::NEG_INFINITY {
         row.fill(E::ZERO);
-        return;
+        return E::ZERO;
     }
     let mut sum = E::ZERO;
     for x in row.iter_mut() {
         *x = (*x - max).exp();
         sum += *x;
+    }
+    sum
+}
+
+/// Divides the row by `sum` (a zero row stays zero).
+fn normalise<E: Element>(row: &mut [E], sum: E) {
+    if sum == E::ZERO {
+        return;
     }
     let inv = E::ONE / sum;
     for x in row.iter_mut() {
@@ -57,11 +82,14 @@ fn exp_nonpositive(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    // Adding and subtracting 1.5·2^23 rounds to the nearest integer without a libm call.
+    // Adding 1.5·2^23 rounds to the nearest integer k and leaves k in the low mantissa
+    // bits: no libm call and no float-to-int conversion, both of which stop vectorising.
     const ROUND: f32 = 12_582_912.0;
+    const ROUND_BITS: i32 = 0x4B40_0000;
     let underflow = x < -87.3;
     let xc = if underflow { -87.3 } else { x };
-    let k = (xc * LOG2E + ROUND) - ROUND;
+    let t = xc * LOG2E + ROUND;
+    let k = t - ROUND;
     let r = xc - k * LN2_HI - k * LN2_LO;
     let mut p = 1.987_569_2e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -70,19 +98,29 @@ fn exp_nonpositive(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let e_r = p * r * r + r + 1.0;
-    let two_k = f32::from_bits((((k as i32) + 127) as u32) << 23);
+    let k_int = (t.to_bits() as i32).wrapping_sub(ROUND_BITS);
+    let two_k = f32::from_bits((k_int.wrapping_add(127) as u32) << 23);
     if underflow { 0.0 } else { e_r * two_k }
 }
 
-/// `softmax(scale · row)` for `f32` in fixed-size chunks that vectorise: scale and max in
-/// one pass, `exp` and the sum in a second, the normalisation in a third.
+/// `softmax(scale · row)` for `f32`: [`exp_scaled_f32`], then the division.
 pub fn softmax_scaled_f32(row: &mut [f32], scale: f32) {
+    let sum = exp_scaled_f32(row, scale);
+    normalise(row, sum);
+}
+
+/// [`exp_scaled_scalar`] for `f32` in fixed-size chunks that vectorise: scale and max in
+/// one pass, `exp` and the sum in a second.
+pub fn exp_scaled_f32(row: &mut [f32], scale: f32) -> f32 {
     let mut maxes = [f32::NEG_INFINITY; LANES];
     let mut chunks = row.chunks_exact_mut(LANES);
     for chunk in &mut chunks {
-        for (x, m) in chunk.iter_mut().zip(&mut maxes) {
-            *x *= scale;
-            *m = if *x > *m { *x } else { *m };
+        if let Ok(chunk) = <&mut [f32; LANES]>::try_from(chunk) {
+            for i in 0..LANES {
+                let x = chunk[i] * scale;
+                chunk[i] = x;
+                maxes[i] = if x > maxes[i] { x } else { maxes[i] };
+            }
         }
     }
     let mut max = maxes.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
@@ -92,14 +130,17 @@ pub fn softmax_scaled_f32(row: &mut [f32], scale: f32) {
     }
     if max == f32::NEG_INFINITY {
         row.fill(0.0);
-        return;
+        return 0.0;
     }
     let mut sums = [0.0f32; LANES];
     let mut chunks = row.chunks_exact_mut(LANES);
     for chunk in &mut chunks {
-        for (x, s) in chunk.iter_mut().zip(&mut sums) {
-            *x = exp_nonpositive(*x - max);
-            *s += *x;
+        if let Ok(chunk) = <&mut [f32; LANES]>::try_from(chunk) {
+            for i in 0..LANES {
+                let e = exp_nonpositive(chunk[i] - max);
+                chunk[i] = e;
+                sums[i] += e;
+            }
         }
     }
     let mut sum: f32 = sums.iter().sum();
@@ -107,10 +148,7 @@ pub fn softmax_scaled_f32(row: &mut [f32], scale: f32) {
         *x = exp_nonpositive(*x - max);
         sum += *x;
     }
-    let inv = 1.0 / sum;
-    for x in row.iter_mut() {
-        *x *= inv;
-    }
+    sum
 }
 
 #[cfg(test)]

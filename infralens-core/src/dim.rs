@@ -1,7 +1,6 @@
 //! Named dimensions: zero-sized marker types that carry a size at the type level.
 
 use core::fmt::Debug;
-use core::hash::Hash;
 use typenum::Unsigned;
 
 /// A named tensor dimension such as `B` (batch), `S` (sequence), `D` (model width),
@@ -27,7 +26,7 @@ use typenum::Unsigned;
 /// assert_eq!(Dh::SIZE, 4);
 /// assert_eq!(Dh::NAME, "Dh");
 /// ```
-pub trait Dim: Copy + Default + Debug + Eq + Hash + Send + Sync + 'static {
+pub trait Dim: Copy + Debug + Send + Sync + 'static {
     /// The size as a `typenum` number, so that relations such as `H × Dh = D`
     /// are checked by the compiler.
     type Size: Unsigned;

@@ -56,6 +56,8 @@ pub mod __private {
     pub use crate::{Dim, Element, Shape, Tensor};
     pub use typenum;
 
+    pub use crate::relations::{HasShape, check_shape};
+
     /// The dim of a signature whose `#[shapes]` annotation has an error: the macro writes
     /// `Tensor<UnknownShape>` there so that the annotation error is the only one.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -19,6 +19,7 @@
 //! | [`ValuesMatchKeys<K>`] | a value dim matches the keys' batch or head dim |
 //! | [`SameKeyLen<T>`] | keys and values have the same length |
 //! | [`ScaleWidth<W>`] | the attention scale is taken from the width the scores contract |
+//! | [`HasShape<Expected, Name>`] | a `#[shape(...)]`-annotated `let` has its annotated shape |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //!
 //! ```
@@ -32,6 +33,7 @@
 //! ```
 
 use crate::dim::Dim;
+use crate::{Element, Shape, Tensor};
 use core::ops::{Mul, Rem};
 use typenum::{Mod, Prod, Same, U0, Unsigned};
 
@@ -268,3 +270,37 @@ macro_rules! type_numel {
     };
 }
 type_numel!(A0, A1, A2, A3, A4, A5);
+
+/// `Self` is `Expected`: what `#[shape(...)]` on a `let` checks. `Name` is a type named
+/// after the variable, so that the message names it.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::HasShape;
+/// dims! { pub S = 4; pub D = 8; }
+/// enum x {}
+/// fn has<Sh: HasShape<Expected, Name>, Expected, Name>() {}
+/// has::<(S, D), (S, D), x>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch at `{Name}`: expected `{Expected}`, found `{Self}`",
+    label = "`{Name}` is `{Self}` here"
+)]
+pub trait HasShape<Expected, Name> {}
+impl<T, Name> HasShape<T, Name> for T {}
+
+/// The check `#[shape(...)]` expands to: compiles only when the tensor's shape `Sh` is
+/// `Expected`; does nothing at run time.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::check_shape;
+/// dims! { pub S = 4; pub D = 8; }
+/// enum x {}
+/// check_shape::<_, (S, D), x, _>(&Tensor::<(S, D)>::zeros());
+/// ```
+#[inline(always)]
+pub fn check_shape<Sh: Shape + HasShape<Expected, Name>, Expected, Name, E: Element>(
+    _: &Tensor<Sh, E>,
+) {
+}

@@ -33,7 +33,7 @@ use core::fmt::Debug;
 /// assert_eq!(Q::describe(), "[B=2, H=4, S=4, Dh=4]");
 /// assert_eq!(Q::symbolic(), "(B, H, S, Dh)");
 /// ```
-pub trait Shape: Copy + Default + Debug + Send + Sync + 'static {
+pub trait Shape: Copy + Debug + Send + Sync + 'static {
     /// Number of axes.
     const RANK: usize;
     /// The size of each axis, outermost first.

@@ -44,7 +44,7 @@ fn dim_item(decl: &DimDecl, size: u64) -> TokenStream {
         #(#attrs)*
         #spacer
         #[doc = #doc]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, Copy, Debug)]
         #vis struct #name;
 
         impl ::infralens::__private::Dim for #name {

@@ -203,58 +203,14 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         let k = Sh::Col::SIZE;
         let n = <R::Shape as Matrix>::Col::SIZE;
         let (b_data, transposed) = rhs.storage();
-        let (rsb, csb) = if transposed { (1, k) } else { (n, 1) };
-        let mut out = vec![E::ZERO; Sh::BATCH * m * n];
-        if <R::Shape as Shape>::RANK == 2 {
-            // A weight shared by every leading index: one GEMM over all rows.
-            gemm_par(
-                (Sh::BATCH * m, k, n),
-                E::ONE,
-                Strided {
-                    data: self.as_slice(),
-                    row_stride: k,
-                    col_stride: 1,
-                },
-                Strided {
-                    data: b_data,
-                    row_stride: rsb,
-                    col_stride: csb,
-                },
-                E::ZERO,
-                &mut out,
-            );
-        } else {
-            // One GEMM per leading index, split over the threads.
-            #[allow(clippy::type_complexity)]
-            let blocks: Vec<((&[E], &[E]), &mut [E])> = self
-                .as_slice()
-                .chunks_exact(m * k)
-                .zip(b_data.chunks_exact(k * n))
-                .zip(out.chunks_exact_mut(m * n))
-                .collect();
-            crate::threads::for_each_split(
-                blocks,
-                || (),
-                |(), _, ((a, b), c)| {
-                    gemm(
-                        (m, k, n),
-                        E::ONE,
-                        Strided {
-                            data: a,
-                            row_stride: k,
-                            col_stride: 1,
-                        },
-                        Strided {
-                            data: b,
-                            row_stride: rsb,
-                            col_stride: csb,
-                        },
-                        E::ZERO,
-                        c,
-                    );
-                },
-            );
-        }
+        let shared = <R::Shape as Shape>::RANK == 2;
+        let out = matmul_kernel(
+            (Sh::BATCH, m, k, n),
+            self.as_slice(),
+            b_data,
+            transposed,
+            shared,
+        );
         Tensor::from_raw(out)
     }
 
@@ -274,4 +230,70 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         let n = <R::Shape as Matrix>::Col::SIZE;
         2 * (Sh::BATCH * Sh::Row::SIZE * Sh::Col::SIZE * n) as u64
     }
+}
+
+/// The work of [`Tensor::matmul`], generic over the element type only (not over shapes),
+/// so that it is compiled once whatever number of shapes a program multiplies:
+/// `batch` products `(m × k)·(k × n)`; the right operand is transposed storage when
+/// `transposed`, and one matrix shared by every batch index when `shared`.
+#[inline(never)]
+fn matmul_kernel<E: Element>(
+    (batch, m, k, n): (usize, usize, usize, usize),
+    a_data: &[E],
+    b_data: &[E],
+    transposed: bool,
+    shared: bool,
+) -> Vec<E> {
+    let (rsb, csb) = if transposed { (1, k) } else { (n, 1) };
+    let mut out = vec![E::ZERO; batch * m * n];
+    if shared {
+        // A weight shared by every leading index: one GEMM over all rows.
+        gemm_par(
+            (batch * m, k, n),
+            E::ONE,
+            Strided {
+                data: a_data,
+                row_stride: k,
+                col_stride: 1,
+            },
+            Strided {
+                data: b_data,
+                row_stride: rsb,
+                col_stride: csb,
+            },
+            E::ZERO,
+            &mut out,
+        );
+    } else {
+        // One GEMM per leading index, split over the threads.
+        #[allow(clippy::type_complexity)]
+        let blocks: Vec<((&[E], &[E]), &mut [E])> = a_data
+            .chunks_exact(m * k)
+            .zip(b_data.chunks_exact(k * n))
+            .zip(out.chunks_exact_mut(m * n))
+            .collect();
+        crate::threads::for_each_split(
+            blocks,
+            || (),
+            |(), _, ((a, b), c)| {
+                gemm(
+                    (m, k, n),
+                    E::ONE,
+                    Strided {
+                        data: a,
+                        row_stride: k,
+                        col_stride: 1,
+                    },
+                    Strided {
+                        data: b,
+                        row_stride: rsb,
+                        col_stride: csb,
+                    },
+                    E::ZERO,
+                    c,
+                );
+            },
+        );
+    }
+    out
 }

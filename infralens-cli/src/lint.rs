@@ -177,6 +177,8 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
 /// A parsed file.
 pub(crate) struct File {
     pub src: Source,
+    /// The `#[shapes]` arguments the collector parsed.
+    args: HashMap<(usize, usize), syn::Result<ShapesArgs>>,
     /// Names brought in by `use`.
     imported: HashSet<String>,
     /// The sizes declared in this file's own `dims!` blocks.
@@ -229,6 +231,12 @@ fn parse_shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
     }
 }
 
+/// Where an attribute starts: the key of its parsed arguments.
+fn attr_key(attr: &Attribute) -> (usize, usize) {
+    let start = attr.pound_token.span.start();
+    (start.line, start.column)
+}
+
 fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Error) {
     for e in err {
         out.push(src.diagnostic(e.span(), code, &e.to_string()));
@@ -238,6 +246,8 @@ fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Er
 /// Pass 1: each file's `dims!`, `use` names and annotated return shapes.
 struct Collector<'a> {
     src: &'a Source,
+    /// Each `#[shapes]` attribute's arguments, parsed once, by the attribute's position.
+    args: HashMap<(usize, usize), syn::Result<ShapesArgs>>,
     sizes: Sizes,
     imported: HashSet<String>,
     returns: Vec<(String, Shape)>,
@@ -299,16 +309,20 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 impl Collector<'_> {
     /// A non-generic annotated function's return shape, so that a call to it is followed.
     fn note_return(&mut self, attrs: &[Attribute], sig: &syn::Signature) {
+        let Some(attr) = attrs.iter().find(|a| is_shapes_attr(a)) else {
+            return;
+        };
+        let args = shapes_args(attr);
         if sig.generics.params.is_empty()
-            && let Some(attr) = attrs.iter().find(|a| is_shapes_attr(a))
-            && let Ok(args) = shapes_args(attr)
-            && let Some(ret) = args.ret
+            && let Ok(args) = &args
+            && let Some(ret) = &args.ret
         {
             self.returns.push((
                 sig.ident.to_string(),
                 ret.dims.iter().map(ToString::to_string).collect(),
             ));
         }
+        self.args.insert(attr_key(attr), args);
     }
 }
 
@@ -358,6 +372,7 @@ impl Crate {
                     diagnostics.push(d);
                     files.push(File {
                         src,
+                        args: HashMap::new(),
                         imported: HashSet::new(),
                         own_sizes: Sizes::new(),
                     });
@@ -367,6 +382,7 @@ impl Crate {
             };
             let mut c = Collector {
                 src: &src,
+                args: HashMap::new(),
                 sizes: Sizes::new(),
                 imported: HashSet::new(),
                 returns: Vec::new(),
@@ -374,6 +390,7 @@ impl Crate {
             };
             c.visit_file(&ast);
             let Collector {
+                args,
                 sizes: own,
                 imported,
                 returns: rets,
@@ -395,6 +412,7 @@ impl Crate {
             }
             files.push(File {
                 src,
+                args,
                 imported,
                 own_sizes: own,
             });
@@ -514,7 +532,12 @@ impl Checker<'_> {
         let src = &file.src;
         let mut out = Vec::new();
 
-        let args = match shapes_args(&attr) {
+        let parsed = file
+            .args
+            .get(&attr_key(&attr))
+            .cloned()
+            .unwrap_or_else(|| shapes_args(&attr));
+        let args = match parsed {
             Ok(args) => Some(args),
             Err(e) => {
                 push_errors(&mut out, src, "annotation", e);
@@ -632,14 +655,16 @@ impl Checker<'_> {
                 infer.findings.push(d);
             }
             let shape = expected.map(|(s, _)| s).or(inferred)?;
-            rows.push(Row {
-                kind: "let",
-                var: name.to_string(),
-                expr: src.text_of(init.expr.span()).to_owned(),
-                shape: shape.clone(),
-                elem_bytes: default_bytes,
-                cost: infer.cost,
-            });
+            if explaining {
+                rows.push(Row {
+                    kind: "let",
+                    var: name.to_string(),
+                    expr: src.text_of(init.expr.span()).to_owned(),
+                    shape: shape.clone(),
+                    elem_bytes: default_bytes,
+                    cost: infer.cost,
+                });
+            }
             infer.env.insert(name.to_string(), shape);
             None
         });
@@ -686,14 +711,16 @@ impl Checker<'_> {
                     d.lab = Some("02".to_owned());
                     infer.findings.push(d);
                 }
-                rows.push(Row {
-                    kind: "return",
-                    var: "return".to_owned(),
-                    expr: src.text_of(tail.span()).to_owned(),
-                    shape: want,
-                    elem_bytes: default_bytes,
-                    cost: infer.cost,
-                });
+                if explaining {
+                    rows.push(Row {
+                        kind: "return",
+                        var: "return".to_owned(),
+                        expr: src.text_of(tail.span()).to_owned(),
+                        shape: want,
+                        elem_bytes: default_bytes,
+                        cost: infer.cost,
+                    });
+                }
             }
         }
         if unknown.is_empty() {

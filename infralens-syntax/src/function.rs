@@ -430,11 +430,13 @@ fn take_shape_attr(attrs: &mut Vec<Attribute>) -> Option<Attribute> {
 
 impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> VisitMut for LetShapes<'_, F> {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        let mut stmts = Vec::with_capacity(block.stmts.len());
-        for mut stmt in std::mem::take(&mut block.stmts) {
-            self.visit_stmt_mut(&mut stmt);
+        // Statements to insert, after the statement at each index; added at the end so
+        // that a block with none (every block, for the linter) is never rebuilt.
+        let mut inserted: Vec<(usize, Stmt)> = Vec::new();
+        for (index, stmt) in block.stmts.iter_mut().enumerate() {
+            self.visit_stmt_mut(stmt);
             let mut site = None;
-            match &mut stmt {
+            match stmt {
                 Stmt::Local(local) => {
                     let attr = take_shape_attr(&mut local.attrs);
                     site = Some(attr);
@@ -453,14 +455,15 @@ impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> VisitMut for LetShapes<'_, F> {
                 }
                 Stmt::Item(_) => {}
             }
-            let inserted = match (site, &stmt) {
-                (Some(attr), Stmt::Local(local)) => self.let_site(local, attr),
-                _ => None,
-            };
-            stmts.push(stmt);
-            stmts.extend(inserted);
+            if let (Some(attr), Stmt::Local(local)) = (site, &*stmt)
+                && let Some(check) = self.let_site(local, attr)
+            {
+                inserted.push((index, check));
+            }
         }
-        block.stmts = stmts;
+        for (index, check) in inserted.into_iter().rev() {
+            block.stmts.insert(index + 1, check);
+        }
     }
 }
 
@@ -474,7 +477,7 @@ impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> LetShapes<'_, F> {
                 shape: None,
             });
         };
-        match (attr.parse_args::<LetShape>(), name) {
+        match (LetShape::from_attr(&attr), name) {
             (Ok(shape), Some(_)) => (self.on_let)(LetSite {
                 local,
                 name,

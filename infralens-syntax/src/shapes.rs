@@ -245,6 +245,63 @@ impl Parse for ShapeLit {
     }
 }
 
+impl LetShape {
+    /// The shape of `#[shape(...)]`, as [`syn::Attribute::parse_args`] would parse it; the
+    /// common form, names separated by commas, is read straight from the tokens (no parse
+    /// buffer), which matters to a linter reading thousands of them.
+    ///
+    /// ```
+    /// use infralens_syntax::shapes::LetShape;
+    /// let attr: syn::Attribute = syn::parse_quote!(#[shape(B, H, S, Dh)]);
+    /// assert_eq!(LetShape::from_attr(&attr)?.shape.to_string(), "[B, H, S, Dh]");
+    /// let bad: syn::Attribute = syn::parse_quote!(#[shape(B, 4)]);
+    /// assert!(LetShape::from_attr(&bad).is_err());
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The attribute's arguments are not a shape.
+    pub fn from_attr(attr: &syn::Attribute) -> syn::Result<Self> {
+        if let syn::Meta::List(list) = &attr.meta
+            && let Some(shape) = Self::names_only(&list.tokens)
+        {
+            return Ok(LetShape { shape });
+        }
+        attr.parse_args()
+    }
+
+    /// `A, B, C` (a trailing comma allowed), 1 to [`MAX_RANK`] names; `None` otherwise.
+    fn names_only(tokens: &proc_macro2::TokenStream) -> Option<ShapeLit> {
+        use proc_macro2::TokenTree;
+        let mut dims = Vec::new();
+        let mut expect_name = true;
+        for tree in tokens.clone() {
+            match tree {
+                TokenTree::Ident(ident) if expect_name && !is_keyword(&ident) => dims.push(ident),
+                TokenTree::Punct(p) if !expect_name && p.as_char() == ',' => {}
+                _ => return None,
+            }
+            expect_name = !expect_name;
+        }
+        let span = dims.first()?.span();
+        (dims.len() <= MAX_RANK).then_some(ShapeLit { dims, span })
+    }
+}
+
+/// A keyword is not a dim name: such a shape takes the full parser, and its error.
+fn is_keyword(ident: &Ident) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+        "final", "gen", "macro", "override", "priv", "try", "typeof", "unsized", "virtual",
+        "yield",
+    ];
+    let name = ident.to_string();
+    KEYWORDS.contains(&name.as_str())
+}
+
 impl Parse for LetShape {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.peek(syn::token::Bracket) {

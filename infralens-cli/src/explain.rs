@@ -103,9 +103,8 @@ pub fn explain_source(
     let name = file.name.clone();
     let mut sources = vec![file];
     sources.extend(others);
-    let (mut krate, mut asts) = Crate::parse(sources);
-    let own = krate.files[0].own_sizes.clone();
-    krate.sizes.extend(own);
+    let (krate, mut asts) = Crate::parse(sources);
+    let sizes = krate.sizes_for(0);
     let Some(mut ast) = asts.swap_remove(0) else {
         return Err(format!(
             "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
@@ -123,6 +122,7 @@ pub fn explain_source(
         impl_generics: Vec::new(),
         out: &mut diagnostics,
         explain: Some(&mut explain),
+        sizes: sizes.clone(),
     }
     .visit_file_mut(&mut ast);
     if !explain.found {
@@ -153,7 +153,7 @@ pub fn explain_source(
     let sizes = dims
         .into_iter()
         .map(|d| {
-            let size = krate.sizes.get(&d).copied().flatten();
+            let size = sizes.get(&d).copied().flatten();
             (d, size)
         })
         .collect();

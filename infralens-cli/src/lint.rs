@@ -146,6 +146,7 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
                     impl_generics: Vec::new(),
                     out: &mut found,
                     explain: None,
+                    sizes: krate.sizes_for(i),
                 }
                 .visit_file_mut(&mut ast);
             }));
@@ -462,6 +463,18 @@ pub(crate) struct Checker<'a> {
     pub impl_generics: Vec<HashSet<String>>,
     pub out: &'a mut Vec<Diagnostic>,
     pub explain: Option<&'a mut Explain>,
+    /// The sizes this file sees: its own `dims!` first (a name there is that file's
+    /// type), then the rest of the crate's.
+    pub sizes: Sizes,
+}
+
+impl Crate {
+    /// The sizes file `file` sees (see [`Checker::sizes`]).
+    pub(crate) fn sizes_for(&self, file: usize) -> Sizes {
+        let mut sizes = self.sizes.clone();
+        sizes.extend(self.files[file].own_sizes.clone());
+        sizes
+    }
 }
 
 fn generic_names(g: &syn::Generics) -> HashSet<String> {
@@ -583,7 +596,7 @@ impl Checker<'_> {
         // Parameters, then each `let` in order.
         let mut infer = Infer {
             env: HashMap::new(),
-            sizes: &self.krate.sizes,
+            sizes: &self.sizes,
             returns: &self.krate.returns,
             src,
             findings: Vec::new(),
@@ -731,5 +744,38 @@ impl Checker<'_> {
             e.found = true;
             e.rows = rows;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lint_sources;
+    use crate::source::Source;
+
+    /// A name declared with different sizes in two files is each file's own dim: the
+    /// file's sizes win, and a size known nowhere for sure is not a finding.
+    #[test]
+    fn each_file_sees_its_own_dims() {
+        let gqa = "dims! { pub B = 1; pub S = 4; pub D = 16; pub H = 4; pub Hkv = 2; pub Dh = D / H; }\n\
+                   #[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\n\
+                   fn rep(k: &Tensor) -> Tensor { k.repeat_kv::<H>() }";
+        let other = "dims! { pub H = 16; pub Hkv = 3; }";
+        let report = lint_sources(vec![
+            Source::new("a.rs", gqa.into()),
+            Source::new("b.rs", other.into()),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+
+        let bad = "dims! { pub B = 1; pub S = 4; pub Dh = 4; pub H = 4; pub Hkv = 3; }\n\
+                   #[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\n\
+                   fn rep(k: &Tensor) -> Tensor { k.repeat_kv::<H>() }";
+        let report = lint_sources(vec![
+            Source::new("c.rs", bad.into()),
+            Source::new("b.rs", other.into()),
+        ]);
+        assert_eq!(
+            report.diagnostics[0].message,
+            "shape mismatch: `Hkv` key/value heads must divide `H` query heads"
+        );
     }
 }

@@ -109,35 +109,43 @@ pub fn softmax_scaled_f32(row: &mut [f32], scale: f32) {
     normalise(row, sum);
 }
 
-/// [`exp_scaled_scalar`] for `f32` in fixed-size chunks that vectorise: scale and max in
-/// one pass, `exp` and the sum in a second.
+/// [`exp_scaled_scalar`] for `f32` in fixed-size chunks that vectorise: the max in one
+/// read-only pass, then `exp(scale·x − scale·max)` and the sum in a second (for a positive
+/// `scale`, as attention's `1/sqrt(Dh)`, `max(scale·x) = scale·max(x)`).
 pub fn exp_scaled_f32(row: &mut [f32], scale: f32) -> f32 {
+    if scale <= 0.0 || scale.is_nan() {
+        row.iter_mut().for_each(|x| *x *= scale);
+        return exp_scaled_f32(row, 1.0);
+    }
     let mut maxes = [f32::NEG_INFINITY; LANES];
-    let mut chunks = row.chunks_exact_mut(LANES);
+    let mut chunks = row.chunks_exact(LANES);
     for chunk in &mut chunks {
-        if let Ok(chunk) = <&mut [f32; LANES]>::try_from(chunk) {
+        if let Ok(chunk) = <&[f32; LANES]>::try_from(chunk) {
             for i in 0..LANES {
-                let x = chunk[i] * scale;
-                chunk[i] = x;
-                maxes[i] = if x > maxes[i] { x } else { maxes[i] };
+                maxes[i] = if chunk[i] > maxes[i] {
+                    chunk[i]
+                } else {
+                    maxes[i]
+                };
             }
         }
     }
-    let mut max = maxes.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    for x in chunks.into_remainder() {
-        *x *= scale;
-        max = max.max(*x);
-    }
+    let max = chunks
+        .remainder()
+        .iter()
+        .chain(&maxes)
+        .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     if max == f32::NEG_INFINITY {
         row.fill(0.0);
         return 0.0;
     }
+    let shift = max * scale;
     let mut sums = [0.0f32; LANES];
     let mut chunks = row.chunks_exact_mut(LANES);
     for chunk in &mut chunks {
         if let Ok(chunk) = <&mut [f32; LANES]>::try_from(chunk) {
             for i in 0..LANES {
-                let e = exp_nonpositive(chunk[i] - max);
+                let e = exp_nonpositive(chunk[i] * scale - shift);
                 chunk[i] = e;
                 sums[i] += e;
             }
@@ -145,7 +153,7 @@ pub fn exp_scaled_f32(row: &mut [f32], scale: f32) -> f32 {
     }
     let mut sum: f32 = sums.iter().sum();
     for x in chunks.into_remainder() {
-        *x = exp_nonpositive(*x - max);
+        *x = exp_nonpositive(*x * scale - shift);
         sum += *x;
     }
     sum

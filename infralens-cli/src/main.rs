@@ -371,17 +371,13 @@ fn watch(id: &str) -> ExitCode {
             Err(e) => return fail(&e),
         }
         println!("\nwatching exercises/ — save a file to check again (Ctrl-C to stop)");
-        // Wait for a change to a `.rs` file, then let a burst of events settle.
+        // What happened while checking (the compiler reading the files) is not an edit.
+        while rx.try_recv().is_ok() {}
+        // Wait for a `.rs` file to be written, created or removed, then let a burst of
+        // events (an editor's save) settle.
         loop {
             match rx.recv() {
-                Ok(Ok(event))
-                    if event
-                        .paths
-                        .iter()
-                        .any(|p| p.extension().is_some_and(|e| e == "rs")) =>
-                {
-                    break;
-                }
+                Ok(Ok(event)) if is_edit(&event) => break,
                 Ok(_) => {}
                 Err(_) => return fail("the file watcher stopped"),
             }
@@ -389,4 +385,13 @@ fn watch(id: &str) -> ExitCode {
         std::thread::sleep(std::time::Duration::from_millis(200));
         while rx.try_recv().is_ok() {}
     }
+}
+
+/// A save of a `.rs` file: written, created or removed (reads are not edits).
+fn is_edit(event: &notify::Event) -> bool {
+    (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
+        && event
+            .paths
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "rs"))
 }

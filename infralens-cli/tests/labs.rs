@@ -214,3 +214,90 @@ fn lab_page_renders_plain_when_not_a_terminal() {
     );
     assert!(!out.contains('\x1b'), "no ANSI codes when piped");
 }
+
+/// `infralens watch` checks once, waits, and checks again when an exercise is saved —
+/// not when the compiler merely reads the files.
+#[test]
+fn watch_rechecks_on_save() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let work = tmp.join("lab-watch-crate");
+    let _ = std::fs::remove_dir_all(&work);
+    let repo = repo();
+    let (code, out, err) = infralens(
+        tmp,
+        &[
+            "labs",
+            "--init",
+            &work.to_string_lossy(),
+            "--infralens-path",
+            &repo.to_string_lossy(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::copy(repo.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infralens"))
+        .arg("watch")
+        .current_dir(&work)
+        .env("CARGO_TARGET_DIR", tmp.join("fixture-target"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("infralens watch starts");
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |what: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(300)) {
+                Ok(line) => {
+                    let done = line.contains(what);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!(
+                    "no `{what}` from infralens watch; it printed:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    };
+    let first = wait_for("watching exercises/");
+    assert!(
+        first
+            .iter()
+            .any(|l| l.contains("✗ 01_weight_orientation does not compile yet")),
+        "{first:?}"
+    );
+    // Nothing is saved: no second check within a few seconds.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(rx.try_recv().is_err(), "watch re-checked without a save");
+
+    let c = catalog().expect("catalog");
+    let ex = &c.exercises[0];
+    std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
+    let second = wait_for("watching exercises/");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        second
+            .iter()
+            .any(|l| l.contains("✓ 01_weight_orientation compiles and its tests pass: done.")),
+        "{second:?}"
+    );
+}

@@ -2,7 +2,9 @@
 //! kernels for `f32` and `f64` and takes arbitrary strides, so a transposed operand is
 //! never copied.
 
-use ndarray::{ArrayView2, ArrayViewMut2, LinalgScalar, ShapeBuilder, linalg::general_mat_mul};
+use ndarray::{
+    ArrayView2, ArrayViewMut2, Axis, LinalgScalar, ShapeBuilder, linalg::general_mat_mul,
+};
 
 /// One strided matrix operand: `rows × cols` elements of `data`, element `(r, c)` at
 /// `r * row_stride + c * col_stride`.
@@ -35,8 +37,11 @@ pub fn gemm<T: LinalgScalar>(
     general_mat_mul(alpha, &a, &b, beta, &mut c);
 }
 
-/// [`gemm`] with the rows of `a` and `c` split over [`crate::threads::num_threads`] threads
-/// when the product is large enough to pay for them (each thread packs `b` itself).
+/// [`gemm`] split over [`crate::threads::num_threads`] threads when the product is large
+/// enough to pay for them. Each thread packs its share of one operand and all of the
+/// other, so the split goes along the larger side: columns of `b` and `c` when `b` is the
+/// wider (a projection of few rows by a wide weight packs each weight column once), rows
+/// of `a` and `c` otherwise.
 pub fn gemm_par<T: LinalgScalar + Send + Sync>(
     (m, k, n): (usize, usize, usize),
     alpha: T,
@@ -46,26 +51,35 @@ pub fn gemm_par<T: LinalgScalar + Send + Sync>(
     c: &mut [T],
 ) {
     let threads = crate::threads::num_threads();
+    let along = if n > m { n } else { m };
     // Below ~8 MFLOP a thread costs more than it saves.
-    if threads == 1 || m < 2 * threads || m * k * n < (1 << 22) || n == 0 {
+    if threads == 1 || along < 2 * threads || m * k * n < (1 << 22) {
         return gemm((m, k, n), alpha, a, b, beta, c);
     }
-    let rows = m.div_ceil(threads);
-    let blocks: Vec<(usize, &mut [T])> = c
-        .chunks_mut(rows * n)
-        .enumerate()
-        .map(|(i, block)| (i * rows, block))
-        .collect();
+    let a = ArrayView2::from_shape((m, k).strides((a.row_stride, a.col_stride)), a.data)
+        .expect("gemm: left operand does not cover its shape (internal invariant)");
+    let b = ArrayView2::from_shape((k, n).strides((b.row_stride, b.col_stride)), b.data)
+        .expect("gemm: right operand does not cover its shape (internal invariant)");
+    let mut c = ArrayViewMut2::from_shape((m, n), c)
+        .expect("gemm: output does not cover its shape (internal invariant)");
+    let step = along.div_ceil(threads);
+    type Part<'x, T> = (ArrayView2<'x, T>, ArrayView2<'x, T>, ArrayViewMut2<'x, T>);
+    let parts: Vec<Part<'_, T>> = if n > m {
+        b.axis_chunks_iter(Axis(1), step)
+            .zip(c.axis_chunks_iter_mut(Axis(1), step))
+            .map(|(b, c)| (a.view(), b, c))
+            .collect()
+    } else {
+        a.axis_chunks_iter(Axis(0), step)
+            .zip(c.axis_chunks_iter_mut(Axis(0), step))
+            .map(|(a, c)| (a, b.view(), c))
+            .collect()
+    };
     crate::threads::for_each_split(
-        blocks,
+        parts,
         || (),
-        |(), _, (r0, block)| {
-            let rows_here = block.len() / n;
-            let a_here = Strided {
-                data: &a.data[r0 * a.row_stride..],
-                ..a
-            };
-            gemm((rows_here, k, n), alpha, a_here, b, beta, block);
+        |(), _, (a, b, mut c)| {
+            general_mat_mul(alpha, &a, &b, beta, &mut c);
         },
     );
 }

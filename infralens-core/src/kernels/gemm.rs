@@ -28,13 +28,25 @@ pub fn gemm<T: LinalgScalar>(
     if m == 0 || n == 0 {
         return;
     }
+    let (a, b, mut c) = views((m, k, n), a, b, c);
+    general_mat_mul(alpha, &a, &b, beta, &mut c);
+}
+
+/// The operands as ndarray views (which check that the slices cover their shapes).
+#[allow(clippy::type_complexity)]
+fn views<'x, T>(
+    (m, k, n): (usize, usize, usize),
+    a: Strided<'x, T>,
+    b: Strided<'x, T>,
+    c: &'x mut [T],
+) -> (ArrayView2<'x, T>, ArrayView2<'x, T>, ArrayViewMut2<'x, T>) {
     let a = ArrayView2::from_shape((m, k).strides((a.row_stride, a.col_stride)), a.data)
         .expect("gemm: left operand does not cover its shape (internal invariant)");
     let b = ArrayView2::from_shape((k, n).strides((b.row_stride, b.col_stride)), b.data)
         .expect("gemm: right operand does not cover its shape (internal invariant)");
-    let mut c = ArrayViewMut2::from_shape((m, n), c)
+    let c = ArrayViewMut2::from_shape((m, n), c)
         .expect("gemm: output does not cover its shape (internal invariant)");
-    general_mat_mul(alpha, &a, &b, beta, &mut c);
+    (a, b, c)
 }
 
 /// [`gemm`] split over [`crate::threads::num_threads`] threads when the product is large
@@ -56,12 +68,7 @@ pub fn gemm_par<T: LinalgScalar + Send + Sync>(
     if threads == 1 || along < 2 * threads || m * k * n < (1 << 22) {
         return gemm((m, k, n), alpha, a, b, beta, c);
     }
-    let a = ArrayView2::from_shape((m, k).strides((a.row_stride, a.col_stride)), a.data)
-        .expect("gemm: left operand does not cover its shape (internal invariant)");
-    let b = ArrayView2::from_shape((k, n).strides((b.row_stride, b.col_stride)), b.data)
-        .expect("gemm: right operand does not cover its shape (internal invariant)");
-    let mut c = ArrayViewMut2::from_shape((m, n), c)
-        .expect("gemm: output does not cover its shape (internal invariant)");
+    let (a, b, mut c) = views((m, k, n), a, b, c);
     let step = along.div_ceil(threads);
     type Part<'x, T> = (ArrayView2<'x, T>, ArrayView2<'x, T>, ArrayViewMut2<'x, T>);
     let parts: Vec<Part<'_, T>> = if n > m {

@@ -12,15 +12,10 @@ pub fn softmax_row<E: Element>(row: &mut [E]) {
     normalise(row, sum);
 }
 
-/// Fused `scale`, causal mask and softmax of one score row: entries at `valid..` are
-/// masked (weight 0), the rest are multiplied by `scale` before the softmax.
-pub fn scaled_masked_softmax_row<E: Element>(row: &mut [E], scale: E, valid: usize) {
-    let sum = scaled_masked_exp_row(row, scale, valid);
-    normalise(row, sum);
-}
-
-/// [`scaled_masked_softmax_row`] without the division: returns the sum to divide by, so
-/// that attention can divide the `Dv`-wide output row instead of the `T`-wide weights.
+/// Fused `scale`, causal mask and softmax of one score row, without the division: entries
+/// at `valid..` are masked (weight 0), the rest are multiplied by `scale` and
+/// exponentiated; returns the sum to divide by, so that attention can divide the
+/// `Dv`-wide output row instead of the `T`-wide weights.
 pub fn scaled_masked_exp_row<E: Element>(row: &mut [E], scale: E, valid: usize) -> E {
     let valid = valid.min(row.len());
     let (live, masked) = row.split_at_mut(valid);
@@ -30,12 +25,6 @@ pub fn scaled_masked_exp_row<E: Element>(row: &mut [E], scale: E, valid: usize) 
     } else {
         E::exp_scaled(live, scale)
     }
-}
-
-/// `softmax(scale · row)`, one element at a time (the `f64` path).
-pub fn softmax_scaled_scalar<E: Element>(row: &mut [E], scale: E) {
-    let sum = exp_scaled_scalar(row, scale);
-    normalise(row, sum);
 }
 
 /// `row ← exp(scale · row − max)`, returning the sum (0 when every entry is `-inf`, and
@@ -101,12 +90,6 @@ fn exp_nonpositive(x: f32) -> f32 {
     let k_int = (t.to_bits() as i32).wrapping_sub(ROUND_BITS);
     let two_k = f32::from_bits((k_int.wrapping_add(127) as u32) << 23);
     if underflow { 0.0 } else { e_r * two_k }
-}
-
-/// `softmax(scale · row)` for `f32`: [`exp_scaled_f32`], then the division.
-pub fn softmax_scaled_f32(row: &mut [f32], scale: f32) {
-    let sum = exp_scaled_f32(row, scale);
-    normalise(row, sum);
 }
 
 /// [`exp_scaled_scalar`] for `f32` in fixed-size chunks that vectorise: the max in one
@@ -201,8 +184,12 @@ mod tests {
             .map(|i| ((i * 7919) % 101) as f32 * 0.37 - 15.0)
             .collect();
         let mut b = a.clone();
-        softmax_scaled_f32(&mut a, 0.125);
-        softmax_scaled_scalar(&mut b, 0.125);
+        let (sa, sb) = (
+            exp_scaled_f32(&mut a, 0.125),
+            exp_scaled_scalar(&mut b, 0.125),
+        );
+        normalise(&mut a, sa);
+        normalise(&mut b, sb);
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-6, "{x} vs {y}");
         }
@@ -212,7 +199,7 @@ mod tests {
     #[test]
     fn fused_row_masks_the_tail() {
         let mut row = [2.0f64, 2.0, 100.0];
-        scaled_masked_softmax_row(&mut row, 0.5, 2);
-        assert_eq!(row, [0.5, 0.5, 0.0]);
+        let sum = scaled_masked_exp_row(&mut row, 0.5, 2);
+        assert_eq!((row, sum), ([1.0, 1.0, 0.0], 2.0));
     }
 }

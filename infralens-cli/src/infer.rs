@@ -12,19 +12,8 @@ use syn::{Expr, GenericArgument, PathArguments, Type};
 /// A shape: dim names, outermost first.
 pub type Shape = Vec<String>;
 
-/// `[B, S, D]`.
-pub(crate) fn show(shape: &[String]) -> String {
-    format!("[{}]", shape.join(", "))
-}
-
-/// `(B, H)`, as the compiler prints leading dims.
-fn tuple(shape: &[String]) -> String {
-    if shape.len() == 1 {
-        format!("({},)", shape[0])
-    } else {
-        format!("({})", shape.join(", "))
-    }
-}
+/// `[B, S, D]`, as annotations write shapes; `(B, H)`, as the compiler prints them.
+pub(crate) use infralens_syntax::shapes::{bracket_text as show, tuple_text as tuple};
 
 /// The dims of `Tensor<(B, S, D)>` (through `&`), and the element size in bytes.
 pub(crate) fn tensor_type(ty: &Type) -> Option<(Shape, usize)> {
@@ -159,41 +148,22 @@ impl<'a> Infer<'a> {
                     return None;
                 }
                 if name == "scaled_dot_product_attention" && k[1] != q[1] {
-                    self.mismatch(
+                    self.unpaired(
                         args[1].span(),
-                        format!(
-                            "shape mismatch: attention pairs the query's `{}` with the keys' `{}`; they must be the same dim",
-                            q[1], k[1]
-                        ),
-                        format!("the query has `{}` here, the keys have `{}`", q[1], k[1]),
-                        &["with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`"],
+                        (&q[1], &k[1]),
+                        "with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`",
                     );
                     return None;
                 }
                 if name == "grouped_query_attention" && !self.divides(&k[1], &q[1]) {
-                    self.mismatch(
-                        args[1].span(),
-                        format!(
-                            "shape mismatch: `{}` key/value heads must divide `{}` query heads",
-                            k[1], q[1]
-                        ),
-                        format!(
-                            "`{}` query heads cannot be shared out evenly over `{}` key/value heads",
-                            q[1], k[1]
-                        ),
-                        &["in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"],
-                    );
+                    self.heads_not_shared(args[1].span(), &k[1], &q[1]);
                     return None;
                 }
                 if k[3] != q[3] {
-                    self.mismatch(
+                    self.unpaired(
                         args[1].span(),
-                        format!(
-                            "shape mismatch: attention pairs the query's `{}` with the keys' `{}`; they must be the same dim",
-                            q[3], k[3]
-                        ),
-                        format!("the query has `{}` here, the keys have `{}`", q[3], k[3]),
-                        &["queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`"],
+                        (&q[3], &k[3]),
+                        "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`",
                     );
                     return None;
                 }
@@ -238,6 +208,26 @@ impl<'a> Infer<'a> {
             _ if segments.len() == 1 => self.returns.get(&name).cloned(),
             _ => None,
         }
+    }
+
+    /// `AttentionPair`'s rule, in the compiler's words: a key dim must be the query's.
+    fn unpaired(&mut self, span: Span, (query, keys): (&str, &str), note: &str) {
+        self.mismatch(
+            span,
+            format!("shape mismatch: attention pairs the query's `{query}` with the keys' `{keys}`; they must be the same dim"),
+            format!("the query has `{query}` here, the keys have `{keys}`"),
+            &[note],
+        );
+    }
+
+    /// `DividesHeads`' rule, in the compiler's words.
+    fn heads_not_shared(&mut self, span: Span, hkv: &str, h: &str) {
+        self.mismatch(
+            span,
+            format!("shape mismatch: `{hkv}` key/value heads must divide `{h}` query heads"),
+            format!("`{h}` query heads cannot be shared out evenly over `{hkv}` key/value heads"),
+            &["in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"],
+        );
     }
 
     /// `small` divides `big`, as far as the sizes are known: a dim without a single known
@@ -374,18 +364,7 @@ impl<'a> Infer<'a> {
             "repeat_kv" if recv.len() == 4 => {
                 let h = type_arg(0)?;
                 if !self.divides(&recv[1], &h) {
-                    self.mismatch(
-                        call_span,
-                        format!(
-                            "shape mismatch: `{}` key/value heads must divide `{h}` query heads",
-                            recv[1]
-                        ),
-                        format!(
-                            "`{h}` query heads cannot be shared out evenly over `{}` key/value heads",
-                            recv[1]
-                        ),
-                        &["in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"],
-                    );
+                    self.heads_not_shared(call_span, &recv[1], &h);
                     return None;
                 }
                 Some(vec![recv[0].clone(), h, recv[2].clone(), recv[3].clone()])

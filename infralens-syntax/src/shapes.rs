@@ -137,10 +137,35 @@ pub struct LetShape {
     pub shape: ShapeLit,
 }
 
+/// A shape as annotations write it: `[B, S, D]`.
+///
+/// ```
+/// assert_eq!(infralens_syntax::shapes::bracket_text(&["B", "S"]), "[B, S]");
+/// ```
+pub fn bracket_text<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// A shape as a Rust tuple type prints: `(B, S, D)`, and `(S,)` for rank 1.
+///
+/// ```
+/// use infralens_syntax::shapes::tuple_text;
+/// assert_eq!((tuple_text(&["B", "H"]), tuple_text(&["S"])), ("(B, H)".into(), "(S,)".into()));
+/// ```
+pub fn tuple_text<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    if names.len() == 1 {
+        format!("({},)", names[0])
+    } else {
+        format!("({})", names.join(", "))
+    }
+}
+
 impl fmt::Display for ShapeLit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = self.dims.iter().map(Ident::to_string).collect();
-        write!(f, "[{}]", names.join(", "))
+        f.write_str(&bracket_text(&names))
     }
 }
 
@@ -155,11 +180,7 @@ impl ShapeLit {
     /// ```
     pub fn tuple_text(&self) -> String {
         let names: Vec<String> = self.dims.iter().map(Ident::to_string).collect();
-        if names.len() == 1 {
-            format!("({},)", names[0])
-        } else {
-            format!("({})", names.join(", "))
-        }
+        tuple_text(&names)
     }
 
     /// The shape as a Rust tuple type, spanned at the annotation: `(B, S, D,)` (the

@@ -117,7 +117,16 @@ pub struct Catalog {
 ///
 /// # Errors
 /// An `info.toml` that does not parse (a bug of this build).
-pub fn catalog() -> Result<Catalog, String> {
+pub fn catalog() -> Result<&'static Catalog, String> {
+    // Parsed once: `check` asks for it once per compiler message.
+    static CATALOG: std::sync::OnceLock<Result<Catalog, String>> = std::sync::OnceLock::new();
+    CATALOG
+        .get_or_init(parse_catalog)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn parse_catalog() -> Result<Catalog, String> {
     let text = file("info.toml").ok_or("this build carries no labs/info.toml")?;
     let mut catalog: Catalog =
         toml::from_str(text).map_err(|e| format!("labs/info.toml is malformed: {e}"))?;

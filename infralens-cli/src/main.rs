@@ -259,7 +259,7 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode 
     };
     let Some(dir) = init else {
         let ws = labs::Workspace::find(&cwd()).ok();
-        print!("{}", labs::list(&catalog, ws.as_ref()));
+        print!("{}", labs::list(catalog, ws.as_ref()));
         return ExitCode::SUCCESS;
     };
     let checkout = infralens_path
@@ -293,10 +293,9 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode 
 }
 
 /// The embedded catalogue and its lab `id`.
-fn catalog_and_lab(id: &str) -> Result<(labs::Catalog, labs::Lab), String> {
+fn catalog_and_lab(id: &str) -> Result<(&'static labs::Catalog, &'static labs::Lab), String> {
     let catalog = labs::catalog()?;
-    let lab = catalog.lab(id)?.clone();
-    Ok((catalog, lab))
+    Ok((catalog, catalog.lab(id)?))
 }
 
 fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
@@ -316,7 +315,7 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
     };
     let mut code = ExitCode::SUCCESS;
     if check {
-        match labs::check(&mut ws, &catalog, &lab, color) {
+        match labs::check(&mut ws, catalog, lab, color) {
             Ok((outcome, report)) => {
                 let _ = write_out(&report);
                 if matches!(
@@ -330,7 +329,7 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
         }
     }
     if hint {
-        match ws.current(&catalog, &lab) {
+        match ws.current(catalog, lab) {
             Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
             None => println!("Lab {} is complete: no hint needed.", lab.id),
         }
@@ -361,7 +360,7 @@ fn watch(id: &str) -> ExitCode {
     }
     let color = std::io::stdout().is_terminal();
     loop {
-        match labs::check(&mut ws, &catalog, &lab, color) {
+        match labs::check(&mut ws, catalog, lab, color) {
             Ok((outcome, report)) => {
                 let _ = write_out(&report);
                 if outcome == labs::Outcome::LabComplete {

@@ -89,17 +89,16 @@ fn untyped(x: &[f32], wq: &[f32], wk: &[f32], wv: &[f32], wo: &[f32], n: Dims) -
     project(&merged, wo, b * s, d)
 }
 
-/// Median seconds of `runs` calls.
-fn median(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
+/// Seconds one call of `f` takes.
+fn seconds(f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
-    times[runs / 2]
+    times[times.len() / 2]
 }
 
 fn block(c: &mut Criterion) {
@@ -114,42 +113,40 @@ fn block(c: &mut Criterion) {
     let (s, d) = (S::SIZE as f64, D::SIZE as f64);
     let flops = 8.0 * s * d * d + 4.0 * s * s * d;
 
+    let run_typed = || typed(&x, &wq, &wk, &wv, &wo);
+    let run_untyped = || {
+        untyped(
+            x.as_slice(),
+            wq.as_slice(),
+            wk.as_slice(),
+            wv.as_slice(),
+            wo.as_slice(),
+            n,
+        )
+    };
+
     // The two compute the same numbers.
     set_num_threads(1);
-    let a = typed(&x, &wq, &wk, &wv, &wo);
-    let b = untyped(
-        x.as_slice(),
-        wq.as_slice(),
-        wk.as_slice(),
-        wv.as_slice(),
-        wo.as_slice(),
-        n,
+    assert_eq!(
+        run_typed().as_slice(),
+        &run_untyped()[..],
+        "typed and untyped differ"
     );
-    assert_eq!(a.as_slice(), &b[..], "typed and untyped differ");
 
     let mut group = c.benchmark_group("attention block B=1 S=512 D=1024 H=16");
     group.throughput(Throughput::Elements(flops as u64));
     group.sample_size(20);
     group.bench_function("typed, 1 thread", |bench| {
         set_num_threads(1);
-        bench.iter(|| black_box(typed(&x, &wq, &wk, &wv, &wo)))
+        bench.iter(|| black_box(run_typed()))
     });
     group.bench_function("untyped, 1 thread", |bench| {
         set_num_threads(1);
-        bench.iter(|| {
-            black_box(untyped(
-                x.as_slice(),
-                wq.as_slice(),
-                wk.as_slice(),
-                wv.as_slice(),
-                wo.as_slice(),
-                n,
-            ))
-        })
+        bench.iter(|| black_box(run_untyped()))
     });
     group.bench_function("typed, 2 threads", |bench| {
         set_num_threads(2);
-        bench.iter(|| black_box(typed(&x, &wq, &wk, &wv, &wo)))
+        bench.iter(|| black_box(run_typed()))
     });
     group.finish();
 
@@ -158,29 +155,24 @@ fn block(c: &mut Criterion) {
     set_num_threads(1);
     let (mut t_typed, mut t_untyped) = (Vec::new(), Vec::new());
     for _ in 0..15 {
-        t_typed.push(median(1, || {
-            black_box(typed(&x, &wq, &wk, &wv, &wo));
+        t_typed.push(seconds(|| {
+            black_box(run_typed());
         }));
-        t_untyped.push(median(1, || {
-            black_box(untyped(
-                x.as_slice(),
-                wq.as_slice(),
-                wk.as_slice(),
-                wv.as_slice(),
-                wo.as_slice(),
-                n,
-            ));
+        t_untyped.push(seconds(|| {
+            black_box(run_untyped());
         }));
     }
-    let mid = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (typed_1, untyped_1) = (mid(&mut t_typed), mid(&mut t_untyped));
+    let (typed_1, untyped_1) = (median(t_typed), median(t_untyped));
     set_num_threads(2);
-    let typed_2 = median(15, || {
-        black_box(typed(&x, &wq, &wk, &wv, &wo));
-    });
+    let typed_2 = median(
+        (0..15)
+            .map(|_| {
+                seconds(|| {
+                    black_box(run_typed());
+                })
+            })
+            .collect(),
+    );
     println!(
         "\nattention block, B=1 S=512 D=1024 H=16, f32, {:.2} GFLOP per forward (medians of 15):",
         flops / 1e9

@@ -117,12 +117,11 @@ fn lab_page_has_every_section_and_the_starter_in_sync() {
     }
 }
 
-/// A learner's path through Lab 02: each exercise as shipped fails `--check` with its
-/// expected error; with its solution in place it passes and the next one becomes current.
-#[test]
-fn every_exercise_fails_with_its_error_and_every_solution_passes() {
+/// A fresh working crate made by `infralens labs --init`, with this workspace's lock file
+/// so that its builds stay offline.
+fn working_crate(name: &str) -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let work = tmp.join("lab-working-crate");
+    let work = tmp.join(name);
     let _ = std::fs::remove_dir_all(&work);
     let repo = repo();
     let (code, out, err) = infralens(
@@ -137,6 +136,14 @@ fn every_exercise_fails_with_its_error_and_every_solution_passes() {
     );
     assert_eq!(code, 0, "{out}{err}");
     std::fs::copy(repo.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
+    work
+}
+
+/// A learner's path through Lab 02: each exercise as shipped fails `--check` with its
+/// expected error; with its solution in place it passes and the next one becomes current.
+#[test]
+fn every_exercise_fails_with_its_error_and_every_solution_passes() {
+    let work = working_crate("lab-working-crate");
 
     // Made fresh: nothing done, the first exercise current; the shipped files are untouched.
     let (_, out, _) = infralens(&work, &["labs"]);
@@ -225,21 +232,7 @@ fn watch_rechecks_on_save() {
     use std::time::Duration;
 
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let work = tmp.join("lab-watch-crate");
-    let _ = std::fs::remove_dir_all(&work);
-    let repo = repo();
-    let (code, out, err) = infralens(
-        tmp,
-        &[
-            "labs",
-            "--init",
-            &work.to_string_lossy(),
-            "--infralens-path",
-            &repo.to_string_lossy(),
-        ],
-    );
-    assert_eq!(code, 0, "{out}{err}");
-    std::fs::copy(repo.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
+    let work = working_crate("lab-watch-crate");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_infralens"))
         .arg("watch")

@@ -2,7 +2,7 @@
 //! (scores, fused scale + softmax, `P·V`), merge, output projection — typed, against the
 //! same computation written by hand over the same kernels with run-time `usize` sizes.
 //!
-//! `cargo bench --bench attention` prints, from one run, side by side:
+//! `cargo bench -p infralens-benches --bench attention` prints, from one run, side by side:
 //! - the zero-cost ratio typed / untyped (target ≤ 1.02), single-threaded;
 //! - the typed block's effective throughput, `8·S·D² + 4·S²·D` FLOPs per forward, on 1
 //!   thread (target ≥ 80 GFLOP/s) and on 2.

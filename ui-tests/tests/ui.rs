@@ -3,7 +3,7 @@
 //!
 //! The text of rustc's errors changes between compiler releases, so the snapshots are
 //! kept for one compiler (see `PINNED`); on another the test prints why it skips.
-//! Regenerate with `TRYBUILD=overwrite cargo test --test ui`, then read every changed
+//! Regenerate with `TRYBUILD=overwrite cargo test -p infralens-ui-tests`, then read every changed
 //! `.stderr` as a learner would.
 
 use std::process::Command;
@@ -20,18 +20,70 @@ fn rustc_version() -> String {
         .unwrap_or_else(|err| format!("an unknown rustc ({err})"))
 }
 
-#[test]
-fn ui() {
+/// `Some(why)` when the snapshots cannot be compared on this compiler.
+fn skip_reason() -> Option<String> {
     let version = rustc_version();
-    if !version.starts_with(PINNED) {
-        eprintln!(
+    (!version.starts_with(PINNED)).then(|| {
+        format!(
             "skipping the UI tests: their snapshots are pinned to {PINNED}x, this is {version}. \
              Run them on that compiler, or regenerate with TRYBUILD=overwrite and review every .stderr."
-        );
+        )
+    })
+}
+
+/// The topics, one test each, so that `cargo test` reports them one by one as they pass
+/// (trybuild runs them one after another: they share one build directory and its lock).
+const TOPICS: &[&str] = &[
+    "annotations",
+    "attention",
+    "dims",
+    "gqa",
+    "heads",
+    "mask",
+    "matmul",
+    "reshape",
+    "shapes",
+    "transpose",
+];
+
+fn topic(name: &str) {
+    if let Some(why) = skip_reason() {
+        eprintln!("{why}");
         return;
     }
-    let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/*/*.rs");
+    trybuild::TestCases::new().compile_fail(format!("tests/ui/{name}/*.rs"));
+}
+
+macro_rules! topics {
+    ($($name:ident)*) => {
+        $(
+            #[test]
+            fn $name() {
+                topic(stringify!($name));
+            }
+        )*
+    };
+}
+
+topics!(annotations attention dims gqa heads mask matmul reshape shapes transpose);
+
+/// Every folder under `tests/ui` is a topic with its test above: none is skipped unseen.
+#[test]
+fn every_topic_folder_has_its_test() {
+    let mut folders: Vec<String> = std::fs::read_dir("tests/ui")
+        .expect("tests/ui exists")
+        .map(|e| {
+            e.expect("readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    folders.sort();
+    assert_eq!(
+        folders, TOPICS,
+        "add the new topic to `TOPICS` and `topics!`"
+    );
 }
 
 /// Every pinned error reads in the learner's words: no type-level internals.

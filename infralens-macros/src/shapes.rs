@@ -1,14 +1,25 @@
 //! `#[shapes(...)]`: fill in and check the `Tensor` shapes of a function from its
 //! annotation, and turn each `#[shape(...)]` on a `let` into a compile-time assertion.
 
-use infralens_syntax::function::{apply_signature, is_bare_tensor, walk_lets, wrapped_value};
-use infralens_syntax::shapes::{ShapeLit, ShapesArgs};
-use proc_macro2::{Span, TokenStream};
+use infralens_syntax::body::{ShapeSite, rewrite_shape_lets};
+use infralens_syntax::function::{apply_signature, is_bare_tensor, with_value_type};
+use infralens_syntax::shapes::ShapesArgs;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
-use syn::{FnArg, Ident, ItemFn, PathArguments, ReturnType, Stmt, Type};
+use syn::{FnArg, ItemFn, PathArguments, ReturnType, Type};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func: ItemFn = match syn::parse2(item.clone()) {
+    // Only the signature goes through syn: the body is walked as token trees (issue:
+    // cheap typed builds), so the function is parsed with an empty body in its place.
+    let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let body = match tokens.pop() {
+        Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => body,
+        _ => return not_a_function(item),
+    };
+    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+    empty.set_span(body.span());
+    tokens.push(TokenTree::Group(empty));
+    let mut func: ItemFn = match syn::parse2(tokens.into_iter().collect()) {
         Ok(func) => func,
         Err(_) => return not_a_function(item),
     };
@@ -24,15 +35,20 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     // After each annotated `let`, a check that fails to compile, at the annotation, when
     // the value has another shape.
-    let lets = walk_lets(&mut func.block, |site| {
-        let (shape, attr) = site.shape?;
-        Some(check_stmt(site.name?, shape, attr))
-    });
-    if let Err(e) = lets {
-        push(e);
-    }
+    let body = match rewrite_shape_lets(TokenStream::from(TokenTree::Group(body)), check_stmt) {
+        Ok(body) => body,
+        Err(e) => {
+            push(e);
+            TokenStream::new()
+        }
+    };
     match errors {
-        None => quote! { #func },
+        None => {
+            let ItemFn {
+                attrs, vis, sig, ..
+            } = &func;
+            quote! { #(#attrs)* #vis #sig #body }
+        }
         Some(e) => {
             // Keep the function so its callers still resolve, without a cascade of
             // "missing generics" or body errors behind the annotation error.
@@ -65,9 +81,12 @@ fn stub(func: &mut ItemFn) {
         }
     }
     if let ReturnType::Type(_, ty) = &mut func.sig.output {
-        placeholder(wrapped_value(ty));
+        with_value_type(ty, placeholder);
     }
     *func.block = syn::parse_quote!({ ::core::unimplemented!() });
+    // The body is gone: its parameters are unused, and that is not the user's mistake.
+    func.attrs
+        .push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
 }
 
 /// `#[shapes]` on a struct, an impl block, …: one error, and the item unchanged.
@@ -90,22 +109,22 @@ fn not_a_function(item: TokenStream) -> TokenStream {
     quote! { #err #item }
 }
 
-fn check_stmt(name: &Ident, shape: &ShapeLit, attr: &syn::Attribute) -> Stmt {
-    let expected = shape.tuple_type();
-    let open = attr.pound_token.span;
-    let close = attr.bracket_token.span.close();
+/// The check after `#[shape(B, S, D)] let name = …;`: a call that compiles only when
+/// `name` has that shape, its error at the annotation.
+fn check_stmt(site: ShapeSite<'_>) -> TokenStream {
+    let expected = site.shape.tuple_type();
     // The variable's name, as a type the message can print: an enum with no variants
-    // lives in the type namespace only, so it never shadows the variable itself.
-    let marker = Ident::new(&name.to_string(), open);
-    let call =
-        quote_spanned!(open=> ::infralens::__private::check_shape::<_, #expected, #marker, _>);
-    let arg = quote_spanned!(close=> (&#name));
-    syn::parse_quote_spanned! {open=>
-        {
-            #[allow(non_camel_case_types, dead_code)]
-            enum #marker {}
-            #call #arg;
-        }
+    // lives in the type namespace only, so it never shadows the variable itself. A raw
+    // name (`r#type`) stays raw, so the enum is valid Rust too.
+    let mut marker = site.name.clone();
+    marker.set_span(site.pound);
+    let name = site.name;
+    let call = quote_spanned!(site.pound=> ::infralens::__private::check_shape::<_, #expected, #marker, _>);
+    let arg = quote_spanned!(site.bracket=> (&#name));
+    quote_spanned! {site.pound=>
+        #[allow(non_camel_case_types, dead_code)]
+        enum #marker {}
+        #call #arg;
     }
 }
 

@@ -156,7 +156,7 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
                 param.name.span(),
                 format!(
                     "`self` here is `{}`, not a `Tensor`: annotate the tensor parameters instead",
-                    r.ty.to_token_stream().to_string().replace("& ", "&")
+                    type_text(&r.ty)
                 ),
             )),
             Some(FnArg::Typed(t)) => {
@@ -186,8 +186,7 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
 
     match (&args.ret, &mut func.sig.output) {
         (Some(shape), ReturnType::Type(_, ty)) => {
-            let ty = wrapped_value(ty);
-            if let Err(e) = fill(ty, shape, "the return value") {
+            if let Err(e) = with_value_type(ty, |ty| fill(ty, shape, "the return value")) {
                 errors.push(e);
             }
         }
@@ -196,7 +195,7 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
             format!("`{fn_name}` returns nothing, but the annotation gives it the shape `{shape}`: add `-> Tensor` to the signature or drop `-> {shape}`"),
         )),
         (None, ReturnType::Type(_, ty)) => {
-            if bare_tensor(wrapped_value(ty)).is_some() {
+            if with_value_type(ty, |ty| bare_tensor(ty).is_some()) {
                 errors.push(syn::Error::new_spanned(
                     ty,
                     "the returned `Tensor` has no shape: add `-> [B, S, D]` (its dims) to `#[shapes(...)]`",
@@ -231,36 +230,36 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
     }
 }
 
-/// `T` of `Result<T, E>` or `Option<T>`, else the type itself: the value a function
-/// returns, for its return shape.
+/// Calls `f` with the value a function returns, for its return shape: `T` of
+/// `Result<T, E>` or `Option<T>` (the first type argument, whatever precedes it), else
+/// the type itself. `Option<>`, `Option<3>` or `Result<'a>` have no type argument: `f`
+/// gets the whole type, and the annotation's check reports it as not a `Tensor`.
 ///
 /// ```
-/// use infralens_syntax::function::wrapped_value;
+/// use infralens_syntax::function::with_value_type;
 /// use quote::ToTokens;
+/// let text = |ty: &mut syn::Type| ty.to_token_stream().to_string();
 /// let mut ty: syn::Type = syn::parse_str("Result<Tensor, Error>")?;
-/// assert_eq!(wrapped_value(&mut ty).to_token_stream().to_string(), "Tensor");
+/// assert_eq!(with_value_type(&mut ty, text), "Tensor");
+/// let mut ty: syn::Type = syn::parse_str("Result<'a, Tensor>")?;
+/// assert_eq!(with_value_type(&mut ty, text), "Tensor");
+/// let mut ty: syn::Type = syn::parse_str("Option<>")?;
+/// assert_eq!(with_value_type(&mut ty, text), "Option < >");
 /// # Ok::<(), syn::Error>(())
 /// ```
-pub fn wrapped_value(ty: &mut Type) -> &mut Type {
-    let is_wrapper = matches!(ty, Type::Path(TypePath { qself: None, path })
-        if path.segments.last().is_some_and(|s| (s.ident == "Result" || s.ident == "Option")
-            && matches!(s.arguments, PathArguments::AngleBracketed(_))));
-    if !is_wrapper {
-        return ty;
+pub fn with_value_type<R>(ty: &mut Type, f: impl FnOnce(&mut Type) -> R) -> R {
+    if let Type::Path(TypePath { qself: None, path }) = ty
+        && let Some(last) = path.segments.last_mut()
+        && (last.ident == "Result" || last.ident == "Option")
+        && let PathArguments::AngleBracketed(args) = &mut last.arguments
+        && let Some(inner) = args.args.iter_mut().find_map(|arg| match arg {
+            GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        })
+    {
+        return f(inner);
     }
-    let Type::Path(TypePath { path, .. }) = ty else {
-        unreachable!("checked above")
-    };
-    let Some(last) = path.segments.last_mut() else {
-        unreachable!("checked above")
-    };
-    let PathArguments::AngleBracketed(args) = &mut last.arguments else {
-        unreachable!("checked above")
-    };
-    match args.args.first_mut() {
-        Some(GenericArgument::Type(inner)) => inner,
-        _ => unreachable!("Result and Option have a type argument"),
-    }
+    f(ty)
 }
 
 /// The `Tensor` path inside `ty` (through `&` and `&mut`) when it has no shape yet.
@@ -317,7 +316,7 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
             shape.span,
             format!(
                 "{what} is annotated with the shape `{shape}`, but its type `{}` is not a `Tensor`",
-                ty.to_token_stream()
+                type_text(ty)
             ),
         ));
     }
@@ -351,7 +350,7 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
                 if written_dims.as_deref() == Some(annotated.as_slice()) {
                     return Ok(());
                 }
-                let written_text = written.to_token_stream().to_string().replace(" ,", ",");
+                let written_text = type_text(written);
                 let mut e = syn::Error::new(
                     shape.span,
                     format!(
@@ -374,6 +373,33 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
             "expected `Tensor` or `Tensor<(…)>`",
         )),
     }
+}
+
+/// A type as a person writes it: `Option<Tensor>`, `&mut Tensor<(B, S)>`, not the token
+/// printer's `Option < Tensor >`.
+///
+/// ```
+/// use infralens_syntax::function::type_text;
+/// let ty: syn::Type = syn::parse_str("&mut Option<Vec<(B, S,)>>")?;
+/// assert_eq!(type_text(&ty), "&mut Option<Vec<(B, S,)>>");
+/// # Ok::<(), syn::Error>(())
+/// ```
+pub fn type_text(ty: &Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("( ", "("),
+        (" )", ")"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
 }
 
 /// The dim names of a written shape tuple: `(B, S, D)` → `["B", "S", "D"]`.
@@ -423,9 +449,17 @@ struct LetShapes<'a, F> {
     on_let: F,
 }
 
-fn take_shape_attr(attrs: &mut Vec<Attribute>) -> Option<Attribute> {
+/// Removes every `#[shape]` of `attrs`; returns the first and the errors for any more.
+fn take_shape_attr(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Attribute> {
     let at = attrs.iter().position(|a| a.path().is_ident("shape"))?;
-    Some(attrs.remove(at))
+    let first = attrs.remove(at);
+    while let Some(again) = attrs.iter().position(|a| a.path().is_ident("shape")) {
+        errors.push(syn::Error::new_spanned(
+            attrs.remove(again),
+            "this `let` has two `#[shape]`s: keep the one that states its shape",
+        ));
+    }
+    Some(first)
 }
 
 impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> VisitMut for LetShapes<'_, F> {
@@ -438,18 +472,18 @@ impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> VisitMut for LetShapes<'_, F> {
             let mut site = None;
             match stmt {
                 Stmt::Local(local) => {
-                    let attr = take_shape_attr(&mut local.attrs);
+                    let attr = take_shape_attr(&mut local.attrs, self.errors);
                     site = Some(attr);
                 }
                 Stmt::Expr(expr, _) => {
                     if let Some(attrs) = expr_attrs(expr)
-                        && let Some(attr) = take_shape_attr(attrs)
+                        && let Some(attr) = take_shape_attr(attrs, self.errors)
                     {
                         self.errors.push(not_on_let(&attr));
                     }
                 }
                 Stmt::Macro(m) => {
-                    if let Some(attr) = take_shape_attr(&mut m.attrs) {
+                    if let Some(attr) = take_shape_attr(&mut m.attrs, self.errors) {
                         self.errors.push(not_on_let(&attr));
                     }
                 }
@@ -478,6 +512,11 @@ impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> LetShapes<'_, F> {
             });
         };
         match (LetShape::from_attr(&attr), name) {
+            (Ok(_), Some(name)) if local.init.is_none() => {
+                self.errors
+                    .push(syn::Error::new_spanned(&attr, no_value(name)));
+                None
+            }
             (Ok(shape), Some(_)) => (self.on_let)(LetSite {
                 local,
                 name,
@@ -488,10 +527,8 @@ impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> LetShapes<'_, F> {
                 None
             }
             (Ok(_), None) => {
-                self.errors.push(syn::Error::new_spanned(
-                    &attr,
-                    "`#[shape]` names one variable's shape: use it on `let name = …;`, not on a pattern",
-                ));
+                self.errors
+                    .push(syn::Error::new_spanned(&attr, ON_A_PATTERN));
                 None
             }
         }
@@ -514,9 +551,25 @@ fn expr_attrs(expr: &mut syn::Expr) -> Option<&mut Vec<Attribute>> {
     })
 }
 
-fn not_on_let(attr: &Attribute) -> syn::Error {
-    syn::Error::new_spanned(
-        attr,
-        "`#[shape]` goes on a `let`: write `#[shape(B, S, D)] let x = …;`",
+/// The error for a `#[shape]` on a statement that is not a `let`.
+pub(crate) const NOT_ON_LET: &str =
+    "`#[shape]` goes on a `let`: write `#[shape(B, S, D)] let x = …;`";
+
+/// The error for a second `#[shape]` on one `let`.
+pub(crate) const TWO_SHAPES: &str =
+    "this `let` has two `#[shape]`s: keep the one that states its shape";
+
+/// The error for a `#[shape]` on `let name;`, which binds no value to check.
+pub(crate) fn no_value(name: &impl std::fmt::Display) -> String {
+    format!(
+        "`#[shape]` checks the value a `let` binds, and `{name}` gets none here: put the annotation on a `let` with a value, as in `#[shape(B, S, D)] let {name} = …;`"
     )
+}
+
+/// The error for a `#[shape]` on a `let` that binds a pattern.
+pub(crate) const ON_A_PATTERN: &str =
+    "`#[shape]` names one variable's shape: use it on `let name = …;`, not on a pattern";
+
+fn not_on_let(attr: &Attribute) -> syn::Error {
+    syn::Error::new_spanned(attr, NOT_ON_LET)
 }

@@ -8,6 +8,8 @@
 //!   divide, an unknown name, a duplicate, a cycle, a zero size or an overflow.
 //! - [`shapes`]: the arguments of `#[shapes(...)]` and `#[shape(...)]`.
 //! - [`function`]: what `#[shapes]` does to a function, with its errors, as data.
+//! - [`body`]: the `#[shape(...)]` lets of a function body, found and rewritten on its
+//!   token trees (what the proc macro uses: no syntax tree of the body is built).
 //!
 //! ```
 //! use infralens_syntax::dims::DimsBlock;
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod body;
 pub mod dims;
 pub mod function;
 pub mod shapes;

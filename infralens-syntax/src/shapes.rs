@@ -230,6 +230,13 @@ impl ShapeLit {
 }
 
 fn parse_dim(input: ParseStream<'_>) -> syn::Result<Ident> {
+    if input.peek(Token![_]) {
+        let wild: Token![_] = input.parse()?;
+        return Err(syn::Error::new(
+            wild.span,
+            "`_` is not a dim: name every axis, as in `[B, S, D]` (declare a name in `dims!` for an axis you do not care about)",
+        ));
+    }
     if input.peek(syn::LitInt) {
         let lit: syn::LitInt = input.parse()?;
         return Err(syn::Error::new(
@@ -291,6 +298,33 @@ impl LetShape {
         attr.parse_args()
     }
 
+    /// The shape of `#[shape(...)]` from the tokens inside its parentheses; `span`
+    /// (the closing parenthesis) is where an empty shape's error points.
+    ///
+    /// ```
+    /// use infralens_syntax::shapes::LetShape;
+    /// let span = proc_macro2::Span::call_site();
+    /// let shape = LetShape::from_tokens(quote::quote!(B, H, S, Dh), span)?;
+    /// assert_eq!(shape.shape.to_string(), "[B, H, S, Dh]");
+    /// assert!(LetShape::from_tokens(quote::quote!(), span).is_err());
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The tokens are not a shape.
+    pub fn from_tokens(tokens: proc_macro2::TokenStream, span: Span) -> syn::Result<Self> {
+        if let Some(shape) = Self::names_only(&tokens) {
+            return Ok(LetShape { shape });
+        }
+        if tokens.is_empty() {
+            return Err(syn::Error::new(
+                span,
+                "a shape needs at least one dim, as in `[B, S, D]`",
+            ));
+        }
+        syn::parse2(tokens)
+    }
+
     /// `A, B, C` (a trailing comma allowed), 1 to [`MAX_RANK`] names; `None` otherwise.
     fn names_only(tokens: &proc_macro2::TokenStream) -> Option<ShapeLit> {
         use proc_macro2::TokenTree;
@@ -298,7 +332,9 @@ impl LetShape {
         let mut expect_name = true;
         for tree in tokens.clone() {
             match tree {
-                TokenTree::Ident(ident) if expect_name && !is_keyword(&ident) => dims.push(ident),
+                TokenTree::Ident(ident) if expect_name && !is_keyword(&ident) && ident != "_" => {
+                    dims.push(ident)
+                }
                 TokenTree::Punct(p) if !expect_name && p.as_char() == ',' => {}
                 _ => return None,
             }

@@ -4,9 +4,12 @@
 //! 100,000 inputs per grammar per run by default; set `INFRALENS_FUZZ_CASES` for a longer
 //! run, e.g. `INFRALENS_FUZZ_CASES=5000000 cargo test --release -p infralens-syntax --test never_panics`.
 
+use infralens_syntax::body::rewrite_shape_lets;
 use infralens_syntax::dims::DimsBlock;
+use infralens_syntax::function::apply_signature;
 use infralens_syntax::shapes::{LetShape, ShapesArgs};
 use proptest::prelude::*;
+use quote::ToTokens;
 
 fn cases() -> u32 {
     std::env::var("INFRALENS_FUZZ_CASES")
@@ -76,6 +79,27 @@ fn parse_everything(src: &str) {
     }
     let _ = syn::parse_str::<ShapesArgs>(src);
     let _ = syn::parse_str::<LetShape>(src);
+    // The body walker of `#[shapes]`, on the soup as statements of a body.
+    if let Ok(tokens) = format!("{{ #[shape({src})] let y = x; {src} }}").parse() {
+        let _ = rewrite_shape_lets(tokens, |_| proc_macro2::TokenStream::new());
+    }
+    if let Ok(tokens) = src.parse() {
+        let _ = rewrite_shape_lets(tokens, |_| proc_macro2::TokenStream::new());
+    }
+    // The signature rewrite, with the soup as the return type and as the annotation.
+    let args: Option<ShapesArgs> = syn::parse_str("x: [B, S, D] -> [B, S, D]").ok();
+    if let (Some(args), Ok(mut func)) = (
+        args,
+        syn::parse_str::<syn::ItemFn>(&format!("fn f(x: &Tensor) -> {src} {{}}")),
+    ) {
+        let _ = apply_signature(&args, &mut func);
+    }
+    if let (Ok(args), Ok(mut func)) = (
+        syn::parse_str::<ShapesArgs>(src),
+        syn::parse_str::<syn::ItemFn>("fn f(x: &Tensor, y: Tensor<_>) -> Option<Tensor> {}"),
+    ) {
+        let _ = apply_signature(&args, &mut func);
+    }
 }
 
 proptest! {
@@ -112,7 +136,67 @@ fn known_edge_cases() {
         "where D =",
         "self: [B]",
         "pub A = 4 / 0;",
+        // Once an `unreachable!` in the return-type rewrite (issue: reliability).
+        "Option<>",
+        "Result<'a, Tensor>",
+        "Option<3>",
+        "Option<Item = Tensor>",
+        "r#type",
+        "#[shape(B)] let r#type = x;",
+        "#[shape(B)] let y;",
+        "#[shape(B)] #[shape(S)] let y = x;",
+        "m! { #[shape(B)] let y = x; }",
+        "#[shape] let y = x;",
+        "#[shape = 1] let y = x;",
+        "#[shape(_, _)] let y = x;",
     ] {
         parse_everything(src);
     }
+}
+
+/// The return types that once hit an `unreachable!`: each is now reported as not a `Tensor`.
+#[test]
+fn odd_return_types_are_errors_not_panics() {
+    let args: ShapesArgs = syn::parse_str("x: [B, S, D] -> [B, S, D]").expect("annotation");
+    for ret in [
+        "Option<>",
+        "Result<'a, Tensor>",
+        "Option<3>",
+        "Option<Item = Tensor>",
+    ] {
+        let mut func: syn::ItemFn =
+            syn::parse_str(&format!("fn f(x: &Tensor) -> {ret} {{}}")).expect("parses");
+        match apply_signature(&args, &mut func) {
+            Err(e) if ret == "Result<'a, Tensor>" => panic!("{ret}: {e}"),
+            Err(e) => assert!(e.to_string().contains("is not a `Tensor`"), "{ret}: {e}"),
+            Ok(()) => assert_eq!(
+                func.sig.output.to_token_stream().to_string(),
+                "-> Result < 'a , Tensor < (B , S , D ,) > >"
+            ),
+        }
+    }
+}
+
+/// Deep nesting is walked (500 blocks, which rustc compiles) or refused with one error
+/// past `MAX_DEPTH`, never a stack overflow.
+#[test]
+fn deeply_nested_bodies_are_walked_or_refused() {
+    use infralens_syntax::body::MAX_DEPTH;
+    let nest = |depth: usize| -> proc_macro2::TokenStream {
+        let inner = "#[shape(B)] let y = x;";
+        format!("{}{inner}{}", "{".repeat(depth), "}".repeat(depth))
+            .parse()
+            .expect("lexes")
+    };
+    let mut seen = 0;
+    let out = rewrite_shape_lets(nest(500), |_| {
+        seen += 1;
+        quote::quote!(check(&y);)
+    })
+    .expect("500 levels are walked");
+    assert_eq!(seen, 1);
+    assert!(out.to_string().contains("check (& y)"));
+    let err = rewrite_shape_lets(nest(MAX_DEPTH + 10), |_| proc_macro2::TokenStream::new())
+        .expect_err("refused past the limit");
+    assert!(err.to_string().contains("nested more than"), "{err}");
 }

@@ -3,9 +3,17 @@
 //!
 //! The default is every core ([`std::thread::available_parallelism`]); the environment
 //! variable `INFRALENS_THREADS` or [`set_num_threads`] changes it. `1` runs everything
-//! on the calling thread.
+//! on the calling thread. An op never starts more threads than it has work items (rows of
+//! a matmul, (batch, head) pairs of attention).
+//!
+//! `INFRALENS_THREADS` must be a whole number from 1 to [`MAX_THREADS`]; anything else
+//! (`0`, `-1`, `abc`, `10000`) is a configuration mistake, and the first op that asks
+//! panics with a message naming the variable and its value rather than guess.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The most threads `INFRALENS_THREADS` may ask for.
+pub const MAX_THREADS: usize = 1024;
 
 /// 0: not decided yet.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -19,17 +27,41 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 pub fn num_threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
         0 => {
-            let n = std::env::var("INFRALENS_THREADS")
-                .ok()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .filter(|&n| n > 0)
-                .unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-                });
+            let n = match std::env::var_os("INFRALENS_THREADS") {
+                Some(value) => match parse_threads(&value.to_string_lossy()) {
+                    Ok(n) => n,
+                    Err(why) => panic!("{why}"),
+                },
+                None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            };
             THREADS.store(n, Ordering::Relaxed);
             n
         }
         n => n,
+    }
+}
+
+/// Reads a value of `INFRALENS_THREADS`: a whole number from 1 to [`MAX_THREADS`].
+///
+/// ```
+/// use infralens::threads::parse_threads;
+/// assert_eq!(parse_threads(" 2 "), Ok(2));
+/// assert_eq!(
+///     parse_threads("abc").unwrap_err(),
+///     "INFRALENS_THREADS=abc is not a thread count: set a whole number from 1 to 1024, or unset it to use every core",
+/// );
+/// assert!(parse_threads("0").is_err() && parse_threads("-1").is_err() && parse_threads("10000").is_err());
+/// ```
+///
+/// # Errors
+/// The value is not a whole number from 1 to [`MAX_THREADS`]; the message names the
+/// variable and the value.
+pub fn parse_threads(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "INFRALENS_THREADS={value} is not a thread count: set a whole number from 1 to {MAX_THREADS}, or unset it to use every core"
+        )),
     }
 }
 

@@ -62,10 +62,11 @@ pub fn gemm_par<T: LinalgScalar + Send + Sync>(
     beta: T,
     c: &mut [T],
 ) {
-    let threads = crate::threads::num_threads();
     let along = if n > m { n } else { m };
+    // At least two rows (or columns) a thread: more threads than work items are not started.
+    let threads = crate::threads::num_threads().min(along / 2).max(1);
     // Below ~8 MFLOP a thread costs more than it saves.
-    if threads == 1 || along < 2 * threads || m * k * n < (1 << 22) {
+    if threads == 1 || m * k * n < (1 << 22) {
         return gemm((m, k, n), alpha, a, b, beta, c);
     }
     let (a, b, mut c) = views((m, k, n), a, b, c);

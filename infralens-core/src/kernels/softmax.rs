@@ -1,4 +1,9 @@
 //! Softmax over rows, numerically stable, with fully masked rows defined as all zeros.
+//!
+//! NaN and infinities propagate as in PyTorch: a row holding a NaN or a `+inf` comes out
+//! all NaN. The one exception kept on purpose: a row whose entries are all `-inf` (every
+//! key masked) is all zeros, where PyTorch gives NaN, so that padded positions do not
+//! poison the rest of a batch.
 
 use crate::Element;
 
@@ -36,8 +41,7 @@ pub fn exp_scaled_scalar<E: Element>(row: &mut [E], scale: E) -> E {
         max = max.max(*x);
     }
     if max == E::NEG_INFINITY {
-        row.fill(E::ZERO);
-        return E::ZERO;
+        return all_masked_or_nan(row);
     }
     let mut sum = E::ZERO;
     for x in row.iter_mut() {
@@ -45,6 +49,21 @@ pub fn exp_scaled_scalar<E: Element>(row: &mut [E], scale: E) -> E {
         sum += *x;
     }
     sum
+}
+
+/// A row with no maximum (`max` ignores NaN): all `-inf` becomes zeros with sum 0 (the
+/// fully masked row); one holding a NaN becomes all NaN with sum NaN, as in PyTorch.
+fn all_masked_or_nan<E: Element>(row: &mut [E]) -> E {
+    let nan = E::ZERO * E::NEG_INFINITY;
+    // NaN is the only value not equal to itself.
+    #[allow(clippy::eq_op)]
+    let fill = if row.iter().any(|&x| x != x) {
+        nan
+    } else {
+        E::ZERO
+    };
+    row.fill(fill);
+    fill
 }
 
 /// Divides the row by `sum` (a zero row stays zero).
@@ -119,8 +138,7 @@ pub fn exp_scaled_f32(row: &mut [f32], scale: f32) -> f32 {
         .chain(&maxes)
         .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     if max == f32::NEG_INFINITY {
-        row.fill(0.0);
-        return 0.0;
+        return all_masked_or_nan(row);
     }
     let shift = max * scale;
     let mut sums = [0.0f32; LANES];
@@ -153,6 +171,38 @@ mod tests {
         assert!(row.iter().all(|x| x.is_finite()));
         assert!((row[0] - 0.5).abs() < 1e-6 && (row[3] - 0.5).abs() < 1e-6);
         assert_eq!(row[1], 0.0);
+    }
+
+    /// NaN and `+inf` propagate as in PyTorch (`torch.softmax` gives an all-NaN row), in
+    /// both the scalar and the vectorised path, and through the fused attention row.
+    #[test]
+    fn nan_and_infinity_propagate() {
+        for len in [3, 17, 40] {
+            for bad in [f32::NAN, f32::INFINITY] {
+                let mut all = vec![bad; len];
+                softmax_row(&mut all);
+                assert!(all.iter().all(|x| x.is_nan()), "{bad} x {len}: {all:?}");
+                let mut one: Vec<f32> = (0..len).map(|i| i as f32).collect();
+                one[len / 2] = bad;
+                softmax_row(&mut one);
+                assert!(one.iter().all(|x| x.is_nan()), "{bad} in {len}: {one:?}");
+                let mut row64: Vec<f64> = (0..len).map(|i| i as f64).collect();
+                row64[0] = f64::from(bad);
+                softmax_row(&mut row64);
+                assert!(row64.iter().all(|x| x.is_nan()), "f64 {bad}: {row64:?}");
+                let mut fused = vec![bad; len];
+                let sum = scaled_masked_exp_row(&mut fused, 0.5, len);
+                assert!(
+                    sum.is_nan(),
+                    "the fused row's sum is NaN, so the output is NaN"
+                );
+            }
+            // A NaN among masked entries is masked: the mask wins, as in PyTorch's fill.
+            let mut masked = vec![f32::NEG_INFINITY; len];
+            masked[len - 1] = f32::NAN;
+            let sum = scaled_masked_exp_row(&mut masked, 1.0, len - 1);
+            assert_eq!(sum, 0.0);
+        }
     }
 
     #[test]

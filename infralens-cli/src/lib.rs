@@ -18,6 +18,7 @@ pub mod explain;
 mod infer;
 pub mod labs;
 pub mod lint;
+pub mod prescan;
 pub mod render;
 pub mod source;
 

@@ -31,8 +31,14 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The largest file the lint reads; a bigger one is an error naming it.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// The `.rs` files under `paths` (files as given, directories walked in name order,
-/// skipping `target` and hidden directories).
+/// skipping `target` and hidden directories). Symbolic links to directories are not
+/// followed (as ripgrep does), so a link loop cannot make the walk repeat or explode;
+/// FIFOs, sockets and devices met in a directory are skipped, and one given by name is an
+/// error; a file name that is not UTF-8 is walked like any other.
 ///
 /// ```
 /// use infralens_cli::lint::collect_files;
@@ -42,22 +48,32 @@ pub struct Report {
 /// ```
 ///
 /// # Errors
-/// A path that does not exist or a directory that cannot be read.
+/// A path that does not exist, is not a file or a directory, or a directory that cannot
+/// be read; the message names the path.
 pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    fn named(path: &Path, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
+    }
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
-                if name != "target" && !name.starts_with('.') {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| named(dir, e))? {
+            let entry = entry.map_err(|e| named(dir, e))?;
+            let kind = entry.file_type().map_err(|e| named(&entry.path(), e))?;
+            entries.push((entry.path(), kind));
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, kind) in entries {
+            let hidden_or_target = path
+                .file_name()
+                .is_some_and(|n| n == "target" || n.as_encoded_bytes().starts_with(b"."));
+            if kind.is_dir() {
+                if !hidden_or_target {
                     walk(&path, out)?;
                 }
-            } else if name.ends_with(".rs") {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                // A link to a regular file is read; a link to a directory is not walked.
+                && std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+            {
                 out.push(path);
             }
         }
@@ -65,16 +81,47 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     }
     let mut out = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
-        })?;
+        let meta = std::fs::metadata(path).map_err(|e| named(path, e))?;
         if meta.is_dir() {
             walk(path, &mut out)?;
-        } else {
+        } else if meta.is_file() {
             out.push(path.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "cannot read `{}`: not a regular file (a FIFO, socket or device); give a `.rs` file or a directory",
+                    path.display()
+                ),
+            ));
         }
     }
     Ok(out)
+}
+
+/// Reads a file the lint was given, refusing one larger than [`MAX_FILE_BYTES`] (which
+/// `/dev/zero` behind a link, say, would be without end).
+fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let named = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(named)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(named)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "cannot read `{}`: larger than {} MiB, more than any source file; is it generated?",
+                path.display(),
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Reads `paths` (see [`collect_files`]) and lints them together, as one crate: a dim
@@ -91,13 +138,11 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
     let mut sources = Vec::new();
     for path in collect_files(paths)? {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
-        })?;
+        let bytes = read_source(&path)?;
         let name = display_path(&path);
         match String::from_utf8(bytes) {
             Ok(text) => sources.push(Source::new(&name, text)),
-            Err(_) => sources.push(Source::new(&name, "\u{0}not UTF-8".to_owned())),
+            Err(_) => sources.push(Source::not_utf8(&name)),
         }
     }
     Ok(lint_sources(sources))
@@ -109,7 +154,13 @@ fn display_path(path: &Path) -> String {
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
-    rel.to_string_lossy().replace('\\', "/")
+    let text = rel.to_string_lossy();
+    // `\` separates paths on Windows only; elsewhere it is part of a file's name.
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }
 
 /// Lints sources already in memory, as one crate.
@@ -337,7 +388,8 @@ impl Crate {
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
         for src in sources {
-            let parsed = if src.text.starts_with('\u{0}') {
+            let problem = crate::prescan::prescan(&src.text);
+            let parsed = if src.not_utf8 {
                 let at = crate::diag::Pos { line: 1, column: 1 };
                 Err(Diagnostic::new(
                     &src.name,
@@ -346,12 +398,27 @@ impl Crate {
                     "parse-error",
                     "this file is not UTF-8 text, so it is not Rust source",
                 ))
+            } else if let Some(problem @ crate::prescan::Problem::TooDeep { .. }) = problem {
+                let (line, column) = problem.position();
+                let at = crate::diag::Pos { line, column };
+                Err(Diagnostic::new(
+                    &src.name,
+                    at,
+                    at,
+                    "parse-error",
+                    &problem.message(),
+                ))
             } else {
                 syn::parse_file(&src.text).map_err(|e| {
                     // The lexer's own message says nothing a reader can act on.
-                    let (message, label) = if e.to_string()
-                        == "cannot parse string into token stream"
-                    {
+                    let lexer = e.to_string() == "cannot parse string into token stream";
+                    let (message, label) = if lexer && let Some(p) = problem {
+                        let (line, column) = p.position();
+                        let at = crate::diag::Pos { line, column };
+                        let mut d = Diagnostic::new(&src.name, at, at, "parse-error", &p.message());
+                        d.excerpt = Some(src.excerpt(at, at));
+                        return d;
+                    } else if lexer {
                         (
                             "this file does not parse as Rust: a bracket, brace or parenthesis is not closed, or is closed by the wrong one".to_owned(),
                             "the lexer stopped here".to_owned(),

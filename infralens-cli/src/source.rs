@@ -16,6 +16,8 @@ pub struct Source {
     pub name: String,
     /// The text.
     pub text: String,
+    /// The file's bytes were not UTF-8: `text` is empty and the lint reports it.
+    pub not_utf8: bool,
     line_starts: Vec<usize>,
 }
 
@@ -32,8 +34,21 @@ impl Source {
         Source {
             name: name.to_owned(),
             text,
+            not_utf8: false,
             line_starts,
         }
+    }
+
+    /// A file whose bytes are not UTF-8: reported as such, never parsed.
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// assert!(Source::not_utf8("a.rs").not_utf8);
+    /// ```
+    pub fn not_utf8(name: &str) -> Self {
+        let mut src = Source::new(name, String::new());
+        src.not_utf8 = true;
+        src
     }
 
     /// Line `n` (from 1) without its line break.

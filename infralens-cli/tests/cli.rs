@@ -214,3 +214,68 @@ fn check_agrees_that_the_clean_crate_is_clean() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out, "");
 }
+
+/// Odd paths (issue: reliability): a symlink loop is walked once, a FIFO or a device is
+/// refused by name (never read), names with a backslash or bytes that are not UTF-8 are
+/// linted under their own names, and deep nesting or a lexer error is one finding each.
+#[cfg(unix)]
+#[test]
+fn odd_paths_and_files_get_one_clear_answer() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("odd-paths");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
+    std::fs::write(dir.join("src/ok.rs"), "fn f() {}\n").expect("write");
+    std::os::unix::fs::symlink(".", dir.join("src/self")).expect("symlink loop");
+    std::os::unix::fs::symlink("..", dir.join("src/up")).expect("second loop");
+    std::fs::write(dir.join("src/back\\slash.rs"), "fn g() {}\n").expect("write");
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.rs");
+    std::fs::write(dir.join("src").join(latin1), "fn h() {}\n").expect("write");
+    std::fs::write(
+        dir.join("src/deep.rs"),
+        format!(
+            "fn f() {{ {}{} }}\n",
+            "{".repeat(60_000),
+            "}".repeat(60_000)
+        ),
+    )
+    .expect("write");
+    std::fs::write(dir.join("src/tick.rs"), "fn f() { `x` }\n").expect("write");
+    let fifo = dir.join("src/pipe.rs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+
+    // Five files, each once: the loops add nothing and the FIFO is skipped, not read.
+    let (_, _, err) = run(&dir, &["lint", "src"]);
+    assert!(err.contains("5 files"), "{err}");
+    let (code, out, err) = run(&dir, &["lint", "src", "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let found: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one object per line"))
+        .collect();
+    let files: Vec<&str> = found.iter().filter_map(|d| d["file"].as_str()).collect();
+    assert_eq!(files, ["src/deep.rs", "src/tick.rs"], "{out}");
+    assert!(out.contains("too deeply"), "{out}");
+    assert!(out.contains("not part of any Rust token"), "{out}");
+
+    let (code, out, err) = run(&dir, &["lint", "src/back\\slash.rs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    if made {
+        let (code, _, err) = run(&dir, &["lint", "src/pipe.rs"]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("src/pipe.rs") && err.contains("not a regular file"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(&dir, &["lint", "/dev/zero"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+}

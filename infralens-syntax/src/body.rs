@@ -32,7 +32,7 @@
 //! ```
 
 use crate::function::{NOT_ON_LET, ON_A_PATTERN, TWO_SHAPES, no_value};
-use crate::shapes::{LetShape, ShapeLit};
+use crate::shapes::{LetShape, NO_PARENTHESES, ShapeLit};
 use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 
 /// Blocks nested deeper than this are reported instead of walked (rustc itself refuses a
@@ -172,11 +172,12 @@ impl Walker<'_> {
         while i < tokens.len() {
             // A run of outer attributes: `#[a] #[b] …`.
             if attribute_at(&tokens, i).is_some() {
-                let start = i;
-                while attribute_at(&tokens, i).is_some() {
+                let mut run = Vec::new();
+                while let Some(group) = attribute_at(&tokens, i) {
+                    run.push((&tokens[i], group));
                     i += 2;
                 }
-                i = self.attributes(&tokens, start, i, depth, &mut out);
+                i = self.attributes(&tokens, &run, i, depth, &mut out);
                 continue;
             }
             // A macro call `name!(…)`: its tokens are the macro's, not statements.
@@ -189,7 +190,9 @@ impl Walker<'_> {
                 && bang.as_char() == '!'
                 && bang.spacing() == Spacing::Alone
             {
-                self.forbid_inside_macro(g.stream(), depth);
+                if let Some(e) = shapes_inside_macro(g.stream()) {
+                    self.push(e);
+                }
                 out.extend(tokens[i..i + 3].iter().cloned());
                 i += 3;
                 continue;
@@ -203,12 +206,12 @@ impl Walker<'_> {
         out.into_iter().collect()
     }
 
-    /// Handles the attributes `tokens[start..end]` and what they annotate; returns the
-    /// index to continue from.
-    fn attributes(
+    /// Handles a run of attributes (each its `#` and its `[…]`) and what they annotate,
+    /// which starts at `tokens[end]`; returns the index to continue from.
+    fn attributes<'t>(
         &mut self,
-        tokens: &[TokenTree],
-        start: usize,
+        tokens: &'t [TokenTree],
+        run: &[(&'t TokenTree, &'t Group)],
         end: usize,
         depth: usize,
         out: &mut Vec<TokenTree>,
@@ -216,9 +219,7 @@ impl Walker<'_> {
         let mut shapes: Vec<(&TokenTree, &Group)> = Vec::new();
         let mut guards: Vec<TokenTree> = Vec::new();
         let mut kept: Vec<TokenTree> = Vec::new();
-        for at in (start..end).step_by(2) {
-            let (pound, group) = (&tokens[at], attribute_at(tokens, at));
-            let Some(group) = group else { continue };
+        for &(pound, group) in run {
             match attribute_name(group).as_deref() {
                 Some("shape") => shapes.push((pound, group)),
                 name => {
@@ -286,9 +287,7 @@ impl Walker<'_> {
             (Some(TokenTree::Group(args)), None) if args.delimiter() == Delimiter::Parenthesis => {
                 LetShape::from_tokens(args.stream(), args.span_close())
             }
-            _ => Err(whole(
-                "expected the value's shape in parentheses, as in `#[shape(B, S, D)]`",
-            )),
+            _ => Err(whole(NO_PARENTHESES)),
         };
         let attr = match parsed {
             Ok(shape) => shape,
@@ -309,29 +308,44 @@ impl Walker<'_> {
         out.push(TokenTree::Group(block));
         stop
     }
+}
 
-    /// A `#[shape]` inside a macro call cannot be checked: say so where it is.
-    fn forbid_inside_macro(&mut self, stream: TokenStream, depth: usize) {
-        let mut stack = vec![(stream, depth)];
-        while let Some((stream, depth)) = stack.pop() {
-            if depth >= MAX_DEPTH {
-                continue;
+/// The errors for every `#[shape]` inside a macro call's tokens (`name!(…)`): `#[shapes]`
+/// cannot see into a macro, so each one is reported where it is, together. Shared by the
+/// proc macro and the lint.
+///
+/// ```
+/// use infralens_syntax::body::shapes_inside_macro;
+/// let err = shapes_inside_macro(quote::quote!(#[shape(B, S)] let y = x;)).unwrap();
+/// assert!(err.to_string().starts_with("`#[shape]` inside a macro call is not seen by `#[shapes]`"));
+/// assert!(shapes_inside_macro(quote::quote!("{}", x)).is_none());
+/// ```
+pub fn shapes_inside_macro(tokens: TokenStream) -> Option<syn::Error> {
+    let mut errors: Option<syn::Error> = None;
+    let mut stack = vec![(tokens, 0)];
+    while let Some((stream, depth)) = stack.pop() {
+        if depth >= MAX_DEPTH {
+            continue;
+        }
+        let tokens: Vec<TokenTree> = stream.into_iter().collect();
+        for (i, tree) in tokens.iter().enumerate() {
+            if let Some(g) = attribute_at(&tokens, i)
+                && attribute_name(g).as_deref() == Some("shape")
+            {
+                let e = attribute_error(
+                    &tokens[i],
+                    g,
+                    "`#[shape]` inside a macro call is not seen by `#[shapes]`: move the `let` out of the macro, or write its type, as in `let x: Tensor<(B, S, D)> = …;`",
+                );
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
             }
-            let tokens: Vec<TokenTree> = stream.into_iter().collect();
-            for (i, tree) in tokens.iter().enumerate() {
-                if let Some(g) = attribute_at(&tokens, i)
-                    && attribute_name(g).as_deref() == Some("shape")
-                {
-                    self.push(attribute_error(
-                        &tokens[i],
-                        g,
-                        "`#[shape]` inside a macro call is not seen by `#[shapes]`: move the `let` out of the macro, or write its type, as in `let x: Tensor<(B, S, D)> = …;`",
-                    ));
-                }
-                if let TokenTree::Group(g) = tree {
-                    stack.push((g.stream(), depth + 1));
-                }
+            if let TokenTree::Group(g) = tree {
+                stack.push((g.stream(), depth + 1));
             }
         }
     }
+    errors
 }

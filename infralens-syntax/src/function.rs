@@ -454,15 +454,19 @@ fn take_shape_attr(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<At
     let at = attrs.iter().position(|a| a.path().is_ident("shape"))?;
     let first = attrs.remove(at);
     while let Some(again) = attrs.iter().position(|a| a.path().is_ident("shape")) {
-        errors.push(syn::Error::new_spanned(
-            attrs.remove(again),
-            "this `let` has two `#[shape]`s: keep the one that states its shape",
-        ));
+        errors.push(syn::Error::new_spanned(attrs.remove(again), TWO_SHAPES));
     }
     Some(first)
 }
 
 impl<F: FnMut(LetSite<'_>) -> Option<Stmt>> VisitMut for LetShapes<'_, F> {
+    /// A `#[shape]` inside a macro call is reported as the proc macro reports it.
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if let Some(e) = crate::body::shapes_inside_macro(mac.tokens.clone()) {
+            self.errors.push(e);
+        }
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         // Statements to insert, after the statement at each index; added at the end so
         // that a block with none (every block, for the linter) is never rebuilt.

@@ -273,10 +273,14 @@ impl Parse for ShapeLit {
     }
 }
 
+/// The error for `#[shape]` or `#[shape = …]`: the shape goes in parentheses.
+pub(crate) const NO_PARENTHESES: &str =
+    "expected the value's shape in parentheses, as in `#[shape(B, S, D)]`";
+
 impl LetShape {
-    /// The shape of `#[shape(...)]`, as [`syn::Attribute::parse_args`] would parse it; the
-    /// common form, names separated by commas, is read straight from the tokens (no parse
-    /// buffer), which matters to a linter reading thousands of them.
+    /// The shape of `#[shape(...)]` (see [`LetShape::from_tokens`], which reads the common
+    /// form straight from the tokens); an attribute without parentheses is an error that
+    /// says what to write.
     ///
     /// ```
     /// use infralens_syntax::shapes::LetShape;
@@ -290,16 +294,18 @@ impl LetShape {
     /// # Errors
     /// The attribute's arguments are not a shape.
     pub fn from_attr(attr: &syn::Attribute) -> syn::Result<Self> {
-        if let syn::Meta::List(list) = &attr.meta
-            && let Some(shape) = Self::names_only(&list.tokens)
-        {
-            return Ok(LetShape { shape });
+        match &attr.meta {
+            syn::Meta::List(list) if matches!(list.delimiter, syn::MacroDelimiter::Paren(_)) => {
+                Self::from_tokens(list.tokens.clone(), list.delimiter.span().close())
+            }
+            _ => Err(syn::Error::new_spanned(attr, NO_PARENTHESES)),
         }
-        attr.parse_args()
     }
 
     /// The shape of `#[shape(...)]` from the tokens inside its parentheses; `span`
-    /// (the closing parenthesis) is where an empty shape's error points.
+    /// (the closing parenthesis) is where an empty shape's error points. The common
+    /// form, names separated by commas, is read straight from the tokens (no parse
+    /// buffer), which matters to a linter reading thousands of them.
     ///
     /// ```
     /// use infralens_syntax::shapes::LetShape;

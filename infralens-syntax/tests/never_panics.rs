@@ -200,3 +200,28 @@ fn deeply_nested_bodies_are_walked_or_refused() {
         .expect_err("refused past the limit");
     assert!(err.to_string().contains("nested more than"), "{err}");
 }
+
+/// The lint's walker (`walk_lets`, on syn's tree) and the proc macro's (`rewrite_shape_lets`,
+/// on tokens) report the same misplaced `#[shape]`s with the same words.
+#[test]
+fn lint_and_macro_walkers_agree() {
+    use infralens_syntax::function::walk_lets;
+    for body in [
+        "{ m! { #[shape(B)] let y = x; } }",
+        "{ #[shape(B)] let y; y = x; }",
+        "{ #[shape(B)] #[shape(S)] let y = x; }",
+        "{ #[shape(B)] f(); }",
+        "{ #[shape(B)] let (a, b) = x; }",
+        "{ #[shape] let y = x; }",
+        "{ #[shape()] let y = x; }",
+        "{ #[shape(B, _)] let y = x; }",
+    ] {
+        let mut block: syn::Block = syn::parse_str(body).expect("a block");
+        let lint = walk_lets(&mut block, |_| None).expect_err(body).to_string();
+        let tokens: proc_macro2::TokenStream = body.parse().expect("lexes");
+        let mac = rewrite_shape_lets(tokens, |_| proc_macro2::TokenStream::new())
+            .expect_err(body)
+            .to_string();
+        assert_eq!(lint, mac, "{body}");
+    }
+}

@@ -19,7 +19,7 @@ crates, which builds the `dims!`/`#[shapes]` macros optimised (as serde and sqlx
     python3 scripts/build-cost.py [--runs 5] [--only layers|macro] [--default-profile-only]
 
 It ends with one table of every ratio measured in the run. CI does not run it (it takes
-minutes); run it by hand, or with INFRALENS_BUILD_COST=1 in `.ci/run`.
+minutes); run it by hand, or `INFRALENS_BUILD_COST=1 bash .ci/run`.
 """
 
 import argparse

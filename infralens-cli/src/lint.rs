@@ -51,9 +51,6 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// A path that does not exist, is not a file or a directory, or a directory that cannot
 /// be read; the message names the path.
 pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    fn named(path: &Path, e: std::io::Error) -> std::io::Error {
-        std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
-    }
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| named(dir, e))? {
@@ -99,18 +96,20 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `e`, with the path it happened on: "cannot read `src/x.rs`: …".
+fn named(path: &Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
+}
+
 /// Reads a file the lint was given, refusing one larger than [`MAX_FILE_BYTES`] (which
 /// `/dev/zero` behind a link, say, would be without end).
 fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let named = |e: std::io::Error| {
-        std::io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display()))
-    };
-    let file = std::fs::File::open(path).map_err(named)?;
+    let file = std::fs::File::open(path).map_err(|e| named(path, e))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(named)?;
+        .map_err(|e| named(path, e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

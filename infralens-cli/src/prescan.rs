@@ -94,145 +94,170 @@ impl Problem {
     }
 }
 
-/// Scans `text` once, in linear time; `None` when nothing stands in syn's way.
+/// Scans `text` once, in linear time and without allocating; `None` when nothing stands
+/// in syn's way. Works on bytes (every character it looks for is ASCII); columns count
+/// characters, as rustc's do.
 pub fn prescan(text: &str) -> Option<Problem> {
-    let chars: Vec<char> = text.chars().collect();
-    let (mut line, mut column) = (1, 1);
+    let bytes = text.as_bytes();
+    let mut at = Cursor {
+        i: 0,
+        line: 1,
+        column: 1,
+    };
     let mut depth = 0usize;
     let mut run = 0usize;
-    let mut i = 0;
-    // Advances over `n` characters, keeping line and column.
-    let step = |i: &mut usize, n: usize, line: &mut usize, column: &mut usize| {
-        for _ in 0..n {
-            if chars.get(*i) == Some(&'\n') {
-                *line += 1;
-                *column = 1;
-            } else {
-                *column += 1;
-            }
-            *i += 1;
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
+    while let Some(&c) = bytes.get(at.i) {
+        let next = bytes.get(at.i + 1).copied();
         match c {
-            '/' if next == Some('/') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    step(&mut i, 1, &mut line, &mut column);
+            b'/' if next == Some(b'/') => {
+                while bytes.get(at.i).is_some_and(|&b| b != b'\n') {
+                    at.step(bytes, 1);
                 }
                 continue;
             }
-            '/' if next == Some('*') => {
-                let at = (line, column);
+            b'/' if next == Some(b'*') => {
+                let (line, column) = (at.line, at.column);
                 let mut open = 0usize;
                 loop {
-                    match (chars.get(i), chars.get(i + 1)) {
-                        (Some('/'), Some('*')) => {
+                    match (bytes.get(at.i), bytes.get(at.i + 1)) {
+                        (Some(b'/'), Some(b'*')) => {
                             open += 1;
-                            step(&mut i, 2, &mut line, &mut column);
+                            at.step(bytes, 2);
                         }
-                        (Some('*'), Some('/')) => {
+                        (Some(b'*'), Some(b'/')) => {
                             open -= 1;
-                            step(&mut i, 2, &mut line, &mut column);
+                            at.step(bytes, 2);
                             if open == 0 {
                                 break;
                             }
                         }
-                        (Some(_), _) => step(&mut i, 1, &mut line, &mut column),
-                        (None, _) => {
-                            return Some(Problem::UnterminatedComment {
-                                line: at.0,
-                                column: at.1,
-                            });
-                        }
+                        (Some(_), _) => at.step(bytes, 1),
+                        (None, _) => return Some(Problem::UnterminatedComment { line, column }),
                     }
                 }
                 continue;
             }
-            '"' => {
-                let at = (line, column);
+            b'"' => {
+                let (line, column) = (at.line, at.column);
                 // A raw string `r#"…"#`: the hashes before the quote close it too.
-                let mut hashes = 0;
-                while i > hashes && chars[i - hashes - 1] == '#' {
-                    hashes += 1;
-                }
-                let raw = i > hashes && chars[i - hashes - 1] == 'r';
-                step(&mut i, 1, &mut line, &mut column);
+                let hashes = bytes[..at.i]
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b'#')
+                    .count();
+                let raw = at.i > hashes && bytes[at.i - hashes - 1] == b'r';
+                at.step(bytes, 1);
                 loop {
-                    match chars.get(i) {
-                        None => {
-                            return Some(Problem::UnterminatedString {
-                                line: at.0,
-                                column: at.1,
-                            });
-                        }
-                        Some('\\') if !raw => step(&mut i, 2, &mut line, &mut column),
-                        Some('"')
-                            if (1..=hashes).all(|h| chars.get(i + h) == Some(&'#')) || !raw =>
-                        {
-                            step(
-                                &mut i,
-                                1 + if raw { hashes } else { 0 },
-                                &mut line,
-                                &mut column,
-                            );
+                    match bytes.get(at.i) {
+                        None => return Some(Problem::UnterminatedString { line, column }),
+                        Some(b'\\') if !raw => at.step(bytes, 2),
+                        Some(b'"') if !raw => {
+                            at.step(bytes, 1);
                             break;
                         }
-                        Some(_) => step(&mut i, 1, &mut line, &mut column),
+                        Some(b'"') if (1..=hashes).all(|h| bytes.get(at.i + h) == Some(&b'#')) => {
+                            at.step(bytes, 1 + hashes);
+                            break;
+                        }
+                        Some(_) => at.step(bytes, 1),
                     }
                 }
                 run = 0;
                 continue;
             }
-            '\'' => {
-                // A char literal `'x'`, `'\n'`, `'\u{1F600}'`; otherwise a lifetime.
-                let end = if next == Some('\\') {
-                    (i + 2..chars.len().min(i + 12)).find(|&k| chars[k] == '\'')
-                } else if chars.get(i + 2) == Some(&'\'') {
-                    Some(i + 2)
+            b'\'' => {
+                // A char literal `'x'`, `'é'`, `'\n'`, `'\u{1F600}'`; otherwise a lifetime.
+                let width = next.map_or(1, utf8_width);
+                let end = if next == Some(b'\\') {
+                    (at.i + 2..bytes.len().min(at.i + 12)).find(|&k| bytes[k] == b'\'')
+                } else if bytes.get(at.i + 1 + width) == Some(&b'\'') {
+                    Some(at.i + 1 + width)
                 } else {
                     None
                 };
-                let n = end.map_or(1, |e| e + 1 - i);
-                step(&mut i, n, &mut line, &mut column);
+                at.step(bytes, end.map_or(1, |e| e + 1 - at.i));
                 run = 0;
                 continue;
             }
-            '(' | '[' | '{' => {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
-                if c == '{' {
+                if c == b'{' {
                     run = 0;
                 }
                 if depth > MAX_BRACKET_DEPTH {
-                    return Some(Problem::TooDeep { line, column });
+                    return Some(Problem::TooDeep {
+                        line: at.line,
+                        column: at.column,
+                    });
                 }
             }
-            ')' | ']' | '}' => {
+            b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
-                if c == '}' {
+                if c == b'}' {
                     run = 0;
                 }
             }
-            ';' | ',' => run = 0,
-            '!' | '-' | '*' | '&' | '|' => {
+            b';' | b',' => run = 0,
+            b'!' | b'-' | b'*' | b'&' | b'|' => {
                 run += 1;
                 if run > MAX_OPERATOR_RUN {
-                    return Some(Problem::TooDeep { line, column });
+                    return Some(Problem::TooDeep {
+                        line: at.line,
+                        column: at.column,
+                    });
                 }
             }
-            '`' | '\\' | '\u{0}' => {
+            b'`' | b'\\' | 0 => {
                 return Some(Problem::StrayCharacter {
-                    found: c,
-                    line,
-                    column,
+                    found: char::from(c),
+                    line: at.line,
+                    column: at.column,
                 });
             }
             _ => {}
         }
-        step(&mut i, 1, &mut line, &mut column);
+        at.step(bytes, 1);
     }
     None
+}
+
+/// A position in the text: byte index, and the 1-based line and character column.
+struct Cursor {
+    i: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Cursor {
+    /// Moves over `n` bytes (at most to the end), counting lines and characters.
+    fn step(&mut self, bytes: &[u8], n: usize) {
+        let end = (self.i + n).min(bytes.len());
+        for &b in &bytes[self.i..end] {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                // Not a UTF-8 continuation byte: a new character.
+                self.column += 1;
+            }
+        }
+        // Past the end by one at most, so that `bytes.get(i)` ends every loop.
+        self.i = if self.i + n > bytes.len() {
+            bytes.len()
+        } else {
+            self.i + n
+        };
+    }
+}
+
+/// The length in bytes of the UTF-8 character that starts with `lead`.
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +291,15 @@ mod tests {
             prescan("fn f() {}\n/* open"),
             Some(Problem::UnterminatedComment { line: 2, column: 1 })
         );
+        // Columns count characters, not bytes.
+        assert_eq!(
+            prescan("fn é() { `x` }"),
+            Some(Problem::StrayCharacter {
+                found: '`',
+                line: 1,
+                column: 10
+            })
+        );
         assert_eq!(
             prescan("fn f() { `x` }"),
             Some(Problem::StrayCharacter {
@@ -276,7 +310,7 @@ mod tests {
         );
         // Valid code with every literal form stays clean.
         let ok = r####"
-fn f<'a>(x: &'a str) -> char { let _ = r#"a "quoted" }"#; let _ = "\" { ("; let _ = '\''; let _ = b'{'; /* a /* nested */ comment */ '{' }
+fn f<'a>(x: &'a str) -> char { let _ = r#"a "quoted" }"#; let _ = "\" { ("; let _ = '\''; let _ = b'{'; let _ = 'é'; let _ = "naïve {"; /* a /* nested */ comment */ '{' }
 "####;
         assert_eq!(prescan(ok), None);
     }

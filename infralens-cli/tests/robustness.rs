@@ -74,3 +74,47 @@ fn lints_every_dependency_source_file_without_crashing() {
     );
     assert!(files > 100, "only {files} files tried");
 }
+
+/// The proc macro's body walker on real code it did not write: every function body in the
+/// registry sources (closures, nested macros, `if !(…)`, attributes, raw strings, …) comes
+/// back token for token, with no error, since none carries a `#[shape]`.
+#[test]
+fn the_body_walker_leaves_every_real_function_body_unchanged() {
+    use quote::ToTokens;
+    use syn::visit::Visit;
+    struct Bodies(Vec<proc_macro2::TokenStream>);
+    impl<'ast> Visit<'ast> for Bodies {
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            self.0.push(b.to_token_stream());
+            syn::visit::visit_block(self, b);
+        }
+    }
+    let (mut files, mut bodies) = (0usize, 0usize);
+    for krate in registry_crates() {
+        for path in infralens_cli::lint::collect_files(&[krate]).expect("readable") {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if text.contains("#[shape") {
+                continue;
+            }
+            let Ok(file) = syn::parse_file(&text) else {
+                continue;
+            };
+            files += 1;
+            let mut found = Bodies(Vec::new());
+            found.visit_file(&file);
+            for body in found.0 {
+                let before = body.to_string();
+                let after = infralens_syntax::body::rewrite_shape_lets(body, |_| {
+                    panic!("{}: no #[shape] here", path.display())
+                })
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(after.to_string(), before, "{}", path.display());
+                bodies += 1;
+            }
+        }
+    }
+    println!("walked {bodies} blocks of {files} real files, all unchanged");
+    assert!(bodies > 1000, "only {bodies} blocks tried");
+}

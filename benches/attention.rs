@@ -9,7 +9,7 @@
 
 use criterion::{Criterion, Throughput};
 use infralens::__private::kernels::{
-    attention::{AttentionSizes, attention},
+    attention::{AttentionSizes, MaskRows, attention},
     gemm::{Strided, gemm_par},
     permute::swap_axes,
 };
@@ -83,8 +83,19 @@ fn untyped(x: &[f32], wq: &[f32], wk: &[f32], wv: &[f32], wo: &[f32], n: Dims) -
         t: s,
         dh,
         dv: dh,
+        k_stride: s,
+        v_stride: s,
     };
-    attention(sizes, &q, &k, &v, false, 1.0 / (dh as f32).sqrt(), &mut ctx);
+    let no_mask = MaskRows::default();
+    attention(
+        sizes,
+        &q,
+        &k,
+        &v,
+        no_mask,
+        1.0 / (dh as f32).sqrt(),
+        &mut ctx,
+    );
     let merged = swap_axes(&ctx, &[b, h, s, dh], 1, 2);
     project(&merged, wo, b * s, d)
 }

@@ -35,7 +35,7 @@ struct Step {
     params: Option<usize>,
 }
 
-fn step<Sh: Shape>(what: &'static str, var: &'static str, t: &Tensor<Sh>) -> Step {
+fn step<Sh: StaticShape>(what: &'static str, var: &'static str, t: &Tensor<Sh>) -> Step {
     Step {
         what,
         var,

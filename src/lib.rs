@@ -42,8 +42,8 @@ pub use infralens_macros::{dims, shapes};
 pub mod prelude {
     pub use crate::{dims, shapes};
     pub use infralens_core::{
-        Dim, Element, Mask, Shape, ShapeError, Tensor, grouped_query_attention,
-        scaled_dot_product_attention,
+        Dim, DimInfo, Element, KvCache, Mask, Shape, ShapeError, Sizes, StaticDim, StaticShape,
+        Tensor, cat, grouped_query_attention, scaled_dot_product_attention, sizes,
     };
 }
 

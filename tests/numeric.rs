@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{assert_close, f32_tolerance, to_f64};
+use common::{RefMask, assert_close, f32_tolerance, to_f64};
 use infralens::Matrix;
 use infralens::prelude::*;
+use infralens::relations::HeadsAxis;
 
 dims! {
     pub B = 2;
@@ -199,7 +200,16 @@ fn repeat_kv_reads_the_group_head() {
     }
 }
 
-fn check_attention<Hq: Dim, Sq: Dim, Tk: Dim, W: Dim>(seed: u64, mask: Mask) {
+fn check_attention<
+    Hq: StaticDim + HeadsAxis<Hq::Kind>,
+    Sq: StaticDim,
+    Tk: StaticDim,
+    W: StaticDim,
+>(
+    seed: u64,
+    mask: Mask,
+    reference: RefMask,
+) {
     let q = Tensor::<(B, Hq, Sq, W)>::randn(seed);
     let k = Tensor::<(B, Hq, Tk, W)>::randn(seed + 1);
     let v = Tensor::<(B, Hq, Tk, W)>::randn(seed + 2);
@@ -217,7 +227,7 @@ fn check_attention<Hq: Dim, Sq: Dim, Tk: Dim, W: Dim>(seed: u64, mask: Mask) {
         &to_f64(k.as_slice()),
         &to_f64(v.as_slice()),
         sizes,
-        mask == Mask::Causal,
+        reference,
     );
     let out = scaled_dot_product_attention(&q, &k, &v, mask);
     assert_close(out.as_slice(), &want, f32_tolerance(W::SIZE.max(Tk::SIZE)));
@@ -225,11 +235,26 @@ fn check_attention<Hq: Dim, Sq: Dim, Tk: Dim, W: Dim>(seed: u64, mask: Mask) {
 
 #[test]
 fn attention_matches_reference() {
-    check_attention::<H, S, S, Dh>(20, Mask::None);
-    check_attention::<H, S, S, Dh>(30, Mask::Causal);
-    check_attention::<H, S, T, Dh>(40, Mask::None); // cross-attention, S ≠ T
-    check_attention::<H, S, T, Dh>(50, Mask::Causal); // top-left aligned
-    check_attention::<H8, S32, T40, Dh8>(60, Mask::Causal);
+    check_attention::<H, S, S, Dh>(20, Mask::None, RefMask::None);
+    check_attention::<H, S, S, Dh>(30, Mask::Causal, RefMask::TopLeft); // S = T: both alignments agree
+    check_attention::<H, S, T, Dh>(40, Mask::None, RefMask::None); // cross-attention, S ≠ T
+    check_attention::<H, S, T, Dh>(50, Mask::Causal, RefMask::BottomRight);
+    check_attention::<H, S, T, Dh>(51, Mask::CausalTopLeft, RefMask::TopLeft);
+    check_attention::<H, S, T, Dh>(52, Mask::causal_from(1), RefMask::From(1));
+    check_attention::<H, S, T, Dh>(53, Mask::sliding_window(3), RefMask::Window(3));
+    check_attention::<H8, S32, T40, Dh8>(60, Mask::Causal, RefMask::BottomRight);
+    check_attention::<H8, S32, T40, Dh8>(61, Mask::sliding_window(5), RefMask::Window(5));
+    let lengths = [6, 2];
+    check_attention::<H, S, T, Dh>(
+        62,
+        Mask::None.with_key_lengths(&lengths),
+        RefMask::Lengths(&lengths, false),
+    );
+    check_attention::<H, S, T, Dh>(
+        63,
+        Mask::Causal.with_key_lengths(&lengths),
+        RefMask::Lengths(&lengths, true),
+    );
 }
 
 #[test]
@@ -251,7 +276,7 @@ fn attention_equals_the_ops_it_is_made_of() {
     );
 }
 
-fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
+fn check_gqa<Sq: StaticDim, Tk: StaticDim>(seed: u64, mask: Mask, reference: RefMask) {
     let q = Tensor::<(B, H8, Sq, Dh8)>::randn(seed);
     let k = Tensor::<(B, Hkv, Tk, Dh8)>::randn(seed + 1);
     let v = Tensor::<(B, Hkv, Tk, Dh8)>::randn(seed + 2);
@@ -260,7 +285,7 @@ fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
         &to_f64(k.as_slice()),
         &to_f64(v.as_slice()),
         (B::SIZE, 8, 2, Sq::SIZE, Tk::SIZE, 8, 8),
-        mask == Mask::Causal,
+        reference,
     );
     let tol = f32_tolerance(8.max(Tk::SIZE));
     assert_close(
@@ -275,9 +300,10 @@ fn check_gqa<Sq: Dim, Tk: Dim>(seed: u64, mask: Mask) {
 
 #[test]
 fn gqa_matches_reference() {
-    check_gqa::<S32, S32>(80, Mask::None);
-    check_gqa::<S32, S32>(90, Mask::Causal);
-    check_gqa::<S32, T40>(100, Mask::None);
+    check_gqa::<S32, S32>(80, Mask::None, RefMask::None);
+    check_gqa::<S32, S32>(90, Mask::Causal, RefMask::TopLeft);
+    check_gqa::<S32, T40>(100, Mask::None, RefMask::None);
+    check_gqa::<S32, T40>(101, Mask::Causal, RefMask::BottomRight);
 }
 
 #[test]
@@ -291,14 +317,13 @@ fn f64_attention_is_exact_to_rounding() {
         k.as_slice(),
         v.as_slice(),
         (2, 4, 4, 4, 6, 4, 4),
-        true,
+        RefMask::BottomRight,
     );
     assert_close(out.as_slice(), &want, 1e-12);
 }
 
 #[test]
 fn matrix_view_of_shapes() {
-    assert_eq!(<(B, H, S, Dh) as Matrix>::BATCH, 8);
     assert_eq!(
         <<(B, H, S, Dh) as Matrix>::Swapped as Shape>::symbolic(),
         "(B, H, Dh, S)"

@@ -69,7 +69,7 @@ fn threads_give_the_same_numbers() {
         &to_f64(k.as_slice()),
         &to_f64(v.as_slice()),
         sizes,
-        true,
+        common::RefMask::TopLeft,
     );
     assert_close(att_1.as_slice(), &want, f32_tolerance(160));
 }

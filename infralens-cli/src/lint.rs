@@ -327,8 +327,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                     for (decl, size) in block.decls.iter().zip(sizes) {
                         let name = decl.name.to_string();
-                        let entry = self.sizes.entry(name).or_insert(Some(size));
-                        if *entry != Some(size) {
+                        let entry = self.sizes.entry(name).or_insert(size);
+                        if *entry != size {
                             *entry = None;
                         }
                     }

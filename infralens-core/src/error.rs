@@ -1,8 +1,13 @@
-//! Errors of run-time construction: the only shape facts the compiler cannot know.
+//! Errors of run-time shapes: what the compiler cannot know (buffer lengths, the sizes of
+//! run-time dims, a cache's room).
 
 use core::fmt;
 
-/// A tensor could not be built because the data does not fit the shape.
+/// A shape fact that failed at run time: data that does not fit a shape, a run-time dim
+/// with no size or two sizes, a static dim given another size, a cache that is full.
+///
+/// The message names the dims and their sizes; [`ShapeError::expected`] and
+/// [`ShapeError::found`] give the two numbers that disagree.
 ///
 /// ```
 /// use infralens::prelude::*;
@@ -15,21 +20,36 @@ use core::fmt;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeError {
+    message: String,
     shape: String,
     expected: usize,
     found: usize,
 }
 
 impl ShapeError {
-    pub(crate) fn new(shape: String, expected: usize, found: usize) -> Self {
+    /// `shape` holds `expected` elements but `found` values were given.
+    pub(crate) fn numel(shape: String, expected: usize, found: usize) -> Self {
         ShapeError {
+            message: format!(
+                "shape {shape} holds {expected} elements, but {found} values were given"
+            ),
             shape,
             expected,
             found,
         }
     }
 
-    /// The shape that was asked for, as `[S=4, D=16]`.
+    /// Any other disagreement between two numbers, with its message.
+    pub(crate) fn other(message: String, shape: String, expected: usize, found: usize) -> Self {
+        ShapeError {
+            message,
+            shape,
+            expected,
+            found,
+        }
+    }
+
+    /// The shape that was asked for, as `[S=4, D=16]` (`(S, D)` where a size is unknown).
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -41,7 +61,7 @@ impl ShapeError {
         &self.shape
     }
 
-    /// The number of elements the shape holds.
+    /// The number the shape asked for (an element count, a size, a capacity).
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -52,7 +72,7 @@ impl ShapeError {
         self.expected
     }
 
-    /// The number of values that were given.
+    /// The number that was given.
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -66,11 +86,7 @@ impl ShapeError {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "shape {} holds {} elements, but {} values were given",
-            self.shape, self.expected, self.found
-        )
+        f.write_str(&self.message)
     }
 }
 

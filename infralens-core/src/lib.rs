@@ -1,13 +1,15 @@
 //! The core of InfraLens: named type-level tensor dimensions and the attention ops,
 //! every shape relation checked by the compiler.
 //!
-//! - [`Dim`]: a named dimension (`B`, `S`, `D`, `H`, `Dh`, …) with a `typenum` size;
-//!   declare them with `infralens::dims!`.
-//! - [`Shape`], [`Matrix`]: tuples of dims, `(B, H, S, Dh)`, rank 1 to 6.
-//! - [`Tensor`]: real data (`f32` or `f64`) in such a shape, and the ops in [`ops`]:
-//!   `matmul`, `t`, `transpose`, `reshape`, `split_heads`, `merge_heads`, `scale`,
-//!   `softmax`, `causal_mask`, `repeat_kv`, [`scaled_dot_product_attention`],
-//!   [`grouped_query_attention`].
+//! - [`Dim`]: a named dimension (`B`, `S`, `D`, `H`, `Dh`, …) with a `typenum` size or a
+//!   run-time size ([`Dyn`]), and an optional axis [`kind`]; declare them with
+//!   `infralens::dims!`.
+//! - [`Shape`], [`StaticShape`], [`Matrix`]: tuples of dims, `(B, H, S, Dh)`, rank 1 to 6.
+//! - [`Tensor`]: real data (`f32` or `f64`) in such a shape, built from [`Sizes`] when a
+//!   dim is a run-time one, and the ops in [`ops`]: `matmul`, `t`, `transpose`, `reshape`,
+//!   `split_heads`, `merge_heads`, `scale`, `softmax`, `causal_mask`, `masked`,
+//!   `repeat_kv`, [`cat`], `narrow`, [`scaled_dot_product_attention`],
+//!   [`grouped_query_attention`], and the [`KvCache`].
 //! - [`relations`]: the rules the ops check, each with the message a learner reads when
 //!   it does not hold.
 //!
@@ -34,17 +36,22 @@ pub mod ops;
 pub mod relations;
 mod rng;
 mod shape;
+mod sizes;
 #[rustfmt::skip]
 mod swap_axes;
 mod tensor;
 pub mod threads;
 
-pub use dim::Dim;
+pub use dim::{Dim, DimInfo, DimSize, Dyn, StaticDim, kind};
 pub use element::Element;
 pub use error::ShapeError;
-pub use ops::attention::{Mask, grouped_query_attention, scaled_dot_product_attention};
+pub use ops::attention::{grouped_query_attention, scaled_dot_product_attention};
+pub use ops::cache::{KvCache, KvInput, KvView};
+pub use ops::join::{Sum, cat};
+pub use ops::mask_type::Mask;
 pub use ops::matmul::{MatMul, Operand, Transposed};
-pub use shape::{Matrix, Shape};
+pub use shape::{MAX_RANK, Matrix, Shape, StaticShape};
+pub use sizes::{MAX_BOUND, Sizes};
 pub use tensor::Tensor;
 
 /// Items the macros' expansions name; not public API, may change in any release.
@@ -52,11 +59,19 @@ pub use tensor::Tensor;
 pub mod __private {
     /// The kernels, over slices and `usize` sizes: for the benchmarks' untyped twin.
     pub use crate::kernels;
-    pub use crate::relations::HeadsPartition;
+    pub use crate::relations::{HeadsPartition, SumOf};
     pub use crate::{Dim, Element, Shape, Tensor};
     pub use typenum;
 
     pub use crate::relations::{HasShape, check_shape};
+    pub use crate::sizes::{Bind, Bindings};
+
+    /// Calls `f`: the body of a `#[shapes]` function runs in a closure, so that its result
+    /// (after a `return` or `?` too) can be checked against the run-time bindings.
+    #[inline(always)]
+    pub fn call<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
 
     /// The dim of a signature whose `#[shapes]` annotation has an error: the macro writes
     /// `Tensor<UnknownShape>` there so that the annotation error is the only one.
@@ -64,8 +79,8 @@ pub mod __private {
     pub struct Unknown;
     impl crate::Dim for Unknown {
         type Size = typenum::U1;
+        type Kind = crate::kind::Any;
         const NAME: &'static str = "?";
-        const SIZE: usize = 1;
     }
     /// See [`Unknown`].
     pub type UnknownShape = (Unknown,);

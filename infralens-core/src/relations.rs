@@ -9,18 +9,24 @@
 //!
 //! | trait | holds when |
 //! | --- | --- |
-//! | [`Contracts<K>`] | a matmul's contracted dims are the same dim |
+//! | [`Contracts<K>`] | a projection's contracted dims are the same dim |
+//! | [`ContractsScores<K>`] | a batched matmul's contracted dims are the same dim |
 //! | [`SameBatch<L>`] | a batched matmul's leading dims are the same dims |
 //! | [`HeadsPartition<H, Dh>`] | `H × Dh` equals the model width |
 //! | [`DividesHeads<H>`] | the key/value head count divides `H` |
 //! | [`SameNumel<T>`] | two shapes have the same element count |
 //! | [`SquareScores<S>`] | the last two dims are the same dim |
-//! | [`AttentionPair<Q>`] | a key dim matches the query's batch, head or width dim |
+//! | [`AttentionPair<Q>`] | a key dim matches the query's batch or width dim |
+//! | [`SameHeads<H>`] | keys have the query's heads |
 //! | [`ValuesMatchKeys<K>`] | a value dim matches the keys' batch or head dim |
+//! | [`HeadsAxis<K>`] | a dim an op reads as the heads is of kind heads (or has no kind) |
 //! | [`SameKeyLen<T>`] | keys and values have the same length |
 //! | [`ScaleWidth<W>`] | the attention scale is taken from the width the scores contract |
 //! | [`HasShape<Expected, Name>`] | a `#[shape(...)]`-annotated `let` has its annotated shape |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
+//! | [`SumOf<A, B>`] | a dim is `A + B` (compile time, or checked at run time) |
+//! | [`SameExcept<I, O>`] | two shapes agree on every axis but `I` |
+//! | [`Axis<I>`] | axis `I` exists (its dim, and the shape with another dim there) |
 //!
 //! ```
 //! use infralens::prelude::*;
@@ -32,13 +38,15 @@
 //! holds::<D, Hkv>();
 //! ```
 
-use crate::dim::Dim;
+pub use crate::ops::join::{Axis, SameExcept, SumOf};
+
+use crate::dim::{Dim, kind};
 use crate::{Element, Shape, Tensor};
 use core::ops::{Mul, Rem};
 use typenum::{Mod, Prod, Same, U0, Unsigned};
 
-/// `Self` (the right operand's rows) is the same dim as `Left` (the left operand's last
-/// dim): the contraction of a matmul.
+/// `Self` (a weight's rows) is the same dim as `Left` (the left operand's last dim): the
+/// contraction of a projection `(…, K)·(K, N)`.
 ///
 /// ```
 /// use infralens::prelude::*;
@@ -49,12 +57,48 @@ use typenum::{Mod, Prod, Same, U0, Unsigned};
 /// ```
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
-    label = "the left operand ends in `{Left}`, this operand's rows are `{Self}`",
-    note = "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in): pass `w.t()`",
-    note = "attention scores are `Q·K^T`: write `q.matmul(&k.t())`"
+    label = "the left operand ends in `{Left}`, this weight's rows are `{Self}`",
+    note = "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in), and reads the other way round"
 )]
 pub trait Contracts<Left> {}
 impl<K: Dim> Contracts<K> for K {}
+
+/// `Self` (the right operand's rows) is the same dim as `Left` (the left operand's last
+/// dim) in a batched matmul `(…, S, K)·(…, K, T)`, such as the scores `Q·K^T`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::ContractsScores;
+/// dims! { pub Dh = 4; }
+/// fn contracts<R: ContractsScores<L>, L>() {}
+/// contracts::<Dh, Dh>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
+    label = "the left operand ends in `{Left}`, this operand's rows are `{Self}`",
+    note = "a batched product `(…, S, K)·(…, K, T)` contracts the left operand's last dim with the right operand's second-to-last; the scores `Q·K^T` contract the head width, so the keys are read transposed"
+)]
+pub trait ContractsScores<Left> {}
+impl<K: Dim> ContractsScores<K> for K {}
+
+/// Which contraction a matmul is (`Self`): by a shared weight ([`Projection`]) or batched
+/// ([`Batched`]); chooses between [`Contracts`] and [`ContractsScores`] for the right
+/// operand's rows `Row`.
+#[doc(hidden)]
+pub trait ContractsAs<Left, Row> {}
+// No `do_not_recommend` here: the error must name the inner relation, with its message;
+// and the form is `Self`, so that exactly one impl is the candidate.
+impl<Left, Row: Contracts<Left>> ContractsAs<Left, Row> for Projection {}
+impl<Left, Row: ContractsScores<Left>> ContractsAs<Left, Row> for Batched {}
+
+/// A rank-2 right operand: a weight shared by every leading index.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum Projection {}
+/// A right operand with leading dims of its own.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum Batched {}
 
 /// `Self` (the right operand's leading dims) are the same dims as `Left` (the left
 /// operand's leading dims) in a batched matmul.
@@ -69,7 +113,7 @@ impl<K: Dim> Contracts<K> for K {}
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: batched matmul needs the same leading dims on both sides, found `{Left}` and `{Self}`",
     label = "leading dims `{Left}` on the left, `{Self}` here",
-    note = "in grouped-query attention K and V have fewer heads than Q: call `k.repeat_kv::<H>()` first"
+    note = "a batched matmul multiplies matrix `i` of the left operand by matrix `i` of the right one: their leading dims must be the same dims, in the same order"
 )]
 pub trait SameBatch<Left> {}
 impl<L> SameBatch<L> for L {}
@@ -86,7 +130,7 @@ impl<L> SameBatch<L> for L {}
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{H}` × `{Dh}` must equal `{Self}`: the heads partition the model width",
     label = "`{H}` heads of width `{Dh}` do not make `{Self}`",
-    note = "declare the head width as `Dh = D / H` in `dims!`, so that `H × Dh = D` holds by construction",
+    note = "the heads split exactly the width they are given: declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, the output of a query projection whose head width is set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width",
     note = "in a function generic over its dims, state the relation: `#[shapes(…, where D = H * Dh)]`"
 )]
 pub trait HeadsPartition<H, Dh> {}
@@ -157,24 +201,40 @@ impl<S: TypeNumel, T: TypeNumel> SameNumel<T> for S where S::Numel: Same<T::Nume
 pub trait SquareScores<Row> {}
 impl<S: Dim> SquareScores<S> for S {}
 
-/// A key dim `Self` matches the query's dim `Query` (batch, heads, or the head
-/// width that `Q·K^T` contracts).
+/// A key dim `Self` matches the query's dim `Query` (the batch, or the head width that
+/// `Q·K^T` contracts).
 ///
 /// ```
 /// use infralens::prelude::*;
 /// use infralens::relations::AttentionPair;
-/// dims! { pub H = 4; }
+/// dims! { pub Dh = 4; }
 /// fn pair<K: AttentionPair<Q>, Q>() {}
-/// pair::<H, H>();
+/// pair::<Dh, Dh>();
 /// ```
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: attention pairs the query's `{Query}` with the keys' `{Self}`; they must be the same dim",
     label = "the query has `{Query}` here, the keys have `{Self}`",
-    note = "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`",
-    note = "with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`"
+    note = "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`"
 )]
 pub trait AttentionPair<Query> {}
 impl<D: Dim> AttentionPair<D> for D {}
+
+/// The keys' heads `Self` are the query's heads `H` (multi-head attention).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SameHeads;
+/// dims! { pub H = 4; }
+/// fn same<K: SameHeads<Q>, Q>() {}
+/// same::<H, H>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: attention pairs the query's heads `{H}` with the keys' `{Self}`; they must be the same dim",
+    label = "the query has `{H}` heads, the keys have `{Self}`",
+    note = "when the keys and values have fewer heads than the queries (grouped-query attention), `grouped_query_attention` shares each of them with a group of query heads"
+)]
+pub trait SameHeads<H> {}
+impl<D: Dim> SameHeads<D> for D {}
 
 /// A value dim `Self` matches the keys' dim `Key` (batch or heads).
 ///
@@ -226,6 +286,29 @@ pub trait ScaleWidth<W> {}
 impl<T: Dim> ScaleWidth<T> for T {}
 impl<T: Dim> SameKeyLen<T> for T {}
 
+/// `Self` is a dim that an op may read as the heads: of kind [`Heads`](kind::Heads), or
+/// with no declared kind. `K` is `Self`'s kind.
+///
+/// Attention, `repeat_kv` and `merge_heads` state it for the dim at axis 1; in a function
+/// generic over that dim, add the bound `H: HeadsAxis<H::Kind>`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::HeadsAxis;
+/// dims! { pub H: Heads = 4; pub X = 2; }
+/// fn heads<D: Dim + HeadsAxis<D::Kind>>() {}
+/// heads::<H>();
+/// heads::<X>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "axis kind mismatch: `{Self}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{Self}` is declared a `{K}` axis",
+    label = "the heads are expected here, not a `{K}` axis",
+    note = "heads come right after the batch: `(B, H, S, Dh)`; a tensor in `(B, S, H, Dh)` order had its heads split but not transposed: `.transpose::<1, 2>()` puts them first"
+)]
+pub trait HeadsAxis<K> {}
+impl<D: Dim<Kind = kind::Heads>> HeadsAxis<kind::Heads> for D {}
+impl<D: Dim<Kind = kind::Any>> HeadsAxis<kind::Any> for D {}
+
 /// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.
 ///
 /// ```
@@ -253,7 +336,10 @@ pub trait TypeNumel {
 
 macro_rules! type_numel {
     ($a:ident) => {
-        impl<$a: Dim> TypeNumel for ($a,) {
+        impl<$a: Dim> TypeNumel for ($a,)
+        where
+            $a::Size: Unsigned,
+        {
             type Numel = $a::Size;
         }
     };
@@ -261,6 +347,7 @@ macro_rules! type_numel {
         impl<$a: Dim, $($rest: Dim),+> TypeNumel for ($a, $($rest),+)
         where
             ($($rest,)+): TypeNumel,
+            $a::Size: Unsigned,
             $a::Size: Mul<<($($rest,)+) as TypeNumel>::Numel>,
             Prod<$a::Size, <($($rest,)+) as TypeNumel>::Numel>: Unsigned,
         {

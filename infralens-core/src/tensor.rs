@@ -2,15 +2,19 @@
 
 use crate::error::ShapeError;
 use crate::rng::SplitMix64;
-use crate::{Element, Shape};
+use crate::shape::{Extents, describe_sizes, extents};
+use crate::sizes::{Bind, Bindings};
+use crate::{Element, Shape, Sizes, StaticShape};
 use core::fmt;
 use core::marker::PhantomData;
 
 /// A tensor of shape `Sh` (a tuple of named dims such as `(B, S, D)`) with elements `E`
 /// (`f32` by default, or `f64`), stored row-major and contiguous.
 ///
-/// The shape lives in the type, so every op checks its shape rule at compile time and the
-/// data is always exactly `Sh::NUMEL` elements.
+/// The shape lives in the type, so every op checks its shape rule at compile time. The
+/// tensor carries the size of each axis: a constant for a compile-time dim, the bound
+/// number for a run-time dim (`S = dyn`), so the data is always exactly the product of
+/// [`Tensor::sizes`].
 ///
 /// ```
 /// use infralens::prelude::*;
@@ -24,19 +28,235 @@ use core::marker::PhantomData;
 /// ```
 pub struct Tensor<Sh: Shape, E: Element = f32> {
     data: Vec<E>,
+    extents: Extents,
     shape: PhantomData<Sh>,
 }
 
+/// The extents of a static shape.
+fn static_extents<Sh: StaticShape>() -> Extents {
+    extents(Sh::SIZES)
+}
+
+/// The extents of `Sh` from `sizes`, or a panic naming the missing or wrong size.
+#[track_caller]
+fn extents_in<Sh: Shape>(sizes: &Sizes) -> Extents {
+    match sizes.extents_of::<Sh>() {
+        Ok(e) => e,
+        Err(e) => panic!("{e}"),
+    }
+}
+
 impl<Sh: Shape, E: Element> Tensor<Sh, E> {
-    /// Wraps data whose length is known to be `Sh::NUMEL` (every op's output).
-    pub(crate) fn from_raw(data: Vec<E>) -> Self {
-        debug_assert_eq!(data.len(), Sh::NUMEL, "op produced the wrong element count");
+    /// Wraps data of an op's output whose sizes are `sizes` (one per axis).
+    ///
+    /// A run-time dim that appears on two axes (`(…, S, S)` scores) must have one size;
+    /// the op's inputs may disagree on it (queries of 3 positions, keys of 4, both `S`),
+    /// and that is reported here, naming the dim.
+    #[track_caller]
+    pub(crate) fn from_parts(data: Vec<E>, sizes: &[usize]) -> Self {
+        if !Sh::IS_STATIC {
+            for i in 0..Sh::RANK {
+                for j in i + 1..Sh::RANK {
+                    if Sh::EXTENTS[i].is_none()
+                        && sizes[i] != sizes[j]
+                        && Sh::dim_id(i) == Sh::dim_id(j)
+                    {
+                        panic!(
+                            "shape mismatch: `{name}` would be both {a} and {b} in the result {sym}: \
+                             the two tensors that brought `{name}` disagree on its size",
+                            name = Sh::NAMES[i],
+                            a = sizes[i],
+                            b = sizes[j],
+                            sym = Sh::symbolic(),
+                        );
+                    }
+                }
+            }
+        }
+        debug_assert_eq!(sizes.len(), Sh::RANK, "op produced the wrong rank");
+        debug_assert_eq!(
+            data.len(),
+            sizes.iter().product::<usize>(),
+            "op produced the wrong element count"
+        );
+        debug_assert!(
+            Sh::EXTENTS
+                .iter()
+                .zip(sizes)
+                .all(|(fixed, &n)| fixed.is_none_or(|f| f == n)),
+            "op gave a compile-time dim another size"
+        );
         Tensor {
             data,
+            extents: extents(sizes),
             shape: PhantomData,
         }
     }
 
+    /// Wraps data of the given extents.
+    fn with_extents(data: Vec<E>, extents: Extents) -> Self {
+        Tensor {
+            data,
+            extents,
+            shape: PhantomData,
+        }
+    }
+
+    /// A tensor of zeros whose run-time dims take their sizes from `sizes`.
+    ///
+    /// # Panics
+    ///
+    /// When a run-time dim of `Sh` has no size in `sizes`, or a compile-time dim is given
+    /// another size; the message names the dim.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = dyn; pub S = dyn; pub D = 4; }
+    /// let x = Tensor::<(B, S, D)>::zeros_in(&sizes![B = 1, S = 3]);
+    /// assert_eq!(x.describe(), "[B=1, S=3, D=4]");
+    /// assert_eq!(x.numel(), 12);
+    /// ```
+    ///
+    /// ```should_panic
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 4; }
+    /// // panics: "`S` of (S, D) is a run-time dim, and no size was given for it: add `S = …` to `sizes![…]`"
+    /// let _ = Tensor::<(S, D)>::zeros_in(&sizes![]);
+    /// ```
+    #[track_caller]
+    pub fn zeros_in(sizes: &Sizes) -> Self {
+        Self::filled(extents_in::<Sh>(sizes), E::ZERO)
+    }
+
+    /// A tensor of ones whose run-time dims take their sizes from `sizes`; panics as
+    /// [`Tensor::zeros_in`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; }
+    /// assert_eq!(Tensor::<(S,)>::ones_in(&sizes![S = 2]).to_vec(), vec![1.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn ones_in(sizes: &Sizes) -> Self {
+        Self::filled(extents_in::<Sh>(sizes), E::ONE)
+    }
+
+    fn filled(extents: Extents, value: E) -> Self {
+        let n = extents[..Sh::RANK].iter().product();
+        Self::with_extents(vec![value; n], extents)
+    }
+
+    /// [`Tensor::from_fn`] with run-time sizes; panics as [`Tensor::zeros_in`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 2; }
+    /// let x = Tensor::<(S, D)>::from_fn_in(&sizes![S = 2], |i| (10 * i[0] + i[1]) as f32);
+    /// assert_eq!(x.to_vec(), vec![0.0, 1.0, 10.0, 11.0]);
+    /// ```
+    #[track_caller]
+    pub fn from_fn_in(sizes: &Sizes, f: impl FnMut(&[usize]) -> E) -> Self {
+        Self::generate(extents_in::<Sh>(sizes), f)
+    }
+
+    fn generate(extents: Extents, mut f: impl FnMut(&[usize]) -> E) -> Self {
+        let sizes = &extents[..Sh::RANK];
+        let numel: usize = sizes.iter().product();
+        let mut index = vec![0usize; Sh::RANK];
+        let mut data = Vec::with_capacity(numel);
+        for _ in 0..numel {
+            data.push(f(&index));
+            for axis in (0..Sh::RANK).rev() {
+                index[axis] += 1;
+                if index[axis] < sizes[axis] {
+                    break;
+                }
+                index[axis] = 0;
+            }
+        }
+        Self::with_extents(data, extents)
+    }
+
+    /// [`Tensor::randn`] with run-time sizes; panics as [`Tensor::zeros_in`]. The values
+    /// are the first elements of the same stream as `randn(seed)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 8; }
+    /// let a = Tensor::<(S, D)>::randn_in(7, &sizes![S = 3]);
+    /// assert_eq!(a, Tensor::<(S, D)>::randn_in(7, &sizes![S = 3]));
+    /// ```
+    #[track_caller]
+    pub fn randn_in(seed: u64, sizes: &Sizes) -> Self {
+        Self::random(seed, extents_in::<Sh>(sizes))
+    }
+
+    fn random(seed: u64, extents: Extents) -> Self {
+        let numel: usize = extents[..Sh::RANK].iter().product();
+        let mut rng = SplitMix64::new(seed);
+        let mut data = Vec::with_capacity(numel + 1);
+        while data.len() < numel {
+            let (a, b) = rng.normal_pair();
+            data.push(E::from_f64(a));
+            data.push(E::from_f64(b));
+        }
+        data.truncate(numel);
+        Self::with_extents(data, extents)
+    }
+
+    /// Takes ownership of row-major data whose run-time dims have the sizes in `sizes`;
+    /// fails when a run-time dim has no size, or when `data.len()` is not the element
+    /// count, with an error that names the shape and both numbers.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 2; }
+    /// let x = Tensor::<(S, D)>::from_vec_in(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &sizes![S = 3])?;
+    /// assert_eq!(x.describe(), "[S=3, D=2]");
+    ///
+    /// let err = Tensor::<(S, D)>::from_vec_in(vec![1.0; 5], &sizes![S = 3]).unwrap_err();
+    /// assert_eq!(err.to_string(), "shape [S=3, D=2] holds 6 elements, but 5 values were given");
+    /// let err = Tensor::<(S, D)>::from_vec_in(vec![1.0; 6], &sizes![]).unwrap_err();
+    /// assert!(err.to_string().starts_with("`S` of (S, D) is a run-time dim, and no size was given"));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn from_vec_in(data: Vec<E>, sizes: &Sizes) -> Result<Self, ShapeError> {
+        let extents = sizes.extents_of::<Sh>()?;
+        let numel: usize = extents[..Sh::RANK].iter().product();
+        if data.len() == numel {
+            Ok(Self::with_extents(data, extents))
+        } else {
+            Err(ShapeError::numel(
+                describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
+                numel,
+                data.len(),
+            ))
+        }
+    }
+
+    /// The sizes of this tensor's run-time dims, to build other tensors alike.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = dyn; pub S = dyn; pub D = 4; }
+    /// let x = Tensor::<(B, S, D)>::zeros_in(&sizes![B = 2, S = 5]);
+    /// let mask = Tensor::<(B, S)>::ones_in(&x.bound());
+    /// assert_eq!(mask.sizes(), &[2, 5]);
+    /// ```
+    pub fn bound(&self) -> Sizes {
+        let mut out = Sizes::new();
+        for axis in 0..Sh::RANK {
+            if Sh::EXTENTS[axis].is_none() {
+                if let Some(id) = Sh::dim_id(axis) {
+                    out = out.with_id(id, Sh::NAMES[axis], self.extents[axis]);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// A tensor of zeros.
     ///
     /// ```
@@ -45,7 +265,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(S,)>::zeros().to_vec(), vec![0.0; 4]);
     /// ```
     pub fn zeros() -> Self {
-        Self::from_raw(vec![E::ZERO; Sh::NUMEL])
+        Self::filled(static_extents::<Sh>(), E::ZERO)
     }
 
     /// A tensor of ones.
@@ -56,7 +276,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(S,), f64>::ones().to_vec(), vec![1.0; 4]);
     /// ```
     pub fn ones() -> Self {
-        Self::from_raw(vec![E::ONE; Sh::NUMEL])
+        Self::filled(static_extents::<Sh>(), E::ONE)
     }
 
     /// A tensor whose element at multi-index `[i0, i1, …]` is `f(&[i0, i1, …])`.
@@ -67,20 +287,8 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(S, D)>::from_fn(|i| (10 * i[0] + i[1]) as f32);
     /// assert_eq!(x.to_vec(), vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
     /// ```
-    pub fn from_fn(mut f: impl FnMut(&[usize]) -> E) -> Self {
-        let mut index = vec![0usize; Sh::RANK];
-        let mut data = Vec::with_capacity(Sh::NUMEL);
-        for _ in 0..Sh::NUMEL {
-            data.push(f(&index));
-            for axis in (0..Sh::RANK).rev() {
-                index[axis] += 1;
-                if index[axis] < Sh::SIZES[axis] {
-                    break;
-                }
-                index[axis] = 0;
-            }
-        }
-        Self::from_raw(data)
+    pub fn from_fn(f: impl FnMut(&[usize]) -> E) -> Self {
+        Self::generate(static_extents::<Sh>(), f)
     }
 
     /// A tensor of standard normal samples, the same for the same `seed` on every machine
@@ -94,15 +302,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_ne!(a, Tensor::<(S, D)>::randn(43));
     /// ```
     pub fn randn(seed: u64) -> Self {
-        let mut rng = SplitMix64::new(seed);
-        let mut data = Vec::with_capacity(Sh::NUMEL + 1);
-        while data.len() < Sh::NUMEL {
-            let (a, b) = rng.normal_pair();
-            data.push(E::from_f64(a));
-            data.push(E::from_f64(b));
-        }
-        data.truncate(Sh::NUMEL);
-        Self::from_raw(data)
+        Self::random(seed, static_extents::<Sh>())
     }
 
     /// Takes ownership of row-major data; fails when `data.len()` is not the element count
@@ -120,12 +320,14 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     pub fn from_vec(data: Vec<E>) -> Result<Self, ShapeError> {
         if data.len() == Sh::NUMEL {
-            Ok(Self::from_raw(data))
+            Ok(Self::with_extents(data, static_extents::<Sh>()))
         } else {
-            Err(ShapeError::new(Sh::describe(), Sh::NUMEL, data.len()))
+            Err(ShapeError::numel(Sh::describe(), Sh::NUMEL, data.len()))
         }
     }
+}
 
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// The elements, row-major.
     ///
     /// ```
@@ -188,7 +390,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
             return None;
         }
         let mut flat = 0;
-        for (&i, &n) in index.iter().zip(Sh::SIZES) {
+        for (&i, &n) in index.iter().zip(self.sizes()) {
             if i >= n {
                 return None;
             }
@@ -197,15 +399,21 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         self.data.get(flat).copied()
     }
 
-    /// The concrete size of each axis.
+    /// The concrete size of each axis: the declared size of a compile-time dim, the bound
+    /// size of a run-time dim.
     ///
     /// ```
     /// use infralens::prelude::*;
-    /// dims! { pub B = 2; pub S = 4; }
-    /// assert_eq!(Tensor::<(B, S)>::zeros().sizes(), &[2, 4]);
+    /// dims! { pub B = 2; pub S = dyn; }
+    /// assert_eq!(Tensor::<(B, S)>::zeros_in(&sizes![S = 7]).sizes(), &[2, 7]);
     /// ```
-    pub fn sizes(&self) -> &'static [usize] {
-        Sh::SIZES
+    pub fn sizes(&self) -> &[usize] {
+        &self.extents[..Sh::RANK]
+    }
+
+    /// The extents, padded with 1 past the rank (for the ops).
+    pub(crate) fn extents(&self) -> Extents {
+        self.extents
     }
 
     /// The declared name of each axis.
@@ -219,15 +427,16 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         Sh::NAMES
     }
 
-    /// The shape with its sizes: `[B=2, H=4, S=4, Dh=4]`.
+    /// The shape with its sizes: `[B=2, H=4, S=4, Dh=4]`, run-time dims with the sizes
+    /// this tensor has.
     ///
     /// ```
     /// use infralens::prelude::*;
-    /// dims! { pub B = 2; pub S = 4; }
-    /// assert_eq!(Tensor::<(B, S)>::zeros().describe(), "[B=2, S=4]");
+    /// dims! { pub B = 2; pub S = dyn; }
+    /// assert_eq!(Tensor::<(B, S)>::zeros_in(&sizes![S = 7]).describe(), "[B=2, S=7]");
     /// ```
     pub fn describe(&self) -> String {
-        Sh::describe()
+        describe_sizes(Sh::NAMES, self.sizes())
     }
 
     /// The number of elements. For a weight, this is its parameter count: `Wq: (D, D)`
@@ -239,7 +448,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(D, D)>::zeros().numel(), 256);
     /// ```
     pub fn numel(&self) -> usize {
-        Sh::NUMEL
+        self.data.len()
     }
 
     /// The size of the data in bytes.
@@ -250,7 +459,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(D, D), f64>::zeros().bytes(), 256 * 8);
     /// ```
     pub fn bytes(&self) -> usize {
-        Sh::NUMEL * E::BYTES
+        self.data.len() * E::BYTES
     }
 
     /// Applies `f` to every element.
@@ -261,23 +470,36 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(S,)>::ones().map(|x| x * 3.0).to_vec(), vec![3.0, 3.0]);
     /// ```
     pub fn map(&self, f: impl FnMut(E) -> E) -> Self {
-        Self::from_raw(self.data.iter().copied().map(f).collect())
+        Self::with_extents(self.data.iter().copied().map(f).collect(), self.extents)
+    }
+
+    /// A tensor of the same shape and sizes with other data (same length).
+    pub(crate) fn like(&self, data: Vec<E>) -> Self {
+        debug_assert_eq!(data.len(), self.data.len());
+        Self::with_extents(data, self.extents)
+    }
+}
+
+impl<Sh: Shape, E: Element> Bind for Tensor<Sh, E> {
+    #[inline(always)]
+    fn bind_into(&self, b: &mut Bindings, from: &'static str) {
+        b.bind_shape::<Sh>(from, self.sizes());
     }
 }
 
 impl<Sh: Shape, E: Element> Clone for Tensor<Sh, E> {
     fn clone(&self) -> Self {
-        Self::from_raw(self.data.clone())
+        Self::with_extents(self.data.clone(), self.extents)
     }
 }
 
 impl<Sh: Shape, E: Element> PartialEq for Tensor<Sh, E> {
     fn eq(&self, other: &Self) -> bool {
-        self.data == other.data
+        self.sizes() == other.sizes() && self.data == other.data
     }
 }
 
-impl<Sh: Shape, E: Element> Default for Tensor<Sh, E> {
+impl<Sh: StaticShape, E: Element> Default for Tensor<Sh, E> {
     fn default() -> Self {
         Self::zeros()
     }
@@ -286,7 +508,7 @@ impl<Sh: Shape, E: Element> Default for Tensor<Sh, E> {
 impl<Sh: Shape, E: Element> fmt::Debug for Tensor<Sh, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tensor")
-            .field("shape", &Sh::describe())
+            .field("shape", &self.describe())
             .field("data", &self.data)
             .finish()
     }

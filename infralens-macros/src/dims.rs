@@ -24,20 +24,34 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     quote! { #errors #(#items)* }
 }
 
-fn dim_item(decl: &DimDecl, size: u64) -> TokenStream {
+fn dim_item(decl: &DimDecl, size: Option<u64>) -> TokenStream {
     let DimDecl {
         attrs,
         vis,
         name,
+        kind,
         size: expr,
         size_text,
     } = decl;
     let name_str = name.to_string();
-    let size_usize = size as usize;
-    let typenum = typenum_type(size);
-    let doc = match expr {
-        SizeExpr::Literal(_) => format!(" Size: `{size}`."),
-        _ => format!(" Size: `{size_text}` = `{size}`."),
+    let size_type = match size {
+        Some(size) => typenum_type(size),
+        None => quote!(::infralens::Dyn),
+    };
+    let kind_type = match kind {
+        Some(kind) => quote!(::infralens::kind::#kind),
+        None => quote!(::infralens::kind::Any),
+    };
+    let kind_doc = kind
+        .as_ref()
+        .map(|k| format!(" Axis kind: `{k}`."))
+        .unwrap_or_default();
+    let doc = match (expr, size) {
+        (SizeExpr::Dyn(_), _) | (_, None) => {
+            format!(" Size: known at run time (`dyn`).{kind_doc}")
+        }
+        (SizeExpr::Literal(_), Some(size)) => format!(" Size: `{size}`.{kind_doc}"),
+        (_, Some(size)) => format!(" Size: `{size_text}` = `{size}`.{kind_doc}"),
     };
     let spacer = (!attrs.is_empty()).then(|| quote!(#[doc = ""]));
     quote_spanned! {name.span()=>
@@ -48,9 +62,9 @@ fn dim_item(decl: &DimDecl, size: u64) -> TokenStream {
         #vis struct #name;
 
         impl ::infralens::__private::Dim for #name {
-            type Size = #typenum;
+            type Size = #size_type;
+            type Kind = #kind_type;
             const NAME: &'static str = #name_str;
-            const SIZE: usize = #size_usize;
         }
     }
 }

@@ -28,8 +28,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    if let Err(e) =
-        syn::parse2::<ShapesArgs>(args).and_then(|args| apply_signature(&args, &mut func))
+    let parsed = syn::parse2::<ShapesArgs>(args);
+    if let Err(e) = parsed
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|args| apply_signature(args, &mut func))
     {
         push(e);
     }
@@ -44,6 +47,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match errors {
         None => {
+            let body = match &parsed {
+                Ok(args) => bind_run_time_dims(args, &func, body),
+                Err(_) => body,
+            };
             let ItemFn {
                 attrs, vis, sig, ..
             } = &func;
@@ -57,6 +64,62 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             quote! { #e #func }
         }
     }
+}
+
+/// Wraps the body so that each call binds the run-time dims (`S = dyn`) of the annotated
+/// parameters, checks that every use agrees, and checks the result against the bindings
+/// (jaxtyping's per-call semantics). For dims with compile-time sizes every check is a
+/// constant `if` that the compiler removes: O(rank) per call at most, no allocation.
+///
+/// The result is checked through a closure with the function's own return type, so that a
+/// `return` or `?` in the body still passes the check. That needs a return type a closure
+/// can spell: one without `impl Trait` or references; otherwise (and in `async` or `const`
+/// functions) only the parameters are checked.
+fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> TokenStream {
+    if func.sig.constness.is_some() {
+        return body;
+    }
+    let fn_name = func.sig.ident.to_string();
+    let binds: Vec<TokenStream> = args
+        .params
+        .iter()
+        .map(|p| {
+            let name = &p.name;
+            let text = name.to_string();
+            let text = text.strip_prefix("r#").unwrap_or(&text);
+            quote!(.bind(#text, &#name))
+        })
+        .collect();
+    let checks_result = args.ret.is_some() && func.sig.asyncness.is_none();
+    let ret = match &func.sig.output {
+        ReturnType::Type(_, ty) if checks_result && closure_can_return(ty) => Some(ty),
+        _ => None,
+    };
+    if binds.is_empty() && ret.is_none() {
+        return body;
+    }
+    let bindings = quote!(__infralens_bindings);
+    let bind_params = (!binds.is_empty()).then(|| quote!(#bindings #(#binds)*;));
+    match ret {
+        Some(ty) => quote! {{
+            let mut #bindings = ::infralens::__private::Bindings::new(#fn_name);
+            #bind_params
+            let __infralens_result: #ty = ::infralens::__private::call(|| -> #ty #body);
+            #bindings.bind("the result", &__infralens_result);
+            __infralens_result
+        }},
+        None => quote! {{
+            ::infralens::__private::Bindings::new(#fn_name) #(#binds)*;
+            #body
+        }},
+    }
+}
+
+/// Whether a closure can be given this return type: no `impl Trait`, no reference, no
+/// lifetime (their elision rules differ between functions and closures).
+fn closure_can_return(ty: &Type) -> bool {
+    let text = quote!(#ty).to_string();
+    !(text.contains('&') || text.contains('\'') || text.contains("impl ") || text.contains("dyn "))
 }
 
 /// Gives every still-bare `Tensor` of the signature a placeholder shape and the body
@@ -133,10 +196,11 @@ mod tests {
     use super::expand;
     use quote::quote;
 
-    /// An annotated function expands to exactly the function a user would type by hand:
-    /// the annotation costs nothing at run time.
+    /// An annotated function expands to the function a user would type by hand, plus the
+    /// binding of run-time dims: one `bind` per annotated parameter and one for the result,
+    /// each a constant `if` that compiles away when every dim has a compile-time size.
     #[test]
-    fn expansion_is_the_hand_typed_function() {
+    fn expansion_is_the_hand_typed_function_plus_bindings() {
         let annotated = expand(
             quote!(x: [B, S, D], wq: [D, D] -> [B, S, D], where D = H * Dh),
             quote!(
@@ -152,7 +216,14 @@ mod tests {
             fn project(x: &Tensor<(B, S, D,)>, wq: &Tensor<(D, D,), f64>) -> Result<Tensor<(B, S, D,)>, Error>
             where D: ::infralens::__private::HeadsPartition<H, Dh>
             {
-                Ok(x.matmul(wq))
+                let mut __infralens_bindings = ::infralens::__private::Bindings::new("project");
+                __infralens_bindings.bind("x", &x).bind("wq", &wq);
+                let __infralens_result: Result<Tensor<(B, S, D,)>, Error> =
+                    ::infralens::__private::call(|| -> Result<Tensor<(B, S, D,)>, Error> {
+                        Ok(x.matmul(wq))
+                    });
+                __infralens_bindings.bind("the result", &__infralens_result);
+                __infralens_result
             }
         );
         assert_eq!(annotated.to_string(), by_hand.to_string());

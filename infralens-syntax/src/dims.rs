@@ -5,21 +5,24 @@
 //!     /// Batch size.          <- doc comments and other attributes: kept
 //!     pub B = 2;               <- visibility, name, `=`, size, `;`
 //!     ^^^ ^   ^
-//!     |   |   a size: an integer literal ≥ 1, a dim of this block, or `*` and `/` of
-//!     |   |   sizes, with parentheses (`/` must divide exactly)
+//!     |   |   a size: an integer literal ≥ 1, a dim of this block, or `*`, `/` and `+`
+//!     |   |   of sizes, with parentheses (`/` must divide exactly); or `dyn`
 //!     |   the dim's name: a type name, unique in the block
 //!     any visibility (`pub`, `pub(crate)`, none)
 //!     pub Dh = D / H;          <- a derived dim
+//!     pub S: Sequence = dyn;   <- an axis kind, and a size known only at run time
 //! }
 //! ```
+//!
+//! The kinds are `Batch`, `Sequence`, `Heads`, `HeadWidth` and `ModelWidth`.
 //!
 //! Names in sizes refer to dims of the same block, in any order; cycles are rejected.
 //!
 //! ```
 //! use infralens_syntax::dims::DimsBlock;
 //!
-//! let block: DimsBlock = syn::parse_str("pub Dh = D / H; pub D = 4096; pub H = 32;")?;
-//! assert_eq!(block.resolve()?, vec![128, 4096, 32]);
+//! let block: DimsBlock = syn::parse_str("pub Dh = D / H; pub D = 4096; pub H = 32; pub S = dyn;")?;
+//! assert_eq!(block.resolve()?, vec![Some(128), Some(4096), Some(32), None]);
 //!
 //! let bad: DimsBlock = syn::parse_str("pub D = 18; pub H = 4; pub Dh = D / H;")?;
 //! assert_eq!(bad.resolve().unwrap_err().to_string(), "`D` = 18 is not divisible by `H` = 4");
@@ -65,6 +68,8 @@ pub struct DimDecl {
     pub vis: Visibility,
     /// The dim's name.
     pub name: Ident,
+    /// Its axis kind, if declared: `Sequence` in `pub S: Sequence = dyn;`.
+    pub kind: Option<Ident>,
     /// Its size.
     pub size: SizeExpr,
     /// The size as written, for messages and docs: `D / H`.
@@ -83,13 +88,15 @@ pub struct DimDecl {
 pub enum SizeExpr {
     /// An integer literal: `16`.
     Literal(LitInt),
+    /// `dyn`: a size known only at run time.
+    Dyn(Token![dyn]),
     /// Another dim of the block: `D`.
     Dim(Ident),
     /// `left * right` or `left / right`.
     Binary {
         /// Left operand.
         left: Box<SizeExpr>,
-        /// `'*'` or `'/'`.
+        /// `'*'`, `'/'` or `'+'`.
         op: char,
         /// The operator token, for spans.
         op_tokens: TokenStream,
@@ -100,7 +107,10 @@ pub enum SizeExpr {
     },
 }
 
-const SIZE_HELP: &str = "expected a size: an integer such as `16`, a dim such as `D`, or `*` and `/` of sizes such as `D / H`";
+const SIZE_HELP: &str = "expected a size: an integer such as `16`, a dim such as `D`, `*`, `/` and `+` of sizes such as `D / H`, or `dyn` for a size known at run time";
+
+/// The axis kinds `dims!` accepts after a name.
+pub const KINDS: [&str; 5] = ["Batch", "Sequence", "Heads", "HeadWidth", "ModelWidth"];
 
 impl Parse for DimsBlock {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -120,6 +130,27 @@ impl Parse for DimDecl {
             return Err(input.error("expected a dim name, as in `pub B = 2;`"));
         }
         let name: Ident = input.parse()?;
+        let mut kind = None;
+        if input.peek(Token![:]) && !input.peek(Token![::]) {
+            input.parse::<Token![:]>()?;
+            let choices = format!(
+                "one of {}, as in `pub {name}: Sequence = dyn;`",
+                KINDS.map(|k| format!("`{k}`")).join(", ")
+            );
+            if !input.peek(Ident) {
+                return Err(
+                    input.error(format!("expected an axis kind after `{name}:`, {choices}"))
+                );
+            }
+            let k: Ident = input.parse()?;
+            if !KINDS.contains(&k.to_string().as_str()) {
+                return Err(syn::Error::new(
+                    k.span(),
+                    format!("unknown axis kind `{k}`: {choices}"),
+                ));
+            }
+            kind = Some(k);
+        }
         if !input.peek(Token![=]) {
             return Err(input.error(format!(
                 "expected `=` and a size after `{name}`, as in `pub {name} = 4;`"
@@ -131,11 +162,15 @@ impl Parse for DimDecl {
                 "expected a size for `{name}`, as in `pub {name} = 4;`"
             )));
         }
-        let expr: Expr = input
-            .parse()
-            .map_err(|e| syn::Error::new(e.span(), SIZE_HELP))?;
-        let size_text = normalize(&expr.to_token_stream().to_string());
-        let size = SizeExpr::from_expr(&expr)?;
+        let (size, size_text) = if input.peek(Token![dyn]) {
+            (SizeExpr::Dyn(input.parse()?), "dyn".to_owned())
+        } else {
+            let expr: Expr = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), SIZE_HELP))?;
+            let text = normalize(&expr.to_token_stream().to_string());
+            (SizeExpr::from_expr(&expr)?, text)
+        };
         if !input.peek(Token![;]) {
             return Err(input.error(format!("expected `;` after the size of `{name}`")));
         }
@@ -144,6 +179,7 @@ impl Parse for DimDecl {
             attrs,
             vis,
             name,
+            kind,
             size,
             size_text,
         })
@@ -183,10 +219,11 @@ impl SizeExpr {
                 let op = match b.op {
                     BinOp::Mul(_) => '*',
                     BinOp::Div(_) => '/',
+                    BinOp::Add(_) => '+',
                     _ => {
                         return Err(syn::Error::new_spanned(
                             b.op,
-                            "a size combines dims with `*` and `/` only, as in `Dh = D / H`",
+                            "a size combines dims with `*`, `/` and `+` only, as in `Dh = D / H` or `T = P + S`",
                         ));
                     }
                 };
@@ -205,7 +242,7 @@ impl SizeExpr {
     /// The dims this size names, in order.
     fn names<'a>(&'a self, out: &mut Vec<&'a Ident>) {
         match self {
-            SizeExpr::Literal(_) => {}
+            SizeExpr::Literal(_) | SizeExpr::Dyn(_) => {}
             SizeExpr::Dim(ident) => out.push(ident),
             SizeExpr::Binary { left, right, .. } => {
                 left.names(out);
@@ -217,7 +254,7 @@ impl SizeExpr {
     /// How the expression reads in a message: `` `D` = 18 `` or `` `D * 2` = 36 ``.
     fn describe(&self, value: u64) -> String {
         match self {
-            SizeExpr::Literal(_) => value.to_string(),
+            SizeExpr::Literal(_) | SizeExpr::Dyn(_) => value.to_string(),
             SizeExpr::Dim(ident) => format!("`{ident}` = {value}"),
             SizeExpr::Binary { tokens, .. } => {
                 format!("`{}` = {value}", normalize(&tokens.to_string()))
@@ -227,39 +264,41 @@ impl SizeExpr {
 }
 
 impl DimsBlock {
-    /// Evaluates every declared size, in declaration order.
+    /// Evaluates every declared size, in declaration order; `None` for a run-time (`dyn`)
+    /// dim.
     ///
     /// All problems are reported together, each spanned at its cause: a duplicate name, an
-    /// unknown name, a cycle, a zero size, a `/` that does not divide, an overflow.
+    /// unknown name, a cycle, a zero size, a `/` that does not divide, an overflow, a size
+    /// computed from a run-time dim.
     ///
     /// ```
     /// use infralens_syntax::dims::DimsBlock;
     /// let block: DimsBlock = syn::parse_str("pub V = 128_256; pub D = 4096; pub X = V * D;")?;
-    /// assert_eq!(block.resolve()?, vec![128_256, 4096, 128_256 * 4096]);
+    /// assert_eq!(block.resolve()?, vec![Some(128_256), Some(4096), Some(128_256 * 4096)]);
     ///
     /// let dup: DimsBlock = syn::parse_str("pub S = 4; pub S = 8;")?;
     /// assert_eq!(dup.resolve().unwrap_err().to_string(), "`S` is declared twice in this `dims!` block; rename one of them");
     /// # Ok::<(), syn::Error>(())
     /// ```
-    pub fn resolve(&self) -> syn::Result<Vec<u64>> {
+    pub fn resolve(&self) -> syn::Result<Vec<Option<u64>>> {
         let (sizes, result) = self.resolve_lenient();
         result.map(|()| sizes)
     }
 
-    /// Like [`DimsBlock::resolve`], but also gives a best-effort size for every dim (1 where
-    /// none can be had, a rounded-down quotient where `/` does not divide), so that a macro
-    /// can still declare every dim after reporting the errors and spare the user a cascade
-    /// of "cannot find type" errors.
+    /// Like [`DimsBlock::resolve`], but also gives a best-effort size for every static dim
+    /// (1 where none can be had, a rounded-down quotient where `/` does not divide), so
+    /// that a macro can still declare every dim after reporting the errors and spare the
+    /// user a cascade of "cannot find type" errors.
     ///
     /// ```
     /// use infralens_syntax::dims::DimsBlock;
     /// let block: DimsBlock = syn::parse_str("pub D = 18; pub H = 4; pub Dh = D / H;")?;
     /// let (sizes, result) = block.resolve_lenient();
-    /// assert_eq!(sizes, vec![18, 4, 4]);
+    /// assert_eq!(sizes, vec![Some(18), Some(4), Some(4)]);
     /// assert!(result.is_err());
     /// # Ok::<(), syn::Error>(())
     /// ```
-    pub fn resolve_lenient(&self) -> (Vec<u64>, syn::Result<()>) {
+    pub fn resolve_lenient(&self) -> (Vec<Option<u64>>, syn::Result<()>) {
         let mut errors: Option<syn::Error> = None;
         let mut push = |e: syn::Error| match &mut errors {
             Some(all) => all.combine(e),
@@ -346,7 +385,14 @@ impl DimsBlock {
             }
             sizes[i] = value;
         }
-        let best: Vec<u64> = sizes.iter().map(|s| s.unwrap_or(1).max(1)).collect();
+        let best: Vec<Option<u64>> = sizes
+            .iter()
+            .zip(&self.decls)
+            .map(|(s, decl)| match decl.size {
+                SizeExpr::Dyn(_) => None,
+                _ => Some(s.unwrap_or(1).max(1)),
+            })
+            .collect();
         (best, errors.map_or(Ok(()), Err))
     }
 
@@ -416,7 +462,20 @@ impl DimsBlock {
                     None
                 }
             },
-            SizeExpr::Dim(ident) => index.get(&ident.to_string()).and_then(|&j| sizes[j]),
+            SizeExpr::Dyn(_) => None,
+            SizeExpr::Dim(ident) => {
+                let j = *index.get(&ident.to_string())?;
+                if matches!(self.decls[j].size, SizeExpr::Dyn(_)) {
+                    push(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`{ident}` is a run-time dim (`dyn`), so a size computed from it is known only at run time: declare this one `dyn` too, or join tensors into `Sum<…>` with `cat`"
+                        ),
+                    ));
+                    return None;
+                }
+                sizes[j]
+            }
             SizeExpr::Binary {
                 left,
                 op,
@@ -424,9 +483,23 @@ impl DimsBlock {
                 right,
                 tokens,
             } => {
-                let l = self.eval(left, index, sizes, push)?;
-                let r = self.eval(right, index, sizes, push)?;
-                if *op == '*' {
+                let l = self.eval(left, index, sizes, push);
+                let r = self.eval(right, index, sizes, push);
+                let (l, r) = (l?, r?);
+                if *op == '+' {
+                    let sum = l.checked_add(r);
+                    if sum.is_none() {
+                        push(syn::Error::new_spanned(
+                            tokens,
+                            format!(
+                                "{} + {} overflows 64 bits",
+                                left.describe(l),
+                                right.describe(r)
+                            ),
+                        ));
+                    }
+                    sum
+                } else if *op == '*' {
                     let product = l.checked_mul(r);
                     if product.is_none() {
                         push(syn::Error::new_spanned(
@@ -451,7 +524,9 @@ impl DimsBlock {
                 } else {
                     if l % r != 0 {
                         let at = match left.as_ref() {
-                            SizeExpr::Dim(_) | SizeExpr::Literal(_) => tokens.clone(),
+                            SizeExpr::Dim(_) | SizeExpr::Literal(_) | SizeExpr::Dyn(_) => {
+                                tokens.clone()
+                            }
                             SizeExpr::Binary { .. } => op_tokens.clone(),
                         };
                         push(syn::Error::new_spanned(
@@ -475,6 +550,7 @@ impl DimDecl {
     fn size_tokens(&self) -> TokenStream {
         match &self.size {
             SizeExpr::Literal(lit) => lit.to_token_stream(),
+            SizeExpr::Dyn(token) => token.to_token_stream(),
             SizeExpr::Dim(ident) => ident.to_token_stream(),
             SizeExpr::Binary { tokens, .. } => tokens.clone(),
         }
@@ -501,7 +577,7 @@ mod tests {
         .expect("parses");
         assert_eq!(
             block.resolve().expect("resolves"),
-            vec![4096, 32, 8, 128, 128_256, 4]
+            [4096, 32, 8, 128, 128_256, 4].map(Some).to_vec()
         );
     }
 
@@ -534,6 +610,31 @@ mod tests {
     }
 
     #[test]
+    fn run_time_dims_kinds_and_sums() {
+        let block: DimsBlock =
+            syn::parse_str("pub B: Batch = dyn; pub P = 5; pub S = 3; pub T: Sequence = P + S;")
+                .expect("parses");
+        assert_eq!(
+            block.resolve().expect("resolves"),
+            vec![None, Some(5), Some(3), Some(8)]
+        );
+        assert_eq!(
+            block.decls[3].kind.as_ref().map(ToString::to_string),
+            Some("Sequence".to_owned())
+        );
+        assert_eq!(
+            errors("pub S = dyn; pub T = S + 1;"),
+            [
+                "`S` is a run-time dim (`dyn`), so a size computed from it is known only at run time: declare this one `dyn` too, or join tensors into `Sum<…>` with `cat`"
+            ]
+        );
+        assert_eq!(
+            errors("pub A = 18446744073709551615; pub B = A + 1;"),
+            ["`A` = 18446744073709551615 + 1 overflows 64 bits"]
+        );
+    }
+
+    #[test]
     fn bad_syntax_says_what_to_write() {
         let err = |src: &str| {
             syn::parse_str::<DimsBlock>(src)
@@ -554,8 +655,16 @@ mod tests {
         );
         assert_eq!(err("pub 3 = 2;"), "expected a dim name, as in `pub B = 2;`");
         assert_eq!(
-            err("pub B = D + H;"),
-            "a size combines dims with `*` and `/` only, as in `Dh = D / H`"
+            err("pub B = D - H;"),
+            "a size combines dims with `*`, `/` and `+` only, as in `Dh = D / H` or `T = P + S`"
+        );
+        assert_eq!(
+            err("pub S: Seq = dyn;"),
+            "unknown axis kind `Seq`: one of `Batch`, `Sequence`, `Heads`, `HeadWidth`, `ModelWidth`, as in `pub S: Sequence = dyn;`"
+        );
+        assert_eq!(
+            err("pub S: = dyn;"),
+            "expected an axis kind after `S:`, one of `Batch`, `Sequence`, `Heads`, `HeadWidth`, `ModelWidth`, as in `pub S: Sequence = dyn;`"
         );
         assert_eq!(err("pub B = \"two\";"), SIZE_HELP);
         assert_eq!(

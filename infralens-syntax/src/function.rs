@@ -222,6 +222,10 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
             RelationKind::Quotient => {
                 quote_spanned!(rel.span=> #a: ::infralens::__private::HeadsPartition<#b, #x>)
             }
+            // X = A + B: the axis `cat` forms
+            RelationKind::Sum => {
+                quote_spanned!(rel.span=> #x: ::infralens::__private::SumOf<#a, #b>)
+            }
         };
         match syn::parse2(bound) {
             Ok(predicate) => where_clause.predicates.push(predicate),

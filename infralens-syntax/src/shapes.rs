@@ -85,7 +85,7 @@ pub struct ShapeLit {
     pub span: Span,
 }
 
-/// A `where` relation: `D = H * Dh` or `Dh = D / H`.
+/// A `where` relation: `D = H * Dh`, `Dh = D / H` or `T = P + S`.
 ///
 /// ```
 /// use infralens_syntax::shapes::{Relation, RelationKind};
@@ -98,7 +98,7 @@ pub struct ShapeLit {
 pub struct Relation {
     /// The dim on the left of `=`.
     pub left: Ident,
-    /// `*` or `/`.
+    /// `*`, `/` or `+`.
     pub kind: RelationKind,
     /// The first operand.
     pub a: Ident,
@@ -108,7 +108,7 @@ pub struct Relation {
     pub span: Span,
 }
 
-/// Which relation: `X = A * B` or `X = A / B`.
+/// Which relation: `X = A * B`, `X = A / B` or `X = A + B`.
 ///
 /// ```
 /// use infralens_syntax::shapes::RelationKind;
@@ -120,6 +120,8 @@ pub enum RelationKind {
     Product,
     /// `X = A / B` (exact: `A = X * B`).
     Quotient,
+    /// `X = A + B` (as the axis of a `cat`).
+    Sum,
 }
 
 /// The arguments of `#[shape(...)]` on a `let`: `B, H, S, Dh` (brackets optional).
@@ -404,7 +406,8 @@ impl Parse for ParamShape {
 
 impl Parse for Relation {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        const HELP: &str = "expected a relation between dims, as in `D = H * Dh` or `Dh = D / H`";
+        const HELP: &str =
+            "expected a relation between dims, as in `D = H * Dh`, `Dh = D / H` or `T = P + S`";
         let start = input.span();
         if !input.peek(Ident) {
             return Err(input.error(HELP));
@@ -430,7 +433,7 @@ impl Parse for Relation {
         let (SizeExpr::Dim(a), SizeExpr::Dim(b)) = (*a, *b) else {
             return Err(syn::Error::new_spanned(
                 tokens,
-                "a relation multiplies or divides two dims, as in `H * Dh`; name other sizes in `dims!`",
+                "a relation multiplies, divides or adds two dims, as in `H * Dh`; name other sizes in `dims!`",
             ));
         };
         if a == left || b == left {
@@ -441,10 +444,10 @@ impl Parse for Relation {
                 ),
             ));
         }
-        let kind = if op == '*' {
-            RelationKind::Product
-        } else {
-            RelationKind::Quotient
+        let kind = match op {
+            '*' => RelationKind::Product,
+            '+' => RelationKind::Sum,
+            _ => RelationKind::Quotient,
         };
         let span = start.join(b.span()).unwrap_or(start);
         Ok(Relation {
@@ -609,16 +612,16 @@ mod tests {
             "expected `,` between annotations, or `->` before the return shape"
         );
         assert_eq!(
-            err("where D = H + Dh"),
-            "a size combines dims with `*` and `/` only, as in `Dh = D / H`"
+            err("where D = H - Dh"),
+            "a size combines dims with `*`, `/` and `+` only, as in `Dh = D / H` or `T = P + S`"
         );
         assert_eq!(
             err("where D = H"),
-            "expected a relation between dims, as in `D = H * Dh` or `Dh = D / H`"
+            "expected a relation between dims, as in `D = H * Dh`, `Dh = D / H` or `T = P + S`"
         );
         assert_eq!(
             err("where D = H * 2"),
-            "a relation multiplies or divides two dims, as in `H * Dh`; name other sizes in `dims!`"
+            "a relation multiplies, divides or adds two dims, as in `H * Dh`; name other sizes in `dims!`"
         );
         assert_eq!(
             err(""),

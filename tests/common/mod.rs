@@ -85,6 +85,45 @@ pub fn softmax(a: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
+/// Which keys a query sees, written from the definitions (not from `Mask`'s code):
+/// `sees(b, i, j, s, t)` for batch `b`, query `i` of `s`, key `j` of `t`.
+#[derive(Clone, Copy, Debug)]
+#[allow(dead_code)]
+pub enum RefMask<'a> {
+    /// Every key.
+    None,
+    /// PyTorch's `is_causal`: `j <= i`.
+    TopLeft,
+    /// FlashAttention's: `j <= i + (t - s)`.
+    BottomRight,
+    /// The first query is position `p`: `j <= p + i`.
+    From(usize),
+    /// Bottom-right, and at most the `w` last keys: `p - w < j <= p` for `p = i + t - s`.
+    Window(usize),
+    /// Bottom-right causal (or not) with `lengths[b]` real keys.
+    Lengths(&'a [usize], bool),
+}
+
+impl RefMask<'_> {
+    /// Whether query `i` of batch `b` sees key `j`.
+    pub fn sees(&self, b: usize, i: usize, j: usize, s: usize, t: usize) -> bool {
+        let (i, j, s, t) = (i as i64, j as i64, s as i64, t as i64);
+        match *self {
+            RefMask::None => true,
+            RefMask::TopLeft => j <= i,
+            RefMask::BottomRight => j <= i + t - s,
+            RefMask::From(p) => j <= p as i64 + i,
+            RefMask::Window(w) => {
+                let p = i + t - s;
+                j <= p && j > p - w as i64
+            }
+            RefMask::Lengths(lengths, causal) => {
+                j < lengths[b] as i64 && (!causal || j <= i + t - s)
+            }
+        }
+    }
+}
+
 /// Attention written out: `q (b,h,s,dh)`, `k (b,hkv,t,dh)`, `v (b,hkv,t,dv)`.
 #[allow(clippy::too_many_arguments)]
 pub fn attention(
@@ -92,7 +131,7 @@ pub fn attention(
     k: &[f64],
     v: &[f64],
     (b, h, hkv, s, t, dh, dv): (usize, usize, usize, usize, usize, usize, usize),
-    causal: bool,
+    mask: RefMask<'_>,
 ) -> Vec<f64> {
     let scale = 1.0 / (dh as f64).sqrt();
     let mut out = vec![0.0; b * h * s * dv];
@@ -102,7 +141,7 @@ pub fn attention(
             for i in 0..s {
                 let mut scores = vec![f64::NEG_INFINITY; t];
                 for (j, score) in scores.iter_mut().enumerate() {
-                    if causal && j > i {
+                    if !mask.sees(bi, i, j, s, t) {
                         continue;
                     }
                     let mut acc = 0.0;

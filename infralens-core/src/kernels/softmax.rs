@@ -17,13 +17,16 @@ pub fn softmax_row<E: Element>(row: &mut [E]) {
     normalise(row, sum);
 }
 
-/// Fused `scale`, causal mask and softmax of one score row, without the division: entries
-/// at `valid..` are masked (weight 0), the rest are multiplied by `scale` and
-/// exponentiated; returns the sum to divide by, so that attention can divide the
-/// `Dv`-wide output row instead of the `T`-wide weights.
-pub fn scaled_masked_exp_row<E: Element>(row: &mut [E], scale: E, valid: usize) -> E {
-    let valid = valid.min(row.len());
-    let (live, masked) = row.split_at_mut(valid);
+/// Fused `scale`, mask and softmax of one score row, without the division: entries outside
+/// `lo..hi` are masked (weight 0), the rest are multiplied by `scale` and exponentiated;
+/// returns the sum to divide by, so that attention can divide the `Dv`-wide output row
+/// instead of the `T`-wide weights.
+pub fn scaled_masked_exp_row<E: Element>(row: &mut [E], scale: E, lo: usize, hi: usize) -> E {
+    let hi = hi.min(row.len());
+    let lo = lo.min(hi);
+    let (head, rest) = row.split_at_mut(lo);
+    head.fill(E::ZERO);
+    let (live, masked) = rest.split_at_mut(hi - lo);
     masked.fill(E::ZERO);
     if live.is_empty() {
         E::ZERO
@@ -191,7 +194,7 @@ mod tests {
                 softmax_row(&mut row64);
                 assert!(row64.iter().all(|x| x.is_nan()), "f64 {bad}: {row64:?}");
                 let mut fused = vec![bad; len];
-                let sum = scaled_masked_exp_row(&mut fused, 0.5, len);
+                let sum = scaled_masked_exp_row(&mut fused, 0.5, 0, len);
                 assert!(
                     sum.is_nan(),
                     "the fused row's sum is NaN, so the output is NaN"
@@ -200,7 +203,7 @@ mod tests {
             // A NaN among masked entries is masked: the mask wins, as in PyTorch's fill.
             let mut masked = vec![f32::NEG_INFINITY; len];
             masked[len - 1] = f32::NAN;
-            let sum = scaled_masked_exp_row(&mut masked, 1.0, len - 1);
+            let sum = scaled_masked_exp_row(&mut masked, 1.0, 0, len - 1);
             assert_eq!(sum, 0.0);
         }
     }
@@ -249,7 +252,7 @@ mod tests {
     #[test]
     fn fused_row_masks_the_tail() {
         let mut row = [2.0f64, 2.0, 100.0];
-        let sum = scaled_masked_exp_row(&mut row, 0.5, 2);
+        let sum = scaled_masked_exp_row(&mut row, 0.5, 0, 2);
         assert_eq!((row, sum), ([1.0, 1.0, 0.0], 2.0));
     }
 }

@@ -1,32 +1,26 @@
 //! Scaled dot-product attention, multi-head and grouped-query, built on the fused kernel.
 
+use super::cache::KvInput;
 use crate::kernels::attention::{AttentionSizes, attention};
-use crate::relations::{AttentionPair, DividesHeads, SameKeyLen, ValuesMatchKeys};
-use crate::{Dim, Element, Tensor};
-
-/// Which keys each query may see.
-///
-/// ```
-/// use infralens::prelude::*;
-/// assert_eq!(Mask::default(), Mask::None);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Mask {
-    /// Every query sees every key (encoders, cross-attention).
-    #[default]
-    None,
-    /// Query `i` sees keys `0..=i` (decoders). With `S ≠ T` the mask is aligned top-left,
-    /// as PyTorch's `is_causal`.
-    Causal,
-}
+use crate::relations::{
+    AttentionPair, DividesHeads, HeadsAxis, SameHeads, SameKeyLen, ValuesMatchKeys,
+};
+use crate::sizes::agree;
+use crate::{Dim, Element, Mask, Tensor};
 
 /// `softmax(Q·K^T / sqrt(Dh) + mask) · V` for queries `(B, H, S, Dh)`, keys `(B, H, T, Dh)`
 /// and values `(B, H, T, Dv)`, giving `(B, H, S, Dv)`.
 ///
 /// The scale `1 / sqrt(Dh)` comes from the type. Batch, heads and `Dh` must be the same
-/// dims in all three, and keys and values the same length `T`. The scores are computed,
+/// dims in all three, and keys and values the same length `T`. Keys and values are
+/// `&Tensor`s or the views a [`KvCache`](crate::KvCache) gives. The scores are computed,
 /// masked and normalised one (batch, head) pair at a time, so no `(B, H, S, T)` tensor is
 /// ever held.
+///
+/// With axis kinds declared (`H: Heads`, `S: Sequence`), queries whose axis 1 is not the
+/// heads — the head split without its transpose — do not compile (in a function generic
+/// over `H`, add the bound `H: HeadsAxis<H::Kind>`).
+/// Run-time dims (`S`, `T` = `dyn`) are checked when the call runs, naming the dim.
 ///
 /// ```
 /// use infralens::prelude::*;
@@ -44,8 +38,19 @@ pub enum Mask {
 ///     assert!((a - b).abs() < 1e-5);
 /// }
 /// ```
+///
+/// The head split without its transpose, with kinds declared, is a compile error:
+///
+/// ```compile_fail
+/// use infralens::prelude::*;
+/// dims! { pub B = 1; pub S: Sequence = dyn; pub H: Heads = 2; pub Dh: HeadWidth = 4; }
+/// let at = sizes![S = 3];
+/// let q = Tensor::<(B, S, H, Dh)>::zeros_in(&at); // reshaped, never transposed
+/// let _ = scaled_dot_product_attention(&q, &q, &q, Mask::Causal); // axis kind mismatch
+/// ```
 // Every parameter is a `Dim` where it is introduced; the `where` clause holds the shape rules.
 #[allow(clippy::multiple_bound_locations)]
+#[track_caller]
 pub fn scaled_dot_product_attention<
     Bq: Dim,
     H: Dim,
@@ -62,19 +67,20 @@ pub fn scaled_dot_product_attention<
     E: Element,
 >(
     q: &Tensor<(Bq, H, S, Dh), E>,
-    k: &Tensor<(Bk, Hk, T, Dk), E>,
-    v: &Tensor<(Bv, Hv, Tv, Dv), E>,
-    mask: Mask,
+    k: impl KvInput<E, Shape = (Bk, Hk, T, Dk)>,
+    v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
+    mask: Mask<'_>,
 ) -> Tensor<(Bq, H, S, Dv), E>
 where
+    H: HeadsAxis<H::Kind>,
     Bk: AttentionPair<Bq>,
-    Hk: AttentionPair<H>,
+    Hk: SameHeads<H>,
     Dk: AttentionPair<Dh>,
     Bv: ValuesMatchKeys<Bk>,
     Hv: ValuesMatchKeys<Hk>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, Hk, S, T, Dh, Dv, E>(q.as_slice(), k.as_slice(), v.as_slice(), mask)
+    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, mask, false)
 }
 
 /// Grouped-query attention: like [`scaled_dot_product_attention`], with `Hkv` key/value
@@ -94,6 +100,7 @@ where
 /// assert_eq!(gqa, mha);
 /// ```
 #[allow(clippy::multiple_bound_locations)]
+#[track_caller]
 pub fn grouped_query_attention<
     Bq: Dim,
     H: Dim,
@@ -110,11 +117,12 @@ pub fn grouped_query_attention<
     E: Element,
 >(
     q: &Tensor<(Bq, H, S, Dh), E>,
-    k: &Tensor<(Bk, Hkv, T, Dk), E>,
-    v: &Tensor<(Bv, Hv, Tv, Dv), E>,
-    mask: Mask,
+    k: impl KvInput<E, Shape = (Bk, Hkv, T, Dk)>,
+    v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
+    mask: Mask<'_>,
 ) -> Tensor<(Bq, H, S, Dv), E>
 where
+    H: HeadsAxis<H::Kind>,
     Bk: AttentionPair<Bq>,
     Hkv: DividesHeads<H>,
     Dk: AttentionPair<Dh>,
@@ -122,26 +130,54 @@ where
     Hv: ValuesMatchKeys<Hkv>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, Hkv, S, T, Dh, Dv, E>(q.as_slice(), k.as_slice(), v.as_slice(), mask)
+    run::<Bq, H, S, Dh, Hkv, T, Dv, E>(q, &k, &v, mask, true)
 }
 
-fn run<B: Dim, H: Dim, Hkv: Dim, S: Dim, T: Dim, Dh: Dim, Dv: Dim, E: Element>(
-    q: &[E],
-    k: &[E],
-    v: &[E],
-    mask: Mask,
+/// The run-time checks and the kernel call shared by both functions. The type-level rules
+/// already hold; only run-time sizes are compared here, each naming its dim.
+#[track_caller]
+fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
+    q: &Tensor<(B, H, S, Dh), E>,
+    k: &impl KvInput<E>,
+    v: &impl KvInput<E>,
+    mask: Mask<'_>,
+    grouped: bool,
 ) -> Tensor<(B, H, S, Dv), E> {
+    let qs = q.sizes();
+    let (k_data, ks, k_stride) = k.kv_parts();
+    let (v_data, vs, v_stride) = v.kv_parts();
+    let op = "attention";
+    agree::<B>(op, (qs[0], "the queries"), (ks[0], "the keys"));
+    agree::<B>(op, (ks[0], "the keys"), (vs[0], "the values"));
+    if !grouped {
+        agree::<H>(op, (qs[1], "the queries"), (ks[1], "the keys"));
+    }
+    agree::<Hk>(op, (ks[1], "the keys"), (vs[1], "the values"));
+    agree::<Dh>(op, (qs[3], "the queries"), (ks[3], "the keys"));
+    agree::<T>(op, (ks[2], "the keys"), (vs[2], "the values"));
+    mask.check((qs[0], B::NAME), (ks[2], T::NAME));
     let sizes = AttentionSizes {
-        b: B::SIZE,
-        h: H::SIZE,
-        hkv: Hkv::SIZE,
-        s: S::SIZE,
-        t: T::SIZE,
-        dh: Dh::SIZE,
-        dv: Dv::SIZE,
+        b: qs[0],
+        h: qs[1],
+        hkv: ks[1],
+        s: qs[2],
+        t: ks[2],
+        dh: qs[3],
+        dv: vs[3],
+        k_stride,
+        v_stride,
     };
-    let scale = E::from_f64(1.0 / (Dh::SIZE as f64).sqrt());
-    let mut out = vec![E::ZERO; B::SIZE * H::SIZE * S::SIZE * Dv::SIZE];
-    attention(sizes, q, k, v, mask == Mask::Causal, scale, &mut out);
-    Tensor::from_raw(out)
+    let scale = E::from_f64(1.0 / (qs[3].max(1) as f64).sqrt());
+    let out_sizes = [qs[0], qs[1], qs[2], vs[3]];
+    let mut out = vec![E::ZERO; out_sizes.iter().product()];
+    attention(
+        sizes,
+        q.as_slice(),
+        k_data,
+        v_data,
+        mask.rows(qs[2], ks[2]),
+        scale,
+        &mut out,
+    );
+    Tensor::from_parts(out, &out_sizes)
 }

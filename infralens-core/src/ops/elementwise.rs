@@ -38,7 +38,9 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         Sh: crate::Matrix,
         W: crate::relations::ScaleWidth<<Sh as crate::Matrix>::Col> + crate::Dim,
     {
-        let factor = E::from_f64(1.0 / (W::SIZE as f64).sqrt());
+        // `W` is this tensor's last dim (the bound above), so its size is the last axis's.
+        let width = self.sizes()[Sh::RANK - 1];
+        let factor = E::from_f64(1.0 / (width as f64).sqrt());
         self.map(|x| x * factor)
     }
 
@@ -58,8 +60,10 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     pub fn softmax(&self) -> Self {
         let mut out = self.to_vec();
-        let row = Sh::SIZES[Sh::RANK - 1];
-        out.chunks_exact_mut(row).for_each(softmax_row);
-        Tensor::from_raw(out)
+        let row = self.sizes()[Sh::RANK - 1];
+        if row > 0 {
+            out.chunks_exact_mut(row).for_each(softmax_row);
+        }
+        self.like(out)
     }
 }

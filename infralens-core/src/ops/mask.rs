@@ -1,12 +1,14 @@
-//! `causal_mask`: hide future keys from each query.
+//! `causal_mask` and `masked`: hide keys from queries in scores `(…, S, T)`.
 
 use crate::relations::SquareScores;
-use crate::{Element, Matrix, Tensor};
+use crate::{Element, Mask, Matrix, Tensor};
 
 impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// Sets every score of query `i` for a later key `j > i` to `-inf`, so that the
     /// [`softmax`](Tensor::softmax) gives it weight 0. The scores must be square,
-    /// `(…, S, S)`: a causal mask compares positions of one sequence.
+    /// `(…, S, S)`: a causal mask compares positions of one sequence. For scores of `S` new
+    /// queries against `T` keys (decoding with a cache) use [`Tensor::masked`] with
+    /// [`Mask::Causal`].
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -18,11 +20,55 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     where
         Sh::Col: SquareScores<Sh::Row>,
     {
-        let n = <Sh::Col as crate::Dim>::SIZE;
+        self.apply_mask(Mask::Causal)
+    }
+
+    /// Applies `mask` to scores `(…, S, T)`: every hidden score becomes `-inf`, so that the
+    /// [`softmax`](Tensor::softmax) gives it weight 0. Axis 0 is the batch that
+    /// [`Mask::with_key_lengths`] indexes. See [`Mask`] for the alignment of causal masks.
+    ///
+    /// # Panics
+    ///
+    /// When the mask's key lengths do not match the batch (one per entry of axis 0, none
+    /// above `T`); the message names the dims.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 1; pub T = 3; }
+    /// // one new query after 2 cached keys sees all 3 (bottom-right alignment)
+    /// let p = Tensor::<(S, T)>::zeros().masked(Mask::Causal).softmax();
+    /// assert_eq!(p.to_vec(), vec![1.0 / 3.0; 3]);
+    /// let p = Tensor::<(S, T)>::zeros().masked(Mask::CausalTopLeft).softmax();
+    /// assert_eq!(p.to_vec(), vec![1.0, 0.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn masked(&self, mask: Mask<'_>) -> Self {
+        self.apply_mask(mask)
+    }
+
+    #[track_caller]
+    fn apply_mask(&self, mask: Mask<'_>) -> Self {
+        let sizes = self.sizes();
+        let (s, t) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
+        let per_batch: usize = if Sh::RANK > 2 {
+            sizes[1..Sh::RANK - 2].iter().product()
+        } else {
+            1
+        };
+        let batch = if Sh::RANK > 2 { sizes[0] } else { 1 };
+        mask.check((batch, Sh::NAMES[0]), (t, Sh::NAMES[Sh::RANK - 1]));
+        let rows = mask.rows(s, t);
         let mut out = self.to_vec();
-        for (i, row) in out.chunks_exact_mut(n).enumerate() {
-            row[i % n + 1..].fill(E::NEG_INFINITY);
+        if t > 0 && s > 0 {
+            for (m, matrix) in out.chunks_exact_mut(s * t).enumerate() {
+                let b = if per_batch == 0 { 0 } else { m / per_batch };
+                for (i, row) in matrix.chunks_exact_mut(t).enumerate() {
+                    let (lo, hi) = rows.range(b, i, t);
+                    row[..lo].fill(E::NEG_INFINITY);
+                    row[hi..].fill(E::NEG_INFINITY);
+                }
+            }
         }
-        Tensor::from_raw(out)
+        self.like(out)
     }
 }

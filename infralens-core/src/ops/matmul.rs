@@ -1,14 +1,17 @@
 //! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
 
 use crate::kernels::gemm::{Strided, gemm, gemm_par};
-use crate::relations::{Contracts, SameBatch};
-use crate::{Dim, Element, Matrix, Shape, Tensor};
+use crate::relations::{ContractsAs, SameBatch};
+use crate::shape::{Extents, describe_sizes};
+use crate::sizes::{agree, agree_axes};
+use crate::{Element, Matrix, Shape, Tensor};
 use core::marker::PhantomData;
 
 /// The shape rule of [`Tensor::matmul`]: `Self · R`, with `Output` the result's shape.
 ///
 /// One blanket impl states the rule for every rank: the right operand's rows are the left
-/// operand's last dim ([`Contracts`]), and its leading dims are the left operand's
+/// operand's last dim ([`Contracts`](crate::relations::Contracts) for a weight,
+/// [`ContractsScores`](crate::relations::ContractsScores) for a batched product), and its leading dims are the left operand's
 /// ([`SameBatch`]), unless it is a rank-2 weight shared by all of them.
 ///
 /// ```
@@ -27,7 +30,7 @@ pub trait MatMul<R: Matrix>: Matrix {
 
 impl<L: Matrix, R: Matrix> MatMul<R> for L
 where
-    R::Row: Contracts<L::Col>,
+    R::Form: ContractsAs<L::Col, R::Row>,
     R::BatchLike<L::Batch>: SameBatch<L::Batch>,
 {
     type Output = L::WithCol<R::Col>;
@@ -40,7 +43,7 @@ where
 /// use infralens::Operand;
 ///
 /// dims! { pub S = 4; pub D = 16; }
-/// fn rows<R: Operand<f32>>(_: R) -> usize { <R::Shape as Shape>::SIZES[0] }
+/// fn rows<R: Operand<f32>>(r: R) -> usize { r.sizes()[0] }
 ///
 /// let w = Tensor::<(S, D)>::zeros();
 /// assert_eq!(rows(&w), 4);
@@ -56,12 +59,23 @@ pub trait Operand<E: Element> {
     /// The data and whether it is stored with its last two axes swapped.
     #[doc(hidden)]
     fn storage(&self) -> (&[E], bool);
+    /// The size of each axis of the logical shape.
+    fn sizes(&self) -> Vec<usize>;
+    /// The logical extents (internal).
+    #[doc(hidden)]
+    fn extents(&self) -> Extents;
 }
 
 impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
     type Shape = Sh;
     fn storage(&self) -> (&[E], bool) {
         (self.as_slice(), false)
+    }
+    fn sizes(&self) -> Vec<usize> {
+        Tensor::sizes(self).to_vec()
+    }
+    fn extents(&self) -> Extents {
+        Tensor::extents(self)
     }
 }
 
@@ -70,12 +84,24 @@ impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
     fn storage(&self) -> (&[E], bool) {
         (self.source.as_slice(), true)
     }
+    fn sizes(&self) -> Vec<usize> {
+        self.extents_swapped()[..Sh::RANK].to_vec()
+    }
+    fn extents(&self) -> Extents {
+        self.extents_swapped()
+    }
 }
 
 impl<Sh: Matrix, E: Element> Operand<E> for &Transposed<'_, Sh, E> {
     type Shape = Sh;
     fn storage(&self) -> (&[E], bool) {
         (self.source.as_slice(), true)
+    }
+    fn sizes(&self) -> Vec<usize> {
+        self.extents_swapped()[..Sh::RANK].to_vec()
+    }
+    fn extents(&self) -> Extents {
+        self.extents_swapped()
     }
 }
 
@@ -105,6 +131,13 @@ impl<Sh: Matrix, E: Element> Clone for Transposed<'_, Sh, E> {
 impl<Sh: Matrix, E: Element> Copy for Transposed<'_, Sh, E> {}
 
 impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
+    /// The source's extents with the last two swapped: this view's sizes.
+    fn extents_swapped(&self) -> Extents {
+        let mut e = self.source.extents();
+        e.swap(Sh::RANK - 2, Sh::RANK - 1);
+        e
+    }
+
     /// A contiguous copy in the transposed layout.
     ///
     /// ```
@@ -115,12 +148,13 @@ impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
     /// assert_eq!(y.get(&[2, 1]), x.get(&[1, 2]));
     /// ```
     pub fn to_tensor(&self) -> Tensor<Sh, E> {
-        Tensor::from_raw(crate::kernels::permute::swap_axes(
+        let data = crate::kernels::permute::swap_axes(
             self.source.as_slice(),
-            <Sh::Swapped as Shape>::SIZES,
+            self.source.sizes(),
             Sh::RANK - 2,
             Sh::RANK - 1,
-        ))
+        );
+        Tensor::from_parts(data, &self.extents_swapped()[..Sh::RANK])
     }
 
     /// The tensor this view reads: transposing back is free.
@@ -143,7 +177,7 @@ impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
     /// assert_eq!(Tensor::<(S, D)>::zeros().t().describe(), "[D=3, S=2]");
     /// ```
     pub fn describe(&self) -> String {
-        Sh::describe()
+        describe_sizes(Sh::NAMES, &self.extents_swapped()[..Sh::RANK])
     }
 }
 
@@ -199,19 +233,37 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     where
         Sh: MatMul<R::Shape>,
     {
-        let m = Sh::Row::SIZE;
-        let k = Sh::Col::SIZE;
-        let n = <R::Shape as Matrix>::Col::SIZE;
+        let a = self.sizes();
+        let r = rhs.extents();
+        let rank = Sh::RANK;
+        let r_rank = <R::Shape as Shape>::RANK;
+        let (m, k, n) = (a[rank - 2], a[rank - 1], r[r_rank - 1]);
+        agree::<Sh::Col>(
+            "matmul",
+            (k, "the left operand's last axis"),
+            (r[r_rank - 2], "the right operand's rows"),
+        );
+        let shared = r_rank == 2;
+        if !shared {
+            agree_axes::<Sh>(
+                "batched matmul",
+                0..rank - 2,
+                (a, "the left operand"),
+                (&r[..r_rank], "the right operand"),
+            );
+        }
+        let batch: usize = a[..rank - 2].iter().product();
         let (b_data, transposed) = rhs.storage();
-        let shared = <R::Shape as Shape>::RANK == 2;
         let out = matmul_kernel(
-            (Sh::BATCH, m, k, n),
+            (batch, m, k, n),
             self.as_slice(),
             b_data,
             transposed,
             shared,
         );
-        Tensor::from_raw(out)
+        let mut sizes = self.extents();
+        sizes[rank - 1] = n;
+        Tensor::from_parts(out, &sizes[..rank])
     }
 
     /// The floating-point operations of `self.matmul(rhs)`: `2 · batch · M · K · N`.
@@ -223,12 +275,13 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// let w = Tensor::<(D, D)>::zeros();
     /// assert_eq!(x.matmul_flops(&w), 2 * 8 * 16 * 16);
     /// ```
-    pub fn matmul_flops<R: Operand<E>>(&self, _rhs: R) -> u64
+    pub fn matmul_flops<R: Operand<E>>(&self, rhs: R) -> u64
     where
         Sh: MatMul<R::Shape>,
     {
-        let n = <R::Shape as Matrix>::Col::SIZE;
-        2 * (Sh::BATCH * Sh::Row::SIZE * Sh::Col::SIZE * n) as u64
+        let r = rhs.extents();
+        let n = r[<R::Shape as Shape>::RANK - 1] as u64;
+        2 * self.sizes().iter().map(|&s| s as u64).product::<u64>() * n
     }
 }
 

@@ -5,17 +5,26 @@
 //! | [`matmul`](crate::Tensor::matmul) | `(…, K)·(K, N)`, `(…, S, K)·(…, K, T)` | contracted dims and leading dims identical |
 //! | [`t`](crate::Tensor::t), [`transpose`](crate::Tensor::transpose) | swap two axes | axes exist |
 //! | [`reshape`](crate::Tensor::reshape) | any → any | same element count |
-//! | [`split_heads`](crate::Tensor::split_heads), [`merge_heads`](crate::Tensor::merge_heads) | `(B, S, D) ↔ (B, H, S, Dh)` | `H × Dh = D` |
+//! | [`split_heads`](crate::Tensor::split_heads), [`merge_heads`](crate::Tensor::merge_heads) | `(B, S, D) ↔ (B, H, S, Dh)` | `H × Dh = D`; axis 1 a heads axis |
 //! | [`scale`](crate::Tensor::scale), [`softmax`](crate::Tensor::softmax) | same shape | — |
-//! | [`causal_mask`](crate::Tensor::causal_mask) | `(…, S, S)` | last two dims identical |
-//! | [`repeat_kv`](crate::Tensor::repeat_kv) | `(B, Hkv, S, Dh) → (B, H, S, Dh)` | `Hkv` divides `H` |
-//! | [`scaled_dot_product_attention`](crate::scaled_dot_product_attention) | `(B,H,S,Dh)·(B,H,T,Dh)·(B,H,T,Dv)` | batch, heads, `Dh`, `T` identical |
+//! | [`causal_mask`](crate::Tensor::causal_mask) | `(…, S, S)` | last two dims identical, positions |
+//! | [`masked`](crate::Tensor::masked) | `(…, S, T)` | last two dims positions |
+//! | [`repeat_kv`](crate::Tensor::repeat_kv) | `(B, Hkv, S, Dh) → (B, H, S, Dh)` | `Hkv` divides `H`; axis 1 a heads axis |
+//! | [`cat`](crate::cat), [`narrow`](crate::Tensor::narrow) | join or cut along an axis | other axes identical |
+//! | [`scaled_dot_product_attention`](crate::scaled_dot_product_attention) | `(B,H,S,Dh)·(B,H,T,Dh)·(B,H,T,Dv)` | batch, heads, `Dh`, `T` identical; heads before positions |
 //! | [`grouped_query_attention`](crate::grouped_query_attention) | `(B,H,S,Dh)·(B,Hkv,T,Dh)·(B,Hkv,T,Dv)` | as above, `Hkv` divides `H` |
+//! | [`KvCache::append`](crate::KvCache::append) | `(B,Hkv,S,Dh)` into `(B,Hkv,C,Dh)` → views `(B,Hkv,T,Dh)` | — (run time: capacity) |
+//!
+//! Where a dim is a run-time dim (`S = dyn`), its *size* is compared when the op runs
+//! (a panic naming the dim and both sizes); its name and position are still compile-time.
 
 pub(crate) mod attention;
+pub(crate) mod cache;
 pub(crate) mod elementwise;
 pub(crate) mod heads;
+pub(crate) mod join;
 pub(crate) mod mask;
+pub(crate) mod mask_type;
 pub(crate) mod matmul;
 pub(crate) mod repeat_kv;
 pub(crate) mod reshape;

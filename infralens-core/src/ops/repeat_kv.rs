@@ -1,13 +1,15 @@
 //! `repeat_kv::<H>()`: share `Hkv` key/value heads out over `H` query heads (GQA, MQA).
 
+use super::heads::fixed;
 use crate::kernels::permute::repeat_heads;
-use crate::relations::DividesHeads;
+use crate::relations::{DividesHeads, HeadsAxis};
 use crate::{Dim, Element, Tensor};
 
 impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// Repeats each key/value head `H / Hkv` times: `(B, Hkv, S, Dh) → (B, H, S, Dh)`.
     /// Query head `h` reads key/value head `h / (H / Hkv)`, as Llama's `repeat_kv`.
-    /// `Hkv` must divide `H`; `Hkv = 1` is multi-query attention.
+    /// `Hkv` must divide `H`; `Hkv = 1` is multi-query attention. Axis 1 must be the
+    /// heads: with axis kinds declared, a `(B, S, Hkv, Dh)` tensor is refused.
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -19,14 +21,11 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// ```
     pub fn repeat_kv<H: Dim>(&self) -> Tensor<(B, H, S, Dh), E>
     where
-        Hkv: DividesHeads<H>,
+        Hkv: HeadsAxis<Hkv::Kind> + DividesHeads<H>,
     {
-        Tensor::from_raw(repeat_heads(
-            self.as_slice(),
-            B::SIZE,
-            Hkv::SIZE,
-            H::SIZE,
-            S::SIZE * Dh::SIZE,
-        ))
+        let x = self.sizes();
+        let h = fixed::<H>();
+        let data = repeat_heads(self.as_slice(), x[0], x[1], h, x[2] * x[3]);
+        Tensor::from_parts(data, &[x[0], h, x[2], x[3]])
     }
 }

@@ -22,6 +22,9 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     where
         Sh: SwapAxes<I, J>,
     {
-        Tensor::from_raw(swap_axes(self.as_slice(), Sh::SIZES, I, J))
+        let mut sizes = self.extents();
+        let data = swap_axes(self.as_slice(), self.sizes(), I, J);
+        sizes.swap(I, J);
+        Tensor::from_parts(data, &sizes[..Sh::RANK])
     }
 }

@@ -1,0 +1,443 @@
+//! The KV cache: keys and values allocated once per layer, `(B, Hkv, C, Dh)` for a capacity
+//! `C`, filled one step at a time; attention reads the filled part `(B, Hkv, T, Dh)` through
+//! views, without copying the past.
+
+use crate::error::ShapeError;
+use crate::shape::describe_sizes;
+use crate::sizes::Sizes;
+use crate::{Dim, DimInfo, Element, Shape, Tensor};
+use core::marker::PhantomData;
+
+/// Keys or values for attention: a `&Tensor` `(B, Hkv, T, Dh)`, or a [`KvView`] of a cache.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::KvInput;
+/// dims! { pub B = 1; pub H = 2; pub T = 3; pub Dh = 4; }
+/// fn len<E: Element>(k: impl KvInput<E>) -> usize { k.sizes()[2] }
+/// assert_eq!(len(&Tensor::<(B, H, T, Dh)>::zeros()), 3);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be attention keys or values",
+    label = "pass a reference `&k`, or a view from `KvCache::append`"
+)]
+pub trait KvInput<E: Element> {
+    /// The shape the keys or values have: `(B, Hkv, T, Dh)`.
+    type Shape: Shape;
+    /// The data, the four sizes, and the rows between two heads' starts.
+    #[doc(hidden)]
+    fn kv_parts(&self) -> (&[E], [usize; 4], usize);
+    /// The size of each of the four axes.
+    fn sizes(&self) -> [usize; 4] {
+        self.kv_parts().1
+    }
+}
+
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &Tensor<(A, B, C, D), E> {
+    type Shape = (A, B, C, D);
+    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
+        let s = Tensor::sizes(self);
+        (self.as_slice(), [s[0], s[1], s[2], s[3]], s[2])
+    }
+}
+
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for KvView<'_, (A, B, C, D), E> {
+    type Shape = (A, B, C, D);
+    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
+        (self.data, self.sizes, self.capacity)
+    }
+}
+
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &KvView<'_, (A, B, C, D), E> {
+    type Shape = (A, B, C, D);
+    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
+        (self.data, self.sizes, self.capacity)
+    }
+}
+
+/// The filled part `(B, Hkv, T, Dh)` of a [`KvCache`]'s keys or values, read in place:
+/// each head's `T` rows are the first rows of its block of `capacity` rows.
+///
+/// Pass it to [`scaled_dot_product_attention`](crate::scaled_dot_product_attention) or
+/// [`grouped_query_attention`](crate::grouped_query_attention); call
+/// [`KvView::to_tensor`] for a contiguous copy.
+///
+/// ```
+/// use infralens::prelude::*;
+/// dims! { pub B = 1; pub Hkv = 1; pub C = 8; pub Dh = 2; pub S = dyn; pub T = dyn; }
+/// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+/// let k = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![S = 3]);
+/// let (keys, _values) = cache.append::<S, T>(&k, &k)?;
+/// assert_eq!(keys.describe(), "[B=1, Hkv=1, T=3, Dh=2]");
+/// assert_eq!(keys.to_tensor().to_vec(), vec![1.0; 6]);
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[derive(Debug)]
+pub struct KvView<'a, Sh: Shape, E: Element = f32> {
+    data: &'a [E],
+    sizes: [usize; 4],
+    capacity: usize,
+    shape: PhantomData<Sh>,
+}
+
+impl<Sh: Shape, E: Element> Clone for KvView<'_, Sh, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<Sh: Shape, E: Element> Copy for KvView<'_, Sh, E> {}
+
+impl<A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'_, (A, B, T, D), E> {
+    /// The size of each axis.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 2; pub C = 8; pub Dh = 4; pub T = dyn; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// assert_eq!(cache.keys::<T>()?.sizes(), &[1, 2, 0, 4]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// The view's shape with its sizes: `[B=1, Hkv=2, T=5, Dh=4]`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 2; pub C = 8; pub Dh = 4; pub T = dyn; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// assert_eq!(cache.values::<T>()?.describe(), "[B=1, Hkv=2, T=0, Dh=4]");
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn describe(&self) -> String {
+        describe_sizes(<(A, B, T, D)>::NAMES, &self.sizes)
+    }
+
+    /// The element at `[b, h, t, d]`, or `None` out of bounds.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
+    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
+    /// assert_eq!((keys.get(&[0, 0, 1, 0]), keys.get(&[0, 0, 2, 0])), (Some(8.0), None));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn get(&self, index: &[usize]) -> Option<E> {
+        if index.len() != 4 || index.iter().zip(&self.sizes).any(|(i, n)| i >= n) {
+            return None;
+        }
+        let [_, h, _, d] = self.sizes;
+        let head = index[0] * h + index[1];
+        self.data
+            .get((head * self.capacity + index[2]) * d + index[3])
+            .copied()
+    }
+
+    /// A contiguous copy of the filled part.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
+    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
+    /// let keys: Tensor<(B, Hkv, T, Dh)> = keys.to_tensor();
+    /// assert_eq!(keys.to_vec(), vec![7.0, 8.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn to_tensor(&self) -> Tensor<(A, B, T, D), E> {
+        let [b, h, t, d] = self.sizes;
+        let mut data = Vec::with_capacity(b * h * t * d);
+        for head in 0..b * h {
+            data.extend_from_slice(&self.data[head * self.capacity * d..][..t * d]);
+        }
+        Tensor::from_parts(data, &self.sizes)
+    }
+}
+
+/// A KV cache for one attention layer: keys and values `(B, Hkv, C, Dh)` allocated once
+/// for a capacity `C` (a compile-time or run-time dim), filled by [`KvCache::append`].
+///
+/// Each step appends the new positions' keys and values in place and returns views of the
+/// filled part `(B, Hkv, T, Dh)`, where `T` is the run-time length you name: no
+/// reallocation and no copy of the past, so a decode step costs O(T).
+///
+/// ```
+/// use infralens::prelude::*;
+///
+/// dims! {
+///     pub B: Batch = 1;
+///     pub H: Heads = 2;
+///     pub C: Sequence = 16;       // capacity
+///     pub Dh: HeadWidth = 4;
+///     pub S: Sequence = dyn;      // new positions this step
+///     pub T: Sequence = dyn;      // positions in the cache
+/// }
+///
+/// let mut cache = KvCache::<B, H, C, Dh>::new(&sizes![]);
+/// for (step, new) in [5, 1, 1].into_iter().enumerate() {
+///     let at = sizes![S = new];
+///     let q = Tensor::<(B, H, S, Dh)>::randn_in(step as u64, &at);
+///     let k = Tensor::<(B, H, S, Dh)>::randn_in(100 + step as u64, &at);
+///     let v = Tensor::<(B, H, S, Dh)>::randn_in(200 + step as u64, &at);
+///     let (keys, values) = cache.append::<S, T>(&k, &v)?;
+///     let out = scaled_dot_product_attention(&q, keys, values, Mask::Causal);
+///     assert_eq!(out.sizes(), &[1, 2, new, 4]);
+/// }
+/// assert_eq!(cache.len(), 7);
+/// assert_eq!(cache.bytes(), 2 * 16 * 2 * 4 * 4); // keys and values, full capacity, f32
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct KvCache<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element = f32> {
+    keys: Tensor<(B, Hkv, C, Dh), E>,
+    values: Tensor<(B, Hkv, C, Dh), E>,
+    len: usize,
+}
+
+impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
+    /// An empty cache; run-time dims among `B`, `Hkv`, `C` and `Dh` take their sizes from
+    /// `sizes` (the capacity `C` included).
+    ///
+    /// # Panics
+    ///
+    /// As [`Tensor::zeros_in`], when a run-time dim has no size in `sizes`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = dyn; pub Hkv = 8; pub C = dyn; pub Dh = 128; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![B = 1, C = 4096]);
+    /// assert_eq!((cache.len(), cache.capacity()), (0, 4096));
+    /// assert_eq!(cache.bytes(), 2 * 8 * 4096 * 128 * 4);
+    /// ```
+    #[track_caller]
+    pub fn new(sizes: &Sizes) -> Self {
+        KvCache {
+            keys: Tensor::zeros_in(sizes),
+            values: Tensor::zeros_in(sizes),
+            len: 0,
+        }
+    }
+
+    /// The number of filled positions.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; }
+    /// assert_eq!(KvCache::<B, Hkv, C, Dh>::new(&sizes![]).len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no position is filled.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; }
+    /// assert!(KvCache::<B, Hkv, C, Dh>::new(&sizes![]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The number of positions it can hold: the size of `C`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; }
+    /// assert_eq!(KvCache::<B, Hkv, C, Dh>::new(&sizes![]).capacity(), 4);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.keys.sizes()[2]
+    }
+
+    /// The memory of keys and values together, at full capacity: `2 · B · Hkv · C · Dh`
+    /// elements, what dominates inference memory.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; }
+    /// assert_eq!(KvCache::<B, Hkv, C, Dh, f64>::new(&sizes![]).bytes(), 2 * 8 * 8);
+    /// ```
+    pub fn bytes(&self) -> usize {
+        self.keys.bytes() + self.values.bytes()
+    }
+
+    /// Forgets every position (the memory stays allocated).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::zeros_in(&sizes![S = 3]);
+    /// cache.append::<S, T>(&k, &k)?;
+    /// cache.clear();
+    /// assert!(cache.is_empty());
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Writes the keys and values of `S` new positions after the filled ones, and returns
+    /// views of all filled positions `(B, Hkv, T, Dh)`; `T` names the new length.
+    ///
+    /// Fails, changing nothing, when the new positions do not fit in the capacity, when
+    /// `k_new` and `v_new` disagree on `S`, when a run-time `B`, `Hkv` or `Dh` differs from
+    /// the cache's, or when `T` is a compile-time dim other than the new length; each
+    /// error names the dims and sizes.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::zeros_in(&sizes![S = 3]);
+    /// cache.append::<S, T>(&k, &k)?;
+    /// let err = cache.append::<S, T>(&k, &k).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "cannot append 3 positions (`S`) to a KV cache holding 3 of its `C` = 4: 6 > 4"
+    /// );
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn append<S: Dim, T: Dim>(
+        &mut self,
+        k_new: &Tensor<(B, Hkv, S, Dh), E>,
+        v_new: &Tensor<(B, Hkv, S, Dh), E>,
+    ) -> Result<
+        (
+            KvView<'_, (B, Hkv, T, Dh), E>,
+            KvView<'_, (B, Hkv, T, Dh), E>,
+        ),
+        ShapeError,
+    > {
+        let cache = self.keys.sizes().to_vec();
+        let (ks, vs) = (k_new.sizes(), v_new.sizes());
+        let names = <(B, Hkv, S, Dh)>::NAMES;
+        for axis in 0..4 {
+            let (what, found) = if ks[axis] != vs[axis] {
+                ("the new values", vs[axis])
+            } else {
+                ("the new keys", ks[axis])
+            };
+            if axis == 2 {
+                if ks[2] != vs[2] {
+                    return Err(ShapeError::other(
+                        format!(
+                            "the new keys have {} positions (`{}`) but the new values {}",
+                            ks[2], names[2], vs[2]
+                        ),
+                        describe_sizes(names, ks),
+                        ks[2],
+                        vs[2],
+                    ));
+                }
+                continue;
+            }
+            if found != cache[axis] || ks[axis] != vs[axis] {
+                return Err(ShapeError::other(
+                    format!(
+                        "`{}` is {} in the KV cache but {found} in {what}",
+                        names[axis], cache[axis]
+                    ),
+                    describe_sizes(names, ks),
+                    cache[axis],
+                    found,
+                ));
+            }
+        }
+        let new = ks[2];
+        let capacity = cache[2];
+        let total = self.len + new;
+        if total > capacity {
+            return Err(ShapeError::other(
+                format!(
+                    "cannot append {new} positions (`{}`) to a KV cache holding {} of its `{}` = {capacity}: {total} > {capacity}",
+                    S::NAME,
+                    self.len,
+                    C::NAME
+                ),
+                describe_sizes(<(B, Hkv, C, Dh)>::NAMES, &cache),
+                capacity,
+                total,
+            ));
+        }
+        check_length::<T>(total)?;
+        let d = cache[3];
+        let heads = cache[0] * cache[1];
+        for (dst, src) in [
+            (self.keys.as_mut_slice(), k_new.as_slice()),
+            (self.values.as_mut_slice(), v_new.as_slice()),
+        ] {
+            for head in 0..heads {
+                let at = (head * capacity + self.len) * d;
+                dst[at..at + new * d].copy_from_slice(&src[head * new * d..][..new * d]);
+            }
+        }
+        self.len = total;
+        Ok((self.view(&self.keys), self.view(&self.values)))
+    }
+
+    /// The filled keys `(B, Hkv, T, Dh)`; an error when `T` is a compile-time dim other
+    /// than the length.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; pub T = dyn; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// assert_eq!(cache.keys::<T>()?.sizes()[2], 0);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn keys<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
+        check_length::<T>(self.len)?;
+        Ok(self.view(&self.keys))
+    }
+
+    /// The filled values `(B, Hkv, T, Dh)`; an error as [`KvCache::keys`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; pub T = dyn; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// assert_eq!(cache.values::<T>()?.sizes()[2], 0);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn values<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
+        check_length::<T>(self.len)?;
+        Ok(self.view(&self.values))
+    }
+
+    fn view<'a, T: Dim>(
+        &self,
+        storage: &'a Tensor<(B, Hkv, C, Dh), E>,
+    ) -> KvView<'a, (B, Hkv, T, Dh), E> {
+        let s = storage.sizes();
+        KvView {
+            data: storage.as_slice(),
+            sizes: [s[0], s[1], self.len, s[3]],
+            capacity: s[2],
+            shape: PhantomData,
+        }
+    }
+}
+
+/// A compile-time `T` must be the cache's length.
+fn check_length<T: Dim>(len: usize) -> Result<(), ShapeError> {
+    match T::EXTENT {
+        Some(fixed) if fixed != len => Err(ShapeError::other(
+            format!(
+                "the KV cache holds {len} positions, but `{}` is {fixed} by its declaration; name the length with a run-time dim (`{} = dyn`)",
+                T::NAME,
+                T::NAME
+            ),
+            T::NAME.to_string(),
+            fixed,
+            len,
+        )),
+        _ => Ok(()),
+    }
+}

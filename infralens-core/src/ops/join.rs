@@ -1,0 +1,321 @@
+//! Dim sums, `cat` and `narrow`: join two tensors along an axis whose result is the sum of
+//! theirs, or cut a part of an axis out as a named dim.
+
+use crate::dim::{Dim, DimSize, Dyn};
+use crate::shape::Shape;
+use crate::sizes::agree_axes;
+use crate::{DimInfo, Element, Tensor};
+use core::marker::PhantomData;
+use core::ops::Add;
+use typenum::{Same, Unsigned};
+
+/// The dim `A + B`: the axis of `cat` of an `A` and a `B` when no name is given to it.
+/// Its size is the sum at compile time when both are compile-time sizes, else a run-time
+/// size; its name is `"A + B"`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::Sum;
+/// dims! { pub P = 5; pub S = 3; pub Q = dyn; }
+/// assert_eq!(<Sum<P, S>>::SIZE, 8);
+/// assert_eq!(<Sum<P, S>>::NAME, "P + S");
+/// assert_eq!(<Sum<P, Q>>::EXTENT, None);
+/// ```
+pub struct Sum<A, B>(PhantomData<fn() -> (A, B)>);
+
+impl<A, B> Clone for Sum<A, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A, B> Copy for Sum<A, B> {}
+impl<A: Dim, B: Dim> core::fmt::Debug for Sum<A, B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} + {}", A::NAME, B::NAME)
+    }
+}
+
+/// The size of `A + B` (internal to [`Sum`]): a `typenum` sum, or [`Dyn`] when either is.
+#[doc(hidden)]
+pub trait AddSize<Rhs> {
+    /// The sum's size.
+    type Output: DimSize;
+}
+impl<A: Unsigned + Add<B> + 'static, B: Unsigned + 'static> AddSize<B> for A
+where
+    typenum::Sum<A, B>: Unsigned + 'static,
+{
+    type Output = typenum::Sum<A, B>;
+}
+impl<B: DimSize> AddSize<B> for Dyn {
+    type Output = Dyn;
+}
+impl<A: Unsigned + 'static> AddSize<Dyn> for A {
+    type Output = Dyn;
+}
+
+const NAME_BYTES: usize = 128;
+
+/// `"a + b"` as bytes and a length, at compile time (truncated past 128 bytes).
+const fn join_names(a: &str, b: &str) -> ([u8; NAME_BYTES], usize) {
+    let mut out = [0u8; NAME_BYTES];
+    let mut n = 0;
+    let parts = [a.as_bytes(), b" + ", b.as_bytes()];
+    let mut p = 0;
+    while p < parts.len() {
+        let s = parts[p];
+        let mut i = 0;
+        while i < s.len() && n < NAME_BYTES {
+            out[n] = s[i];
+            n += 1;
+            i += 1;
+        }
+        p += 1;
+    }
+    (out, n)
+}
+
+impl<A: Dim, B: Dim> Sum<A, B> {
+    const NAME_BUF: ([u8; NAME_BYTES], usize) = join_names(A::NAME, B::NAME);
+}
+
+impl<A: Dim, B: Dim> Dim for Sum<A, B>
+where
+    A::Size: AddSize<B::Size>,
+{
+    type Size = <A::Size as AddSize<B::Size>>::Output;
+    type Kind = A::Kind;
+    const NAME: &'static str =
+        match core::str::from_utf8(Self::NAME_BUF.0.split_at(Self::NAME_BUF.1).0) {
+            Ok(name) => name,
+            Err(_) => "sum",
+        };
+}
+
+/// `Self` is `A + B`: the axis `cat` forms. Holds at compile time when all three are
+/// compile-time sizes and add up; when one of them is a run-time dim the sum is checked
+/// when `cat` runs.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SumOf;
+/// dims! { pub P = 5; pub S = 3; pub T = P + S; pub N = dyn; }
+/// fn sums<N: SumOf<A, B>, A, B>() {}
+/// sums::<T, P, S>();
+/// sums::<N, P, S>(); // checked at run time
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `{A}` + `{B}` must equal `{Self}`: `cat` joins the two along this axis",
+    label = "`{A}` and `{B}` do not add up to `{Self}`",
+    note = "declare the sum in `dims!` (`pub T = P + S;`), or name the axis `Sum<{A}, {B}>`"
+)]
+pub trait SumOf<A, B> {}
+#[diagnostic::do_not_recommend]
+impl<N: Dim, A: Dim, B: Dim> SumOf<A, B> for N where (N::Size, A::Size, B::Size): SizeSum {}
+
+/// The three sizes `(n, a, b)` may satisfy `n = a + b` (internal to [`SumOf`]).
+#[doc(hidden)]
+pub trait SizeSum {}
+impl<X: DimSize, Y: DimSize> SizeSum for (Dyn, X, Y) {}
+impl<U: Unsigned, X: Unsigned + Add<Y>, Y: Unsigned> SizeSum for (U, X, Y) where
+    typenum::Sum<X, Y>: Same<U>
+{
+}
+impl<U: Unsigned, Y: DimSize> SizeSum for (U, Dyn, Y) {}
+impl<U: Unsigned, X: Unsigned> SizeSum for (U, X, Dyn) {}
+
+/// Axis `I` of a shape: its dim, and the shape with another dim there.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::Axis;
+/// dims! { pub B = 1; pub T = 6; pub D = 4; pub S = 2; }
+/// type Cut = <(B, T, D) as Axis<1>>::With<S>;
+/// assert_eq!(Cut::symbolic(), "(B, S, D)");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `{Self}` has no axis {I}",
+    label = "axes are numbered from 0 to the rank minus one"
+)]
+pub trait Axis<const I: usize>: Shape {
+    /// The dim at axis `I`.
+    type Dim: Dim;
+    /// The shape with `N` at axis `I`.
+    type With<N: Dim>: Shape;
+}
+
+/// `Self` and `Other` have the same dims on every axis but `I` (what `cat` needs).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SameExcept;
+/// dims! { pub B = 1; pub P = 4; pub S = 2; pub D = 8; }
+/// fn same<A: SameExcept<1, O>, O>() {}
+/// same::<(B, P, D), (B, S, D)>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `cat` along axis {I} joins `{Self}` and `{Other}`, but every other axis must be the same dim",
+    label = "`{Other}` differs from `{Self}` on an axis other than {I}"
+)]
+pub trait SameExcept<const I: usize, Other> {}
+
+macro_rules! axis_impls {
+    ($($i:literal: [$($pre:ident),*] $x:ident [$($post:ident),*];)+) => {$(
+        impl<$($pre: Dim,)* $x: Dim, $($post: Dim),*> Axis<$i> for ($($pre,)* $x, $($post,)*) {
+            type Dim = $x;
+            type With<N: Dim> = ($($pre,)* N, $($post,)*);
+        }
+        impl<$($pre: Dim,)* $x: Dim, Z: Dim, $($post: Dim),*>
+            SameExcept<$i, ($($pre,)* Z, $($post,)*)> for ($($pre,)* $x, $($post,)*) {}
+    )+};
+}
+
+axis_impls! {
+    0: [] A0 [];
+    0: [] A0 [A1];
+    1: [A0] A1 [];
+    0: [] A0 [A1, A2];
+    1: [A0] A1 [A2];
+    2: [A0, A1] A2 [];
+    0: [] A0 [A1, A2, A3];
+    1: [A0] A1 [A2, A3];
+    2: [A0, A1] A2 [A3];
+    3: [A0, A1, A2] A3 [];
+    0: [] A0 [A1, A2, A3, A4];
+    1: [A0] A1 [A2, A3, A4];
+    2: [A0, A1] A2 [A3, A4];
+    3: [A0, A1, A2] A3 [A4];
+    4: [A0, A1, A2, A3] A4 [];
+    0: [] A0 [A1, A2, A3, A4, A5];
+    1: [A0] A1 [A2, A3, A4, A5];
+    2: [A0, A1] A2 [A3, A4, A5];
+    3: [A0, A1, A2] A3 [A4, A5];
+    4: [A0, A1, A2, A3] A4 [A5];
+    5: [A0, A1, A2, A3, A4] A5 [];
+}
+
+/// Joins `a` and `b` along axis `I`; the result's axis `I` is `N`, which must be the sum
+/// of theirs: a dim declared `P + S` in `dims!` (checked at compile time), a run-time dim
+/// (checked when `cat` runs), or [`Sum<P, S>`] itself. Every other axis must be the same
+/// dim (and, for run-time dims, the same size).
+///
+/// ```
+/// use infralens::prelude::*;
+/// dims! { pub B = 1; pub P = 2; pub S = 1; pub T = P + S; pub D = 2; }
+///
+/// let past = Tensor::<(B, P, D)>::from_vec(vec![1.0, 2.0, 3.0, 4.0])?;
+/// let new = Tensor::<(B, S, D)>::from_vec(vec![5.0, 6.0])?;
+/// let all: Tensor<(B, T, D)> = cat::<1, T, _, _, _>(&past, &new);
+/// assert_eq!(all.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// # Ok::<(), ShapeError>(())
+/// ```
+///
+/// A sum that does not add up does not compile:
+///
+/// ```compile_fail
+/// use infralens::prelude::*;
+/// dims! { pub B = 1; pub P = 2; pub S = 1; pub T = 4; pub D = 2; }
+/// let past = Tensor::<(B, P, D)>::zeros();
+/// let new = Tensor::<(B, S, D)>::zeros();
+/// let _ = cat::<1, T, _, _, _>(&past, &new); // `P` + `S` must equal `T`
+/// ```
+///
+/// # Panics
+///
+/// When a run-time sum does not hold, or two run-time dims of the other axes differ in
+/// size; the message names the dims and sizes.
+#[track_caller]
+pub fn cat<const I: usize, N: Dim, A: Axis<I>, B: Axis<I>, E: Element>(
+    a: &Tensor<A, E>,
+    b: &Tensor<B, E>,
+) -> Tensor<A::With<N>, E>
+where
+    A: SameExcept<I, B>,
+    N: SumOf<A::Dim, B::Dim>,
+{
+    let (sa, sb) = (a.sizes(), b.sizes());
+    let mut others = sa.to_vec();
+    others[I] = sb[I];
+    agree_axes::<B>(
+        "cat",
+        0..B::RANK,
+        (&others, "the first tensor"),
+        (sb, "the second tensor"),
+    );
+    let total = sa[I] + sb[I];
+    if let Some(fixed) = N::EXTENT {
+        if fixed != total {
+            panic!(
+                "shape mismatch in cat: `{}` is {fixed}, but `{}` = {} plus `{}` = {} make {total}",
+                N::NAME,
+                <A::Dim as Dim>::NAME,
+                sa[I],
+                <B::Dim as Dim>::NAME,
+                sb[I]
+            );
+        }
+    }
+    let outer: usize = sa[..I].iter().product();
+    let inner: usize = sa[I + 1..].iter().product();
+    let (ca, cb) = (sa[I] * inner, sb[I] * inner);
+    let mut data = Vec::with_capacity(outer * (ca + cb));
+    for o in 0..outer {
+        data.extend_from_slice(&a.as_slice()[o * ca..][..ca]);
+        data.extend_from_slice(&b.as_slice()[o * cb..][..cb]);
+    }
+    let mut sizes = sa.to_vec();
+    sizes[I] = total;
+    Tensor::from_parts(data, &sizes)
+}
+
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+    /// Positions `start .. start + len` of axis `I`, as the dim `N`: `x[:, start:start+len]`
+    /// of PyTorch code with the part named. A compile-time `N` must be `len`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub T = dyn; pub One = 1; pub D = 2; }
+    ///
+    /// let x = Tensor::<(B, T, D)>::from_vec_in(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &sizes![T = 3])?;
+    /// let last: Tensor<(B, One, D)> = x.narrow::<1, One>(2, 1); // x[:, -1:, :]
+    /// assert_eq!(last.to_vec(), vec![5.0, 6.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `start + len` is past the axis, or a compile-time `N` is not `len`; the
+    /// message names the dims and sizes.
+    #[track_caller]
+    pub fn narrow<const I: usize, N: Dim>(&self, start: usize, len: usize) -> Tensor<Sh::With<N>, E>
+    where
+        Sh: Axis<I>,
+    {
+        let sizes = self.sizes();
+        let n = sizes[I];
+        let name = <Sh::Dim as Dim>::NAME;
+        if start.checked_add(len).is_none_or(|end| end > n) {
+            panic!(
+                "narrow out of range: positions {start}..{} of `{name}` = {n}",
+                start.saturating_add(len)
+            );
+        }
+        if let Some(fixed) = N::EXTENT {
+            if fixed != len {
+                panic!(
+                    "shape mismatch in narrow: `{}` is {fixed}, but {len} positions of `{name}` were asked for",
+                    N::NAME
+                );
+            }
+        }
+        let outer: usize = sizes[..I].iter().product();
+        let inner: usize = sizes[I + 1..].iter().product();
+        let mut data = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            data.extend_from_slice(&self.as_slice()[(o * n + start) * inner..][..len * inner]);
+        }
+        let mut out = sizes.to_vec();
+        out[I] = len;
+        Tensor::from_parts(data, &out)
+    }
+}

@@ -1,0 +1,232 @@
+//! [`Mask`]: which keys each query may see, for attention and for scores op by op.
+
+use crate::kernels::attention::MaskRows;
+
+/// Which keys each query may see: none hidden, causal (with its alignment), a sliding
+/// window, padding given as per-batch key lengths, or a combination.
+///
+/// **Alignment.** With `S` queries and `T` keys, [`Mask::Causal`] is aligned
+/// *bottom-right*: query `i` sees keys `0 ..= T - S + i`, so the last query sees every key.
+/// This is what decoding with a KV cache needs (`S` new tokens after `P = T - S` cached
+/// ones: query `i` is position `P + i`), and what FlashAttention (≥ 2.1) does. PyTorch's
+/// `is_causal=True` is aligned *top-left* (query `i` sees keys `0 ..= i`): that is
+/// [`Mask::CausalTopLeft`]. The two agree when `S = T`. [`Mask::causal_from`] states the
+/// offset outright.
+///
+/// A query that sees no key (every key masked or padded) gets a zero output row, where
+/// PyTorch gives NaN.
+///
+/// ```
+/// use infralens::prelude::*;
+///
+/// // 2 new tokens after 3 cached ones: query 0 is position 3.
+/// assert_eq!(Mask::Causal.visible(0, 0, 2, 5), 0..4);
+/// assert_eq!(Mask::Causal.visible(0, 1, 2, 5), 0..5);
+/// assert_eq!(Mask::CausalTopLeft.visible(0, 0, 2, 5), 0..1);
+/// assert_eq!(Mask::causal_from(3), Mask::Causal.with_offset_for(2, 5));
+///
+/// // Mistral's sliding window: each query sees its own position and the 2 before it.
+/// assert_eq!(Mask::sliding_window(3).visible(0, 4, 5, 5), 2..5);
+///
+/// // Padding: batch 1 has only 2 real keys.
+/// let lengths = [5, 2];
+/// assert_eq!(Mask::None.with_key_lengths(&lengths).visible(1, 0, 1, 5), 0..2);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Mask<'a> {
+    causal: Option<Causal>,
+    window: Option<usize>,
+    key_lengths: Option<&'a [usize]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Causal {
+    BottomRight,
+    TopLeft,
+    From(usize),
+}
+
+#[allow(non_upper_case_globals)]
+impl Mask<'static> {
+    /// Every query sees every key (encoders, cross-attention).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::None.visible(0, 0, 4, 4), 0..4);
+    /// ```
+    pub const None: Mask<'static> = Mask {
+        causal: None,
+        window: None,
+        key_lengths: None,
+    };
+
+    /// Causal, bottom-right aligned: query `i` of `S` sees keys `0 ..= T - S + i` (decoders;
+    /// with `S = T`, keys `0 ..= i`).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::Causal.visible(0, 1, 4, 4), 0..2);
+    /// assert_eq!(Mask::Causal.visible(0, 0, 1, 7), 0..7); // one decode step sees the whole cache
+    /// ```
+    pub const Causal: Mask<'static> = Mask {
+        causal: Some(Causal::BottomRight),
+        window: None,
+        key_lengths: None,
+    };
+
+    /// Causal, top-left aligned as PyTorch's `is_causal=True`: query `i` sees keys `0 ..= i`
+    /// whatever `T`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.visible(0, 0, 1, 7), 0..1);
+    /// ```
+    pub const CausalTopLeft: Mask<'static> = Mask {
+        causal: Some(Causal::TopLeft),
+        window: None,
+        key_lengths: None,
+    };
+
+    /// Causal with the first query at position `offset`: query `i` sees keys
+    /// `0 ..= offset + i` (`offset` = the number of cached tokens before these queries).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::causal_from(6).visible(0, 0, 1, 7), 0..7);
+    /// ```
+    pub const fn causal_from(offset: usize) -> Mask<'static> {
+        Mask {
+            causal: Some(Causal::From(offset)),
+            window: None,
+            key_lengths: None,
+        }
+    }
+
+    /// Causal (bottom-right) with a sliding window of `window` keys, as Mistral: query at
+    /// position `p` sees keys `p + 1 - window ..= p`. A window of 0 is treated as 1 (a
+    /// query always sees its own position).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::sliding_window(2).visible(0, 3, 4, 4), 2..4);
+    /// ```
+    pub const fn sliding_window(window: usize) -> Mask<'static> {
+        Mask {
+            causal: Some(Causal::BottomRight),
+            window: Some(if window == 0 { 1 } else { window }),
+            key_lengths: None,
+        }
+    }
+}
+
+impl<'a> Mask<'a> {
+    /// This mask with padding: batch index `b` has `lengths[b]` real keys, the rest are
+    /// hidden. There must be one length per batch index, none above `T` (checked when the
+    /// mask is applied, with a message that names them).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// let lengths = [3, 1];
+    /// let mask = Mask::Causal.with_key_lengths(&lengths);
+    /// assert_eq!(mask.visible(1, 2, 3, 3), 0..1);
+    /// ```
+    pub const fn with_key_lengths<'b>(self, lengths: &'b [usize]) -> Mask<'b> {
+        Mask {
+            causal: self.causal,
+            window: self.window,
+            key_lengths: Some(lengths),
+        }
+    }
+
+    /// This mask with a sliding window of `window` keys; a mask that was not causal
+    /// becomes causal (bottom-right), since a window counts back from each query's own
+    /// position.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::causal_from(4).with_window(2).visible(0, 0, 1, 5), 3..5);
+    /// ```
+    pub const fn with_window(self, window: usize) -> Self {
+        Mask {
+            causal: match self.causal {
+                Some(c) => Some(c),
+                None => Some(Causal::BottomRight),
+            },
+            window: Some(if window == 0 { 1 } else { window }),
+            key_lengths: self.key_lengths,
+        }
+    }
+
+    /// This mask's causal alignment stated as an offset for `s` queries and `t` keys
+    /// (bottom-right becomes `causal_from(t - s)`); a mask that is not causal is unchanged.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.with_offset_for(2, 9), Mask::causal_from(0));
+    /// ```
+    pub fn with_offset_for(self, s: usize, t: usize) -> Self {
+        let causal = self.causal.map(|c| match c {
+            Causal::BottomRight => Causal::From(t.saturating_sub(s)),
+            Causal::TopLeft => Causal::From(0),
+            from => from,
+        });
+        Mask { causal, ..self }
+    }
+
+    /// Whether any key is hidden by this mask's rule (it is not [`Mask::None`]).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert!(Mask::Causal.hides_keys());
+    /// assert!(!Mask::None.hides_keys());
+    /// ```
+    pub fn hides_keys(&self) -> bool {
+        self.causal.is_some() || self.window.is_some() || self.key_lengths.is_some()
+    }
+
+    /// The keys query `i` of batch index `b` sees, with `s` queries and `t` keys.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::Causal.visible(0, 2, 3, 3), 0..3);
+    /// ```
+    pub fn visible(&self, b: usize, i: usize, s: usize, t: usize) -> core::ops::Range<usize> {
+        let (lo, hi) = self.rows(s, t).range(b, i, t);
+        lo..hi
+    }
+
+    /// The kernel's form, for `s` queries and `t` keys.
+    pub(crate) fn rows(&self, s: usize, t: usize) -> MaskRows<'a> {
+        let causal_offset = self.causal.map(|c| match c {
+            Causal::BottomRight => t as isize - s as isize,
+            Causal::TopLeft => 0,
+            Causal::From(p) => isize::try_from(p).unwrap_or(isize::MAX),
+        });
+        MaskRows {
+            causal_offset,
+            window: self.window,
+            key_lengths: self.key_lengths,
+        }
+    }
+
+    /// Checks the key lengths against the batch `b` and the key count `t`, naming the dims.
+    #[track_caller]
+    pub(crate) fn check(&self, batch: (usize, &str), keys: (usize, &str)) {
+        if let Some(lengths) = self.key_lengths {
+            if lengths.len() != batch.0 {
+                panic!(
+                    "mask mismatch: {} key lengths for `{}` = {} batch entries; give one length per batch entry",
+                    lengths.len(),
+                    batch.1,
+                    batch.0
+                );
+            }
+            if let Some((b, &len)) = lengths.iter().enumerate().find(|(_, l)| **l > keys.0) {
+                panic!(
+                    "mask mismatch: key length {len} for batch entry {b} is more than the `{}` = {} keys",
+                    keys.1, keys.0
+                );
+            }
+        }
+    }
+}

@@ -148,10 +148,12 @@ impl<'a> Infer<'a> {
                     return None;
                 }
                 if name == "scaled_dot_product_attention" && k[1] != q[1] {
-                    self.unpaired(
+                    let (h, hk) = (&q[1], &k[1]);
+                    self.mismatch(
                         args[1].span(),
-                        (&q[1], &k[1]),
-                        "with fewer key/value heads (GQA), use `grouped_query_attention` or `repeat_kv::<H>()`",
+                        format!("shape mismatch: attention pairs the query's heads `{h}` with the keys' `{hk}`; they must be the same dim"),
+                        format!("the query has `{h}` heads, the keys have `{hk}`"),
+                        &["when the keys and values have fewer heads than the queries (grouped-query attention), `grouped_query_attention` shares each of them with a group of query heads"],
                     );
                     return None;
                 }
@@ -340,7 +342,7 @@ impl<'a> Infer<'a> {
                     self.mismatch(
                         call_span,
                         format!(
-                            "shape mismatch: cannot reshape `{}` into `{}`: the element counts differ",
+                            "shape mismatch: cannot reshape `{}` into `{}`: their element counts differ, or are not known at compile time",
                             tuple(&recv),
                             tuple(&target)
                         ),
@@ -387,7 +389,7 @@ impl<'a> Infer<'a> {
                 span,
                 format!("shape mismatch: `{h}` × `{dh}` must equal `{d}`: the heads partition the model width"),
                 format!("`{h}` = {hs} heads of width `{dh}` = {dhs} do not make `{d}` = {ds}"),
-                &["declare the head width as `Dh = D / H` in `dims!`, so that `H × Dh = D` holds by construction"],
+                &["the heads split exactly the width they are given: declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, the output of a query projection whose head width is set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width"],
             );
             return None;
         }
@@ -400,16 +402,26 @@ impl<'a> Infer<'a> {
         }
         let (k_left, k_right) = (&lhs[lhs.len() - 1], &rhs[rhs.len() - 2]);
         if k_left != k_right {
+            // The compiler's `Contracts` (a weight) or `ContractsScores` (batched), each with
+            // its own note.
+            let (operand, note) = if rhs.len() == 2 {
+                (
+                    "weight",
+                    "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in), and reads the other way round",
+                )
+            } else {
+                (
+                    "operand",
+                    "a batched product `(…, S, K)·(…, K, T)` contracts the left operand's last dim with the right operand's second-to-last; the scores `Q·K^T` contract the head width, so the keys are read transposed",
+                )
+            };
             self.mismatch(
                 span,
                 format!(
                     "shape mismatch: matmul contracts `{k_left}` with `{k_right}`, but the left operand's last dim must be the right operand's row dim"
                 ),
-                format!("the left operand ends in `{k_left}`, this operand's rows are `{k_right}`"),
-                &[
-                    "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in): pass `w.t()`",
-                    "attention scores are `Q·K^T`: write `q.matmul(&k.t())`",
-                ],
+                format!("the left operand ends in `{k_left}`, this {operand}'s rows are `{k_right}`"),
+                &[note],
             );
             return None;
         }
@@ -423,7 +435,7 @@ impl<'a> Infer<'a> {
                     tuple(rb)
                 ),
                 format!("leading dims `{}` on the left, `{}` here", tuple(lb), tuple(rb)),
-                &["in grouped-query attention K and V have fewer heads than Q: call `k.repeat_kv::<H>()` first"],
+                &["a batched matmul multiplies matrix `i` of the left operand by matrix `i` of the right one: their leading dims must be the same dims, in the same order"],
             );
             return None;
         }

@@ -79,11 +79,17 @@ impl<D: Dim> DimInfo for D {
 /// dims! { pub Vocab = 128_256; }
 /// assert_eq!(Vocab::SIZE, 128_256);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no size known at compile time (it is a run-time dim, or generic)",
+    label = "a compile-time size is needed here",
+    note = "read a run-time size from the tensor that has it: `x.sizes()`"
+)]
 pub trait StaticDim: Dim {
     /// The size as a plain number (`Self::Size::USIZE`).
     const SIZE: usize;
 }
 
+#[diagnostic::do_not_recommend]
 impl<D: Dim> StaticDim for D
 where
     D::Size: Unsigned,

@@ -38,6 +38,7 @@
 //! holds::<D, Hkv>();
 //! ```
 
+pub use crate::ops::heads::{MergeLast, SplitLast};
 pub use crate::ops::join::{Axis, SameExcept, SumOf};
 
 use crate::dim::{Dim, kind};
@@ -176,9 +177,10 @@ where
 /// same::<(S, D), (S, H, Dh)>();
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "shape mismatch: cannot reshape `{Self}` into `{Target}`: the element counts differ",
-    label = "`{Self}` and `{Target}` hold different numbers of elements",
-    note = "a reshape only regroups the same elements; to change the width, multiply by a weight"
+    message = "shape mismatch: cannot reshape `{Self}` into `{Target}`: their element counts differ, or are not known at compile time",
+    label = "the compiler cannot prove that `{Self}` and `{Target}` hold the same number of elements",
+    note = "a reshape only regroups the same elements; to change the width, multiply by a weight",
+    note = "with run-time or generic dims, regroup with `split_last::<H, Dh>()` / `merge_last::<D>()` or `split_heads` / `merge_heads`, which prove the count from the dims they regroup"
 )]
 pub trait SameNumel<Target> {}
 #[diagnostic::do_not_recommend]
@@ -301,7 +303,7 @@ impl<T: Dim> SameKeyLen<T> for T {}
 /// heads::<X>();
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "axis kind mismatch: `{Self}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{Self}` is declared a `{K}` axis",
+    message = "shape mismatch: `{Self}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{Self}` is declared a `{K}` axis",
     label = "the heads are expected here, not a `{K}` axis",
     note = "heads come right after the batch: `(B, H, S, Dh)`; a tensor in `(B, S, H, Dh)` order had its heads split but not transposed: `.transpose::<1, 2>()` puts them first"
 )]

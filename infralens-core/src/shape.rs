@@ -106,6 +106,11 @@ pub trait Shape: Copy + Debug + Send + Sync + 'static {
 /// assert_eq!(Q::NUMEL, 128);
 /// assert_eq!(Q::describe(), "[B=2, H=4, S=4, Dh=4]");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a run-time dim, so its sizes are not known at compile time",
+    label = "this needs every size at compile time",
+    note = "build a tensor with run-time dims from their sizes: `Tensor::<{Self}>::zeros_in(&sizes![S = 7])` (also `ones_in`, `randn_in`, `from_vec_in`)"
+)]
 pub trait StaticShape: Shape {
     /// The size of each axis, outermost first.
     const SIZES: &'static [usize];
@@ -187,6 +192,7 @@ macro_rules! shape_impls {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl<$($d: StaticDim),+> StaticShape for ($($d,)+) {
             const SIZES: &'static [usize] = &[$($d::SIZE),+];
             const NUMEL: usize = 1 $(* $d::SIZE)+;

@@ -256,7 +256,8 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     }
 }
 
-impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
+/// Constructors of shapes whose sizes are all known at compile time.
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// A tensor of zeros.
     ///
     /// ```
@@ -264,7 +265,10 @@ impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// dims! { pub S = 4; }
     /// assert_eq!(Tensor::<(S,)>::zeros().to_vec(), vec![0.0; 4]);
     /// ```
-    pub fn zeros() -> Self {
+    pub fn zeros() -> Self
+    where
+        Sh: StaticShape,
+    {
         Self::filled(static_extents::<Sh>(), E::ZERO)
     }
 
@@ -275,7 +279,10 @@ impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// dims! { pub S = 4; }
     /// assert_eq!(Tensor::<(S,), f64>::ones().to_vec(), vec![1.0; 4]);
     /// ```
-    pub fn ones() -> Self {
+    pub fn ones() -> Self
+    where
+        Sh: StaticShape,
+    {
         Self::filled(static_extents::<Sh>(), E::ONE)
     }
 
@@ -287,7 +294,10 @@ impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(S, D)>::from_fn(|i| (10 * i[0] + i[1]) as f32);
     /// assert_eq!(x.to_vec(), vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
     /// ```
-    pub fn from_fn(f: impl FnMut(&[usize]) -> E) -> Self {
+    pub fn from_fn(f: impl FnMut(&[usize]) -> E) -> Self
+    where
+        Sh: StaticShape,
+    {
         Self::generate(static_extents::<Sh>(), f)
     }
 
@@ -301,7 +311,10 @@ impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(a, Tensor::<(S, D)>::randn(42));
     /// assert_ne!(a, Tensor::<(S, D)>::randn(43));
     /// ```
-    pub fn randn(seed: u64) -> Self {
+    pub fn randn(seed: u64) -> Self
+    where
+        Sh: StaticShape,
+    {
         Self::random(seed, static_extents::<Sh>())
     }
 
@@ -318,7 +331,10 @@ impl<Sh: StaticShape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(err.to_string(), "shape [S=2, D=3] holds 6 elements, but 5 values were given");
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn from_vec(data: Vec<E>) -> Result<Self, ShapeError> {
+    pub fn from_vec(data: Vec<E>) -> Result<Self, ShapeError>
+    where
+        Sh: StaticShape,
+    {
         if data.len() == Sh::NUMEL {
             Ok(Self::with_extents(data, static_extents::<Sh>()))
         } else {

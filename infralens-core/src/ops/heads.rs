@@ -2,7 +2,7 @@
 
 use crate::kernels::permute::swap_axes;
 use crate::relations::{HeadsAxis, HeadsPartition};
-use crate::{Dim, DimInfo, Element, Tensor};
+use crate::{Dim, DimInfo, Element, Shape, Tensor};
 
 /// The size of a dim that a relation has proven to be a compile-time size (`H`, `Dh` of a
 /// heads partition: the partition holds only between `typenum` sizes).
@@ -69,5 +69,115 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
         let x = self.sizes();
         let data = swap_axes(self.as_slice(), x, 1, 2);
         Tensor::from_parts(data, &[x[0], x[2], x[1] * x[3]])
+    }
+}
+
+/// The last axis `D` split into `H × Dh`: `(…, D) → (…, H, Dh)` (what
+/// [`Tensor::split_last`] gives). Implemented for ranks 1 to 5.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SplitLast;
+/// dims! { pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+/// type Split = <(S, D) as SplitLast<H, Dh>>::Output;
+/// assert_eq!(Split::symbolic(), "(S, H, Dh)");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot split the last axis of `{Self}`: a shape has at most 6 axes",
+    label = "this shape already has 6 axes"
+)]
+pub trait SplitLast<H, Dh>: Shape {
+    /// The last dim, which `H × Dh` must equal.
+    type Last: Dim;
+    /// The shape with `H, Dh` in place of the last dim.
+    type Output: Shape;
+}
+
+/// The last two axes `H, Dh` merged into `D`: `(…, H, Dh) → (…, D)` (what
+/// [`Tensor::merge_last`] gives). Implemented for ranks 2 to 6.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::MergeLast;
+/// dims! { pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+/// type Merged = <(S, H, Dh) as MergeLast<D>>::Output;
+/// assert_eq!(Merged::symbolic(), "(S, D)");
+/// ```
+pub trait MergeLast<D>: Shape {
+    /// The second-to-last dim.
+    type Heads: Dim;
+    /// The last dim.
+    type Width: Dim;
+    /// The shape with `D` in place of the last two dims.
+    type Output: Shape;
+}
+
+macro_rules! regroup_impls {
+    ($( ($($a:ident),*) ; )+) => {$(
+        impl<$($a: Dim,)* L: Dim, H: Dim, Dh: Dim> SplitLast<H, Dh> for ($($a,)* L,) {
+            type Last = L;
+            type Output = ($($a,)* H, Dh);
+        }
+        impl<$($a: Dim,)* H: Dim, Dh: Dim, D: Dim> MergeLast<D> for ($($a,)* H, Dh) {
+            type Heads = H;
+            type Width = Dh;
+            type Output = ($($a,)* D,);
+        }
+    )+};
+}
+
+regroup_impls! {
+    ();
+    (A0);
+    (A0, A1);
+    (A0, A1, A2);
+    (A0, A1, A2, A3);
+}
+
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+    /// Splits the last axis `D` into `H` groups of `Dh`, in place (no copy, no transpose):
+    /// `(…, D) → (…, H, Dh)`, the `view(…, H, Dh)` of PyTorch code, with the count proven
+    /// from the dims it regroups (`H × Dh = D`), so the leading dims may be run-time or
+    /// generic.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = dyn; pub S = dyn; pub D = 16; pub H = 4; pub Dh = D / H; }
+    ///
+    /// let x = Tensor::<(B, S, D)>::randn_in(0, &sizes![B = 2, S = 3]);
+    /// let heads = x.split_last::<H, Dh>();
+    /// assert_eq!(heads.describe(), "[B=2, S=3, H=4, Dh=4]");
+    /// assert_eq!(heads.as_slice(), x.as_slice());
+    /// ```
+    pub fn split_last<H: Dim, Dh: Dim>(self) -> Tensor<Sh::Output, E>
+    where
+        Sh: SplitLast<H, Dh>,
+        Sh::Last: HeadsPartition<H, Dh>,
+    {
+        let mut sizes = self.sizes().to_vec();
+        sizes.pop();
+        sizes.extend([fixed::<H>(), fixed::<Dh>()]);
+        Tensor::from_parts(self.into_vec(), &sizes)
+    }
+
+    /// Merges the last two axes `H, Dh` into `D = H × Dh`, in place: `(…, H, Dh) → (…, D)`,
+    /// the inverse of [`Tensor::split_last`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 16; pub H = 4; pub Dh = D / H; }
+    /// let x = Tensor::<(S, D)>::randn_in(0, &sizes![S = 3]);
+    /// assert_eq!(x.clone().split_last::<H, Dh>().merge_last::<D>(), x);
+    /// ```
+    pub fn merge_last<D>(self) -> Tensor<Sh::Output, E>
+    where
+        Sh: MergeLast<D>,
+        D: Dim + HeadsPartition<Sh::Heads, Sh::Width>,
+    {
+        let mut sizes = self.sizes().to_vec();
+        let width = sizes.pop().unwrap_or(1);
+        let heads = sizes.pop().unwrap_or(1);
+        sizes.push(heads * width);
+        Tensor::from_parts(self.into_vec(), &sizes)
     }
 }

@@ -1,7 +1,7 @@
 //! `reshape::<T>()`: regroup the same elements into another shape.
 
 use crate::relations::SameNumel;
-use crate::{Element, Shape, StaticShape, Tensor};
+use crate::{Element, Shape, Tensor};
 
 impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// Regroups the elements, in order, into shape `T` without copying: the `view` or
@@ -27,10 +27,12 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(B, S, D)>::zeros();
     /// let _ = x.reshape::<(B, S, H)>(); // shape mismatch: cannot reshape `(B, S, D)` into `(B, S, H)` …
     /// ```
-    pub fn reshape<T: StaticShape>(self) -> Tensor<T, E>
+    pub fn reshape<T: Shape>(self) -> Tensor<T, E>
     where
         Sh: SameNumel<T>,
     {
-        Tensor::from_parts(self.into_vec(), T::SIZES)
+        // `SameNumel` holds only between shapes whose every size is a compile-time size.
+        let sizes: Vec<usize> = T::EXTENTS.iter().map(|e| e.unwrap_or(1)).collect();
+        Tensor::from_parts(self.into_vec(), &sizes)
     }
 }

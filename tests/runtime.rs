@@ -1,0 +1,423 @@
+//! Run-time dims (`S = dyn`): construction, run-time checks and their messages, `#[shapes]`
+//! bindings, sums, masks and the KV cache, each against a plain f64 reference.
+
+mod common;
+
+use common::{RefMask, assert_close, f32_tolerance, to_f64};
+use infralens::prelude::*;
+use infralens::{Sum, kind};
+
+dims! {
+    pub B: Batch = dyn;
+    pub S: Sequence = dyn;
+    pub T: Sequence = dyn;
+    pub P: Sequence = dyn;
+    pub D: ModelWidth = 16;
+    pub H: Heads = 4;
+    pub Hkv: Heads = 2;
+    pub Dh: HeadWidth = D / H;
+    pub C: Sequence = 32;
+    pub One = 1;
+}
+
+#[test]
+fn tensors_carry_the_sizes_of_run_time_dims() {
+    let at = sizes![B = 2, S = 7];
+    let x = Tensor::<(B, S, D)>::randn_in(1, &at);
+    assert_eq!(x.sizes(), &[2, 7, 16]);
+    assert_eq!(x.describe(), "[B=2, S=7, D=16]");
+    assert_eq!(x.numel(), 2 * 7 * 16);
+    assert_eq!(x.bound().to_string(), "[B=2, S=7]");
+    // the same seed gives the same stream as a static tensor of that size
+    dims! { pub B2 = 2; pub S7 = 7; }
+    assert_eq!(x.to_vec(), Tensor::<(B2, S7, D)>::randn(1).to_vec());
+    // a zero-length run-time dim is a valid, empty tensor
+    let empty = Tensor::<(B, S, D)>::zeros_in(&sizes![B = 1, S = 0]);
+    assert_eq!(
+        (empty.numel(), empty.describe()),
+        (0, "[B=1, S=0, D=16]".to_owned())
+    );
+    assert_eq!(empty.softmax().numel(), 0);
+}
+
+#[test]
+fn construction_errors_name_the_dim() {
+    let err = Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`S` of (B, S, D) is a run-time dim, and no size was given for it: add `S = …` to `sizes![…]`"
+    );
+    let err = Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1, S = 2]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape [B=1, S=2, D=16] holds 32 elements, but 10 values were given"
+    );
+    assert_eq!((err.expected(), err.found()), (32, 10));
+    let err = Tensor::<(S, D)>::from_vec_in(vec![0.0; 16], &sizes![S = 1, D = 8]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`D` is 16 by its declaration, but 8 was given for it"
+    );
+    // naming a static dim with its own size is fine
+    assert!(Tensor::<(S, D)>::from_vec_in(vec![0.0; 16], &sizes![S = 1, D = 16]).is_ok());
+}
+
+#[test]
+#[should_panic(expected = "`S` is given two sizes, 3 and 4")]
+fn a_dim_cannot_be_given_two_sizes() {
+    let _ = sizes![S = 3, S = 4];
+}
+
+#[test]
+#[should_panic(
+    expected = "shape mismatch in matmul: `T` is 5 in the left operand's last axis but 6 in the right operand's rows"
+)]
+fn contraction_of_run_time_dims_is_checked() {
+    let p = Tensor::<(S, T)>::zeros_in(&sizes![S = 2, T = 5]);
+    let v = Tensor::<(T, D)>::zeros_in(&sizes![T = 6]);
+    let _ = p.matmul(&v);
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch in attention: `T` is 6 in the keys but 5 in the values")]
+fn keys_and_values_must_have_one_length() {
+    let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 2]);
+    let k = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 6]);
+    let v = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 5]);
+    let _ = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch: `S` would be both 2 and 3 in the result (B, H, S, S)")]
+fn one_dim_on_two_axes_has_one_size() {
+    // queries of 2 positions, keys of 3, both called `S`: the scores would be (…, S, S)
+    let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 2]);
+    let k = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 3]);
+    let _ = q.matmul(&k.t());
+}
+
+#[test]
+fn run_time_ops_match_the_reference() {
+    let at = sizes![B = 2, S = 5];
+    let x = Tensor::<(B, S, D)>::randn_in(10, &at);
+    let wq = Tensor::<(D, D)>::randn(11);
+    let q = x.matmul(&wq);
+    let want = common::matmul(
+        &to_f64(x.as_slice()),
+        &to_f64(wq.as_slice()),
+        1,
+        10,
+        16,
+        16,
+        false,
+    );
+    assert_close(q.as_slice(), &want, f32_tolerance(16));
+    // the head split and merge with run-time B and S
+    let heads = q.split_heads::<H, Dh>();
+    assert_eq!(heads.describe(), "[B=2, H=4, S=5, Dh=4]");
+    assert_eq!(heads.get(&[1, 2, 3, 1]), q.get(&[1, 3, 9]));
+    assert_eq!(heads.merge_heads::<D>(), q);
+    // scores over run-time S, masked, softmax rows sum to 1
+    let scores = heads.matmul(&heads.t()).masked(Mask::Causal).softmax();
+    assert_eq!(scores.describe(), "[B=2, H=4, S=5, S=5]");
+    for row in scores.as_slice().chunks(5) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+    // transpose and repeat_kv keep the bound sizes
+    let k = Tensor::<(B, Hkv, T, Dh)>::randn_in(12, &sizes![B = 2, T = 3]);
+    let all = k.repeat_kv::<H>();
+    assert_eq!(all.describe(), "[B=2, H=4, T=3, Dh=4]");
+    assert_eq!(all.get(&[1, 3, 2, 0]), k.get(&[1, 1, 2, 0]));
+    assert_eq!(k.transpose::<1, 2>().describe(), "[B=2, T=3, Hkv=2, Dh=4]");
+}
+
+/// Attention over run-time S and T with every mask, against the f64 reference.
+#[test]
+fn masks_match_the_reference() {
+    let (b, s, t) = (2, 3, 7);
+    let q = Tensor::<(B, H, S, Dh), f64>::randn_in(20, &sizes![B = b, S = s]);
+    let k = Tensor::<(B, H, T, Dh), f64>::randn_in(21, &sizes![B = b, T = t]);
+    let v = Tensor::<(B, H, T, Dh), f64>::randn_in(22, &sizes![B = b, T = t]);
+    let lengths = [7, 4];
+    let cases: [(Mask, RefMask); 8] = [
+        (Mask::None, RefMask::None),
+        (Mask::Causal, RefMask::BottomRight),
+        (Mask::CausalTopLeft, RefMask::TopLeft),
+        (Mask::causal_from(2), RefMask::From(2)),
+        (Mask::sliding_window(3), RefMask::Window(3)),
+        (
+            Mask::None.with_key_lengths(&lengths),
+            RefMask::Lengths(&lengths, false),
+        ),
+        (
+            Mask::Causal.with_key_lengths(&lengths),
+            RefMask::Lengths(&lengths, true),
+        ),
+        (Mask::causal_from(4).with_window(1), RefMask::Window(1)),
+    ];
+    for (mask, reference) in cases {
+        let out = scaled_dot_product_attention(&q, &k, &v, mask);
+        let want = common::attention(
+            q.as_slice(),
+            k.as_slice(),
+            v.as_slice(),
+            (b, 4, 4, s, t, 4, 4),
+            reference,
+        );
+        assert_close(out.as_slice(), &want, 1e-12);
+        // op by op: the same mask on the scores
+        let p = q.matmul(&k.t()).scale(0.5).masked(mask).softmax();
+        assert_close(p.matmul(&v).as_slice(), &want, 1e-12);
+    }
+}
+
+#[test]
+fn a_fully_masked_row_is_zero() {
+    // more queries than keys, bottom-right: query 0 of 4 against 2 keys sees none
+    let q = Tensor::<(B, H, S, Dh), f64>::randn_in(30, &sizes![B = 1, S = 4]);
+    let k = Tensor::<(B, H, T, Dh), f64>::randn_in(31, &sizes![B = 1, T = 2]);
+    let out = scaled_dot_product_attention(&q, &k, &k, Mask::Causal);
+    for h in 0..4 {
+        for d in 0..4 {
+            assert_eq!(out.get(&[0, h, 0, d]), Some(0.0));
+            assert_eq!(out.get(&[0, h, 1, d]), Some(0.0));
+            assert_ne!(out.get(&[0, h, 3, d]), Some(0.0));
+        }
+    }
+    // padding that hides every key of a batch entry
+    let lengths = [0];
+    let out = scaled_dot_product_attention(&q, &k, &k, Mask::None.with_key_lengths(&lengths));
+    assert!(out.as_slice().iter().all(|&x| x == 0.0));
+    // no keys at all
+    let none = Tensor::<(B, H, T, Dh), f64>::zeros_in(&sizes![B = 1, T = 0]);
+    let out = scaled_dot_product_attention(&q, &none, &none, Mask::None);
+    assert!(out.as_slice().iter().all(|&x| x == 0.0));
+}
+
+#[test]
+#[should_panic(expected = "mask mismatch: 3 key lengths for `B` = 1 batch entries")]
+fn key_lengths_must_match_the_batch() {
+    let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 1]);
+    let k = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 2]);
+    let _ = scaled_dot_product_attention(&q, &k, &k, Mask::None.with_key_lengths(&[1, 2, 2]));
+}
+
+#[test]
+#[should_panic(
+    expected = "mask mismatch: key length 5 for batch entry 0 is more than the `T` = 2 keys"
+)]
+fn key_lengths_cannot_exceed_the_keys() {
+    let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 1]);
+    let k = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 2]);
+    let _ = scaled_dot_product_attention(&q, &k, &k, Mask::None.with_key_lengths(&[5]));
+}
+
+#[test]
+fn cat_and_narrow_match_the_reference() {
+    dims! { pub Ps = 2; pub Ss = 3; pub Ts = Ps + Ss; pub W = 4; }
+    let a = Tensor::<(Ps, W)>::randn(40);
+    let b = Tensor::<(Ss, W)>::randn(41);
+    let all: Tensor<(Ts, W)> = cat::<0, Ts, _, _, _>(&a, &b);
+    let mut want = a.to_vec();
+    want.extend(b.to_vec());
+    assert_eq!(all.to_vec(), want);
+    // along a middle axis, run-time sizes, into the named sum
+    let past = Tensor::<(B, H, P, Dh)>::randn_in(42, &sizes![B = 2, P = 5]);
+    let new = Tensor::<(B, H, S, Dh)>::randn_in(43, &sizes![B = 2, S = 1]);
+    let kv: Tensor<(B, H, T, Dh)> = cat::<2, T, _, _, _>(&past, &new);
+    assert_eq!(kv.describe(), "[B=2, H=4, T=6, Dh=4]");
+    let unnamed: Tensor<(B, H, Sum<P, S>, Dh)> = cat::<2, Sum<P, S>, _, _, _>(&past, &new);
+    assert_eq!(unnamed.describe(), "[B=2, H=4, P + S=6, Dh=4]");
+    assert_eq!(unnamed.as_slice(), kv.as_slice());
+    for bi in 0..2 {
+        for h in 0..4 {
+            for d in 0..4 {
+                for p in 0..5 {
+                    assert_eq!(kv.get(&[bi, h, p, d]), past.get(&[bi, h, p, d]));
+                }
+                assert_eq!(kv.get(&[bi, h, 5, d]), new.get(&[bi, h, 0, d]));
+            }
+        }
+    }
+    // narrow back out: the last position, x[:, :, -1:, :]
+    let last: Tensor<(B, H, One, Dh)> = kv.narrow::<2, One>(5, 1);
+    assert_eq!(last.to_vec(), new.to_vec());
+    let first: Tensor<(B, H, P, Dh)> = kv.narrow::<2, P>(0, 5);
+    assert_eq!(first, past);
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch in cat: `C` is 32, but `P` = 5 plus `S` = 1 make 6")]
+fn a_static_sum_of_run_time_parts_is_checked() {
+    let past = Tensor::<(P, D)>::zeros_in(&sizes![P = 5]);
+    let new = Tensor::<(S, D)>::zeros_in(&sizes![S = 1]);
+    let _ = cat::<0, C, _, _, _>(&past, &new);
+}
+
+#[test]
+#[should_panic(expected = "narrow out of range: positions 4..7 of `T` = 6")]
+fn narrow_past_the_end_names_the_dim() {
+    let x = Tensor::<(T, D)>::zeros_in(&sizes![T = 6]);
+    let _ = x.narrow::<0, S>(4, 3);
+}
+
+/// A `#[shapes]` function binds its run-time dims per call.
+#[shapes(x: [B, S, D], mask: [B, S] -> [B, S, D])]
+fn gate(x: &Tensor, mask: &Tensor) -> Tensor {
+    let keep = mask.to_vec();
+    let width = x.sizes()[2];
+    let mut out = x.clone();
+    for (i, v) in out.as_mut_slice().iter_mut().enumerate() {
+        *v *= keep[i / width];
+    }
+    out
+}
+
+/// Returns a tensor whose `S` is not the one its parameter bound.
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn grows(x: &Tensor) -> Tensor {
+    let at = sizes![B = x.sizes()[0], S = x.sizes()[1] + 1];
+    if x.numel() > 0 {
+        return Tensor::zeros_in(&at);
+    }
+    x.clone()
+}
+
+#[test]
+fn shapes_functions_bind_run_time_dims() {
+    let at = sizes![B = 2, S = 3];
+    let x = Tensor::<(B, S, D)>::ones_in(&at);
+    let mask = Tensor::<(B, S)>::from_vec_in(vec![1.0, 0.0, 1.0, 1.0, 1.0, 0.0], &at).unwrap();
+    let y = gate(&x, &mask);
+    assert_eq!(y.get(&[0, 1, 5]), Some(0.0));
+    assert_eq!(y.get(&[1, 1, 5]), Some(1.0));
+}
+
+#[test]
+#[should_panic(
+    expected = "shape mismatch in `gate`: `S` = 3 from `x`, but 4 from `mask` (bound so far: `B` = 2 from `x`, `S` = 3 from `x`)"
+)]
+fn a_disagreeing_parameter_is_named() {
+    let x = Tensor::<(B, S, D)>::ones_in(&sizes![B = 2, S = 3]);
+    let mask = Tensor::<(B, S)>::ones_in(&sizes![B = 2, S = 4]);
+    let _ = gate(&x, &mask);
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch in `grows`: `S` = 3 from `x`, but 4 from `the result`")]
+fn an_early_return_is_checked_too() {
+    let x = Tensor::<(B, S, D)>::ones_in(&sizes![B = 2, S = 3]);
+    let _ = grows(&x);
+}
+
+/// Kinds are optional: a dim without one goes anywhere a kind is checked.
+#[test]
+fn undeclared_kinds_are_accepted_anywhere() {
+    dims! { pub X = 1; pub Y = 2; pub Z = 3; pub W = 4; }
+    let q = Tensor::<(X, Y, Z, W)>::randn(50);
+    let _ = scaled_dot_product_attention(&q, &q, &q, Mask::None);
+    assert_eq!(<Y as Dim>::Kind::default_name(), "any");
+}
+
+trait KindName {
+    fn default_name() -> &'static str;
+}
+impl<K: kind::Kind> KindName for K {
+    fn default_name() -> &'static str {
+        K::NAME
+    }
+}
+
+/// A function generic over its run-time sequence dim splits heads and attends with no extra
+/// bound (item 9 of the issue).
+fn attend<Sq: Dim>(x: &Tensor<(B, Sq, D)>, wq: &Tensor<(D, D)>) -> Tensor<(B, Sq, D)> {
+    let q = x.matmul(wq).split_heads::<H, Dh>();
+    scaled_dot_product_attention(&q, &q, &q, Mask::Causal).merge_heads::<D>()
+}
+
+#[test]
+fn generic_sequence_code_needs_no_bounds() {
+    let x = Tensor::<(B, S, D)>::randn_in(60, &sizes![B = 1, S = 3]);
+    let y = attend(&x, &Tensor::randn(61));
+    assert_eq!(y.describe(), "[B=1, S=3, D=16]");
+}
+
+/// The generation test of the issue: prefill 5 tokens, then decode 10 one at a time; each
+/// step's attention over the cache equals attention over the whole sequence recomputed from
+/// scratch (f64 reference) to 1e-5.
+#[test]
+fn kv_cache_decoding_equals_full_recompute() {
+    let (prefill, steps) = (5, 10);
+    let total = prefill + steps;
+    // the whole sequence's queries, keys and values, as a model would produce them
+    let all = sizes![B = 2, T = total];
+    let q_all = Tensor::<(B, H, T, Dh)>::randn_in(70, &all);
+    let k_all = Tensor::<(B, Hkv, T, Dh)>::randn_in(71, &all);
+    let v_all = Tensor::<(B, Hkv, T, Dh)>::randn_in(72, &all);
+    let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![B = 2]);
+    let mut start = 0;
+    for new in std::iter::once(prefill).chain(std::iter::repeat_n(1, steps)) {
+        let q = q_all.narrow::<2, S>(start, new);
+        let k = k_all.narrow::<2, S>(start, new);
+        let v = v_all.narrow::<2, S>(start, new);
+        let (keys, values) = cache.append::<S, T>(&k, &v).expect("fits in the cache");
+        assert_eq!(
+            keys.describe(),
+            format!("[B=2, Hkv=2, T={}, Dh=4]", start + new)
+        );
+        let out = grouped_query_attention(&q, keys, values, Mask::Causal);
+        // reference: the full causal attention over every position so far, rows start..
+        let seen = start + new;
+        let k_seen = k_all.narrow::<2, T>(0, seen);
+        let v_seen = v_all.narrow::<2, T>(0, seen);
+        let full = common::attention(
+            &to_f64(q_all.narrow::<2, T>(0, seen).as_slice()),
+            &to_f64(k_seen.as_slice()),
+            &to_f64(v_seen.as_slice()),
+            (2, 4, 2, seen, seen, 4, 4),
+            RefMask::TopLeft,
+        );
+        let mut want = Vec::new();
+        for bh in 0..2 * 4 {
+            want.extend_from_slice(&full[(bh * seen + start) * 4..(bh * seen + seen) * 4]);
+        }
+        assert_close(out.as_slice(), &want, 1e-5);
+        start = seen;
+    }
+    assert_eq!(cache.len(), total);
+}
+
+#[test]
+fn a_full_cache_is_an_error_that_changes_nothing() {
+    dims! { pub Small: Sequence = 4; }
+    let mut cache = KvCache::<B, Hkv, Small, Dh>::new(&sizes![B = 1]);
+    let three = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 1, S = 3]);
+    cache.append::<S, T>(&three, &three).unwrap();
+    let err = cache.append::<S, T>(&three, &three).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot append 3 positions (`S`) to a KV cache holding 3 of its `Small` = 4: 6 > 4"
+    );
+    assert_eq!(cache.len(), 3);
+    let other_batch = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 2, S = 1]);
+    let err = cache
+        .append::<S, T>(&other_batch, &other_batch)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`B` is 1 in the KV cache but 2 in the new keys"
+    );
+    let short = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 1, S = 0]);
+    let err = cache.append::<S, T>(&three, &short).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the new keys have 3 positions (`S`) but the new values 0"
+    );
+    // a compile-time length that is not the cache's
+    dims! { pub Seven = 7; }
+    let err = cache.keys::<Seven>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the KV cache holds 3 positions, but `Seven` is 7 by its declaration; name the length with a run-time dim (`Seven = dyn`)"
+    );
+}

@@ -1,0 +1,7 @@
+use infralens::prelude::*;
+
+dims! {
+    pub S: Seq = dyn;
+}
+
+fn main() {}

@@ -3,7 +3,9 @@
 //! same computation written by hand over the same kernels with run-time `usize` sizes.
 //!
 //! `cargo bench -p infralens-benches --bench attention` prints, from one run, side by side:
-//! - the zero-cost ratio typed / untyped (target ≤ 1.02), single-threaded;
+//! - the zero-cost ratio typed / untyped (target ≤ 1.02), single-threaded, for the block
+//!   with compile-time sizes and for the same block with run-time `B` and `S` (an annotated
+//!   `#[shapes]` function, so its per-call bindings are in the time);
 //! - the typed block's effective throughput, `8·S·D² + 4·S²·D` FLOPs per forward, on 1
 //!   thread (target ≥ 80 GFLOP/s) and on 2.
 
@@ -24,6 +26,21 @@ dims! {
     pub D = 1024;
     pub H = 16;
     pub Dh = D / H;
+    /// The batch in use, known at run time.
+    pub Br: Batch = dyn;
+    /// The sequence, known at run time.
+    pub Sr: Sequence = dyn;
+}
+
+/// The typed block with run-time batch and sequence, annotated: each call binds `Br` and
+/// `Sr` from `x` and checks the result against them.
+#[shapes(x: [Br, Sr, D], wq: [D, D], wk: [D, D], wv: [D, D], wo: [D, D] -> [Br, Sr, D])]
+fn typed_run_time(x: &Tensor, wq: &Tensor, wk: &Tensor, wv: &Tensor, wo: &Tensor) -> Tensor {
+    let q = x.matmul(wq).split_heads::<H, Dh>();
+    let k = x.matmul(wk).split_heads::<H, Dh>();
+    let v = x.matmul(wv).split_heads::<H, Dh>();
+    let ctx = scaled_dot_product_attention(&q, &k, &v, Mask::None);
+    ctx.merge_heads::<D>().matmul(wo)
 }
 
 /// The typed block.
@@ -125,6 +142,10 @@ fn block(c: &mut Criterion) {
     let flops = 8.0 * s * d * d + 4.0 * s * s * d;
 
     let run_typed = || typed(&x, &wq, &wk, &wv, &wo);
+    let x_run_time =
+        Tensor::<(Br, Sr, D)>::from_vec_in(x.to_vec(), &sizes![Br = B::SIZE, Sr = S::SIZE])
+            .expect("same sizes");
+    let run_typed_run_time = || typed_run_time(&x_run_time, &wq, &wk, &wv, &wo);
     let run_untyped = || {
         untyped(
             x.as_slice(),
@@ -143,6 +164,11 @@ fn block(c: &mut Criterion) {
         &run_untyped()[..],
         "typed and untyped differ"
     );
+    assert_eq!(
+        run_typed_run_time().as_slice(),
+        &run_untyped()[..],
+        "typed with run-time sizes and untyped differ"
+    );
 
     let mut group = c.benchmark_group("attention block B=1 S=512 D=1024 H=16");
     group.throughput(Throughput::Elements(flops as u64));
@@ -150,6 +176,10 @@ fn block(c: &mut Criterion) {
     group.bench_function("typed, 1 thread", |bench| {
         set_num_threads(1);
         bench.iter(|| black_box(run_typed()))
+    });
+    group.bench_function("typed, run-time B and S, 1 thread", |bench| {
+        set_num_threads(1);
+        bench.iter(|| black_box(run_typed_run_time()))
     });
     group.bench_function("untyped, 1 thread", |bench| {
         set_num_threads(1);
@@ -164,16 +194,19 @@ fn block(c: &mut Criterion) {
     // The ratios, from medians measured interleaved (typed, untyped, typed, …) so that
     // the machine's drift hits both alike.
     set_num_threads(1);
-    let (mut t_typed, mut t_untyped) = (Vec::new(), Vec::new());
+    let (mut t_typed, mut t_run_time, mut t_untyped) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..15 {
         t_typed.push(seconds(|| {
             black_box(run_typed());
+        }));
+        t_run_time.push(seconds(|| {
+            black_box(run_typed_run_time());
         }));
         t_untyped.push(seconds(|| {
             black_box(run_untyped());
         }));
     }
-    let (typed_1, untyped_1) = (median(t_typed), median(t_untyped));
+    let (typed_1, run_time_1, untyped_1) = (median(t_typed), median(t_run_time), median(t_untyped));
     set_num_threads(2);
     let typed_2 = median(
         (0..15)
@@ -193,6 +226,12 @@ fn block(c: &mut Criterion) {
         typed_1 * 1e3,
         untyped_1 * 1e3,
         typed_1 / untyped_1
+    );
+    println!(
+        "  zero-cost, run-time B and S (#[shapes] bindings included): typed {:.1} ms / untyped {:.1} ms = {:.3} (target ≤ 1.02)",
+        run_time_1 * 1e3,
+        untyped_1 * 1e3,
+        run_time_1 / untyped_1
     );
     println!(
         "  throughput: {:.1} GFLOP/s on 1 thread (target ≥ 80), {:.1} GFLOP/s on 2 threads ({:.1} ms)",

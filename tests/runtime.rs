@@ -42,18 +42,20 @@ fn tensors_carry_the_sizes_of_run_time_dims() {
 
 #[test]
 fn construction_errors_name_the_dim() {
-    let err = Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1]).unwrap_err();
+    let err = Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1]).expect_err("fails");
     assert_eq!(
         err.to_string(),
         "`S` of (B, S, D) is a run-time dim, and no size was given for it: add `S = …` to `sizes![…]`"
     );
-    let err = Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1, S = 2]).unwrap_err();
+    let err =
+        Tensor::<(B, S, D)>::from_vec_in(vec![0.0; 10], &sizes![B = 1, S = 2]).expect_err("fails");
     assert_eq!(
         err.to_string(),
         "shape [B=1, S=2, D=16] holds 32 elements, but 10 values were given"
     );
     assert_eq!((err.expected(), err.found()), (32, 10));
-    let err = Tensor::<(S, D)>::from_vec_in(vec![0.0; 16], &sizes![S = 1, D = 8]).unwrap_err();
+    let err =
+        Tensor::<(S, D)>::from_vec_in(vec![0.0; 16], &sizes![S = 1, D = 8]).expect_err("fails");
     assert_eq!(
         err.to_string(),
         "`D` is 16 by its declaration, but 8 was given for it"
@@ -287,7 +289,8 @@ fn grows(x: &Tensor) -> Tensor {
 fn shapes_functions_bind_run_time_dims() {
     let at = sizes![B = 2, S = 3];
     let x = Tensor::<(B, S, D)>::ones_in(&at);
-    let mask = Tensor::<(B, S)>::from_vec_in(vec![1.0, 0.0, 1.0, 1.0, 1.0, 0.0], &at).unwrap();
+    let mask =
+        Tensor::<(B, S)>::from_vec_in(vec![1.0, 0.0, 1.0, 1.0, 1.0, 0.0], &at).expect("works");
     let y = gate(&x, &mask);
     assert_eq!(y.get(&[0, 1, 5]), Some(0.0));
     assert_eq!(y.get(&[1, 1, 5]), Some(1.0));
@@ -392,8 +395,8 @@ fn a_full_cache_is_an_error_that_changes_nothing() {
     dims! { pub Small: Sequence = 4; }
     let mut cache = KvCache::<B, Hkv, Small, Dh>::new(&sizes![B = 1]);
     let three = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 1, S = 3]);
-    cache.append::<S, T>(&three, &three).unwrap();
-    let err = cache.append::<S, T>(&three, &three).unwrap_err();
+    cache.append::<S, T>(&three, &three).expect("works");
+    let err = cache.append::<S, T>(&three, &three).expect_err("fails");
     assert_eq!(
         err.to_string(),
         "cannot append 3 positions (`S`) to a KV cache holding 3 of its `Small` = 4: 6 > 4"
@@ -402,20 +405,20 @@ fn a_full_cache_is_an_error_that_changes_nothing() {
     let other_batch = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 2, S = 1]);
     let err = cache
         .append::<S, T>(&other_batch, &other_batch)
-        .unwrap_err();
+        .expect_err("fails");
     assert_eq!(
         err.to_string(),
         "`B` is 1 in the KV cache but 2 in the new keys"
     );
     let short = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![B = 1, S = 0]);
-    let err = cache.append::<S, T>(&three, &short).unwrap_err();
+    let err = cache.append::<S, T>(&three, &short).expect_err("fails");
     assert_eq!(
         err.to_string(),
         "the new keys have 3 positions (`S`) but the new values 0"
     );
     // a compile-time length that is not the cache's
     dims! { pub Seven = 7; }
-    let err = cache.keys::<Seven>().unwrap_err();
+    let err = cache.keys::<Seven>().expect_err("fails");
     assert_eq!(
         err.to_string(),
         "the KV cache holds 3 positions, but `Seven` is 7 by its declaration; name the length with a run-time dim (`Seven = dyn`)"

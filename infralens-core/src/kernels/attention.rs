@@ -58,6 +58,71 @@ impl MaskRows<'_> {
     }
 }
 
+/// Up to this many queries per head, the query heads sharing a key/value head are
+/// computed together (see [`attention`]).
+const DECODE_ROWS: usize = 16;
+
+/// Up to this many rows of queries, the products stream the keys and values once instead
+/// of packing them for a GEMM (decoding: one query per head).
+const STREAM_ROWS: usize = 8;
+
+/// `scores[r][j] = q[r]·k[j]` for `rows` queries of width `dh` against `t` keys: each key
+/// row is read once, from where it lies (a cache's filled part included).
+fn scores_few_rows<E: Element>(
+    q: &[E],
+    k: &[E],
+    (rows, dh, t): (usize, usize, usize),
+    scores: &mut [E],
+) {
+    for (j, kj) in k.chunks_exact(dh).take(t).enumerate() {
+        for (r, qr) in q.chunks_exact(dh).take(rows).enumerate() {
+            scores[r * t + j] = dot(qr, kj);
+        }
+    }
+}
+
+/// `out[r] = Σ_j p[r][j] · v[j]` for `rows` rows of weights over `t` values of width `dv`:
+/// each value row is read once.
+fn values_few_rows<E: Element>(
+    p: &[E],
+    v: &[E],
+    (rows, t, dv): (usize, usize, usize),
+    out: &mut [E],
+) {
+    out.fill(E::ZERO);
+    for (j, vj) in v.chunks_exact(dv).take(t).enumerate() {
+        for (r, out_r) in out.chunks_exact_mut(dv).take(rows).enumerate() {
+            let w = p[r * t + j];
+            if w != E::ZERO {
+                for (o, &x) in out_r.iter_mut().zip(vj) {
+                    *o += w * x;
+                }
+            }
+        }
+    }
+}
+
+/// A dot product in 8 independent lanes, so that it vectorises (one running sum would
+/// have to be added in order).
+fn dot<E: Element>(a: &[E], b: &[E]) -> E {
+    let mut lanes = [E::ZERO; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
+    for (x, y) in a8.zip(b8) {
+        if let (Ok(x), Ok(y)) = (<&[E; 8]>::try_from(x), <&[E; 8]>::try_from(y)) {
+            for l in 0..8 {
+                lanes[l] += x[l] * y[l];
+            }
+        }
+    }
+    let mut sum = E::ZERO;
+    for (&x, &y) in a_rest.iter().zip(b_rest) {
+        sum += x * y;
+    }
+    let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
+    sum + ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))
+}
+
 /// Computes attention into `out`. Holds one `s × t` score matrix at a time: memory beyond
 /// the inputs and output is that one buffer. Query head `qh` reads key/value head
 /// `qh / (h / hkv)`. Query `i` of batch `b` sees the keys `mask.range(b, i, t)`; a query
@@ -92,58 +157,73 @@ pub fn attention<E: Element + LinalgScalar>(
         return;
     }
     let group = h / hkv;
-    // One output block per (batch, query head), split over the threads; each thread
-    // holds one `s × t` score buffer.
-    let blocks: Vec<&mut [E]> = out.chunks_exact_mut(s * dv).collect();
+    // Few queries (decoding): the query heads that share a key/value head go through it
+    // together, as `g · s` rows of one product, so each key/value head is read (and packed
+    // for the GEMM) once per step instead of once per query head. Many queries (prefill):
+    // one head at a time, which bounds the score buffer to `s × t`.
+    let g = if s <= DECODE_ROWS { group } else { 1 };
+    let rows = g * s;
+    // One output block per (batch, group of `g` query heads), split over the threads; each
+    // thread holds one `g·s × t` score buffer.
+    let blocks: Vec<&mut [E]> = out.chunks_exact_mut(rows * dv).collect();
     crate::threads::for_each_split(
         blocks,
-        || (vec![E::ZERO; s * t], vec![E::ZERO; s]),
+        || (vec![E::ZERO; rows * t], vec![E::ZERO; rows]),
         |(scores, sums), index, out_bh| {
-            let (bi, qh) = (index / h, index % h);
+            let (bi, qh) = (index / (h / g), index % (h / g) * g);
             let kvh = bi * hkv + qh / group;
             let q_at = (bi * h + qh) * s * dh;
-            let q_bh = &q[q_at..q_at + s * dh];
+            let q_bh = &q[q_at..q_at + rows * dh];
             let k_bh = &k[kvh * k_stride * dh..][..t * dh];
             let v_bh = &v[kvh * v_stride * dv..][..t * dv];
-            // scores = Q·K^T, K read transposed through its strides.
-            gemm(
-                (s, dh, t),
-                E::ONE,
-                Strided {
-                    data: q_bh,
-                    row_stride: dh,
-                    col_stride: 1,
-                },
-                Strided {
-                    data: k_bh,
-                    row_stride: 1,
-                    col_stride: dh,
-                },
-                E::ZERO,
-                scores,
-            );
+            // scores = Q·K^T, K read transposed through its strides (or, for a few rows,
+            // each key row read once in a streaming dot product: no packing of K).
+            if rows <= STREAM_ROWS {
+                scores_few_rows(q_bh, k_bh, (rows, dh, t), scores);
+            } else {
+                gemm(
+                    (rows, dh, t),
+                    E::ONE,
+                    Strided {
+                        data: q_bh,
+                        row_stride: dh,
+                        col_stride: 1,
+                    },
+                    Strided {
+                        data: k_bh,
+                        row_stride: 1,
+                        col_stride: dh,
+                    },
+                    E::ZERO,
+                    scores,
+                );
+            }
             // Scale, mask and exponentiate in one pass over each row; the softmax's
             // division waits for the (narrower) output row.
-            for (i, (row, sum)) in scores.chunks_exact_mut(t).zip(sums.iter_mut()).enumerate() {
-                let (lo, hi) = mask.range(bi, i, t);
+            for (r, (row, sum)) in scores.chunks_exact_mut(t).zip(sums.iter_mut()).enumerate() {
+                let (lo, hi) = mask.range(bi, r % s, t);
                 *sum = scaled_masked_exp_row(row, scale, lo, hi);
             }
-            gemm(
-                (s, t, dv),
-                E::ONE,
-                Strided {
-                    data: scores,
-                    row_stride: t,
-                    col_stride: 1,
-                },
-                Strided {
-                    data: v_bh,
-                    row_stride: dv,
-                    col_stride: 1,
-                },
-                E::ZERO,
-                out_bh,
-            );
+            if rows <= STREAM_ROWS {
+                values_few_rows(scores, v_bh, (rows, t, dv), out_bh);
+            } else {
+                gemm(
+                    (rows, t, dv),
+                    E::ONE,
+                    Strided {
+                        data: scores,
+                        row_stride: t,
+                        col_stride: 1,
+                    },
+                    Strided {
+                        data: v_bh,
+                        row_stride: dv,
+                        col_stride: 1,
+                    },
+                    E::ZERO,
+                    out_bh,
+                );
+            }
             for (row, &sum) in out_bh.chunks_exact_mut(dv).zip(sums.iter()) {
                 if sum != E::ZERO {
                     let inv = E::ONE / sum;

@@ -267,6 +267,36 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         self.keys.bytes() + self.values.bytes()
     }
 
+    /// The shape of its keys (and of its values), at full capacity: `[B=1, Hkv=8, C=4096, Dh=128]`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 2; pub C = dyn; pub Dh = 4; }
+    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![C = 16]);
+    /// assert_eq!(cache.describe(), "[B=1, Hkv=2, C=16, Dh=4]");
+    /// ```
+    pub fn describe(&self) -> String {
+        self.keys.describe()
+    }
+
+    /// Keeps the first `len` positions and forgets the rest (the memory stays allocated):
+    /// to roll back rejected tokens of speculative decoding, or a beam. Does nothing when
+    /// `len` is not less than [`KvCache::len`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 2; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::zeros_in(&sizes![S = 3]);
+    /// cache.append::<S, T>(&k, &k)?;
+    /// cache.truncate(1);
+    /// assert_eq!(cache.len(), 1);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
     /// Forgets every position (the memory stays allocated).
     ///
     /// ```
@@ -304,6 +334,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// );
     /// # Ok::<(), ShapeError>(())
     /// ```
+    #[allow(clippy::type_complexity)]
     pub fn append<S: Dim, T: Dim>(
         &mut self,
         k_new: &Tensor<(B, Hkv, S, Dh), E>,
@@ -392,6 +423,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// assert_eq!(cache.keys::<T>()?.sizes()[2], 0);
     /// # Ok::<(), ShapeError>(())
     /// ```
+    #[allow(clippy::type_complexity)]
     pub fn keys<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
         check_length::<T>(self.len)?;
         Ok(self.view(&self.keys))
@@ -406,6 +438,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// assert_eq!(cache.values::<T>()?.sizes()[2], 0);
     /// # Ok::<(), ShapeError>(())
     /// ```
+    #[allow(clippy::type_complexity)]
     pub fn values<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
         check_length::<T>(self.len)?;
         Ok(self.view(&self.values))
@@ -439,5 +472,51 @@ fn check_length<T: Dim>(len: usize) -> Result<(), ShapeError> {
             len,
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind;
+
+    macro_rules! dim {
+        ($name:ident = $size:ty) => {
+            #[derive(Clone, Copy, Debug)]
+            enum $name {}
+            impl Dim for $name {
+                type Size = $size;
+                type Kind = kind::Any;
+                const NAME: &'static str = stringify!($name);
+            }
+        };
+    }
+    dim!(B = typenum::U1);
+    dim!(H = typenum::U2);
+    dim!(C = typenum::U8);
+    dim!(Dh = typenum::U4);
+    dim!(S = crate::Dyn);
+    dim!(T = crate::Dyn);
+
+    /// Appending writes the new positions in place: the views read the one buffer the
+    /// cache allocated, whose address never changes, and the past is not rewritten.
+    #[test]
+    fn append_never_moves_or_copies_the_past() {
+        let mut cache = KvCache::<B, H, C, Dh>::new(&Sizes::new());
+        let at = cache.keys.as_slice().as_ptr();
+        let values_at = cache.values.as_slice().as_ptr();
+        let one = Sizes::new().with::<S>(1);
+        let mut first_key = None;
+        for step in 0..8u64 {
+            let k = Tensor::<(B, H, S, Dh)>::randn_in(step, &one);
+            let v = Tensor::<(B, H, S, Dh)>::randn_in(100 + step, &one);
+            let (keys, values) = cache.append::<S, T>(&k, &v).expect("fits");
+            assert!(core::ptr::eq(keys.data.as_ptr(), at));
+            assert!(core::ptr::eq(values.data.as_ptr(), values_at));
+            assert_eq!(keys.get(&[0, 1, step as usize, 3]), k.get(&[0, 1, 0, 3]));
+            let first = keys.get(&[0, 0, 0, 0]);
+            assert_eq!(*first_key.get_or_insert(first), first);
+        }
+        assert_eq!(cache.len(), 8);
     }
 }

@@ -225,13 +225,14 @@ axis_impls! {
 /// When a run-time sum does not hold, or two run-time dims of the other axes differ in
 /// size; the message names the dims and sizes.
 #[track_caller]
-pub fn cat<const I: usize, N: Dim, A: Axis<I>, B: Axis<I>, E: Element>(
+pub fn cat<const I: usize, N, A, B, E: Element>(
     a: &Tensor<A, E>,
     b: &Tensor<B, E>,
 ) -> Tensor<A::With<N>, E>
 where
-    A: SameExcept<I, B>,
-    N: SumOf<A::Dim, B::Dim>,
+    A: Axis<I> + SameExcept<I, B>,
+    B: Axis<I>,
+    N: Dim + SumOf<A::Dim, B::Dim>,
 {
     let (sa, sb) = (a.sizes(), b.sizes());
     let mut others = sa.to_vec();

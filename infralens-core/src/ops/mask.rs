@@ -61,7 +61,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         let mut out = self.to_vec();
         if t > 0 && s > 0 {
             for (m, matrix) in out.chunks_exact_mut(s * t).enumerate() {
-                let b = if per_batch == 0 { 0 } else { m / per_batch };
+                let b = m.checked_div(per_batch).unwrap_or(0);
                 for (i, row) in matrix.chunks_exact_mut(t).enumerate() {
                     let (lo, hi) = rows.range(b, i, t);
                     row[..lo].fill(E::NEG_INFINITY);

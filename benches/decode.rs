@@ -1,0 +1,97 @@
+//! One decode step of attention over a KV cache: append one position's keys and values,
+//! then attend one query per head over the `T` cached positions, for T = 128, 512, 2048
+//! (a Llama-3-8B layer: H = 32, Hkv = 8, Dh = 128, f32, one sequence).
+//!
+//! `cargo bench -p infralens-benches --bench decode` prints, from one run, the median time
+//! of a step at each T and the time per cached position: flat when a step costs O(T). The
+//! cache is allocated once; the step writes one position and reads the past in place.
+
+use criterion::Criterion;
+use infralens::prelude::*;
+use infralens::threads::set_num_threads;
+use std::hint::black_box;
+use std::time::Instant;
+
+dims! {
+    pub B: Batch = 1;
+    pub H: Heads = 32;
+    pub Hkv: Heads = 8;
+    pub Dh: HeadWidth = 128;
+    pub C: Sequence = 4096;
+    pub One: Sequence = 1;
+    pub S: Sequence = dyn;
+    pub T: Sequence = dyn;
+}
+
+/// One new position's keys and values.
+type NewKv = [Tensor<(B, Hkv, One, Dh)>; 2];
+/// A Llama layer's cache.
+type Cache = KvCache<B, Hkv, C, Dh>;
+
+/// A cache holding `t - 1` positions, and one new position's q, k, v.
+#[allow(clippy::type_complexity)]
+fn setup(t: usize) -> (Cache, NewKv, Tensor<(B, H, One, Dh)>) {
+    let mut cache = KvCache::new(&sizes![]);
+    let past = sizes![S = t - 1];
+    let k = Tensor::<(B, Hkv, S, Dh)>::randn_in(1, &past);
+    let v = Tensor::<(B, Hkv, S, Dh)>::randn_in(2, &past);
+    cache.append::<S, T>(&k, &v).expect("fits");
+    let new = [Tensor::randn(3), Tensor::randn(4)];
+    (cache, new, Tensor::randn(5))
+}
+
+/// One decode step: append, attend, forget the position again (so the next step is alike).
+fn step(
+    cache: &mut KvCache<B, Hkv, C, Dh>,
+    [k, v]: &NewKv,
+    q: &Tensor<(B, H, One, Dh)>,
+) -> Tensor<(B, H, One, Dh)> {
+    let (keys, values) = cache.append::<One, T>(k, v).expect("fits");
+    let out = grouped_query_attention(q, keys, values, Mask::Causal);
+    cache.truncate(cache.len() - 1);
+    out
+}
+
+fn decode(c: &mut Criterion) {
+    set_num_threads(1);
+    let lengths = [128, 512, 2048];
+    let mut group = c.benchmark_group("decode step, H=32 Hkv=8 Dh=128, 1 thread");
+    for &t in &lengths {
+        let (mut cache, new, q) = setup(t);
+        group.bench_function(format!("T={t}"), |bench| {
+            bench.iter(|| black_box(step(&mut cache, &new, &q)))
+        });
+    }
+    group.finish();
+
+    println!("\ndecode step (append 1 position + GQA over T), medians of 200, 1 thread:");
+    let mut per_position = Vec::new();
+    for &t in &lengths {
+        let (mut cache, new, q) = setup(t);
+        let mut times: Vec<f64> = (0..200)
+            .map(|_| {
+                let start = Instant::now();
+                black_box(step(&mut cache, &new, &q));
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        per_position.push(median / t as f64);
+        println!(
+            "  T = {t:>4}: {:>7.1} µs per step, {:.1} ns per cached position",
+            median * 1e6,
+            median / t as f64 * 1e9
+        );
+    }
+    println!(
+        "  per-position cost at T=2048 / at T=128: {:.2} (1.0 is O(T); a copy of the past each step would add to it)",
+        per_position[2] / per_position[0]
+    );
+}
+
+mod group {
+    #![allow(missing_docs)]
+    criterion::criterion_group!(benches, super::decode);
+}
+criterion::criterion_main!(group::benches);

@@ -21,6 +21,41 @@
 //!
 //! This crate re-exports [`infralens_core`] (dims, shapes, `Tensor`, the ops) and the
 //! [`dims!`] macro; `use infralens::prelude::*` brings what a program needs.
+//!
+//! # Run-time sizes
+//!
+//! Model widths are constants; the prompt length, the batch in use and a KV cache's length
+//! are known only when the program runs. Declare those dims `dyn`: they stay distinct named
+//! types (order and identity mistakes are still compile errors), and their sizes are bound
+//! when a tensor is built ([`sizes!`]) and compared, naming the dim, where two tensors
+//! meet. A generation loop over a [`KvCache`]:
+//!
+//! ```
+//! use infralens::prelude::*;
+//!
+//! dims! {
+//!     pub B: Batch = 1;
+//!     pub S: Sequence = dyn;   // new positions this step
+//!     pub T: Sequence = dyn;   // cached positions
+//!     pub C: Sequence = 32;    // the cache's capacity
+//!     pub D: ModelWidth = 16;
+//!     pub H: Heads = 4;
+//!     pub Dh: HeadWidth = D / H;
+//! }
+//!
+//! let (wq, wk, wv) = (Tensor::<(D, D)>::randn(1), Tensor::<(D, D)>::randn(2), Tensor::<(D, D)>::randn(3));
+//! let mut cache = KvCache::<B, H, C, Dh>::new(&sizes![]);
+//! let mut x = Tensor::<(B, S, D)>::randn_in(0, &sizes![S = 6]); // the prompt
+//! for step in 0..3 {
+//!     let q = x.matmul(&wq).split_heads::<H, Dh>();
+//!     let (k, v) = (x.matmul(&wk).split_heads::<H, Dh>(), x.matmul(&wv).split_heads::<H, Dh>());
+//!     let (keys, values) = cache.append::<S, T>(&k, &v)?;
+//!     assert_eq!(keys.sizes()[2], 6 + step);                     // `T` grows by one a step
+//!     let out = scaled_dot_product_attention(&q, keys, values, Mask::Causal).merge_heads::<D>();
+//!     x = out.narrow::<1, S>(out.sizes()[1] - 1, 1);             // the last position goes on
+//! }
+//! # Ok::<(), ShapeError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -424,3 +424,47 @@ fn a_full_cache_is_an_error_that_changes_nothing() {
         "the KV cache holds 3 positions, but `Seven` is 7 by its declaration; name the length with a run-time dim (`Seven = dyn`)"
     );
 }
+
+/// `?` inside an annotated function: the error passes through, an `Ok` result is checked.
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn fallible(x: &Tensor, fail: bool) -> Result<Tensor, ShapeError> {
+    if fail {
+        Tensor::<(B, S, D)>::from_vec_in(vec![], &x.bound())?;
+    }
+    Ok(x.clone())
+}
+
+/// An `async fn` binds its parameters (its result is not wrapped).
+#[shapes(x: [B, S, D] -> [B, S, D])]
+async fn later(x: &Tensor) -> Tensor {
+    x.clone()
+}
+
+/// A method whose receiver is annotated.
+struct Cached {
+    x: Tensor<(B, S, D)>,
+}
+
+impl Cached {
+    #[shapes(other: [B, S, D] -> [B, S, D])]
+    fn plus(&self, other: &Tensor) -> Tensor {
+        let mut out = self.x.clone();
+        for (o, v) in out.as_mut_slice().iter_mut().zip(other.as_slice()) {
+            *o += *v;
+        }
+        out
+    }
+}
+
+#[test]
+fn question_marks_async_and_methods_bind_too() {
+    let x = Tensor::<(B, S, D)>::ones_in(&sizes![B = 1, S = 2]);
+    assert!(fallible(&x, false).is_ok());
+    assert_eq!(
+        fallible(&x, true).expect_err("fails").to_string(),
+        "shape [B=1, S=2, D=16] holds 32 elements, but 0 values were given"
+    );
+    let _future = later(&x);
+    let c = Cached { x: x.clone() };
+    assert_eq!(c.plus(&x).get(&[0, 1, 3]), Some(2.0));
+}

@@ -26,6 +26,10 @@ use core::any::TypeId;
 use core::fmt::Debug;
 
 /// The highest rank a shape can have.
+///
+/// ```
+/// assert_eq!(infralens::MAX_RANK, 6);
+/// ```
 pub const MAX_RANK: usize = 6;
 
 /// The size of each axis of one tensor, outermost first; axes past its rank are 1.

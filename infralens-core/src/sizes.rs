@@ -8,6 +8,10 @@ use core::any::TypeId;
 use core::fmt;
 
 /// How many dims one [`Sizes`] can name.
+///
+/// ```
+/// assert_eq!(infralens::MAX_BOUND, 16);
+/// ```
 pub const MAX_BOUND: usize = 16;
 
 #[derive(Clone, Copy, Debug)]

@@ -109,7 +109,7 @@ fn untyped(x: &[f32], wq: &[f32], wk: &[f32], wv: &[f32], wo: &[f32], n: Dims) -
         &q,
         &k,
         &v,
-        no_mask,
+        (no_mask, None),
         1.0 / (dh as f32).sqrt(),
         &mut ctx,
     );

@@ -468,3 +468,56 @@ fn question_marks_async_and_methods_bind_too() {
     let c = Cached { x: x.clone() };
     assert_eq!(c.plus(&x).get(&[0, 1, 3]), Some(2.0));
 }
+
+/// An additive bias `(S, T)` with a causal mask, fused and op by op, against the reference.
+#[test]
+fn additive_bias_matches_the_reference() {
+    let (s, t) = (3, 5);
+    let q = Tensor::<(B, H, S, Dh), f64>::randn_in(80, &sizes![B = 2, S = s]);
+    let k = Tensor::<(B, H, T, Dh), f64>::randn_in(81, &sizes![B = 2, T = t]);
+    let v = Tensor::<(B, H, T, Dh), f64>::randn_in(82, &sizes![B = 2, T = t]);
+    let bias = Tensor::<(S, T), f64>::randn_in(83, &sizes![S = s, T = t]);
+    let fused = infralens::attention_with_bias(&q, &k, &v, &bias, Mask::Causal);
+    let ops = q
+        .matmul(&k.t())
+        .scale(0.5)
+        .add_bias(&bias)
+        .masked(Mask::Causal)
+        .softmax()
+        .matmul(&v);
+    // reference: every (batch, head) by hand
+    let mut want = vec![0.0; 2 * 4 * s * 4];
+    for bh in 0..2 * 4 {
+        for i in 0..s {
+            let scores: Vec<f64> = (0..t)
+                .map(|j| {
+                    if j > i + t - s {
+                        return f64::NEG_INFINITY;
+                    }
+                    let dot: f64 = (0..4)
+                        .map(|d| {
+                            q.as_slice()[(bh * s + i) * 4 + d] * k.as_slice()[(bh * t + j) * 4 + d]
+                        })
+                        .sum();
+                    dot * 0.5 + bias.as_slice()[i * t + j]
+                })
+                .collect();
+            let p = common::softmax(&scores, t);
+            for e in 0..4 {
+                want[(bh * s + i) * 4 + e] = (0..t)
+                    .map(|j| p[j] * v.as_slice()[(bh * t + j) * 4 + e])
+                    .sum();
+            }
+        }
+    }
+    assert_close(fused.as_slice(), &want, 1e-12);
+    assert_close(ops.as_slice(), &want, 1e-12);
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch in add_bias: `T` is 5 in the scores but 4 in the bias")]
+fn a_bias_of_another_length_is_named() {
+    let scores = Tensor::<(S, T)>::zeros_in(&sizes![S = 2, T = 5]);
+    let bias = Tensor::<(S, T)>::zeros_in(&sizes![S = 2, T = 4]);
+    let _ = scores.add_bias(&bias);
+}

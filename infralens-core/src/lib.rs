@@ -45,7 +45,9 @@ pub mod threads;
 pub use dim::{Dim, DimInfo, DimSize, Dyn, StaticDim, kind};
 pub use element::Element;
 pub use error::ShapeError;
-pub use ops::attention::{grouped_query_attention, scaled_dot_product_attention};
+pub use ops::attention::{
+    attention_with_bias, grouped_query_attention, scaled_dot_product_attention,
+};
 pub use ops::cache::{KvCache, KvInput, KvView};
 pub use ops::join::{Sum, cat};
 pub use ops::mask_type::Mask;

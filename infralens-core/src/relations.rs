@@ -15,6 +15,7 @@
 //! | [`HeadsPartition<H, Dh>`] | `H × Dh` equals the model width |
 //! | [`DividesHeads<H>`] | the key/value head count divides `H` |
 //! | [`SameNumel<T>`] | two shapes have the same element count |
+//! | [`KeepsAxisOrder<T>`] | a reshape keeps the axis kinds in order |
 //! | [`SquareScores<S>`] | the last two dims are the same dim |
 //! | [`AttentionPair<Q>`] | a key dim matches the query's batch or width dim |
 //! | [`SameHeads<H>`] | keys have the query's heads |
@@ -40,6 +41,7 @@
 
 pub use crate::ops::heads::{MergeLast, SplitLast};
 pub use crate::ops::join::{Axis, SameExcept, SumOf};
+pub use crate::ops::reshape::KeepsAxisOrder;
 
 use crate::dim::{Dim, kind};
 use crate::{Element, Shape, Tensor};

@@ -126,14 +126,15 @@ fn dot<E: Element>(a: &[E], b: &[E]) -> E {
 /// Computes attention into `out`. Holds one `s × t` score matrix at a time: memory beyond
 /// the inputs and output is that one buffer. Query head `qh` reads key/value head
 /// `qh / (h / hkv)`. Query `i` of batch `b` sees the keys `mask.range(b, i, t)`; a query
-/// that sees none gets a zero output row.
+/// that sees none gets a zero output row. An additive `bias` (`s × t`, row-major) is added
+/// to the scaled scores before the softmax.
 #[allow(clippy::too_many_arguments)]
 pub fn attention<E: Element + LinalgScalar>(
     sz: AttentionSizes,
     q: &[E],
     k: &[E],
     v: &[E],
-    mask: MaskRows<'_>,
+    (mask, bias): (MaskRows<'_>, Option<&[E]>),
     scale: E,
     out: &mut [E],
 ) {
@@ -202,7 +203,17 @@ pub fn attention<E: Element + LinalgScalar>(
             // division waits for the (narrower) output row.
             for (r, (row, sum)) in scores.chunks_exact_mut(t).zip(sums.iter_mut()).enumerate() {
                 let (lo, hi) = mask.range(bi, r % s, t);
-                *sum = scaled_masked_exp_row(row, scale, lo, hi);
+                *sum = match bias {
+                    // An additive bias `(s, t)`, shared by every batch entry and head.
+                    Some(bias) => {
+                        let b_row = &bias[(r % s) * t..][..t];
+                        row.iter_mut()
+                            .zip(b_row)
+                            .for_each(|(x, &b)| *x = *x * scale + b);
+                        scaled_masked_exp_row(row, E::ONE, lo, hi)
+                    }
+                    None => scaled_masked_exp_row(row, scale, lo, hi),
+                };
             }
             if rows <= STREAM_ROWS {
                 values_few_rows(scores, v_bh, (rows, t, dv), out_bh);

@@ -145,7 +145,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// dims! { pub B = dyn; pub S = dyn; pub D = 16; pub H = 4; pub Dh = D / H; }
     ///
     /// let x = Tensor::<(B, S, D)>::randn_in(0, &sizes![B = 2, S = 3]);
-    /// let heads = x.split_last::<H, Dh>();
+    /// let heads = x.clone().split_last::<H, Dh>();
     /// assert_eq!(heads.describe(), "[B=2, S=3, H=4, Dh=4]");
     /// assert_eq!(heads.as_slice(), x.as_slice());
     /// ```

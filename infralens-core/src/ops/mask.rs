@@ -1,6 +1,7 @@
 //! `causal_mask` and `masked`: hide keys from queries in scores `(…, S, T)`.
 
 use crate::relations::SquareScores;
+use crate::sizes::agree;
 use crate::{Element, Mask, Matrix, Tensor};
 
 impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
@@ -44,6 +45,37 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     #[track_caller]
     pub fn masked(&self, mask: Mask<'_>) -> Self {
         self.apply_mask(mask)
+    }
+
+    /// Adds an additive mask or bias `(S, T)` to scores `(…, S, T)`, the same for every
+    /// leading index: an additive mask of `0` and `-inf` (Hugging Face's form of
+    /// `attention_mask`) or a position bias (ALiBi). A bias of other dims is a compile error;
+    /// run-time sizes are checked, naming the dim.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub H = 2; pub S = 2; pub T = 3; }
+    /// let scores = Tensor::<(H, S, T)>::zeros();
+    /// let bias = Tensor::<(S, T)>::from_fn(|i| if i[1] > i[0] + 1 { f32::NEG_INFINITY } else { 0.0 });
+    /// let p = scores.add_bias(&bias).softmax();
+    /// assert_eq!(p.get(&[1, 0, 2]), Some(0.0));
+    /// assert_eq!(p.get(&[1, 1, 2]), Some(1.0 / 3.0));
+    /// ```
+    #[track_caller]
+    pub fn add_bias(&self, bias: &Tensor<(Sh::Row, Sh::Col), E>) -> Self {
+        let (sizes, b) = (self.sizes(), bias.sizes());
+        let (s, t) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
+        agree::<Sh::Row>("add_bias", (s, "the scores"), (b[0], "the bias"));
+        agree::<Sh::Col>("add_bias", (t, "the scores"), (b[1], "the bias"));
+        let mut out = self.to_vec();
+        if s * t > 0 {
+            for matrix in out.chunks_exact_mut(s * t) {
+                for (x, &y) in matrix.iter_mut().zip(bias.as_slice()) {
+                    *x += y;
+                }
+            }
+        }
+        self.like(out)
     }
 
     #[track_caller]

@@ -49,10 +49,12 @@ pub use ops::attention::{
     attention_with_bias, grouped_query_attention, scaled_dot_product_attention,
 };
 pub use ops::cache::{KvCache, KvInput, KvView};
+pub use ops::embedding::{Ids, Sampler};
 pub use ops::join::{Sum, cat};
 pub use ops::mask_type::Mask;
 pub use ops::matmul::{MatMul, Operand, Transposed};
-pub use shape::{MAX_RANK, Matrix, Shape, StaticShape};
+pub use ops::rope::{Rope, RopeStyle};
+pub use shape::{LastAxis, MAX_RANK, Matrix, Shape, StaticShape};
 pub use sizes::{MAX_BOUND, Sizes};
 pub use tensor::Tensor;
 

@@ -14,6 +14,7 @@
 //! | [`SameBatch<L>`] | a batched matmul's leading dims are the same dims |
 //! | [`HeadsPartition<H, Dh>`] | `H × Dh` equals the model width |
 //! | [`DividesHeads<H>`] | the key/value head count divides `H` |
+//! | [`Broadcasts<S>`] | `S`'s dims are the trailing dims of the shape (element-wise ops) |
 //! | [`SameNumel<T>`] | two shapes have the same element count |
 //! | [`KeepsAxisOrder<T>`] | a reshape keeps the axis kinds in order |
 //! | [`SquareScores<S>`] | the last two dims are the same dim |
@@ -26,6 +27,7 @@
 //! | [`HasShape<Expected, Name>`] | a `#[shape(...)]`-annotated `let` has its annotated shape |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //! | [`SumOf<A, B>`] | a dim is `A + B` (compile time, or checked at run time) |
+//! | [`EvenWidth`] | a head width is even (RoPE) |
 //! | [`SameExcept<I, O>`] | two shapes agree on every axis but `I` |
 //! | [`Axis<I>`] | axis `I` exists (its dim, and the shape with another dim there) |
 //!
@@ -39,9 +41,12 @@
 //! holds::<D, Hkv>();
 //! ```
 
+pub use crate::ops::broadcast::Broadcasts;
+pub use crate::ops::embedding::Append;
 pub use crate::ops::heads::{MergeLast, SplitLast};
-pub use crate::ops::join::{Axis, SameExcept, SumOf};
+pub use crate::ops::join::{Axis, Chunks, SameExcept, SumOf};
 pub use crate::ops::reshape::KeepsAxisOrder;
+pub use crate::ops::rope::EvenWidth;
 
 use crate::dim::{Dim, kind};
 use crate::{Element, Shape, Tensor};

@@ -5,6 +5,7 @@
 //! promise, and ten lines do not justify three more dependencies.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a fast, well-mixed 64-bit stream.
+#[derive(Clone, Debug)]
 pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
@@ -23,6 +24,11 @@ impl SplitMix64 {
     /// Uniform in (0, 1]: never 0, so `ln` is finite.
     fn next_open01(&mut self) -> f64 {
         ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform in [0, 1).
+    pub(crate) fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Standard normal samples, two at a time (Box–Muller).

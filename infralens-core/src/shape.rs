@@ -238,3 +238,37 @@ matrix_impls! {
     (A0, A1, A2) A3 A4;
     (A0, A1, A2, A3) A4 A5;
 }
+
+/// The last axis of a shape, what norms and element-wise weights are typed by.
+/// Implemented for ranks 1 to 6.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::LastAxis;
+/// dims! { pub B = 2; pub S = 4; pub D = 16; }
+/// assert_eq!(<<(B, S, D) as LastAxis>::Last as Dim>::NAME, "D");
+/// ```
+pub trait LastAxis: Shape {
+    /// The last dim.
+    type Last: Dim;
+    /// This shape with its last dim replaced by `N`.
+    type WithLast<N: Dim>: Shape;
+}
+
+macro_rules! last_axis {
+    ($( ($($a:ident),*) $l:ident ; )+) => {$(
+        impl<$($a: Dim,)* $l: Dim> LastAxis for ($($a,)* $l,) {
+            type Last = $l;
+            type WithLast<N: Dim> = ($($a,)* N,);
+        }
+    )+};
+}
+
+last_axis! {
+    () A0;
+    (A0) A1;
+    (A0, A1) A2;
+    (A0, A1, A2) A3;
+    (A0, A1, A2, A3) A4;
+    (A0, A1, A2, A3, A4) A5;
+}

@@ -320,3 +320,63 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         Tensor::from_parts(data, &out)
     }
 }
+
+/// The last dim `Self` is `K` parts of `Part`: `K × Part = Self` (what [`Tensor::chunk`]
+/// cuts).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::Chunks;
+/// dims! { pub D = 8; pub Three = 3; pub D3 = Three * D; }
+/// fn parts<W: Chunks<K, P>, K, P>() {}
+/// parts::<D3, Three, D>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `{K}` × `{Part}` must equal `{Self}`: `chunk` cuts the last axis into `{K}` equal parts of `{Part}`",
+    label = "`{K}` parts of `{Part}` do not make `{Self}`",
+    note = "GPT-2's fused `c_attn` is `(…, 3·D)`: declare `pub D3 = Three * D;` and cut it with `chunk::<Three, D>()`"
+)]
+pub trait Chunks<K, Part> {}
+#[diagnostic::do_not_recommend]
+impl<W: Dim, K: Dim, P: Dim> Chunks<K, P> for W
+where
+    K::Size: core::ops::Mul<P::Size>,
+    typenum::Prod<K::Size, P::Size>: Same<W::Size>,
+{
+}
+
+impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
+    /// Cuts the last axis into `K` equal parts of width `Part`, in order: the `split` of a
+    /// fused projection, `(…, 3·D) → 3 × (…, D)` for GPT-2's `c_attn`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 1; pub D = 2; pub Three = 3; pub D3 = Three * D; }
+    /// let qkv = Tensor::<(S, D3)>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+    /// let [q, k, v]: [Tensor<(S, D)>; 3] = qkv.chunk::<Three, D>().try_into().expect("3 parts");
+    /// assert_eq!((q.to_vec(), k.to_vec(), v.to_vec()), (vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn chunk<K: Dim, Part: Dim>(&self) -> Vec<Tensor<Sh::WithLast<Part>, E>>
+    where
+        Sh::Last: Chunks<K, Part>,
+    {
+        let sizes = self.sizes();
+        let w = sizes[Sh::RANK - 1];
+        let k = K::EXTENT.unwrap_or(1).max(1);
+        let part = w / k;
+        let mut out_sizes = sizes.to_vec();
+        out_sizes[Sh::RANK - 1] = part;
+        (0..k)
+            .map(|i| {
+                let mut data = Vec::with_capacity(self.numel() / k);
+                if w > 0 {
+                    for row in self.as_slice().chunks_exact(w) {
+                        data.extend_from_slice(&row[i * part..(i + 1) * part]);
+                    }
+                }
+                Tensor::from_parts(data, &out_sizes)
+            })
+            .collect()
+    }
+}

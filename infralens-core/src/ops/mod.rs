@@ -7,6 +7,7 @@
 //! | [`reshape`](crate::Tensor::reshape) | any → any | same element count |
 //! | [`split_heads`](crate::Tensor::split_heads), [`merge_heads`](crate::Tensor::merge_heads) | `(B, S, D) ↔ (B, H, S, Dh)` | `H × Dh = D`; axis 1 a heads axis |
 //! | [`scale`](crate::Tensor::scale), [`softmax`](crate::Tensor::softmax) | same shape | — |
+//! | [`add`](crate::Tensor::add), [`sub`](crate::Tensor::sub), [`mul`](crate::Tensor::mul) (`+ - *`) | `(B, S, D) ∘ (…, D)` | the smaller shape's dims are the larger one's trailing dims |
 //! | [`causal_mask`](crate::Tensor::causal_mask) | `(…, S, S)` | last two dims identical, positions |
 //! | [`masked`](crate::Tensor::masked) | `(…, S, T)` | last two dims positions |
 //! | [`repeat_kv`](crate::Tensor::repeat_kv) | `(B, Hkv, S, Dh) → (B, H, S, Dh)` | `Hkv` divides `H`; axis 1 a heads axis |
@@ -19,13 +20,17 @@
 //! (a panic naming the dim and both sizes); its name and position are still compile-time.
 
 pub(crate) mod attention;
+pub(crate) mod broadcast;
 pub(crate) mod cache;
 pub(crate) mod elementwise;
+pub(crate) mod embedding;
 pub(crate) mod heads;
 pub(crate) mod join;
 pub(crate) mod mask;
 pub(crate) mod mask_type;
 pub(crate) mod matmul;
+pub(crate) mod norm;
 pub(crate) mod repeat_kv;
 pub(crate) mod reshape;
+pub(crate) mod rope;
 pub(crate) mod transpose;

@@ -1,0 +1,179 @@
+//! The layers around attention that keep the shape: `layer_norm`, `rms_norm`, and the
+//! activations `gelu`, `gelu_tanh`, `silu`, and the fused SwiGLU product.
+
+use crate::ops::matmul::MatMul;
+use crate::sizes::agree;
+use crate::{Element, LastAxis, Matrix, Shape, Tensor};
+
+impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
+    /// Layer normalisation over the last axis `D`, as `torch.nn.LayerNorm(D)`: each row minus
+    /// its mean, divided by `sqrt(variance + eps)` (the biased variance), times `w`, plus `b`.
+    /// The weights are typed by the last dim, so a norm over another width does not compile.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 4; }
+    /// let x = Tensor::<(S, D), f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 2.0, 2.0, 2.0, 2.0])?;
+    /// let y = x.layer_norm(&Tensor::ones(), &Tensor::zeros(), 0.0);
+    /// assert!((y.get(&[0, 0]).unwrap() + 1.3416407864998738).abs() < 1e-12); // (1 - 2.5) / sqrt(1.25)
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 4; pub F = 8; }
+    /// let x = Tensor::<(S, D)>::zeros();
+    /// let _ = x.layer_norm(&Tensor::<(F,)>::ones(), &Tensor::<(F,)>::zeros(), 1e-5); // expected `(D,)`
+    /// ```
+    #[track_caller]
+    pub fn layer_norm(
+        &self,
+        w: &Tensor<(Sh::Last,), E>,
+        b: &Tensor<(Sh::Last,), E>,
+        eps: E,
+    ) -> Self {
+        let d = self.check_width("layer_norm", w.sizes()[0]);
+        agree::<Sh::Last>("layer_norm", (d, "the input"), (b.sizes()[0], "the bias"));
+        let (w, b, eps) = (w.as_slice(), b.as_slice(), eps.to_f64());
+        self.per_row(d, |row| {
+            let n = row.len() as f64;
+            let mean = row.iter().map(|x| x.to_f64()).sum::<f64>() / n;
+            let var = row.iter().map(|x| (x.to_f64() - mean).powi(2)).sum::<f64>() / n;
+            let inv = 1.0 / (var + eps).sqrt();
+            for ((x, &wi), &bi) in row.iter_mut().zip(w).zip(b) {
+                *x = E::from_f64((x.to_f64() - mean) * inv * wi.to_f64() + bi.to_f64());
+            }
+        })
+    }
+
+    /// RMS normalisation over the last axis `D`, as Llama's `RMSNorm`: each row divided by
+    /// `sqrt(mean(x²) + eps)`, times `w`. Computed in `f64` and rounded once.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub D = 2; }
+    /// let x = Tensor::<(D,), f64>::from_vec(vec![3.0, 4.0])?;
+    /// let y = x.rms_norm(&Tensor::from_vec(vec![1.0, 2.0])?, 0.0);
+    /// let rms = (12.5f64).sqrt();
+    /// assert_eq!(y.to_vec(), vec![3.0 / rms, 8.0 / rms]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn rms_norm(&self, w: &Tensor<(Sh::Last,), E>, eps: E) -> Self {
+        let d = self.check_width("rms_norm", w.sizes()[0]);
+        let (w, eps) = (w.as_slice(), eps.to_f64());
+        self.per_row(d, |row| {
+            let ms = row.iter().map(|x| x.to_f64().powi(2)).sum::<f64>() / row.len() as f64;
+            let inv = 1.0 / (ms + eps).sqrt();
+            for (x, &wi) in row.iter_mut().zip(w) {
+                *x = E::from_f64(x.to_f64() * inv * wi.to_f64());
+            }
+        })
+    }
+
+    /// The last axis's size, checked against a weight's.
+    #[track_caller]
+    fn check_width(&self, op: &str, weight: usize) -> usize {
+        let d = self.sizes()[Sh::RANK - 1];
+        agree::<Sh::Last>(op, (d, "the input"), (weight, "the weight"));
+        d
+    }
+
+    /// Applies `f` to each row of the last axis (of length `d`).
+    fn per_row(&self, d: usize, f: impl Fn(&mut [E])) -> Self {
+        let mut out = self.to_vec();
+        if d > 0 {
+            out.chunks_exact_mut(d).for_each(f);
+        }
+        self.like(out)
+    }
+}
+
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+    /// GELU, exact: `x · Φ(x) = x/2 · (1 + erf(x / √2))`, as `torch.nn.functional.gelu`
+    /// (GPT-2 uses [`Tensor::gelu_tanh`]). `erf` is the C library's algorithm (`libm`), in
+    /// `f64`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub D = 3; }
+    /// let y = Tensor::<(D,), f64>::from_vec(vec![-1.0, 0.0, 1.0])?.gelu();
+    /// assert!((y.get(&[2]).unwrap() - 0.8413447460685429).abs() < 1e-15);
+    /// assert_eq!(y.get(&[1]), Some(0.0));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn gelu(&self) -> Self {
+        self.map(|x| {
+            let x = x.to_f64();
+            E::from_f64(0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)))
+        })
+    }
+
+    /// GELU, tanh approximation (`approximate="tanh"`, GPT-2's `gelu_new`):
+    /// `x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³)))`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub D = 1; }
+    /// let y = Tensor::<(D,), f64>::from_vec(vec![1.0])?.gelu_tanh();
+    /// assert!((y.get(&[0]).unwrap() - 0.8411919906082768).abs() < 1e-15);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn gelu_tanh(&self) -> Self {
+        const C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+        self.map(|x| {
+            let x = x.to_f64();
+            E::from_f64(0.5 * x * (1.0 + (C * (x + 0.044_715 * x * x * x)).tanh()))
+        })
+    }
+
+    /// SiLU (swish): `x · sigmoid(x)`, the gate of Llama's MLP.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub D = 2; }
+    /// let y = Tensor::<(D,), f64>::from_vec(vec![0.0, 2.0])?.silu();
+    /// assert_eq!(y.get(&[0]), Some(0.0));
+    /// assert!((y.get(&[1]).unwrap() - 2.0 / (1.0 + (-2.0f64).exp())).abs() < 1e-15);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn silu(&self) -> Self {
+        self.map(|x| {
+            let x = x.to_f64();
+            E::from_f64(x / (1.0 + (-x).exp()))
+        })
+    }
+}
+
+impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+    /// The SwiGLU product of Llama's MLP, `silu(x·Wg) * (x·Wu)`, with the gate and up
+    /// weights stored `(D, F)`: `(…, D) → (…, F)`. Both products are checked as
+    /// [`Tensor::matmul`] checks them.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 4; pub F = 8; }
+    /// let x = Tensor::<(S, D)>::randn(0);
+    /// let (wg, wu) = (Tensor::<(D, F)>::randn(1), Tensor::<(D, F)>::randn(2));
+    /// let h: Tensor<(S, F)> = x.swiglu(&wg, &wu);
+    /// assert_eq!(h, x.matmul(&wg).silu().mul(&x.matmul(&wu)));
+    /// ```
+    #[track_caller]
+    pub fn swiglu<R: Matrix>(&self, wg: &Tensor<R, E>, wu: &Tensor<R, E>) -> Tensor<Sh::Output, E>
+    where
+        Sh: MatMul<R>,
+    {
+        let gate = self.matmul(wg);
+        let up = self.matmul(wu);
+        let data = gate
+            .as_slice()
+            .iter()
+            .zip(up.as_slice())
+            .map(|(&g, &u)| {
+                let g = g.to_f64();
+                E::from_f64(g / (1.0 + (-g).exp())) * u
+            })
+            .collect();
+        gate.like(data)
+    }
+}

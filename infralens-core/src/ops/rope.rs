@@ -1,0 +1,209 @@
+//! Rotary position embeddings (RoPE), in both conventions, with a position offset for
+//! decoding and tables typed by the sequence dim they cover.
+
+use crate::error::ShapeError;
+use crate::sizes::Sizes;
+use crate::{Dim, DimInfo, Element, Matrix, Tensor};
+use core::marker::PhantomData;
+use core::ops::Rem;
+use typenum::{Mod, Same, U0, U2};
+
+/// Which lanes of a head RoPE rotates together.
+///
+/// ```
+/// use infralens::RopeStyle;
+/// assert_ne!(RopeStyle::Interleaved, RopeStyle::Halves);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RopeStyle {
+    /// Lanes `(2i, 2i+1)`: Meta's Llama code (`torch.view_as_complex` on pairs).
+    Interleaved,
+    /// Lanes `(i, i + Dh/2)`: Hugging Face's `rotate_half` (Llama, Qwen, Mistral in
+    /// `transformers`). A checkpoint converted to Hugging Face format has its q/k projection
+    /// rows permuted to match.
+    Halves,
+}
+
+/// The head width `Self` is even: RoPE rotates lanes in pairs.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::EvenWidth;
+/// dims! { pub Dh = 64; }
+/// fn even<D: EvenWidth>() {}
+/// even::<Dh>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: RoPE rotates the lanes of a head in pairs, so the head width `{Self}` must be even",
+    label = "`{Self}` is odd, or not a compile-time size",
+    note = "every real model's head width is even (64, 128, …); check the `dims!` declaration"
+)]
+pub trait EvenWidth {}
+#[diagnostic::do_not_recommend]
+impl<D: Dim> EvenWidth for D
+where
+    D::Size: Rem<U2>,
+    Mod<D::Size, U2>: Same<U0>,
+{
+}
+
+/// The cos and sin tables of RoPE for positions `0 .. T` and heads of width `Dh`:
+/// angle `p · θ^(-2i/Dh)` for lane pair `i`. Built once; [`Tensor::rope`] reads the rows of
+/// the positions it rotates.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::{Rope, RopeStyle};
+/// dims! { pub T = 16; pub Dh = 4; }
+/// let rope = Rope::<T, Dh>::new(10_000.0, RopeStyle::Halves, &sizes![]);
+/// assert_eq!(rope.positions(), 16);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Rope<T: Dim, Dh: Dim, E: Element = f32> {
+    cos: Vec<E>,
+    sin: Vec<E>,
+    positions: usize,
+    style: RopeStyle,
+    dims: PhantomData<(T, Dh)>,
+}
+
+impl<T: Dim, Dh: Dim + EvenWidth, E: Element> Rope<T, Dh, E> {
+    /// Tables for `T` positions (its size from `sizes` when it is a run-time dim) with base
+    /// `theta` (10,000 in Llama 2, 500,000 in Llama 3, 1,000,000 in Qwen3).
+    ///
+    /// # Panics
+    ///
+    /// As [`Tensor::zeros_in`], when `T` is a run-time dim with no size in `sizes`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub T = dyn; pub Dh = 8; }
+    /// let rope = Rope::<T, Dh>::new(500_000.0, RopeStyle::Interleaved, &sizes![T = 128]);
+    /// assert_eq!(rope.style(), RopeStyle::Interleaved);
+    /// ```
+    #[track_caller]
+    pub fn new(theta: f64, style: RopeStyle, sizes: &Sizes) -> Self {
+        let positions = match T::EXTENT.or_else(|| sizes.get::<T>()) {
+            Some(n) => n,
+            None => panic!(
+                "{}",
+                ShapeError::other(
+                    format!(
+                        "`{}` is a run-time dim, and no size was given for it: add `{} = …` to `sizes![…]`",
+                        T::NAME,
+                        T::NAME
+                    ),
+                    T::NAME.to_owned(),
+                    1,
+                    0,
+                )
+            ),
+        };
+        let dh = Dh::EXTENT.unwrap_or(2);
+        let half = dh / 2;
+        let mut cos = Vec::with_capacity(positions * half);
+        let mut sin = Vec::with_capacity(positions * half);
+        for p in 0..positions {
+            for i in 0..half {
+                let freq = theta.powf(-((2 * i) as f64) / dh as f64);
+                let angle = p as f64 * freq;
+                cos.push(E::from_f64(angle.cos()));
+                sin.push(E::from_f64(angle.sin()));
+            }
+        }
+        Rope {
+            cos,
+            sin,
+            positions,
+            style,
+            dims: PhantomData,
+        }
+    }
+
+    /// The number of positions the tables cover.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub T = 8; pub Dh = 2; }
+    /// assert_eq!(Rope::<T, Dh>::new(1e4, RopeStyle::Halves, &sizes![]).positions(), 8);
+    /// ```
+    pub fn positions(&self) -> usize {
+        self.positions
+    }
+
+    /// Which lanes it pairs.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub T = 8; pub Dh = 2; }
+    /// assert_eq!(Rope::<T, Dh>::new(1e4, RopeStyle::Halves, &sizes![]).style(), RopeStyle::Halves);
+    /// ```
+    pub fn style(&self) -> RopeStyle {
+        self.style
+    }
+}
+
+impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+    /// Rotates queries or keys `(…, S, Dh)` by their positions `offset .. offset + S`: the
+    /// rows of `rope` from `offset` (the number of tokens already in the KV cache when
+    /// decoding). The table's head width is the last dim's, checked by the type.
+    ///
+    /// # Panics
+    ///
+    /// When `offset + S` is past the positions the table covers; the message names them.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub H = 1; pub S = dyn; pub T = 32; pub Dh = 4; }
+    /// let rope = Rope::<T, Dh>::new(10_000.0, RopeStyle::Halves, &sizes![]);
+    /// let q = Tensor::<(H, S, Dh)>::randn_in(0, &sizes![S = 3]);
+    /// // rotating all three positions, or the last one alone at offset 2, agree
+    /// let all = q.rope(&rope, 0);
+    /// let last = q.narrow::<1, S>(2, 1).rope(&rope, 2);
+    /// assert_eq!(all.narrow::<1, S>(2, 1), last);
+    /// ```
+    #[track_caller]
+    pub fn rope<T: Dim>(&self, rope: &Rope<T, Sh::Col, E>, offset: usize) -> Self {
+        let sizes = self.sizes();
+        let (s, dh) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
+        let end = offset.saturating_add(s);
+        if end > rope.positions {
+            panic!(
+                "rope out of range: positions {offset}..{end} (`{}` = {s} from offset {offset}), but the table covers `{}` = {} positions",
+                <Sh::Row as Dim>::NAME,
+                T::NAME,
+                rope.positions
+            );
+        }
+        let half = dh / 2;
+        let mut out = self.to_vec();
+        if s * dh > 0 {
+            for matrix in out.chunks_exact_mut(s * dh) {
+                for (i, row) in matrix.chunks_exact_mut(dh).enumerate() {
+                    let at = (offset + i) * half;
+                    let (cos, sin) = (&rope.cos[at..at + half], &rope.sin[at..at + half]);
+                    rotate(row, cos, sin, rope.style);
+                }
+            }
+        }
+        self.like(out)
+    }
+}
+
+/// Rotates one head's lanes in place.
+fn rotate<E: Element>(row: &mut [E], cos: &[E], sin: &[E], style: RopeStyle) {
+    let half = cos.len();
+    for i in 0..half {
+        let (a, b) = match style {
+            RopeStyle::Interleaved => (2 * i, 2 * i + 1),
+            RopeStyle::Halves => (i, i + half),
+        };
+        let (x, y) = (row[a], row[b]);
+        row[a] = x * cos[i] - y * sin[i];
+        row[b] = y * cos[i] + x * sin[i];
+    }
+}

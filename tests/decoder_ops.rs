@@ -1,0 +1,318 @@
+//! The ops around attention that a decoder needs — broadcasting element-wise ops, norms,
+//! activations, SwiGLU, RoPE, embeddings, chunks, argmax and sampling — each against a
+//! plain f64 reference written here from its definition.
+
+mod common;
+
+use common::{assert_close, f32_tolerance, to_f64};
+use infralens::prelude::*;
+use infralens::{Ids, Rope, RopeStyle, Sampler};
+
+dims! {
+    pub B: Batch = 2;
+    pub S: Sequence = 3;
+    pub T: Sequence = dyn;
+    pub D: ModelWidth = 8;
+    pub H: Heads = 2;
+    pub Dh: HeadWidth = D / H;
+    pub F = 12;
+    pub V = 5;
+    pub Three = 3;
+    pub D3 = Three * D;
+    pub MaxPos: Sequence = 16;
+}
+
+#[test]
+fn broadcasting_matches_the_reference() {
+    let x = Tensor::<(B, S, D), f64>::randn(1);
+    let bias = Tensor::<(D,), f64>::randn(2);
+    let pos = Tensor::<(S, D), f64>::randn(3);
+    let res = Tensor::<(B, S, D), f64>::randn(4);
+    let (xs, bs, ps, rs) = (
+        x.as_slice(),
+        bias.as_slice(),
+        pos.as_slice(),
+        res.as_slice(),
+    );
+    let want_bias: Vec<f64> = (0..48).map(|i| xs[i] + bs[i % 8]).collect();
+    let want_pos: Vec<f64> = (0..48).map(|i| xs[i] - ps[i % 24]).collect();
+    let want_res: Vec<f64> = (0..48).map(|i| xs[i] * rs[i]).collect();
+    assert_close(x.add(&bias).as_slice(), &want_bias, 0.0);
+    assert_close(x.sub(&pos).as_slice(), &want_pos, 0.0);
+    assert_close(x.mul(&res).as_slice(), &want_res, 0.0);
+    assert_eq!(&x + &bias, x.add(&bias));
+    assert_eq!(&x - &pos, x.sub(&pos));
+    assert_eq!(&x * &res, x.mul(&res));
+}
+
+#[test]
+#[should_panic(
+    expected = "shape mismatch in add: `T` is 4 in the left operand but 3 in the right operand"
+)]
+fn broadcasting_run_time_dims_are_checked() {
+    let x = Tensor::<(T, D)>::zeros_in(&sizes![T = 4]);
+    let pos = Tensor::<(T, D)>::zeros_in(&sizes![T = 3]);
+    let _ = x.add(&pos);
+}
+
+#[test]
+fn norms_match_the_reference() {
+    let x = Tensor::<(B, S, D), f64>::randn(10).scale(3.0);
+    let w = Tensor::<(D,), f64>::randn(11);
+    let b = Tensor::<(D,), f64>::randn(12);
+    let eps = 1e-5;
+    let (mut ln, mut rms) = (Vec::new(), Vec::new());
+    for row in x.as_slice().chunks(8) {
+        let mean = row.iter().sum::<f64>() / 8.0;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / 8.0;
+        let ms = row.iter().map(|v| v * v).sum::<f64>() / 8.0;
+        for (i, v) in row.iter().enumerate() {
+            ln.push((v - mean) / (var + eps).sqrt() * w.as_slice()[i] + b.as_slice()[i]);
+            rms.push(v / (ms + eps).sqrt() * w.as_slice()[i]);
+        }
+    }
+    assert_close(x.layer_norm(&w, &b, eps).as_slice(), &ln, 1e-12);
+    assert_close(x.rms_norm(&w, eps).as_slice(), &rms, 1e-12);
+    // f32 against the same f64 reference
+    let x32 = Tensor::<(B, S, D)>::from_vec(x.as_slice().iter().map(|&v| v as f32).collect())
+        .expect("48");
+    let w32 =
+        Tensor::<(D,)>::from_vec(w.as_slice().iter().map(|&v| v as f32).collect()).expect("8");
+    let want: Vec<f64> = x32
+        .as_slice()
+        .chunks(8)
+        .flat_map(|row| {
+            let ms = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / 8.0;
+            row.iter()
+                .zip(w32.as_slice())
+                .map(move |(&v, &wi)| v as f64 / (ms + eps).sqrt() * wi as f64)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_close(x32.rms_norm(&w32, eps as f32).as_slice(), &want, 1e-6);
+}
+
+/// `erf` by Simpson's rule on `2/√π · e^(-t²)`: slow, independent, accurate to ~1e-13.
+fn erf_reference(x: f64) -> f64 {
+    let n = 20_000;
+    let h = x / n as f64;
+    let f = |t: f64| (-t * t).exp();
+    let mut sum = f(0.0) + f(x);
+    for i in 1..n {
+        sum += f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    sum * h / 3.0 * 2.0 / std::f64::consts::PI.sqrt()
+}
+
+#[test]
+fn activations_match_the_reference() {
+    let x = Tensor::<(B, S, D), f64>::randn(20).scale(2.5);
+    let xs = x.as_slice();
+    let gelu: Vec<f64> = xs
+        .iter()
+        .map(|&v| 0.5 * v * (1.0 + erf_reference(v / 2f64.sqrt())))
+        .collect();
+    let c = (2.0 / std::f64::consts::PI).sqrt();
+    let tanh: Vec<f64> = xs
+        .iter()
+        .map(|&v| 0.5 * v * (1.0 + (c * (v + 0.044715 * v.powi(3))).tanh()))
+        .collect();
+    let silu: Vec<f64> = xs.iter().map(|&v| v / (1.0 + (-v).exp())).collect();
+    assert_close(x.gelu().as_slice(), &gelu, 1e-12);
+    assert_close(x.gelu_tanh().as_slice(), &tanh, 1e-14);
+    assert_close(x.silu().as_slice(), &silu, 1e-14);
+    // erf's relative error, where it matters most (|x| small and large)
+    for v in [1e-6, 0.1, 0.5, 1.0, 2.0, 3.5] {
+        let want = erf_reference(v);
+        let got = 2.0
+            * (Tensor::<(D,), f64>::from_fn(|_| v * 2f64.sqrt())
+                .gelu()
+                .as_slice()[0]
+                / (v * 2f64.sqrt()))
+            - 1.0;
+        assert!(
+            ((got - want) / want).abs() < 1e-7,
+            "erf({v}): {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn swiglu_matches_the_reference() {
+    let x = Tensor::<(B, S, D)>::randn(30);
+    let wg = Tensor::<(D, F)>::randn(31);
+    let wu = Tensor::<(D, F)>::randn(32);
+    let (g, u) = (
+        common::matmul(
+            &to_f64(x.as_slice()),
+            &to_f64(wg.as_slice()),
+            1,
+            6,
+            8,
+            12,
+            false,
+        ),
+        common::matmul(
+            &to_f64(x.as_slice()),
+            &to_f64(wu.as_slice()),
+            1,
+            6,
+            8,
+            12,
+            false,
+        ),
+    );
+    let want: Vec<f64> = g
+        .iter()
+        .zip(&u)
+        .map(|(&g, &u)| g / (1.0 + (-g).exp()) * u)
+        .collect();
+    let h: Tensor<(B, S, F)> = x.swiglu(&wg, &wu);
+    assert_close(h.as_slice(), &want, f32_tolerance(8) * 10.0);
+}
+
+/// RoPE from its definition: each lane pair is a complex number multiplied by
+/// `e^(i · p · θ^(-2j/Dh))`.
+fn rope_reference(
+    x: &[f64],
+    s: usize,
+    dh: usize,
+    offset: usize,
+    theta: f64,
+    interleaved: bool,
+) -> Vec<f64> {
+    let mut out = x.to_vec();
+    let half = dh / 2;
+    for (row_index, row) in out.chunks_mut(dh).enumerate() {
+        let p = (offset + row_index % s) as f64;
+        let src: Vec<f64> = row.to_vec();
+        for j in 0..half {
+            let angle = p * theta.powf(-2.0 * j as f64 / dh as f64);
+            let (a, b) = if interleaved {
+                (2 * j, 2 * j + 1)
+            } else {
+                (j, j + half)
+            };
+            let (re, im) = (src[a], src[b]);
+            row[a] = re * angle.cos() - im * angle.sin();
+            row[b] = re * angle.sin() + im * angle.cos();
+        }
+    }
+    out
+}
+
+#[test]
+fn rope_matches_the_reference_in_both_conventions() {
+    let q = Tensor::<(B, H, S, Dh), f64>::randn(40);
+    for (style, interleaved) in [(RopeStyle::Interleaved, true), (RopeStyle::Halves, false)] {
+        let rope = Rope::<MaxPos, Dh, f64>::new(10_000.0, style, &sizes![]);
+        for offset in [0, 5] {
+            let want = rope_reference(q.as_slice(), 3, 4, offset, 10_000.0, interleaved);
+            assert_close(q.rope(&rope, offset).as_slice(), &want, 1e-12);
+        }
+    }
+    // the two conventions differ (on the same weights): they are not interchangeable
+    let a = q.rope(
+        &Rope::<MaxPos, Dh, f64>::new(1e4, RopeStyle::Interleaved, &sizes![]),
+        1,
+    );
+    let b = q.rope(
+        &Rope::<MaxPos, Dh, f64>::new(1e4, RopeStyle::Halves, &sizes![]),
+        1,
+    );
+    assert_ne!(a, b);
+}
+
+#[test]
+#[should_panic(
+    expected = "rope out of range: positions 15..18 (`S` = 3 from offset 15), but the table covers `MaxPos` = 16 positions"
+)]
+fn rope_past_its_table_names_the_sizes() {
+    let rope = Rope::<MaxPos, Dh>::new(1e4, RopeStyle::Halves, &sizes![]);
+    let _ = Tensor::<(B, H, S, Dh)>::zeros().rope(&rope, 15);
+}
+
+#[test]
+fn embedding_chunk_argmax() {
+    let table = Tensor::<(V, D)>::randn(50);
+    let ids = Ids::<(B, S)>::from_vec(vec![4, 0, 2, 2, 1, 3]).expect("6 ids");
+    let x: Tensor<(B, S, D)> = table.embedding(&ids).expect("in range");
+    for (n, &id) in ids.as_slice().iter().enumerate() {
+        assert_eq!(
+            &x.as_slice()[n * 8..(n + 1) * 8],
+            &table.as_slice()[id as usize * 8..][..8]
+        );
+    }
+    let bad = Ids::<(B, S)>::from_vec(vec![0, 0, 0, 0, 5, 0]).expect("6 ids");
+    assert_eq!(
+        table
+            .embedding(&bad)
+            .expect_err("5 is out of range")
+            .to_string(),
+        "token id 5 (at position 4) is not a row of the embedding table: `V` = 5, ids go from 0 to 4"
+    );
+    let qkv = Tensor::<(B, S, D3)>::randn(51);
+    let parts = qkv.chunk::<Three, D>();
+    assert_eq!(parts.len(), 3);
+    for (p, part) in parts.iter().enumerate() {
+        for r in 0..6 {
+            assert_eq!(
+                &part.as_slice()[r * 8..(r + 1) * 8],
+                &qkv.as_slice()[r * 24 + p * 8..][..8]
+            );
+        }
+    }
+    let logits = Tensor::<(S, V)>::from_vec(vec![
+        0.0,
+        1.0,
+        2.0,
+        3.0,
+        4.0, //
+        9.0,
+        1.0,
+        9.0,
+        3.0,
+        4.0, //
+        f32::NAN,
+        1.0,
+        2.0,
+        -3.0,
+        0.0,
+    ])
+    .expect("15");
+    assert_eq!(logits.argmax(), vec![4, 0, 2]);
+}
+
+/// Seeded sampling draws each token as often as its probability says.
+#[test]
+fn sampling_follows_the_distribution() {
+    let logits = Tensor::<(V,), f64>::from_vec(vec![1.0, 2.0, 0.5, 2.0, -1.0]).expect("5");
+    let probs = {
+        let e: Vec<f64> = logits.as_slice().iter().map(|x| x.exp()).collect();
+        let s: f64 = e.iter().sum();
+        e.into_iter().map(|x| x / s).collect::<Vec<_>>()
+    };
+    let mut sampler = Sampler::new(7);
+    let n = 40_000;
+    let mut counts = [0usize; 5];
+    for _ in 0..n {
+        counts[sampler.sample(&logits)[0] as usize] += 1;
+    }
+    for (c, p) in counts.iter().zip(&probs) {
+        assert!(
+            (*c as f64 / n as f64 - p).abs() < 0.01,
+            "{counts:?} vs {probs:?}"
+        );
+    }
+    // top-k = 2 keeps tokens 1 and 3 only; top-p = 0.5 keeps the first of them only
+    let mut top_k = Sampler::new(8).top_k(2);
+    assert!((0..1000).all(|_| matches!(top_k.sample(&logits)[0], 1 | 3)));
+    let mut top_p = Sampler::new(9).top_p(0.3);
+    assert!((0..1000).all(|_| top_p.sample(&logits)[0] == 1));
+    // the same seed, the same tokens
+    let draw = |seed| {
+        let mut s = Sampler::new(seed).temperature(0.7);
+        (0..20).map(|_| s.sample(&logits)[0]).collect::<Vec<_>>()
+    };
+    assert_eq!(draw(3), draw(3));
+}

@@ -521,3 +521,53 @@ fn a_bias_of_another_length_is_named() {
     let bias = Tensor::<(S, T)>::zeros_in(&sizes![S = 2, T = 4]);
     let _ = scores.add_bias(&bias);
 }
+
+/// A model whose widths all come from its config: `D`, `H`, `Hkv`, `Dh` run-time dims,
+/// their relations checked when the ops run.
+#[test]
+fn run_time_model_widths() {
+    dims! {
+        pub Dm: ModelWidth = dyn;
+        pub Hq: Heads = dyn;
+        pub Hk: Heads = dyn;
+        pub W: HeadWidth = dyn;
+    }
+    let config = sizes![B = 1, S = 3, Dm = 16, Hq = 4, Hk = 2, W = 4];
+    let x = Tensor::<(B, S, Dm)>::randn_in(90, &config);
+    let q = x.split_heads_in::<Hq, W>(&config);
+    let kv = Tensor::<(B, Hk, S, W)>::randn_in(91, &config);
+    let gqa = grouped_query_attention(&q, &kv, &kv, Mask::Causal);
+    let mha = scaled_dot_product_attention(
+        &q,
+        &kv.repeat_kv_in::<Hq>(&config),
+        &kv.repeat_kv_in::<Hq>(&config),
+        Mask::Causal,
+    );
+    assert_close(gqa.as_slice(), &to_f64(mha.as_slice()), 1e-6);
+    assert_eq!(gqa.merge_heads::<Dm>().describe(), "[B=1, S=3, Dm=16]");
+    let rope =
+        infralens::Rope::<T, W>::new(1e4, infralens::RopeStyle::Halves, &sizes![T = 8, W = 4]);
+    assert_eq!(q.rope(&rope, 2).describe(), "[B=1, Hq=4, S=3, W=4]");
+}
+
+#[test]
+#[should_panic(
+    expected = "shape mismatch in split_heads: `Hq` × `W` must equal `Dm`, but 4 × 3 ≠ 16"
+)]
+fn run_time_partition_is_checked() {
+    dims! { pub Dm = dyn; pub Hq = dyn; pub W = dyn; }
+    let config = sizes![B = 1, S = 1, Dm = 16, Hq = 4, W = 3];
+    let _ = Tensor::<(B, S, Dm)>::zeros_in(&config).split_heads_in::<Hq, W>(&config);
+}
+
+#[test]
+#[should_panic(
+    expected = "shape mismatch in attention: `Hk` = 3 key/value heads must divide `Hq` = 4 query heads"
+)]
+fn run_time_groups_are_checked() {
+    dims! { pub Hq: Heads = dyn; pub Hk: Heads = dyn; }
+    let config = sizes![B = 1, S = 1, Hq = 4, Hk = 3];
+    let q = Tensor::<(B, Hq, S, Dh)>::zeros_in(&config);
+    let kv = Tensor::<(B, Hk, S, Dh)>::zeros_in(&config);
+    let _ = grouped_query_attention(&q, &kv, &kv, Mask::None);
+}

@@ -48,7 +48,7 @@ pub use crate::ops::join::{Axis, Chunks, SameExcept, SumOf};
 pub use crate::ops::reshape::KeepsAxisOrder;
 pub use crate::ops::rope::EvenWidth;
 
-use crate::dim::{Dim, kind};
+use crate::dim::{Dim, DimSize, Dyn, kind};
 use crate::{Element, Shape, Tensor};
 use core::ops::{Mul, Rem};
 use typenum::{Mod, Prod, Same, U0, Unsigned};
@@ -126,7 +126,10 @@ pub enum Batched {}
 pub trait SameBatch<Left> {}
 impl<L> SameBatch<L> for L {}
 
-/// `H` heads of width `Dh` make exactly the model width `Self`: `H × Dh = D`.
+/// `H` heads of width `Dh` make exactly the model width `Self`: `H × Dh = D`. Checked by
+/// the compiler when all three are compile-time sizes; when one is a run-time dim (a model
+/// whose widths come from its `config.json`), it holds here and the ops check it when they
+/// run, naming the dims.
 ///
 /// ```
 /// use infralens::prelude::*;
@@ -143,12 +146,22 @@ impl<L> SameBatch<L> for L {}
 )]
 pub trait HeadsPartition<H, Dh> {}
 #[diagnostic::do_not_recommend]
-impl<D: Dim, H: Dim, Dh: Dim> HeadsPartition<H, Dh> for D
-where
-    H::Size: Mul<Dh::Size>,
-    Prod<H::Size, Dh::Size>: Same<D::Size>,
+impl<D: Dim, H: Dim, Dh: Dim> HeadsPartition<H, Dh> for D where
+    (D::Size, H::Size, Dh::Size): ProductOf
 {
 }
+
+/// The sizes `(n, a, b)` may satisfy `n = a × b`: all compile-time and equal, or one of them a
+/// run-time size (checked when the op runs). Internal to [`HeadsPartition`].
+#[doc(hidden)]
+pub trait ProductOf {}
+impl<N: Unsigned, A: Unsigned + Mul<B>, B: Unsigned> ProductOf for (N, A, B) where
+    Prod<A, B>: Same<N>
+{
+}
+impl<A: DimSize, B: DimSize> ProductOf for (Dyn, A, B) {}
+impl<N: Unsigned, B: DimSize> ProductOf for (N, Dyn, B) {}
+impl<N: Unsigned, A: Unsigned> ProductOf for (N, A, Dyn) {}
 
 /// `Self` key/value heads divide `H` query heads (grouped-query and multi-query attention).
 ///
@@ -166,12 +179,15 @@ where
 )]
 pub trait DividesHeads<H> {}
 #[diagnostic::do_not_recommend]
-impl<Hkv: Dim, H: Dim> DividesHeads<H> for Hkv
-where
-    H::Size: Rem<Hkv::Size>,
-    Mod<H::Size, Hkv::Size>: Same<U0>,
-{
-}
+impl<Hkv: Dim, H: Dim> DividesHeads<H> for Hkv where (H::Size, Hkv::Size): DivisibleBy {}
+
+/// The sizes `(h, hkv)` may satisfy `hkv | h`: both compile-time and dividing, or one of
+/// them a run-time size (checked when the op runs). Internal to [`DividesHeads`].
+#[doc(hidden)]
+pub trait DivisibleBy {}
+impl<H: Unsigned + Rem<K>, K: Unsigned> DivisibleBy for (H, K) where Mod<H, K>: Same<U0> {}
+impl<K: DimSize> DivisibleBy for (Dyn, K) {}
+impl<H: Unsigned> DivisibleBy for (H, Dyn) {}
 
 /// The shapes `Self` and `Target` hold the same number of elements, so one can be
 /// reshaped into the other.

@@ -210,7 +210,9 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     let op = "attention";
     agree::<B>(op, (qs[0], "the queries"), (ks[0], "the keys"));
     agree::<B>(op, (ks[0], "the keys"), (vs[0], "the values"));
-    if !grouped {
+    if grouped {
+        super::repeat_kv::check_groups::<H, Hk>(op, qs[1], ks[1]);
+    } else {
         agree::<H>(op, (qs[1], "the queries"), (ks[1], "the keys"));
     }
     agree::<Hk>(op, (ks[1], "the keys"), (vs[1], "the values"));

@@ -2,12 +2,55 @@
 
 use crate::kernels::permute::swap_axes;
 use crate::relations::{HeadsAxis, HeadsPartition};
-use crate::{Dim, DimInfo, Element, Shape, Tensor};
+use crate::{Dim, DimInfo, Element, Shape, Sizes, Tensor};
 
-/// The size of a dim that a relation has proven to be a compile-time size (`H`, `Dh` of a
-/// heads partition: the partition holds only between `typenum` sizes).
-pub(crate) fn fixed<D: Dim>() -> usize {
-    D::EXTENT.unwrap_or(1)
+/// The sizes of `H` and `Dh` that split a width of `d`: compile-time sizes from the types,
+/// run-time ones from `sizes`, or one of them from `d` and the other; `H × Dh = d` checked
+/// when a size is a run-time one (the compiler proved it otherwise).
+#[track_caller]
+pub(crate) fn partition<D: Dim, H: Dim, Dh: Dim>(
+    op: &str,
+    d: usize,
+    sizes: Option<&Sizes>,
+) -> (usize, usize) {
+    let named = |extent: Option<usize>, get: fn(&Sizes) -> Option<usize>| {
+        extent.or_else(|| sizes.and_then(get))
+    };
+    let h = named(H::EXTENT, |s| s.get::<H>());
+    let dh = named(Dh::EXTENT, |s| s.get::<Dh>());
+    let (h, dh) = match (h, dh) {
+        (Some(h), Some(dh)) => (h, dh),
+        (Some(h), None) if h > 0 && d % h == 0 => (h, d / h),
+        (None, Some(dh)) if dh > 0 && d % dh == 0 => (d / dh, dh),
+        (Some(h), None) => panic!(
+            "shape mismatch in {op}: `{}` = {d} does not split into `{}` = {h} heads of equal width `{}`",
+            D::NAME,
+            H::NAME,
+            Dh::NAME
+        ),
+        (None, Some(dh)) => panic!(
+            "shape mismatch in {op}: `{}` = {d} does not split into heads of width `{}` = {dh}",
+            D::NAME,
+            Dh::NAME
+        ),
+        (None, None) => panic!(
+            "{op}: `{}` and `{}` are both run-time dims, so their sizes must be given: `{op}_in::<{}, {}>(&sizes![{} = …])`",
+            H::NAME,
+            Dh::NAME,
+            H::NAME,
+            Dh::NAME,
+            H::NAME
+        ),
+    };
+    if h.checked_mul(dh) != Some(d) {
+        panic!(
+            "shape mismatch in {op}: `{}` × `{}` must equal `{}`, but {h} × {dh} ≠ {d}",
+            H::NAME,
+            Dh::NAME,
+            D::NAME
+        );
+    }
+    (h, dh)
 }
 
 impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
@@ -36,14 +79,47 @@ impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
     /// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = 3; }
     /// let _ = Tensor::<(B, S, D)>::zeros().split_heads::<H, Dh>(); // `H` × `Dh` must equal `D`
     /// ```
+    #[track_caller]
     pub fn split_heads<H: Dim, Dh: Dim>(&self) -> Tensor<(B, H, S, Dh), E>
     where
         D: HeadsPartition<H, Dh>,
     {
+        self.split_heads_at::<H, Dh>("split_heads", None)
+    }
+
+    /// [`Tensor::split_heads`] where `H` and `Dh` are both run-time dims (a model whose
+    /// widths come from its config): their sizes from `sizes`, `H × Dh = D` checked.
+    ///
+    /// # Panics
+    ///
+    /// When a size is missing or the heads do not make `D`; the message names the dims.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub S = dyn; pub D = dyn; pub H = dyn; pub Dh = dyn; }
+    /// let config = sizes![S = 2, D = 8, H = 2, Dh = 4];
+    /// let x = Tensor::<(B, S, D)>::randn_in(0, &config);
+    /// let q = x.split_heads_in::<H, Dh>(&config);
+    /// assert_eq!(q.describe(), "[B=1, H=2, S=2, Dh=4]");
+    /// ```
+    #[track_caller]
+    pub fn split_heads_in<H: Dim, Dh: Dim>(&self, sizes: &Sizes) -> Tensor<(B, H, S, Dh), E>
+    where
+        D: HeadsPartition<H, Dh>,
+    {
+        self.split_heads_at::<H, Dh>("split_heads", Some(sizes))
+    }
+
+    #[track_caller]
+    fn split_heads_at<H: Dim, Dh: Dim>(
+        &self,
+        op: &str,
+        sizes: Option<&Sizes>,
+    ) -> Tensor<(B, H, S, Dh), E> {
         let x = self.sizes();
-        let sizes = [x[0], x[1], fixed::<H>(), fixed::<Dh>()];
-        let data = swap_axes(self.as_slice(), &sizes, 1, 2);
-        Tensor::from_parts(data, &[x[0], sizes[2], x[1], sizes[3]])
+        let (h, dh) = partition::<D, H, Dh>(op, x[2], sizes);
+        let data = swap_axes(self.as_slice(), &[x[0], x[1], h, dh], 1, 2);
+        Tensor::from_parts(data, &[x[0], h, x[1], dh])
     }
 }
 
@@ -67,8 +143,21 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
         D: Dim + HeadsPartition<H, Dh>,
     {
         let x = self.sizes();
+        let d = x[1] * x[3];
+        if let Some(fixed) = D::EXTENT {
+            if fixed != d {
+                panic!(
+                    "shape mismatch in merge_heads: `{}` × `{}` must equal `{}`, but {} × {} ≠ {fixed}",
+                    H::NAME,
+                    Dh::NAME,
+                    D::NAME,
+                    x[1],
+                    x[3]
+                );
+            }
+        }
         let data = swap_axes(self.as_slice(), x, 1, 2);
-        Tensor::from_parts(data, &[x[0], x[2], x[1] * x[3]])
+        Tensor::from_parts(data, &[x[0], x[2], d])
     }
 }
 
@@ -155,8 +244,9 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         Sh::Last: HeadsPartition<H, Dh>,
     {
         let mut sizes = self.sizes().to_vec();
-        sizes.pop();
-        sizes.extend([fixed::<H>(), fixed::<Dh>()]);
+        let d = sizes.pop().unwrap_or(1);
+        let (h, dh) = partition::<Sh::Last, H, Dh>("split_last", d, None);
+        sizes.extend([h, dh]);
         Tensor::from_parts(self.into_vec(), &sizes)
     }
 
@@ -177,6 +267,16 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         let mut sizes = self.sizes().to_vec();
         let width = sizes.pop().unwrap_or(1);
         let heads = sizes.pop().unwrap_or(1);
+        if let Some(fixed) = D::EXTENT {
+            if fixed != heads * width {
+                panic!(
+                    "shape mismatch in merge_last: `{}` × `{}` must equal `{}`, but {heads} × {width} ≠ {fixed}",
+                    <Sh::Heads as Dim>::NAME,
+                    <Sh::Width as Dim>::NAME,
+                    D::NAME
+                );
+            }
+        }
         sizes.push(heads * width);
         Tensor::from_parts(self.into_vec(), &sizes)
     }

@@ -1,9 +1,8 @@
 //! `repeat_kv::<H>()`: share `Hkv` key/value heads out over `H` query heads (GQA, MQA).
 
-use super::heads::fixed;
 use crate::kernels::permute::repeat_heads;
 use crate::relations::{DividesHeads, HeadsAxis};
-use crate::{Dim, Element, Tensor};
+use crate::{Dim, DimInfo, Element, Sizes, Tensor};
 
 impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// Repeats each key/value head `H / Hkv` times: `(B, Hkv, S, Dh) → (B, H, S, Dh)`.
@@ -19,13 +18,57 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// let k_all: Tensor<(B, H, S, Dh)> = k.repeat_kv::<H>();
     /// assert_eq!(k_all.get(&[0, 5, 1, 2]), k.get(&[0, 1, 1, 2])); // head 5 reads kv head 5 / 4
     /// ```
+    #[track_caller]
     pub fn repeat_kv<H: Dim>(&self) -> Tensor<(B, H, S, Dh), E>
     where
         Hkv: HeadsAxis<Hkv::Kind> + DividesHeads<H>,
     {
+        self.repeat_kv_at::<H>(None)
+    }
+
+    /// [`Tensor::repeat_kv`] where `H` is a run-time dim: its size from `sizes`, and `Hkv`
+    /// dividing it checked, naming both.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub H = dyn; pub Hkv = dyn; pub S = 2; pub Dh = 4; }
+    /// let config = sizes![H = 8, Hkv = 2];
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::randn_in(0, &config);
+    /// assert_eq!(k.repeat_kv_in::<H>(&config).describe(), "[B=1, H=8, S=2, Dh=4]");
+    /// ```
+    #[track_caller]
+    pub fn repeat_kv_in<H: Dim>(&self, sizes: &Sizes) -> Tensor<(B, H, S, Dh), E>
+    where
+        Hkv: HeadsAxis<Hkv::Kind> + DividesHeads<H>,
+    {
+        self.repeat_kv_at::<H>(Some(sizes))
+    }
+
+    #[track_caller]
+    fn repeat_kv_at<H: Dim>(&self, sizes: Option<&Sizes>) -> Tensor<(B, H, S, Dh), E> {
         let x = self.sizes();
-        let h = fixed::<H>();
+        let Some(h) = H::EXTENT.or_else(|| sizes.and_then(|s| s.get::<H>())) else {
+            panic!(
+                "repeat_kv: `{}` is a run-time dim, so its size must be given: `repeat_kv_in::<{}>(&sizes![{} = …])`",
+                H::NAME,
+                H::NAME,
+                H::NAME
+            );
+        };
+        check_groups::<H, Hkv>("repeat_kv", h, x[1]);
         let data = repeat_heads(self.as_slice(), x[0], x[1], h, x[2] * x[3]);
         Tensor::from_parts(data, &[x[0], h, x[2], x[3]])
+    }
+}
+
+/// `hkv` divides `h`, checked at run time, naming the dims.
+#[track_caller]
+pub(crate) fn check_groups<H: Dim, Hkv: Dim>(op: &str, h: usize, hkv: usize) {
+    if hkv == 0 || h % hkv != 0 {
+        panic!(
+            "shape mismatch in {op}: `{}` = {hkv} key/value heads must divide `{}` = {h} query heads",
+            Hkv::NAME,
+            H::NAME
+        );
     }
 }

@@ -40,12 +40,13 @@ pub enum RopeStyle {
 )]
 pub trait EvenWidth {}
 #[diagnostic::do_not_recommend]
-impl<D: Dim> EvenWidth for D
-where
-    D::Size: Rem<U2>,
-    Mod<D::Size, U2>: Same<U0>,
-{
-}
+impl<D: Dim> EvenWidth for D where D::Size: EvenSize {}
+
+/// A size that is even, or a run-time size (checked when the table is built).
+#[doc(hidden)]
+pub trait EvenSize {}
+impl<U: typenum::Unsigned + Rem<U2>> EvenSize for U where Mod<U, U2>: Same<U0> {}
+impl EvenSize for crate::Dyn {}
 
 /// The cos and sin tables of RoPE for positions `0 .. T` and heads of width `Dh`:
 /// angle `p · θ^(-2i/Dh)` for lane pair `i`. Built once; [`Tensor::rope`] reads the rows of
@@ -100,7 +101,19 @@ impl<T: Dim, Dh: Dim + EvenWidth, E: Element> Rope<T, Dh, E> {
                 )
             ),
         };
-        let dh = Dh::EXTENT.unwrap_or(2);
+        let Some(dh) = Dh::EXTENT.or_else(|| sizes.get::<Dh>()) else {
+            panic!(
+                "rope: `{}` is a run-time dim, and no size was given for it: add `{} = …` to `sizes![…]`",
+                Dh::NAME,
+                Dh::NAME
+            );
+        };
+        if dh % 2 != 0 {
+            panic!(
+                "shape mismatch in rope: RoPE rotates the lanes of a head in pairs, so the head width `{}` = {dh} must be even",
+                Dh::NAME
+            );
+        }
         let half = dh / 2;
         let mut cos = Vec::with_capacity(positions * half);
         let mut sin = Vec::with_capacity(positions * half);
@@ -180,6 +193,13 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             );
         }
         let half = dh / 2;
+        if half != rope.cos.len() / rope.positions.max(1) && rope.positions > 0 {
+            panic!(
+                "shape mismatch in rope: the table is for heads of width {}, these are `{}` = {dh}",
+                2 * rope.cos.len() / rope.positions,
+                <Sh::Col as Dim>::NAME
+            );
+        }
         let mut out = self.to_vec();
         if s * dh > 0 {
             for matrix in out.chunks_exact_mut(s * dh) {

@@ -20,8 +20,8 @@ pub(crate) fn partition<D: Dim, H: Dim, Dh: Dim>(
     let dh = named(Dh::EXTENT, |s| s.get::<Dh>());
     let (h, dh) = match (h, dh) {
         (Some(h), Some(dh)) => (h, dh),
-        (Some(h), None) if h > 0 && d % h == 0 => (h, d / h),
-        (None, Some(dh)) if dh > 0 && d % dh == 0 => (d / dh, dh),
+        (Some(h), None) if h > 0 && d.is_multiple_of(h) => (h, d / h),
+        (None, Some(dh)) if dh > 0 && d.is_multiple_of(dh) => (d / dh, dh),
         (Some(h), None) => panic!(
             "shape mismatch in {op}: `{}` = {d} does not split into `{}` = {h} heads of equal width `{}`",
             D::NAME,

@@ -64,7 +64,7 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
 /// `hkv` divides `h`, checked at run time, naming the dims.
 #[track_caller]
 pub(crate) fn check_groups<H: Dim, Hkv: Dim>(op: &str, h: usize, hkv: usize) {
-    if hkv == 0 || h % hkv != 0 {
+    if hkv == 0 || !h.is_multiple_of(hkv) {
         panic!(
             "shape mismatch in {op}: `{}` = {hkv} key/value heads must divide `{}` = {h} query heads",
             Hkv::NAME,

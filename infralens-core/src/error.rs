@@ -49,6 +49,23 @@ impl ShapeError {
         }
     }
 
+    /// An error with its own message, for code built on InfraLens (a model loader, a
+    /// generation loop) that reports its shape problems as `ShapeError`s.
+    ///
+    /// ```
+    /// use infralens::ShapeError;
+    /// let err = ShapeError::from_message("the prompt is empty");
+    /// assert_eq!(err.to_string(), "the prompt is empty");
+    /// ```
+    pub fn from_message(message: impl Into<String>) -> Self {
+        ShapeError {
+            message: message.into(),
+            shape: String::new(),
+            expected: 0,
+            found: 0,
+        }
+    }
+
     /// The shape that was asked for, as `[S=4, D=16]` (`(S, D)` where a size is unknown).
     ///
     /// ```

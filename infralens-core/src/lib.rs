@@ -32,6 +32,7 @@ mod element;
 mod error;
 #[doc(hidden)]
 pub mod kernels;
+pub mod layers;
 pub mod ops;
 pub mod relations;
 mod rng;

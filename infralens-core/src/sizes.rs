@@ -175,6 +175,21 @@ impl Sizes {
         Ok(())
     }
 
+    /// The size of each axis of `Sh`: compile-time sizes from the types, run-time ones
+    /// from these sizes; an error names a run-time dim without a size, or a compile-time dim
+    /// named with another size.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = dyn; pub D = 16; }
+    /// assert_eq!(sizes![S = 3].sizes_of::<(S, D)>()?, vec![3, 16]);
+    /// assert!(sizes![].sizes_of::<(S, D)>().is_err());
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn sizes_of<Sh: Shape>(&self) -> Result<Vec<usize>, ShapeError> {
+        Ok(self.extents_of::<Sh>()?[..Sh::RANK].to_vec())
+    }
+
     /// The extents of shape `Sh`: compile-time sizes from the type, run-time ones from
     /// these sizes. An error names a run-time dim without a size, or a compile-time dim
     /// named with another size.

@@ -1,0 +1,308 @@
+//! Layers that hold their weights the way checkpoints store them, so that the learner
+//! never has to remember which way round a file keeps a matrix: [`Linear`] keeps `(Out, In)`
+//! like `torch.nn.Linear` and transposes in [`Linear::forward`]; GPT-2's [`Conv1D`] keeps
+//! `(In, Out)`; [`Embedding`], [`LayerNorm`], [`RmsNorm`].
+
+use crate::ops::matmul::MatMul;
+use crate::relations::Broadcasts;
+use crate::{Dim, Element, Ids, LastAxis, ShapeError, Tensor};
+
+/// `y = x·Wᵀ + b` with the weight stored `(Out, In)`, as `torch.nn.Linear(In, Out)` and every
+/// Hugging Face checkpoint keep it.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::layers::Linear;
+/// dims! { pub S = 2; pub D = 4; pub Dkv = 2; }
+///
+/// // as a checkpoint stores `k_proj.weight`: (Dkv, D)
+/// let k_proj = Linear::new(Tensor::<(Dkv, D)>::randn(0), None);
+/// let x = Tensor::<(S, D)>::randn(1);
+/// let k: Tensor<(S, Dkv)> = k_proj.forward(&x);
+/// assert_eq!(k, x.matmul(k_proj.weight().t()));
+/// assert_eq!(k_proj.parameters(), 8);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Linear<In: Dim, Out: Dim, E: Element = f32> {
+    weight: Tensor<(Out, In), E>,
+    bias: Option<Tensor<(Out,), E>>,
+}
+
+impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
+    /// A layer from its weight `(Out, In)` and optional bias `(Out,)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let up = Linear::new(Tensor::<(F, D)>::zeros(), Some(Tensor::<(F,)>::ones()));
+    /// assert_eq!(up.parameters(), 8 * 4 + 8);
+    /// ```
+    pub fn new(weight: Tensor<(Out, In), E>, bias: Option<Tensor<(Out,), E>>) -> Self {
+        Linear { weight, bias }
+    }
+
+    /// The weight, `(Out, In)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// dims! { pub D = 4; pub F = 8; }
+    /// assert_eq!(Linear::new(Tensor::<(F, D)>::zeros(), None).weight().describe(), "[F=8, D=4]");
+    /// ```
+    pub fn weight(&self) -> &Tensor<(Out, In), E> {
+        &self.weight
+    }
+
+    /// The number of parameters: `In · Out` (`+ Out` with a bias).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// dims! { pub D = 4; }
+    /// assert_eq!(Linear::new(Tensor::<(D, D)>::zeros(), None).parameters(), 16);
+    /// ```
+    pub fn parameters(&self) -> usize {
+        self.weight.numel() + self.bias.as_ref().map_or(0, Tensor::numel)
+    }
+
+    /// `x·Wᵀ (+ b)`: `(…, In) → (…, Out)`. The contraction is checked as
+    /// [`Tensor::matmul`] checks it.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// dims! { pub S = 1; pub D = 2; pub F = 3; }
+    /// let w = Tensor::<(F, D)>::from_vec(vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0])?;
+    /// let layer = Linear::new(w, Some(Tensor::<(F,)>::from_vec(vec![0.0, 0.0, 10.0])?));
+    /// let y = layer.forward(&Tensor::<(S, D)>::from_vec(vec![2.0, 3.0])?);
+    /// assert_eq!(y.to_vec(), vec![2.0, 3.0, 15.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn forward<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    where
+        Sh: MatMul<(In, Out)>,
+        <Sh as MatMul<(In, Out)>>::Output: Broadcasts<(Out,)>,
+    {
+        let y = x.matmul(self.weight.t());
+        match &self.bias {
+            Some(b) => y.add(b),
+            None => y,
+        }
+    }
+}
+
+/// GPT-2's `Conv1D`: `y = x·W + b` with the weight stored `(In, Out)` (the other way round
+/// from [`Linear`]).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::layers::Conv1D;
+/// dims! { pub S = 2; pub D = 4; pub F = 16; }
+/// let c_fc = Conv1D::new(Tensor::<(D, F)>::randn(0), Tensor::<(F,)>::zeros());
+/// let h: Tensor<(S, F)> = c_fc.forward(&Tensor::<(S, D)>::randn(1));
+/// assert_eq!(h.describe(), "[S=2, F=16]");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Conv1D<In: Dim, Out: Dim, E: Element = f32> {
+    weight: Tensor<(In, Out), E>,
+    bias: Tensor<(Out,), E>,
+}
+
+impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
+    /// A layer from its weight `(In, Out)` and bias `(Out,)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Conv1D;
+    /// dims! { pub D = 4; pub D3 = 12; }
+    /// let c_attn = Conv1D::new(Tensor::<(D, D3)>::zeros(), Tensor::<(D3,)>::zeros());
+    /// assert_eq!(c_attn.parameters(), 4 * 12 + 12);
+    /// ```
+    pub fn new(weight: Tensor<(In, Out), E>, bias: Tensor<(Out,), E>) -> Self {
+        Conv1D { weight, bias }
+    }
+
+    /// The number of parameters: `In · Out + Out`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Conv1D;
+    /// dims! { pub D = 2; }
+    /// assert_eq!(Conv1D::new(Tensor::<(D, D)>::zeros(), Tensor::<(D,)>::zeros()).parameters(), 6);
+    /// ```
+    pub fn parameters(&self) -> usize {
+        self.weight.numel() + self.bias.numel()
+    }
+
+    /// `x·W + b`: `(…, In) → (…, Out)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Conv1D;
+    /// dims! { pub S = 1; pub D = 2; }
+    /// let layer = Conv1D::new(Tensor::<(D, D)>::ones(), Tensor::<(D,)>::ones());
+    /// assert_eq!(layer.forward(&Tensor::<(S, D)>::ones()).to_vec(), vec![3.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn forward<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    where
+        Sh: MatMul<(In, Out)>,
+        <Sh as MatMul<(In, Out)>>::Output: Broadcasts<(Out,)>,
+    {
+        x.matmul(&self.weight).add(&self.bias)
+    }
+}
+
+/// A token embedding table `(V, D)`: ids `(B, S)` → vectors `(B, S, D)`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::{Ids, layers::Embedding};
+/// dims! { pub V = 10; pub D = 4; pub S = 3; }
+/// let wte = Embedding::new(Tensor::<(V, D)>::randn(0));
+/// let x = wte.forward(&Ids::<(S,)>::from_vec(vec![1, 2, 9])?)?;
+/// assert_eq!(x.describe(), "[S=3, D=4]");
+/// assert!(wte.forward(&Ids::<(S,)>::from_vec(vec![1, 2, 10])?).is_err());
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Embedding<V: Dim, D: Dim, E: Element = f32> {
+    table: Tensor<(V, D), E>,
+}
+
+impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
+    /// A layer from its table `(V, D)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 10; pub D = 4; }
+    /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().numel(), 40);
+    /// ```
+    pub fn new(table: Tensor<(V, D), E>) -> Self {
+        Embedding { table }
+    }
+
+    /// The table `(V, D)` (also the output projection of a model with tied embeddings).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 10; pub D = 4; }
+    /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().describe(), "[V=10, D=4]");
+    /// ```
+    pub fn table(&self) -> &Tensor<(V, D), E> {
+        &self.table
+    }
+
+    /// The rows of `ids`; an id past `V` is an error naming it.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Ids, layers::Embedding};
+    /// dims! { pub V = 2; pub D = 1; pub S = 1; }
+    /// let e = Embedding::new(Tensor::<(V, D)>::from_vec(vec![5.0, 7.0])?);
+    /// assert_eq!(e.forward(&Ids::<(S,)>::from_vec(vec![1])?)?.to_vec(), vec![7.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn forward<Sh: crate::relations::Append<D>>(
+        &self,
+        ids: &Ids<Sh>,
+    ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+        self.table.embedding(ids)
+    }
+}
+
+/// Layer normalisation over `D` with weight and bias `(D,)`, as `torch.nn.LayerNorm(D)`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::layers::LayerNorm;
+/// dims! { pub S = 2; pub D = 4; }
+/// let ln = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), 1e-5);
+/// let y = ln.forward(&Tensor::<(S, D)>::randn(0));
+/// assert!(y.as_slice()[..4].iter().sum::<f32>().abs() < 1e-5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct LayerNorm<D: Dim, E: Element = f32> {
+    weight: Tensor<(D,), E>,
+    bias: Tensor<(D,), E>,
+    eps: E,
+}
+
+impl<D: Dim, E: Element> LayerNorm<D, E> {
+    /// A layer from its weight and bias `(D,)` and `eps`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::LayerNorm;
+    /// dims! { pub D = 4; }
+    /// let _ = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), 1e-5);
+    /// ```
+    pub fn new(weight: Tensor<(D,), E>, bias: Tensor<(D,), E>, eps: E) -> Self {
+        LayerNorm { weight, bias, eps }
+    }
+
+    /// Normalises the last axis, `D`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::LayerNorm;
+    /// dims! { pub D = 2; }
+    /// let ln = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), 0.0);
+    /// assert_eq!(ln.forward(&Tensor::<(D,)>::from_vec(vec![1.0, 3.0])?).to_vec(), vec![-1.0, 1.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn forward<Sh: LastAxis<Last = D>>(&self, x: &Tensor<Sh, E>) -> Tensor<Sh, E> {
+        x.layer_norm(&self.weight, &self.bias, self.eps)
+    }
+}
+
+/// RMS normalisation over `D` with weight `(D,)`, as Llama's `RMSNorm` (also Qwen3's per-head
+/// q/k norm, over `Dh`).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::layers::RmsNorm;
+/// dims! { pub D = 2; }
+/// let norm = RmsNorm::new(Tensor::<(D,), f64>::ones(), 0.0);
+/// let y = norm.forward(&Tensor::<(D,), f64>::from_vec(vec![3.0, 4.0])?);
+/// assert!((y.get(&[1]).unwrap() - 4.0 / 12.5f64.sqrt()).abs() < 1e-15);
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RmsNorm<D: Dim, E: Element = f32> {
+    weight: Tensor<(D,), E>,
+    eps: E,
+}
+
+impl<D: Dim, E: Element> RmsNorm<D, E> {
+    /// A layer from its weight `(D,)` and `eps`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::RmsNorm;
+    /// dims! { pub D = 4; }
+    /// let _ = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6);
+    /// ```
+    pub fn new(weight: Tensor<(D,), E>, eps: E) -> Self {
+        RmsNorm { weight, eps }
+    }
+
+    /// Normalises the last axis, `D`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::RmsNorm;
+    /// dims! { pub S = 3; pub D = 4; }
+    /// let y = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6).forward(&Tensor::<(S, D)>::ones());
+    /// assert!((y.get(&[2, 3]).unwrap() - 1.0).abs() < 1e-5);
+    /// ```
+    #[track_caller]
+    pub fn forward<Sh: LastAxis<Last = D>>(&self, x: &Tensor<Sh, E>) -> Tensor<Sh, E> {
+        x.rms_norm(&self.weight, self.eps)
+    }
+}

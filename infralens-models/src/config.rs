@@ -1,0 +1,256 @@
+//! `config.json` as `transformers` 4.x and 5.x write it, read into the sizes of the dims.
+
+use crate::{B, C, D, Dh, Dkv, Dq, F, H, Hkv, LoadError, V};
+use infralens::Sizes;
+use serde_json::Value;
+use std::path::Path;
+
+/// The decoder architectures this crate runs.
+///
+/// ```
+/// use infralens_models::Architecture;
+/// assert_eq!(Architecture::from_model_type("qwen3"), Some(Architecture::Qwen3));
+/// assert_eq!(Architecture::from_model_type("gpt2"), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    /// Llama 2 and 3: RMSNorm, RoPE, GQA, SwiGLU.
+    Llama,
+    /// Qwen3: Llama's block with RMSNorm on each head's queries and keys, and `head_dim` set
+    /// on its own (`H × Dh` need not be `D`).
+    Qwen3,
+    /// Mistral: Llama's block with a sliding attention window.
+    Mistral,
+}
+
+impl Architecture {
+    /// The architecture of a `model_type`.
+    ///
+    /// ```
+    /// use infralens_models::Architecture;
+    /// assert_eq!(Architecture::from_model_type("llama"), Some(Architecture::Llama));
+    /// ```
+    pub fn from_model_type(model_type: &str) -> Option<Self> {
+        match model_type {
+            "llama" => Some(Architecture::Llama),
+            "qwen3" => Some(Architecture::Qwen3),
+            "mistral" => Some(Architecture::Mistral),
+            _ => None,
+        }
+    }
+}
+
+/// A model's configuration: the fields of `config.json` the decoder uses.
+///
+/// ```
+/// use infralens_models::Config;
+/// let config = Config::from_json(r#"{"model_type": "llama", "hidden_size": 64,
+///     "num_attention_heads": 4, "num_key_value_heads": 3, "intermediate_size": 96,
+///     "num_hidden_layers": 2, "vocab_size": 256, "max_position_embeddings": 128}"#);
+/// assert_eq!(
+///     config.unwrap_err().to_string(),
+///     "config.json: `num_key_value_heads` = 3 must divide `num_attention_heads` = 4 (`Hkv` divides `H`)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// `model_type`.
+    pub architecture: Architecture,
+    /// `hidden_size`: `D`.
+    pub hidden_size: usize,
+    /// `num_attention_heads`: `H`.
+    pub heads: usize,
+    /// `num_key_value_heads`: `Hkv` (`H` when absent).
+    pub kv_heads: usize,
+    /// `head_dim`: `Dh` (`hidden_size / num_attention_heads` when absent).
+    pub head_dim: usize,
+    /// `intermediate_size`: `F`.
+    pub intermediate_size: usize,
+    /// `num_hidden_layers`.
+    pub layers: usize,
+    /// `vocab_size`: `V`.
+    pub vocab_size: usize,
+    /// `max_position_embeddings`: the positions RoPE's table covers.
+    pub max_positions: usize,
+    /// `rms_norm_eps`.
+    pub rms_norm_eps: f64,
+    /// `rope_theta`, or `rope_parameters.rope_theta` (transformers 5).
+    pub rope_theta: f64,
+    /// `sliding_window` when the model uses one (Mistral).
+    pub sliding_window: Option<usize>,
+    /// `tie_word_embeddings`: the output projection is the embedding table.
+    pub tie_word_embeddings: bool,
+}
+
+fn field(json: &Value, name: &str) -> Result<usize, LoadError> {
+    match json.get(name) {
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| LoadError::Config {
+                field: name.to_owned(),
+                message: format!("must be a whole number of at least 1, not {v}"),
+            }),
+        None => Err(LoadError::Config {
+            field: name.to_owned(),
+            message: "is missing".to_owned(),
+        }),
+    }
+}
+
+fn optional(json: &Value, name: &str) -> Result<Option<usize>, LoadError> {
+    match json.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => field(json, name).map(Some),
+    }
+}
+
+impl Config {
+    /// Reads `DIR/config.json`.
+    ///
+    /// ```
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/qwen3");
+    /// let config = infralens_models::Config::load(dir)?;
+    /// assert_eq!((config.hidden_size, config.heads, config.head_dim), (64, 4, 24));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = dir.as_ref().join("config.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| LoadError::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        Self::from_json(&text).map_err(|e| match e {
+            LoadError::Format { message, .. } => LoadError::Format { path, message },
+            other => other,
+        })
+    }
+
+    /// Parses the text of a `config.json`, and checks the relations between its sizes.
+    ///
+    /// ```
+    /// use infralens_models::Config;
+    /// let err = Config::from_json("{}").unwrap_err();
+    /// assert_eq!(err.to_string(), "config.json: `model_type` is missing");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, LoadError> {
+        let json: Value = serde_json::from_str(text).map_err(|e| LoadError::Format {
+            path: "config.json".into(),
+            message: e.to_string(),
+        })?;
+        let model_type = json
+            .get("model_type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| LoadError::Config {
+                field: "model_type".to_owned(),
+                message: "is missing".to_owned(),
+            })?;
+        let architecture =
+            Architecture::from_model_type(model_type).ok_or_else(|| LoadError::Config {
+                field: "model_type".to_owned(),
+                message: format!(
+                    "is `{model_type}`; this decoder runs `llama`, `qwen3` and `mistral`"
+                ),
+            })?;
+        let hidden_size = field(&json, "hidden_size")?;
+        let heads = field(&json, "num_attention_heads")?;
+        let kv_heads = optional(&json, "num_key_value_heads")?.unwrap_or(heads);
+        let head_dim = match optional(&json, "head_dim")? {
+            Some(dh) => dh,
+            None if hidden_size % heads == 0 => hidden_size / heads,
+            None => {
+                return Err(LoadError::Config {
+                    field: "num_attention_heads".to_owned(),
+                    message: format!(
+                        "= {heads} does not divide `hidden_size` = {hidden_size}, and there is no `head_dim`"
+                    ),
+                });
+            }
+        };
+        if heads % kv_heads != 0 {
+            return Err(LoadError::Config {
+                field: "num_key_value_heads".to_owned(),
+                message: format!(
+                    "= {kv_heads} must divide `num_attention_heads` = {heads} (`Hkv` divides `H`)"
+                ),
+            });
+        }
+        if head_dim % 2 != 0 {
+            return Err(LoadError::Config {
+                field: "head_dim".to_owned(),
+                message: format!(
+                    "= {head_dim} must be even: RoPE rotates the lanes in pairs (`Dh`)"
+                ),
+            });
+        }
+        let rope_theta = json
+            .get("rope_theta")
+            .or_else(|| {
+                json.get("rope_parameters")
+                    .and_then(|p| p.get("rope_theta"))
+            })
+            .map(|v| {
+                v.as_f64().ok_or_else(|| LoadError::Config {
+                    field: "rope_theta".to_owned(),
+                    message: format!("must be a number, not {v}"),
+                })
+            })
+            .transpose()?
+            .unwrap_or(10_000.0);
+        let uses_window = json
+            .get("use_sliding_window")
+            .and_then(Value::as_bool)
+            .unwrap_or(architecture == Architecture::Mistral);
+        let sliding_window = if uses_window {
+            optional(&json, "sliding_window")?
+        } else {
+            None
+        };
+        Ok(Config {
+            architecture,
+            hidden_size,
+            heads,
+            kv_heads,
+            head_dim,
+            intermediate_size: field(&json, "intermediate_size")?,
+            layers: field(&json, "num_hidden_layers")?,
+            vocab_size: field(&json, "vocab_size")?,
+            max_positions: field(&json, "max_position_embeddings")?,
+            rms_norm_eps: json
+                .get("rms_norm_eps")
+                .and_then(Value::as_f64)
+                .unwrap_or(1e-6),
+            rope_theta,
+            sliding_window,
+            tie_word_embeddings: json
+                .get("tie_word_embeddings")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+
+    /// The sizes of the model's dims, for `batch` sequences and a cache of `capacity`
+    /// positions.
+    ///
+    /// ```
+    /// use infralens_models::{Config, D, Dq};
+    /// let config = Config::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/qwen3"))?;
+    /// let sizes = config.sizes(1, 32);
+    /// assert_eq!((sizes.get::<D>(), sizes.get::<Dq>()), (Some(64), Some(96)));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn sizes(&self, batch: usize, capacity: usize) -> Sizes {
+        Sizes::new()
+            .with::<B>(batch)
+            .with::<C>(capacity)
+            .with::<D>(self.hidden_size)
+            .with::<H>(self.heads)
+            .with::<Hkv>(self.kv_heads)
+            .with::<Dh>(self.head_dim)
+            .with::<Dq>(self.heads * self.head_dim)
+            .with::<Dkv>(self.kv_heads * self.head_dim)
+            .with::<F>(self.intermediate_size)
+            .with::<V>(self.vocab_size)
+    }
+}

@@ -1,0 +1,338 @@
+//! The Llama-family decoder: one implementation for Llama, Qwen3 and Mistral checkpoints.
+
+use crate::{
+    Architecture, B, C, Checkpoint, Config, D, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, S, T, V,
+};
+use infralens::layers::{Embedding, Linear, RmsNorm};
+use infralens::prelude::*;
+use infralens::{Ids, Rope, RopeStyle};
+use std::path::Path;
+
+/// One decoder layer's weights, as the checkpoint stores them.
+struct Layer {
+    attn_norm: RmsNorm<D>,
+    q: Linear<D, Dq>,
+    k: Linear<D, Dkv>,
+    v: Linear<D, Dkv>,
+    o: Linear<Dq, D>,
+    /// Qwen3's RMSNorm over each head's queries and keys.
+    qk_norm: Option<(RmsNorm<Dh>, RmsNorm<Dh>)>,
+    mlp_norm: RmsNorm<D>,
+    gate: Linear<D, F>,
+    up: Linear<D, F>,
+    down: Linear<F, D>,
+}
+
+/// What every layer reads besides its weights.
+struct Context<'a> {
+    sizes: &'a Sizes,
+    rope: &'a Rope<C, Dh>,
+    mask: Mask<'static>,
+}
+
+impl Layer {
+    /// Attention and MLP, each with its residual: `(B, S, D) → (B, S, D)`, the new positions'
+    /// keys and values appended to `cache`.
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn forward(
+        &self,
+        x: &Tensor,
+        cache: &mut KvCache<B, Hkv, C, Dh>,
+        ctx: &Context<'_>,
+    ) -> Result<Tensor, ShapeError> {
+        let h = self.attn_norm.forward(x);
+        #[shape(B, H, S, Dh)]
+        let q = self.q.forward(&h).split_heads_in::<H, Dh>(ctx.sizes);
+        #[shape(B, Hkv, S, Dh)]
+        let k = self.k.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
+        let v = self.v.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
+        let (q, k) = match &self.qk_norm {
+            Some((q_norm, k_norm)) => (q_norm.forward(&q), k_norm.forward(&k)),
+            None => (q, k),
+        };
+        let past = cache.len();
+        let q = q.rope(ctx.rope, past);
+        let k = k.rope(ctx.rope, past);
+        let (keys, values) = cache.append::<S, T>(&k, &v)?;
+        #[shape(B, H, S, Dh)]
+        let attn = grouped_query_attention(&q, keys, values, ctx.mask);
+        let x = x.add(&self.o.forward(&attn.merge_heads::<Dq>()));
+        let h = self.mlp_norm.forward(&x);
+        #[shape(B, S, F)]
+        let act = self.gate.forward(&h).silu().mul(&self.up.forward(&h));
+        Ok(x.add(&self.down.forward(&act)))
+    }
+}
+
+/// A Llama-family decoder loaded from a Hugging Face checkpoint directory.
+pub struct Decoder {
+    config: Config,
+    embed: Embedding<V, D>,
+    layers: Vec<Layer>,
+    norm: RmsNorm<D>,
+    lm_head: Linear<D, V>,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Decoder::generate`] gives: the logits of the last prompt position, and the
+/// greedy tokens after the prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generation {
+    /// The logits `(V,)` of the last prompt position.
+    pub logits: Vec<f32>,
+    /// The generated tokens, one a step.
+    pub tokens: Vec<u32>,
+}
+
+impl Decoder {
+    /// Loads `DIR/config.json` and `DIR/model.safetensors`. Every weight is fetched into its
+    /// typed shape; a missing tensor or a stored shape that disagrees with the config is an
+    /// error naming the tensor, the dims and both shapes.
+    ///
+    /// ```
+    /// use infralens_models::Decoder;
+    /// let err = Decoder::load("/no/such/model").unwrap_err();
+    /// assert!(err.to_string().starts_with("cannot read /no/such/model/config.json"));
+    /// ```
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let dir = dir.as_ref();
+        let config = Config::load(dir)?;
+        let ckpt = Checkpoint::open(dir.join("model.safetensors"))?;
+        let sizes = config.sizes(1, 1);
+        let eps = config.rms_norm_eps as f32;
+        let vector = |name: &str| ckpt.tensor::<(D,)>(name, &sizes);
+        let linear_bias = |name: &str| -> Result<Option<Tensor<(Dq,)>>, LoadError> {
+            if ckpt.contains(name) {
+                ckpt.tensor::<(Dq,)>(name, &sizes).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let embed = Embedding::new(ckpt.tensor::<(V, D)>("model.embed_tokens.weight", &sizes)?);
+        let mut layers = Vec::with_capacity(config.layers);
+        for i in 0..config.layers {
+            let p = format!("model.layers.{i}");
+            let qk_norm = if config.architecture == Architecture::Qwen3 {
+                Some((
+                    RmsNorm::new(
+                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.q_norm.weight"), &sizes)?,
+                        eps,
+                    ),
+                    RmsNorm::new(
+                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.k_norm.weight"), &sizes)?,
+                        eps,
+                    ),
+                ))
+            } else {
+                None
+            };
+            layers.push(Layer {
+                attn_norm: RmsNorm::new(vector(&format!("{p}.input_layernorm.weight"))?, eps),
+                q: Linear::new(
+                    ckpt.tensor::<(Dq, D)>(&format!("{p}.self_attn.q_proj.weight"), &sizes)?,
+                    linear_bias(&format!("{p}.self_attn.q_proj.bias"))?,
+                ),
+                k: Linear::new(
+                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.k_proj.weight"), &sizes)?,
+                    None,
+                ),
+                v: Linear::new(
+                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.v_proj.weight"), &sizes)?,
+                    None,
+                ),
+                o: Linear::new(
+                    ckpt.tensor::<(D, Dq)>(&format!("{p}.self_attn.o_proj.weight"), &sizes)?,
+                    None,
+                ),
+                qk_norm,
+                mlp_norm: RmsNorm::new(
+                    vector(&format!("{p}.post_attention_layernorm.weight"))?,
+                    eps,
+                ),
+                gate: Linear::new(
+                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.gate_proj.weight"), &sizes)?,
+                    None,
+                ),
+                up: Linear::new(
+                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.up_proj.weight"), &sizes)?,
+                    None,
+                ),
+                down: Linear::new(
+                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.down_proj.weight"), &sizes)?,
+                    None,
+                ),
+            });
+        }
+        let norm = RmsNorm::new(vector("model.norm.weight")?, eps);
+        let lm_head = if ckpt.contains("lm_head.weight") {
+            Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
+        } else if config.tie_word_embeddings {
+            Linear::new(embed.table().clone(), None)
+        } else {
+            // Not tied, and not there: the missing-tensor error, with the closest names.
+            Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
+        };
+        Ok(Decoder {
+            config,
+            embed,
+            layers,
+            norm,
+            lm_head,
+        })
+    }
+
+    /// The configuration it was loaded with.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mistral"))?;
+    /// assert_eq!(model.config().sliding_window, Some(4));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The number of weights.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+    /// assert!(model.parameters() > 0);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn parameters(&self) -> usize {
+        let c = &self.config;
+        let per_layer = self.layers.first().map_or(0, |l| {
+            l.q.parameters()
+                + l.k.parameters()
+                + l.v.parameters()
+                + l.o.parameters()
+                + l.gate.parameters()
+                + l.up.parameters()
+                + l.down.parameters()
+                + 2 * c.hidden_size
+                + if l.qk_norm.is_some() {
+                    2 * c.head_dim
+                } else {
+                    0
+                }
+        });
+        let tied = !c.tie_word_embeddings;
+        c.vocab_size * c.hidden_size * (1 + usize::from(tied))
+            + c.layers * per_layer
+            + c.hidden_size
+    }
+
+    /// The bytes of KV cache one position takes over all layers (`f32`):
+    /// `2 · layers · Hkv · Dh · 4`.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+    /// assert_eq!(model.kv_bytes_per_token(), 2 * 2 * 2 * 16 * 4);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn kv_bytes_per_token(&self) -> usize {
+        2 * self.config.layers * self.config.kv_heads * self.config.head_dim * 4
+    }
+
+    /// Runs the prompt, then `steps` greedy tokens through the KV cache (one new position a
+    /// step): the logits of the last prompt position and the generated tokens.
+    ///
+    /// Errors (never panics) when the prompt is empty, a token id is not below
+    /// `vocab_size`, or prompt and steps together exceed `max_position_embeddings`.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+    /// let err = model.generate(&[999], 1).unwrap_err();
+    /// assert_eq!(err.to_string(), "token id 999 (at position 0) is not a row of the embedding table: `V` = 256, ids go from 0 to 255");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn generate(&self, prompt: &[u32], steps: usize) -> Result<Generation, ShapeError> {
+        self.generate_with(prompt, steps, |_, _| {})
+    }
+
+    /// [`Decoder::generate`], calling `on_token(step, token)` after each token.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/qwen3"))?;
+    /// let mut seen = Vec::new();
+    /// model.generate_with(&[1, 2, 3], 2, |_, token| seen.push(token))?;
+    /// assert_eq!(seen.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn generate_with(
+        &self,
+        prompt: &[u32],
+        steps: usize,
+        mut on_token: impl FnMut(usize, u32),
+    ) -> Result<Generation, ShapeError> {
+        let c = &self.config;
+        let total = prompt.len() + steps;
+        if prompt.is_empty() || total > c.max_positions {
+            return Err(generation_error(prompt.len(), steps, c.max_positions));
+        }
+        let sizes = c.sizes(1, total);
+        let rope = Rope::<C, Dh>::new(c.rope_theta, RopeStyle::Halves, &sizes);
+        let mask = match c.sliding_window {
+            Some(w) => Mask::sliding_window(w),
+            None => Mask::Causal,
+        };
+        let ctx = Context {
+            sizes: &sizes,
+            rope: &rope,
+            mask,
+        };
+        let mut caches: Vec<KvCache<B, Hkv, C, Dh>> =
+            (0..c.layers).map(|_| KvCache::new(&sizes)).collect();
+        let mut logits = self.step(prompt, &mut caches, &ctx)?;
+        let prompt_logits = logits.to_vec();
+        let mut tokens = Vec::with_capacity(steps);
+        for step in 0..steps {
+            let next = logits.argmax()[0];
+            tokens.push(next);
+            on_token(step, next);
+            if step + 1 < steps {
+                logits = self.step(&[next], &mut caches, &ctx)?;
+            }
+        }
+        Ok(Generation {
+            logits: prompt_logits,
+            tokens,
+        })
+    }
+
+    /// One forward pass of new positions `ids`: the logits of the last one.
+    fn step(
+        &self,
+        ids: &[u32],
+        caches: &mut [KvCache<B, Hkv, C, Dh>],
+        ctx: &Context<'_>,
+    ) -> Result<Tensor<(B, One, V)>, ShapeError> {
+        let at = ctx.sizes.with::<S>(ids.len());
+        let ids = Ids::<(B, S)>::from_vec_in(ids.to_vec(), &at)?;
+        let mut x = self.embed.forward(&ids)?;
+        for (layer, cache) in self.layers.iter().zip(caches.iter_mut()) {
+            x = layer.forward(&x, cache, ctx)?;
+        }
+        let last = x.narrow::<1, One>(ids.sizes()[1] - 1, 1);
+        Ok(self.lm_head.forward(&self.norm.forward(&last)))
+    }
+}
+
+fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {
+    let message = if prompt == 0 {
+        "the prompt is empty: give at least one token".to_owned()
+    } else {
+        format!(
+            "{prompt} prompt tokens and {steps} steps make {} positions, more than `max_position_embeddings` = {max}",
+            prompt + steps
+        )
+    };
+    ShapeError::from_message(message)
+}

@@ -1,0 +1,86 @@
+//! The decoder against Hugging Face `transformers` itself: tiny random models of each
+//! architecture, their logits and greedy tokens written by `scripts/make-golden.py`
+//! (transformers 5.24, torch 2.15) and committed; compared here without Python.
+
+use infralens_models::Decoder;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn check(name: &str) {
+    let dir = fixture(name);
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),
+    )
+    .expect("golden.json is JSON");
+    let ids = |key: &str| -> Vec<u32> {
+        golden[key]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|v| v.as_u64().expect("an id") as u32)
+            .collect()
+    };
+    let (prompt, want_tokens) = (ids("prompt"), ids("tokens"));
+    let want_logits: Vec<f64> = golden["logits"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect();
+    let model = Decoder::load(&dir).expect("the fixture loads");
+    let out = model
+        .generate(&prompt, want_tokens.len())
+        .expect("generates");
+    let worst = out
+        .logits
+        .iter()
+        .zip(&want_logits)
+        .map(|(&a, &b)| (a as f64 - b).abs())
+        .fold(0.0, f64::max);
+    assert_eq!(out.logits.len(), want_logits.len());
+    eprintln!("{name}: largest logit difference from transformers {worst:e}");
+    assert!(
+        worst <= 1e-4,
+        "{name}: logits differ from transformers by {worst:e}"
+    );
+    assert_eq!(
+        out.tokens, want_tokens,
+        "{name}: greedy tokens differ from transformers"
+    );
+}
+
+#[test]
+fn llama_matches_transformers() {
+    check("llama");
+}
+
+#[test]
+fn qwen3_matches_transformers() {
+    check("qwen3");
+}
+
+#[test]
+fn mistral_matches_transformers() {
+    check("mistral");
+}
+
+/// Decoding through the KV cache equals recomputing the whole sequence each step.
+#[test]
+fn cached_decoding_equals_full_recompute() {
+    let model = Decoder::load(fixture("qwen3")).expect("loads");
+    let prompt = [3, 14, 15, 92];
+    let out = model.generate(&prompt, 6).expect("generates");
+    let mut seq = prompt.to_vec();
+    for &token in &out.tokens {
+        // the whole sequence so far, no cache reuse: its last position's greedy token
+        let again = model.generate(&seq, 1).expect("generates");
+        assert_eq!(again.tokens[0], token);
+        seq.push(token);
+    }
+}

@@ -1,0 +1,194 @@
+//! Loading errors, on deliberately broken copies of the fixtures: each names what to look
+//! at, none panics.
+
+use infralens::prelude::*;
+use infralens_models::{Checkpoint, Config, Decoder, LoadError};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, serialize};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A copy of a fixture in a fresh directory, with `edit` applied to its files.
+fn broken(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "infralens-broken-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(fixture(name).join(file), dir.join(file)).expect("copy");
+    }
+    edit(&dir);
+    dir
+}
+
+fn edit_config(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).expect("config");
+    assert!(text.contains(from), "{from} in config");
+    std::fs::write(&path, text.replace(from, to)).expect("write");
+}
+
+#[test]
+fn a_truncated_checkpoint_is_a_format_error() {
+    let dir = broken("llama", |dir| {
+        let path = dir.join("model.safetensors");
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("write");
+    });
+    let err = Decoder::load(&dir).expect_err("truncated");
+    assert!(matches!(err, LoadError::Format { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("model.safetensors is not a valid file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_config_that_disagrees_with_the_weights_names_both_shapes() {
+    let dir = broken("llama", |dir| {
+        edit_config(dir, "\"hidden_size\": 64", "\"hidden_size\": 32")
+    });
+    let err = Decoder::load(&dir).expect_err("sizes disagree");
+    assert_eq!(
+        err.to_string(),
+        "`model.embed_tokens.weight` is [256, 64] in the file, but `(V, D)` = [256, 32]"
+    );
+    let dir = broken("qwen3", |dir| {
+        edit_config(dir, "\"head_dim\": 24", "\"head_dim\": 16")
+    });
+    let err = Decoder::load(&dir).expect_err("sizes disagree");
+    assert_eq!(
+        err.to_string(),
+        "`model.layers.0.self_attn.q_norm.weight` is [24] in the file, but `(Dh)` = [16]"
+    );
+}
+
+#[test]
+fn config_relations_are_checked_at_load() {
+    let dir = broken("llama", |dir| {
+        edit_config(
+            dir,
+            "\"num_key_value_heads\": 2",
+            "\"num_key_value_heads\": 3",
+        )
+    });
+    assert_eq!(
+        Decoder::load(&dir)
+            .expect_err("3 does not divide 4")
+            .to_string(),
+        "config.json: `num_key_value_heads` = 3 must divide `num_attention_heads` = 4 (`Hkv` divides `H`)"
+    );
+    let dir = broken("llama", |dir| {
+        edit_config(dir, "\"head_dim\": 16", "\"head_dim\": 15")
+    });
+    assert_eq!(
+        Decoder::load(&dir).expect_err("odd").to_string(),
+        "config.json: `head_dim` = 15 must be even: RoPE rotates the lanes in pairs (`Dh`)"
+    );
+    let dir = broken("llama", |dir| {
+        edit_config(
+            dir,
+            "\"model_type\": \"llama\"",
+            "\"model_type\": \"gpt_neox\"",
+        )
+    });
+    assert_eq!(
+        Decoder::load(&dir).expect_err("unknown").to_string(),
+        "config.json: `model_type` is `gpt_neox`; this decoder runs `llama`, `qwen3` and `mistral`"
+    );
+    let dir = broken("llama", |dir| {
+        edit_config(dir, "\"vocab_size\": 256", "\"vocab_size\": -1")
+    });
+    assert_eq!(
+        Decoder::load(&dir).expect_err("negative").to_string(),
+        "config.json: `vocab_size` must be a whole number of at least 1, not -1"
+    );
+    assert!(matches!(
+        Config::from_json("{not json"),
+        Err(LoadError::Format { .. })
+    ));
+}
+
+#[test]
+fn a_missing_tensor_lists_the_closest_names() {
+    let ckpt = Checkpoint::open(fixture("llama").join("model.safetensors")).expect("opens");
+    dims! { pub D = 64; pub Dkv = 32; }
+    let err = ckpt
+        .tensor::<(Dkv, D)>("model.layers.0.self_attn.kproj.weight", &sizes![])
+        .expect_err("no such name");
+    assert_eq!(
+        err.to_string(),
+        "no tensor `model.layers.0.self_attn.kproj.weight` in the checkpoint; the closest names are `model.layers.0.self_attn.k_proj.weight`, `model.layers.0.self_attn.o_proj.weight`, `model.layers.0.self_attn.q_proj.weight`"
+    );
+}
+
+#[test]
+fn half_precision_widens_and_other_types_are_named() {
+    dims! { pub N = 3; }
+    let f16: Vec<u8> = [1.5f32, -2.0, 0.25]
+        .iter()
+        .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
+        .collect();
+    let bf16: Vec<u8> = [1.5f32, -2.0, 0.25]
+        .iter()
+        .flat_map(|&x| half::bf16::from_f32(x).to_le_bytes())
+        .collect();
+    let ints: Vec<u8> = [1i32, 2, 3].iter().flat_map(|x| x.to_le_bytes()).collect();
+    let bytes = serialize(
+        [
+            (
+                "a",
+                TensorView::new(Dtype::F16, vec![3], &f16).expect("view"),
+            ),
+            (
+                "b",
+                TensorView::new(Dtype::BF16, vec![3], &bf16).expect("view"),
+            ),
+            (
+                "c",
+                TensorView::new(Dtype::I32, vec![3], &ints).expect("view"),
+            ),
+        ],
+        &None,
+    )
+    .expect("serializes");
+    let ckpt = Checkpoint::from_bytes("mem.safetensors".into(), bytes).expect("valid");
+    assert_eq!(
+        ckpt.tensor::<(N,)>("a", &sizes![]).expect("f16").to_vec(),
+        vec![1.5, -2.0, 0.25]
+    );
+    assert_eq!(
+        ckpt.tensor::<(N,)>("b", &sizes![]).expect("bf16").to_vec(),
+        vec![1.5, -2.0, 0.25]
+    );
+    assert_eq!(
+        ckpt.tensor::<(N,)>("c", &sizes![])
+            .expect_err("ints")
+            .to_string(),
+        "`c` is stored as I32; InfraLens loads F32, F16, BF16 and F64"
+    );
+}
+
+#[test]
+fn generation_errors_are_errors() {
+    let model = Decoder::load(fixture("llama")).expect("loads");
+    assert_eq!(
+        model.generate(&[], 4).expect_err("empty").to_string(),
+        "the prompt is empty: give at least one token"
+    );
+    assert_eq!(
+        model
+            .generate(&[1; 100], 40)
+            .expect_err("too long")
+            .to_string(),
+        "100 prompt tokens and 40 steps make 140 positions, more than `max_position_embeddings` = 128"
+    );
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Builds the golden fixtures of the whole-decoder tests: tiny models of each architecture
+with random weights, from local configs (no hub access), using `torch` and `transformers`.
+
+    python3 -m venv /tmp/hf && /tmp/hf/bin/pip install torch transformers safetensors
+    /tmp/hf/bin/python scripts/make-golden.py
+
+For each model it writes `infralens-models/tests/fixtures/<name>/`: `config.json` and `model.safetensors` as
+`save_pretrained` writes them, and `golden.json`: the prompt, the last prompt position's
+logits, and 16 greedy tokens (with the KV cache). CI compares against these files without
+Python. Run again only to regenerate them (the weights are seeded).
+"""
+import json
+import os
+import sys
+
+import torch
+import transformers
+
+PROMPT = [3, 14, 15, 92, 65, 35, 89, 7]
+STEPS = 16
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "infralens-models", "tests", "fixtures")
+
+COMMON = dict(
+    vocab_size=256,
+    hidden_size=64,
+    intermediate_size=96,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=128,
+    rms_norm_eps=1e-6,
+    tie_word_embeddings=False,
+)
+
+MODELS = {
+    "llama": (transformers.LlamaConfig, transformers.LlamaForCausalLM, dict(rope_theta=10000.0)),
+    "qwen3": (
+        transformers.Qwen3Config,
+        transformers.Qwen3ForCausalLM,
+        dict(head_dim=24, rope_theta=1000000.0, tie_word_embeddings=True),
+    ),
+    "mistral": (
+        transformers.MistralConfig,
+        transformers.MistralForCausalLM,
+        dict(sliding_window=4, rope_theta=10000.0),
+    ),
+}
+
+
+def build(name, config_class, model_class, extra):
+    torch.manual_seed(0)
+    kwargs = dict(COMMON)
+    kwargs.update(extra)
+    config = config_class(**kwargs)
+    config._attn_implementation = "eager"
+    model = model_class(config).eval()
+    # Larger weights than the default init, so that every op leaves a visible mark.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0.0, 0.2)
+    out = os.path.join(OUT, name)
+    os.makedirs(out, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    ids = torch.tensor([PROMPT])
+    with torch.no_grad():
+        logits = model(ids).logits[0, -1].tolist()
+        generated = model.generate(
+            ids, max_new_tokens=STEPS, do_sample=False, use_cache=True, pad_token_id=0
+        )[0, len(PROMPT):].tolist()
+    golden = dict(
+        prompt=PROMPT,
+        logits=logits,
+        tokens=generated,
+        transformers=transformers.__version__,
+        torch=torch.__version__,
+    )
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        json.dump(golden, f)
+    print(f"{name}: tokens {generated}", file=sys.stderr)
+
+
+for name, (config_class, model_class, extra) in MODELS.items():
+    build(name, config_class, model_class, extra)

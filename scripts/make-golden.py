@@ -46,13 +46,26 @@ MODELS = {
         transformers.MistralForCausalLM,
         dict(sliding_window=4, rope_theta=10000.0),
     ),
+    "gpt2": (transformers.GPT2Config, transformers.GPT2LMHeadModel, None),
 }
+
+GPT2 = dict(
+    vocab_size=256,
+    n_embd=64,
+    n_layer=2,
+    n_head=4,
+    n_positions=128,
+    activation_function="gelu_new",
+)
 
 
 def build(name, config_class, model_class, extra):
     torch.manual_seed(0)
-    kwargs = dict(COMMON)
-    kwargs.update(extra)
+    if extra is None:
+        kwargs = dict(GPT2)
+    else:
+        kwargs = dict(COMMON)
+        kwargs.update(extra)
     config = config_class(**kwargs)
     config._attn_implementation = "eager"
     model = model_class(config).eval()

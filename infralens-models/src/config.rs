@@ -1,6 +1,6 @@
 //! `config.json` as `transformers` 4.x and 5.x write it, read into the sizes of the dims.
 
-use crate::{B, C, D, Dh, Dkv, Dq, F, H, Hkv, LoadError, V};
+use crate::{B, C, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, P, V};
 use infralens::Sizes;
 use serde_json::Value;
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::path::Path;
 /// ```
 /// use infralens_models::Architecture;
 /// assert_eq!(Architecture::from_model_type("qwen3"), Some(Architecture::Qwen3));
-/// assert_eq!(Architecture::from_model_type("gpt2"), None);
+/// assert_eq!(Architecture::from_model_type("gpt_neox"), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Architecture {
@@ -21,6 +21,9 @@ pub enum Architecture {
     Qwen3,
     /// Mistral: Llama's block with a sliding attention window.
     Mistral,
+    /// GPT-2: learned positions, LayerNorm, GELU (tanh), `Conv1D` layers stored `(In, Out)`
+    /// with a fused `c_attn`, tied embeddings.
+    Gpt2,
 }
 
 impl Architecture {
@@ -35,6 +38,7 @@ impl Architecture {
             "llama" => Some(Architecture::Llama),
             "qwen3" => Some(Architecture::Qwen3),
             "mistral" => Some(Architecture::Mistral),
+            "gpt2" => Some(Architecture::Gpt2),
             _ => None,
         }
     }
@@ -72,9 +76,9 @@ pub struct Config {
     pub vocab_size: usize,
     /// `max_position_embeddings`: the positions RoPE's table covers.
     pub max_positions: usize,
-    /// `rms_norm_eps`.
+    /// `rms_norm_eps` (GPT-2: `layer_norm_epsilon`).
     pub rms_norm_eps: f64,
-    /// `rope_theta`, or `rope_parameters.rope_theta` (transformers 5).
+    /// `rope_theta`, or `rope_parameters.rope_theta` (transformers 5); unused by GPT-2.
     pub rope_theta: f64,
     /// `sliding_window` when the model uses one (Mistral).
     pub sliding_window: Option<usize>,
@@ -150,9 +154,12 @@ impl Config {
             Architecture::from_model_type(model_type).ok_or_else(|| LoadError::Config {
                 field: "model_type".to_owned(),
                 message: format!(
-                    "is `{model_type}`; this decoder runs `llama`, `qwen3` and `mistral`"
+                    "is `{model_type}`; this decoder runs `llama`, `qwen3`, `mistral` and `gpt2`"
                 ),
             })?;
+        if architecture == Architecture::Gpt2 {
+            return Self::gpt2(&json);
+        }
         let hidden_size = field(&json, "hidden_size")?;
         let heads = field(&json, "num_attention_heads")?;
         let kv_heads = optional(&json, "num_key_value_heads")?.unwrap_or(heads);
@@ -230,6 +237,38 @@ impl Config {
         })
     }
 
+    /// GPT-2's names for the same fields.
+    fn gpt2(json: &Value) -> Result<Self, LoadError> {
+        let hidden_size = field(json, "n_embd")?;
+        let heads = field(json, "n_head")?;
+        if hidden_size % heads != 0 {
+            return Err(LoadError::Config {
+                field: "n_head".to_owned(),
+                message: format!(
+                    "= {heads} must divide `n_embd` = {hidden_size} (`H` × `Dh` = `D`)"
+                ),
+            });
+        }
+        Ok(Config {
+            architecture: Architecture::Gpt2,
+            hidden_size,
+            heads,
+            kv_heads: heads,
+            head_dim: hidden_size / heads,
+            intermediate_size: optional(json, "n_inner")?.unwrap_or(4 * hidden_size),
+            layers: field(json, "n_layer")?,
+            vocab_size: field(json, "vocab_size")?,
+            max_positions: field(json, "n_positions")?,
+            rms_norm_eps: json
+                .get("layer_norm_epsilon")
+                .and_then(Value::as_f64)
+                .unwrap_or(1e-5),
+            rope_theta: 0.0,
+            sliding_window: None,
+            tie_word_embeddings: true,
+        })
+    }
+
     /// The sizes of the model's dims, for `batch` sequences and a cache of `capacity`
     /// positions.
     ///
@@ -252,5 +291,7 @@ impl Config {
             .with::<Dkv>(self.kv_heads * self.head_dim)
             .with::<F>(self.intermediate_size)
             .with::<V>(self.vocab_size)
+            .with::<D3>(3 * self.hidden_size)
+            .with::<P>(self.max_positions)
     }
 }

@@ -1,9 +1,10 @@
 //! The Llama-family decoder: one implementation for Llama, Qwen3 and Mistral checkpoints.
 
 use crate::{
-    Architecture, B, C, Checkpoint, Config, D, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, S, T, V,
+    Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S, T,
+    Three, V,
 };
-use infralens::layers::{Embedding, Linear, RmsNorm};
+use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
 use infralens::prelude::*;
 use infralens::{Ids, Rope, RopeStyle};
 use std::path::Path;
@@ -64,12 +65,60 @@ impl Layer {
     }
 }
 
-/// A Llama-family decoder loaded from a Hugging Face checkpoint directory.
+/// One GPT-2 block's weights, `Conv1D`s stored `(In, Out)` as GPT-2 checkpoints keep them.
+struct Gpt2Layer {
+    ln_1: LayerNorm<D>,
+    c_attn: Conv1D<D, D3>,
+    c_proj: Conv1D<D, D>,
+    ln_2: LayerNorm<D>,
+    c_fc: Conv1D<D, F>,
+    mlp_proj: Conv1D<F, D>,
+}
+
+impl Gpt2Layer {
+    /// Pre-norm attention and MLP with residuals: `(B, S, D) → (B, S, D)`.
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn forward(
+        &self,
+        x: &Tensor,
+        cache: &mut KvCache<B, Hkv, C, Dh>,
+        ctx: &Context<'_>,
+    ) -> Result<Tensor, ShapeError> {
+        let h = self.ln_1.forward(x);
+        // The fused projection `(…, 3·D)`, cut into queries, keys and values.
+        let qkv = self.c_attn.forward(&h).chunk::<Three, D>();
+        let [q, k, v] = [&qkv[0], &qkv[1], &qkv[2]];
+        #[shape(B, H, S, Dh)]
+        let q = q.split_heads_in::<H, Dh>(ctx.sizes);
+        // GPT-2 has as many key/value heads as query heads: `Hkv = H` in its sizes.
+        let k = k.split_heads_in::<Hkv, Dh>(ctx.sizes);
+        let v = v.split_heads_in::<Hkv, Dh>(ctx.sizes);
+        let (keys, values) = cache.append::<S, T>(&k, &v)?;
+        let attn = grouped_query_attention(&q, keys, values, ctx.mask);
+        let x = x.add(&self.c_proj.forward(&attn.merge_heads::<D>()));
+        let h = self.ln_2.forward(&x);
+        #[shape(B, S, F)]
+        let act = self.c_fc.forward(&h).gelu_tanh();
+        Ok(x.add(&self.mlp_proj.forward(&act)))
+    }
+}
+
+/// The blocks of one architecture family, and its final norm.
+enum Blocks {
+    Llama(Vec<Layer>, RmsNorm<D>),
+    Gpt2 {
+        layers: Vec<Gpt2Layer>,
+        ln_f: LayerNorm<D>,
+        wpe: Tensor<(P, D)>,
+    },
+}
+
+/// A decoder loaded from a Hugging Face checkpoint directory: Llama, Qwen3, Mistral or
+/// GPT-2.
 pub struct Decoder {
     config: Config,
     embed: Embedding<V, D>,
-    layers: Vec<Layer>,
-    norm: RmsNorm<D>,
+    blocks: Blocks,
     lm_head: Linear<D, V>,
 }
 
@@ -92,7 +141,7 @@ pub struct Generation {
 }
 
 impl Decoder {
-    /// Loads `DIR/config.json` and `DIR/model.safetensors`. Every weight is fetched into its
+    /// Loads `DIR/config.json` and `DIR/model.safetensors` (Llama, Qwen3, Mistral or GPT-2). Every weight is fetched into its
     /// typed shape; a missing tensor or a stored shape that disagrees with the config is an
     /// error naming the tensor, the dims and both shapes.
     ///
@@ -106,71 +155,11 @@ impl Decoder {
         let config = Config::load(dir)?;
         let ckpt = Checkpoint::open(dir.join("model.safetensors"))?;
         let sizes = config.sizes(1, 1);
-        let eps = config.rms_norm_eps as f32;
-        let vector = |name: &str| ckpt.tensor::<(D,)>(name, &sizes);
-        let linear_bias = |name: &str| -> Result<Option<Tensor<(Dq,)>>, LoadError> {
-            if ckpt.contains(name) {
-                ckpt.tensor::<(Dq,)>(name, &sizes).map(Some)
-            } else {
-                Ok(None)
-            }
+        let (embed, blocks) = if config.architecture == Architecture::Gpt2 {
+            Self::load_gpt2(&config, &ckpt, &sizes)?
+        } else {
+            Self::load_llama(&config, &ckpt, &sizes)?
         };
-        let embed = Embedding::new(ckpt.tensor::<(V, D)>("model.embed_tokens.weight", &sizes)?);
-        let mut layers = Vec::with_capacity(config.layers);
-        for i in 0..config.layers {
-            let p = format!("model.layers.{i}");
-            let qk_norm = if config.architecture == Architecture::Qwen3 {
-                Some((
-                    RmsNorm::new(
-                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.q_norm.weight"), &sizes)?,
-                        eps,
-                    ),
-                    RmsNorm::new(
-                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.k_norm.weight"), &sizes)?,
-                        eps,
-                    ),
-                ))
-            } else {
-                None
-            };
-            layers.push(Layer {
-                attn_norm: RmsNorm::new(vector(&format!("{p}.input_layernorm.weight"))?, eps),
-                q: Linear::new(
-                    ckpt.tensor::<(Dq, D)>(&format!("{p}.self_attn.q_proj.weight"), &sizes)?,
-                    linear_bias(&format!("{p}.self_attn.q_proj.bias"))?,
-                ),
-                k: Linear::new(
-                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.k_proj.weight"), &sizes)?,
-                    None,
-                ),
-                v: Linear::new(
-                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.v_proj.weight"), &sizes)?,
-                    None,
-                ),
-                o: Linear::new(
-                    ckpt.tensor::<(D, Dq)>(&format!("{p}.self_attn.o_proj.weight"), &sizes)?,
-                    None,
-                ),
-                qk_norm,
-                mlp_norm: RmsNorm::new(
-                    vector(&format!("{p}.post_attention_layernorm.weight"))?,
-                    eps,
-                ),
-                gate: Linear::new(
-                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.gate_proj.weight"), &sizes)?,
-                    None,
-                ),
-                up: Linear::new(
-                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.up_proj.weight"), &sizes)?,
-                    None,
-                ),
-                down: Linear::new(
-                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.down_proj.weight"), &sizes)?,
-                    None,
-                ),
-            });
-        }
-        let norm = RmsNorm::new(vector("model.norm.weight")?, eps);
         let lm_head = if ckpt.contains("lm_head.weight") {
             Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
         } else if config.tie_word_embeddings {
@@ -182,10 +171,132 @@ impl Decoder {
         Ok(Decoder {
             config,
             embed,
-            layers,
-            norm,
+            blocks,
             lm_head,
         })
+    }
+
+    fn load_llama(
+        config: &Config,
+        ckpt: &Checkpoint,
+        sizes: &Sizes,
+    ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
+        let eps = config.rms_norm_eps as f32;
+        let vector = |name: &str| ckpt.tensor::<(D,)>(name, sizes);
+        let linear_bias = |name: &str| -> Result<Option<Tensor<(Dq,)>>, LoadError> {
+            if ckpt.contains(name) {
+                ckpt.tensor::<(Dq,)>(name, sizes).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let embed = Embedding::new(ckpt.tensor::<(V, D)>("model.embed_tokens.weight", sizes)?);
+        let mut layers = Vec::with_capacity(config.layers);
+        for i in 0..config.layers {
+            let p = format!("model.layers.{i}");
+            let qk_norm = if config.architecture == Architecture::Qwen3 {
+                Some((
+                    RmsNorm::new(
+                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.q_norm.weight"), sizes)?,
+                        eps,
+                    ),
+                    RmsNorm::new(
+                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.k_norm.weight"), sizes)?,
+                        eps,
+                    ),
+                ))
+            } else {
+                None
+            };
+            layers.push(Layer {
+                attn_norm: RmsNorm::new(vector(&format!("{p}.input_layernorm.weight"))?, eps),
+                q: Linear::new(
+                    ckpt.tensor::<(Dq, D)>(&format!("{p}.self_attn.q_proj.weight"), sizes)?,
+                    linear_bias(&format!("{p}.self_attn.q_proj.bias"))?,
+                ),
+                k: Linear::new(
+                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.k_proj.weight"), sizes)?,
+                    None,
+                ),
+                v: Linear::new(
+                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.v_proj.weight"), sizes)?,
+                    None,
+                ),
+                o: Linear::new(
+                    ckpt.tensor::<(D, Dq)>(&format!("{p}.self_attn.o_proj.weight"), sizes)?,
+                    None,
+                ),
+                qk_norm,
+                mlp_norm: RmsNorm::new(
+                    vector(&format!("{p}.post_attention_layernorm.weight"))?,
+                    eps,
+                ),
+                gate: Linear::new(
+                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.gate_proj.weight"), sizes)?,
+                    None,
+                ),
+                up: Linear::new(
+                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.up_proj.weight"), sizes)?,
+                    None,
+                ),
+                down: Linear::new(
+                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.down_proj.weight"), sizes)?,
+                    None,
+                ),
+            });
+        }
+        let norm = RmsNorm::new(vector("model.norm.weight")?, eps);
+        Ok((embed, Blocks::Llama(layers, norm)))
+    }
+
+    fn load_gpt2(
+        config: &Config,
+        ckpt: &Checkpoint,
+        sizes: &Sizes,
+    ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
+        let eps = config.rms_norm_eps as f32;
+        // `transformers` saves GPT-2 with or without the `transformer.` prefix.
+        let prefix = if ckpt.contains("transformer.wte.weight") {
+            "transformer."
+        } else {
+            ""
+        };
+        let vector = |name: &str| ckpt.tensor::<(D,)>(&format!("{prefix}{name}"), sizes);
+        let norm = |name: &str| -> Result<LayerNorm<D>, LoadError> {
+            Ok(LayerNorm::new(
+                vector(&format!("{name}.weight"))?,
+                vector(&format!("{name}.bias"))?,
+                eps,
+            ))
+        };
+        let embed = Embedding::new(ckpt.tensor::<(V, D)>(&format!("{prefix}wte.weight"), sizes)?);
+        let wpe = ckpt.tensor::<(P, D)>(&format!("{prefix}wpe.weight"), sizes)?;
+        let mut layers = Vec::with_capacity(config.layers);
+        for i in 0..config.layers {
+            let p = format!("{prefix}h.{i}");
+            layers.push(Gpt2Layer {
+                ln_1: norm(&format!("h.{i}.ln_1"))?,
+                c_attn: Conv1D::new(
+                    ckpt.tensor::<(D, D3)>(&format!("{p}.attn.c_attn.weight"), sizes)?,
+                    ckpt.tensor::<(D3,)>(&format!("{p}.attn.c_attn.bias"), sizes)?,
+                ),
+                c_proj: Conv1D::new(
+                    ckpt.tensor::<(D, D)>(&format!("{p}.attn.c_proj.weight"), sizes)?,
+                    vector(&format!("h.{i}.attn.c_proj.bias"))?,
+                ),
+                ln_2: norm(&format!("h.{i}.ln_2"))?,
+                c_fc: Conv1D::new(
+                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.c_fc.weight"), sizes)?,
+                    ckpt.tensor::<(F,)>(&format!("{p}.mlp.c_fc.bias"), sizes)?,
+                ),
+                mlp_proj: Conv1D::new(
+                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.c_proj.weight"), sizes)?,
+                    vector(&format!("h.{i}.mlp.c_proj.bias"))?,
+                ),
+            });
+        }
+        let ln_f = norm("ln_f")?;
+        Ok((embed, Blocks::Gpt2 { layers, ln_f, wpe }))
     }
 
     /// The configuration it was loaded with.
@@ -208,25 +319,29 @@ impl Decoder {
     /// ```
     pub fn parameters(&self) -> usize {
         let c = &self.config;
-        let per_layer = self.layers.first().map_or(0, |l| {
-            l.q.parameters()
-                + l.k.parameters()
-                + l.v.parameters()
-                + l.o.parameters()
-                + l.gate.parameters()
-                + l.up.parameters()
-                + l.down.parameters()
-                + 2 * c.hidden_size
-                + if l.qk_norm.is_some() {
-                    2 * c.head_dim
-                } else {
-                    0
-                }
-        });
-        let tied = !c.tie_word_embeddings;
-        c.vocab_size * c.hidden_size * (1 + usize::from(tied))
-            + c.layers * per_layer
-            + c.hidden_size
+        let (d, f, v) = (c.hidden_size, c.intermediate_size, c.vocab_size);
+        let (dq, dkv) = (c.heads * c.head_dim, c.kv_heads * c.head_dim);
+        let (per_layer, extra) = match &self.blocks {
+            Blocks::Llama(layers, _) => {
+                let qk_norm = layers.first().map_or(0, |l| {
+                    if l.qk_norm.is_some() {
+                        2 * c.head_dim
+                    } else {
+                        0
+                    }
+                });
+                (
+                    d * dq + 2 * d * dkv + dq * d + 3 * d * f + 2 * d + qk_norm,
+                    d,
+                )
+            }
+            Blocks::Gpt2 { wpe, .. } => (
+                d * 3 * d + 3 * d + d * d + d + 2 * d * f + f + d + 4 * d,
+                wpe.numel() + 2 * d,
+            ),
+        };
+        let head = if c.tie_word_embeddings { 0 } else { v * d };
+        v * d + head + c.layers * per_layer + extra
     }
 
     /// The bytes of KV cache one position takes over all layers (`f32`):
@@ -278,7 +393,13 @@ impl Decoder {
             return Err(generation_error(prompt.len(), steps, c.max_positions));
         }
         let sizes = c.sizes(1, total);
-        let rope = Rope::<C, Dh>::new(c.rope_theta, RopeStyle::Halves, &sizes);
+        // GPT-2 has learned positions instead; its table is never read.
+        let theta = if c.rope_theta > 0.0 {
+            c.rope_theta
+        } else {
+            10_000.0
+        };
+        let rope = Rope::<C, Dh>::new(theta, RopeStyle::Halves, &sizes);
         let mask = match c.sliding_window {
             Some(w) => Mask::sliding_window(w),
             None => Mask::Causal,
@@ -290,6 +411,7 @@ impl Decoder {
         };
         let mut caches: Vec<KvCache<B, Hkv, C, Dh>> =
             (0..c.layers).map(|_| KvCache::new(&sizes)).collect();
+        // A prompt of several positions is one forward pass; each generated token one more.
         let mut logits = self.step(prompt, &mut caches, &ctx)?;
         let prompt_logits = logits.to_vec();
         let mut tokens = Vec::with_capacity(steps);
@@ -317,11 +439,24 @@ impl Decoder {
         let at = ctx.sizes.with::<S>(ids.len());
         let ids = Ids::<(B, S)>::from_vec_in(ids.to_vec(), &at)?;
         let mut x = self.embed.forward(&ids)?;
-        for (layer, cache) in self.layers.iter().zip(caches.iter_mut()) {
-            x = layer.forward(&x, cache, ctx)?;
-        }
-        let last = x.narrow::<1, One>(ids.sizes()[1] - 1, 1);
-        Ok(self.lm_head.forward(&self.norm.forward(&last)))
+        let s = ids.sizes()[1];
+        let last = match &self.blocks {
+            Blocks::Llama(layers, norm) => {
+                for (layer, cache) in layers.iter().zip(caches.iter_mut()) {
+                    x = layer.forward(&x, cache, ctx)?;
+                }
+                norm.forward(&x.narrow::<1, One>(s - 1, 1))
+            }
+            Blocks::Gpt2 { layers, ln_f, wpe } => {
+                let past = caches.first().map_or(0, KvCache::len);
+                x = x.add(&wpe.narrow::<0, S>(past, s));
+                for (layer, cache) in layers.iter().zip(caches.iter_mut()) {
+                    x = layer.forward(&x, cache, ctx)?;
+                }
+                ln_f.forward(&x.narrow::<1, One>(s - 1, 1))
+            }
+        };
+        Ok(self.lm_head.forward(&last))
     }
 }
 

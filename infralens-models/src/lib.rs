@@ -1,7 +1,8 @@
 //! Real decoders in InfraLens: Hugging Face checkpoints (`config.json` +
 //! `model.safetensors`) of the Llama family — Llama, Qwen3 (per-head q/k norm, a head width
-//! set on its own), Mistral (sliding window) — loaded into typed shapes and run with a KV
-//! cache, every function annotated with `#[shapes]`.
+//! set on its own), Mistral (sliding window) — and GPT-2 (learned positions, LayerNorm,
+//! GELU, `Conv1D`, tied embeddings), loaded into typed shapes and run with a KV cache, every
+//! layer annotated with `#[shapes]`.
 //!
 //! The model's widths are run-time dims bound from `config.json`, so one binary loads a
 //! checkpoint of any size; their names are still types, so `(B, S, H, Dh)` against
@@ -57,4 +58,10 @@ dims! {
     pub V = dyn;
     /// One position: the last one, whose logits pick the next token.
     pub One: Sequence = 1;
+    /// GPT-2's fused `c_attn` width, `3 × D`.
+    pub D3 = dyn;
+    /// The three parts of `c_attn`: queries, keys, values.
+    pub Three = 3;
+    /// GPT-2's learned positions, `n_positions`.
+    pub P: Sequence = dyn;
 }

@@ -84,3 +84,8 @@ fn cached_decoding_equals_full_recompute() {
         seq.push(token);
     }
 }
+
+#[test]
+fn gpt2_matches_transformers() {
+    check("gpt2");
+}

@@ -340,8 +340,8 @@ pub trait Chunks<K, Part> {}
 #[diagnostic::do_not_recommend]
 impl<W: Dim, K: Dim, P: Dim> Chunks<K, P> for W
 where
-    K::Size: core::ops::Mul<P::Size>,
-    typenum::Prod<K::Size, P::Size>: Same<W::Size>,
+    K::Size: Unsigned,
+    (W::Size, K::Size, P::Size): crate::relations::ProductOf,
 {
 }
 
@@ -363,8 +363,18 @@ impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
     {
         let sizes = self.sizes();
         let w = sizes[Sh::RANK - 1];
+        // `K` has a compile-time size (the bound above); the width may be a run-time one.
         let k = K::EXTENT.unwrap_or(1).max(1);
         let part = w / k;
+        if part * k != w || Part::EXTENT.is_some_and(|p| p != part) {
+            panic!(
+                "shape mismatch in chunk: `{}` = {w} does not cut into `{}` = {k} parts of `{}`{}",
+                <Sh::Last as Dim>::NAME,
+                K::NAME,
+                Part::NAME,
+                Part::EXTENT.map(|p| format!(" = {p}")).unwrap_or_default()
+            );
+        }
         let mut out_sizes = sizes.to_vec();
         out_sizes[Sh::RANK - 1] = part;
         (0..k)

@@ -67,7 +67,28 @@ fn projection_through_a_transposed_weight_reads_strides() {
     let w_in_out = common::transpose_last(&to_f64(w_out_in.as_slice()), 1, 24, 16);
     let want = common::matmul(&to_f64(x.as_slice()), &w_in_out, 1, 8, 16, 24, false);
     assert_close(y.as_slice(), &want, f32_tolerance(16));
-    assert_eq!(y, x.matmul(&w_out_in.t().to_tensor()));
+    let copied = x.matmul(&w_out_in.t().to_tensor());
+    assert_close(copied.as_slice(), &want, f32_tolerance(16));
+}
+
+/// One row through a weight, the decode case, on both layouts and past the size where the
+/// columns are split over threads; and enough rows to take the GEMM path.
+#[test]
+fn few_rows_stream_the_weight() {
+    dims! { pub One = 1; pub Rows = 12; pub Wide = 1000; }
+    let w = Tensor::<(Wide, D)>::randn(7);
+    let wt = common::transpose_last(&to_f64(w.as_slice()), 1, 1000, 16);
+    let x = Tensor::<(One, D)>::randn(8);
+    let want = common::matmul(&to_f64(x.as_slice()), &wt, 1, 1, 16, 1000, false);
+    assert_close(x.matmul(w.t()).as_slice(), &want, f32_tolerance(16));
+    assert_close(
+        x.matmul(&w.t().to_tensor()).as_slice(),
+        &want,
+        f32_tolerance(16),
+    );
+    let x = Tensor::<(Rows, D)>::randn(9);
+    let want = common::matmul(&to_f64(x.as_slice()), &wt, 1, 12, 16, 1000, false);
+    assert_close(x.matmul(w.t()).as_slice(), &want, f32_tolerance(16));
 }
 
 #[test]

@@ -102,7 +102,7 @@ fn config_relations_are_checked_at_load() {
     });
     assert_eq!(
         Decoder::load(&dir).expect_err("unknown").to_string(),
-        "config.json: `model_type` is `gpt_neox`; this decoder runs `llama`, `qwen3` and `mistral`"
+        "config.json: `model_type` is `gpt_neox`; this decoder runs `llama`, `qwen3`, `mistral` and `gpt2`"
     );
     let dir = broken("llama", |dir| {
         edit_config(dir, "\"vocab_size\": 256", "\"vocab_size\": -1")

@@ -54,7 +54,7 @@ macro_rules! topics {
     };
 }
 
-topics!(annotations attention dims gqa heads kinds mask matmul reshape runtime shapes sums transpose);
+topics!(annotations attention decoder dims gqa heads kinds mask matmul reshape runtime shapes sums transpose);
 
 /// Every folder under `tests/ui` is a topic with its test above: none is skipped unseen.
 #[test]

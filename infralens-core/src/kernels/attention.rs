@@ -2,6 +2,7 @@
 
 use super::gemm::{Strided, gemm};
 use super::softmax::scaled_masked_exp_row;
+use super::stream::{STREAM_ROWS, rows_times_matrix, rows_times_rows};
 use crate::Element;
 use ndarray::LinalgScalar;
 
@@ -62,67 +63,6 @@ impl MaskRows<'_> {
 /// computed together (see [`attention`]).
 const DECODE_ROWS: usize = 16;
 
-/// Up to this many rows of queries, the products stream the keys and values once instead
-/// of packing them for a GEMM (decoding: one query per head).
-const STREAM_ROWS: usize = 8;
-
-/// `scores[r][j] = q[r]·k[j]` for `rows` queries of width `dh` against `t` keys: each key
-/// row is read once, from where it lies (a cache's filled part included).
-fn scores_few_rows<E: Element>(
-    q: &[E],
-    k: &[E],
-    (rows, dh, t): (usize, usize, usize),
-    scores: &mut [E],
-) {
-    for (j, kj) in k.chunks_exact(dh).take(t).enumerate() {
-        for (r, qr) in q.chunks_exact(dh).take(rows).enumerate() {
-            scores[r * t + j] = dot(qr, kj);
-        }
-    }
-}
-
-/// `out[r] = Σ_j p[r][j] · v[j]` for `rows` rows of weights over `t` values of width `dv`:
-/// each value row is read once.
-fn values_few_rows<E: Element>(
-    p: &[E],
-    v: &[E],
-    (rows, t, dv): (usize, usize, usize),
-    out: &mut [E],
-) {
-    out.fill(E::ZERO);
-    for (j, vj) in v.chunks_exact(dv).take(t).enumerate() {
-        for (r, out_r) in out.chunks_exact_mut(dv).take(rows).enumerate() {
-            let w = p[r * t + j];
-            if w != E::ZERO {
-                for (o, &x) in out_r.iter_mut().zip(vj) {
-                    *o += w * x;
-                }
-            }
-        }
-    }
-}
-
-/// A dot product in 8 independent lanes, so that it vectorises (one running sum would
-/// have to be added in order).
-fn dot<E: Element>(a: &[E], b: &[E]) -> E {
-    let mut lanes = [E::ZERO; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        if let (Ok(x), Ok(y)) = (<&[E; 8]>::try_from(x), <&[E; 8]>::try_from(y)) {
-            for l in 0..8 {
-                lanes[l] += x[l] * y[l];
-            }
-        }
-    }
-    let mut sum = E::ZERO;
-    for (&x, &y) in a_rest.iter().zip(b_rest) {
-        sum += x * y;
-    }
-    let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
-    sum + ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))
-}
-
 /// Computes attention into `out`. Holds one `s × t` score matrix at a time: memory beyond
 /// the inputs and output is that one buffer. Query head `qh` reads key/value head
 /// `qh / (h / hkv)`. Query `i` of batch `b` sees the keys `mask.range(b, i, t)`; a query
@@ -180,7 +120,7 @@ pub fn attention<E: Element + LinalgScalar>(
             // scores = Q·K^T, K read transposed through its strides (or, for a few rows,
             // each key row read once in a streaming dot product: no packing of K).
             if rows <= STREAM_ROWS {
-                scores_few_rows(q_bh, k_bh, (rows, dh, t), scores);
+                rows_times_rows(q_bh, k_bh, (rows, dh, t), scores);
             } else {
                 gemm(
                     (rows, dh, t),
@@ -216,7 +156,7 @@ pub fn attention<E: Element + LinalgScalar>(
                 };
             }
             if rows <= STREAM_ROWS {
-                values_few_rows(scores, v_bh, (rows, t, dv), out_bh);
+                rows_times_matrix(scores, v_bh, (rows, t, dv), out_bh);
             } else {
                 gemm(
                     (rows, t, dv),

@@ -8,3 +8,4 @@ pub mod attention;
 pub mod gemm;
 pub mod permute;
 pub mod softmax;
+pub mod stream;

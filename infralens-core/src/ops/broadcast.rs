@@ -26,6 +26,7 @@ pub trait Broadcasts<Small> {}
 
 macro_rules! broadcasts {
     ($( [$($lead:ident),*] [$($tail:ident),+] ; )+) => {$(
+        #[diagnostic::do_not_recommend]
         impl<$($lead: Dim,)* $($tail: Dim),+> Broadcasts<($($tail,)+)> for ($($lead,)* $($tail,)+) {}
     )+};
 }

@@ -1,6 +1,7 @@
 //! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
 
 use crate::kernels::gemm::{Strided, gemm, gemm_par};
+use crate::kernels::stream::{STREAM_ROWS, rows_times_matrix, rows_times_rows};
 use crate::relations::{ContractsAs, SameBatch};
 use crate::shape::{Extents, describe_sizes};
 use crate::sizes::{agree, agree_axes};
@@ -285,6 +286,37 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     }
 }
 
+/// `out = a · b` for a few rows of `a`, `b` a weight `(k, n)` or, `transposed`, stored
+/// `(n, k)`.
+fn few_rows<E: Element>(
+    a: &[E],
+    b: &[E],
+    transposed: bool,
+    (rows, k, n): (usize, usize, usize),
+    out: &mut [E],
+) {
+    if !transposed {
+        rows_times_matrix(a, b, (rows, k, n), out);
+        return;
+    }
+    if rows > 1 || n < 256 {
+        rows_times_rows(a, b, (rows, k, n), out);
+        return;
+    }
+    // One row against a weight stored `(n, k)`: each thread takes a range of output columns
+    // and reads only those rows of the weight.
+    let per = n.div_ceil(crate::threads::num_threads().max(1)).max(64);
+    let blocks: Vec<(usize, &mut [E])> = out.chunks_mut(per).enumerate().collect();
+    crate::threads::for_each_split(
+        blocks,
+        || (),
+        |(), _, (i, block)| {
+            let cols = block.len();
+            rows_times_rows(a, &b[i * per * k..][..cols * k], (1, k, cols), block);
+        },
+    );
+}
+
 /// The work of [`Tensor::matmul`], generic over the element type only (not over shapes),
 /// so that it is compiled once whatever number of shapes a program multiplies:
 /// `batch` products `(m × k)·(k × n)`; the right operand is transposed storage when
@@ -299,6 +331,15 @@ fn matmul_kernel<E: Element>(
 ) -> Vec<E> {
     let (rsb, csb) = if transposed { (1, k) } else { (n, 1) };
     let mut out = vec![E::ZERO; batch * m * n];
+    if out.is_empty() {
+        return out;
+    }
+    if shared && batch * m <= STREAM_ROWS {
+        // A few rows through a weight (one token at a time): stream the weight once, split
+        // over the threads by output columns when there is one row.
+        few_rows(a_data, b_data, transposed, (batch * m, k, n), &mut out);
+        return out;
+    }
     if shared {
         // A weight shared by every leading index: one GEMM over all rows.
         gemm_par(

@@ -68,7 +68,7 @@ pub struct Rope<T: Dim, Dh: Dim, E: Element = f32> {
     dims: PhantomData<(T, Dh)>,
 }
 
-impl<T: Dim, Dh: Dim + EvenWidth, E: Element> Rope<T, Dh, E> {
+impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     /// Tables for `T` positions (its size from `sizes` when it is a run-time dim) with base
     /// `theta` (10,000 in Llama 2, 500,000 in Llama 3, 1,000,000 in Qwen3).
     ///
@@ -84,7 +84,10 @@ impl<T: Dim, Dh: Dim + EvenWidth, E: Element> Rope<T, Dh, E> {
     /// assert_eq!(rope.style(), RopeStyle::Interleaved);
     /// ```
     #[track_caller]
-    pub fn new(theta: f64, style: RopeStyle, sizes: &Sizes) -> Self {
+    pub fn new(theta: f64, style: RopeStyle, sizes: &Sizes) -> Self
+    where
+        Dh: EvenWidth,
+    {
         let positions = match T::EXTENT.or_else(|| sizes.get::<T>()) {
             Some(n) => n,
             None => panic!(

@@ -30,6 +30,7 @@
 mod dim;
 mod element;
 mod error;
+mod interop;
 #[doc(hidden)]
 pub mod kernels;
 pub mod layers;
@@ -43,9 +44,15 @@ mod swap_axes;
 mod tensor;
 pub mod threads;
 
+/// The `candle-core` version `Tensor::to_candle` and `Tensor::from_candle` speak (feature
+/// `candle`).
+#[cfg(feature = "candle")]
+pub use candle_core;
 pub use dim::{Dim, DimInfo, DimSize, Dyn, StaticDim, kind};
 pub use element::Element;
 pub use error::ShapeError;
+/// The `ndarray` version [`Tensor::to_ndarray`] and [`Tensor::from_ndarray`] speak.
+pub use ndarray;
 pub use ops::attention::{
     attention_with_bias, grouped_query_attention, scaled_dot_product_attention,
 };

@@ -128,6 +128,11 @@ impl Sizes {
         self.len == 0
     }
 
+    /// The size named for the dim `id`, if any.
+    pub(crate) fn get_id(&self, id: TypeId) -> Option<usize> {
+        self.lookup(id).map(|e| e.size)
+    }
+
     fn lookup(&self, id: TypeId) -> Option<&Entry> {
         self.entries[..self.len]
             .iter()

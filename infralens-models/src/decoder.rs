@@ -214,35 +214,17 @@ impl Decoder {
                     ckpt.tensor::<(Dq, D)>(&format!("{p}.self_attn.q_proj.weight"), sizes)?,
                     linear_bias(&format!("{p}.self_attn.q_proj.bias"))?,
                 ),
-                k: Linear::new(
-                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.k_proj.weight"), sizes)?,
-                    None,
-                ),
-                v: Linear::new(
-                    ckpt.tensor::<(Dkv, D)>(&format!("{p}.self_attn.v_proj.weight"), sizes)?,
-                    None,
-                ),
-                o: Linear::new(
-                    ckpt.tensor::<(D, Dq)>(&format!("{p}.self_attn.o_proj.weight"), sizes)?,
-                    None,
-                ),
+                k: linear(ckpt, sizes, &format!("{p}.self_attn.k_proj.weight"))?,
+                v: linear(ckpt, sizes, &format!("{p}.self_attn.v_proj.weight"))?,
+                o: linear(ckpt, sizes, &format!("{p}.self_attn.o_proj.weight"))?,
                 qk_norm,
                 mlp_norm: RmsNorm::new(
                     vector(&format!("{p}.post_attention_layernorm.weight"))?,
                     eps,
                 ),
-                gate: Linear::new(
-                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.gate_proj.weight"), sizes)?,
-                    None,
-                ),
-                up: Linear::new(
-                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.up_proj.weight"), sizes)?,
-                    None,
-                ),
-                down: Linear::new(
-                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.down_proj.weight"), sizes)?,
-                    None,
-                ),
+                gate: linear(ckpt, sizes, &format!("{p}.mlp.gate_proj.weight"))?,
+                up: linear(ckpt, sizes, &format!("{p}.mlp.up_proj.weight"))?,
+                down: linear(ckpt, sizes, &format!("{p}.mlp.down_proj.weight"))?,
             });
         }
         let norm = RmsNorm::new(vector("model.norm.weight")?, eps);
@@ -458,6 +440,15 @@ impl Decoder {
         };
         Ok(self.lm_head.forward(&last))
     }
+}
+
+/// The bias-free `Linear` whose weight `(Out, In)` the checkpoint stores as `name`.
+fn linear<In: Dim, Out: Dim>(
+    ckpt: &Checkpoint,
+    sizes: &Sizes,
+    name: &str,
+) -> Result<Linear<In, Out>, LoadError> {
+    Ok(Linear::new(ckpt.tensor::<(Out, In)>(name, sizes)?, None))
 }
 
 fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {

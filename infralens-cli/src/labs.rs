@@ -428,6 +428,13 @@ pub fn check(
 /// ```
 pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
     let mut out = String::new();
+    // One column for the names, as wide as the longest.
+    let width = catalog
+        .exercises
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for lab in &catalog.labs {
         let _ = writeln!(
             out,
@@ -443,7 +450,7 @@ pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
                 Some(_) if current.as_deref() == Some(ex.name.as_str()) => "→ current",
                 _ => "· todo   ",
             };
-            let _ = writeln!(out, "  {status}  {:<26} {}", ex.name, ex.concept);
+            let _ = writeln!(out, "  {status}  {:<width$} {}", ex.name, ex.concept);
         }
     }
     if ws.is_none() {

@@ -16,11 +16,21 @@ fn repo() -> PathBuf {
 }
 
 #[test]
-fn lab_02_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
+fn every_lab_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
     let c = catalog().expect("info.toml parses");
-    let lab = c.lab("02").expect("lab 02");
-    let exercises: Vec<_> = c.exercises_of(lab).collect();
-    assert!(exercises.len() >= 6, "{} exercises", exercises.len());
+    for id in ["02", "03"] {
+        let lab = c.lab(id).expect("the lab");
+        let exercises: Vec<_> = c.exercises_of(lab).collect();
+        assert!(
+            exercises.len() >= 5,
+            "lab {id}: {} exercises",
+            exercises.len()
+        );
+        check_exercises(exercises);
+    }
+}
+
+fn check_exercises<'a>(exercises: Vec<&'a labs::Exercise>) {
     for ex in exercises {
         let first = ex.source().lines().next().unwrap_or("");
         assert!(
@@ -70,16 +80,40 @@ fn embedded_labs_are_the_files_on_disk() {
     assert_eq!(embedded, on_disk);
 }
 
-/// The lab page has the sections the lab format asks for, and shows the starter file
-/// word for word. `INFRALENS_BLESS=1` rewrites the page's copy from the file.
+/// Each lab page has the sections the lab format asks for, its primary sources, and shows
+/// the starter file word for word. `INFRALENS_BLESS=1` rewrites the page's copy from the file.
 #[test]
 fn lab_page_has_every_section_and_the_starter_in_sync() {
-    let dir = repo().join("labs/02-qkv-shape-walkthrough");
+    check_page(
+        "02-qkv-shape-walkthrough",
+        "qkv.rs",
+        &[
+            "arxiv.org/abs/1706.03762",
+            "arxiv.org/abs/2305.13245",
+            "arxiv.org/abs/1911.02150",
+            "scaled_dot_product_attention",
+        ],
+    );
+    check_page(
+        "03-scores-and-masks",
+        "scores.rs",
+        &[
+            "arxiv.org/abs/1706.03762",
+            "arxiv.org/abs/2307.08691",
+            "arxiv.org/abs/2310.06825",
+            "arxiv.org/abs/2108.12409",
+            "scaled_dot_product_attention",
+        ],
+    );
+}
+
+fn check_page(lab_dir: &str, starter_file: &str, readings: &[&str]) {
+    let dir = repo().join("labs").join(lab_dir);
     let page_path = dir.join("README.md");
     let mut page = std::fs::read_to_string(&page_path).expect("lab page");
-    let starter = std::fs::read_to_string(dir.join("qkv.rs")).expect("starter");
-    let marker = "<!-- starter: qkv.rs -->\n```rust\n";
-    let start = page.find(marker).expect("the starter marker") + marker.len();
+    let starter = std::fs::read_to_string(dir.join(starter_file)).expect("starter");
+    let marker = format!("<!-- starter: {starter_file} -->\n```rust\n");
+    let start = page.find(&marker).expect("the starter marker") + marker.len();
     let mut end = start
         + page[start..]
             .find("```\n")
@@ -105,15 +139,13 @@ fn lab_page_has_every_section_and_the_starter_in_sync() {
         "## Explain it out loud (interview)",
         "## Further reading",
     ] {
-        assert!(page.contains(section), "missing `{section}`");
+        assert!(page.contains(section), "{lab_dir}: missing `{section}`");
     }
-    for reading in [
-        "arxiv.org/abs/1706.03762",
-        "arxiv.org/abs/2305.13245",
-        "arxiv.org/abs/1911.02150",
-        "scaled_dot_product_attention",
-    ] {
-        assert!(page.contains(reading), "missing the reading `{reading}`");
+    for reading in readings {
+        assert!(
+            page.contains(reading),
+            "{lab_dir}: missing the reading `{reading}`"
+        );
     }
 }
 
@@ -148,11 +180,23 @@ fn every_exercise_fails_with_its_error_and_every_solution_passes() {
     // Made fresh: nothing done, the first exercise current; the shipped files are untouched.
     let (_, out, _) = infralens(&work, &["labs"]);
     assert!(out.contains("→ current  01_weight_orientation"), "{out}");
+    walk_lab(&work, "02", 7);
+    let (_, out, _) = infralens(&work, &["labs"]);
+    assert!(out.contains("Lab 03"), "{out}");
+}
 
+/// The same path through Lab 03, in a working crate of its own.
+#[test]
+fn lab_03_exercises_fail_with_their_errors_and_solutions_pass() {
+    let work = working_crate("lab-03-working-crate");
+    walk_lab(&work, "03", 5);
+}
+
+fn walk_lab(work: &Path, id: &str, count: usize) {
     let c = catalog().expect("catalog");
-    let lab = c.lab("02").expect("lab 02");
+    let lab = c.lab(id).expect("the lab");
     for ex in c.exercises_of(lab) {
-        let (code, out, err) = infralens(&work, &["lab", "02", "--check", "--hint"]);
+        let (code, out, err) = infralens(work, &["lab", id, "--check", "--hint"]);
         assert_eq!(code, 1, "{} must fail as shipped:\n{out}{err}", ex.name);
         assert!(
             out.contains(&format!("✗ {} does not compile yet", ex.name)),
@@ -170,7 +214,7 @@ fn every_exercise_fails_with_its_error_and_every_solution_passes() {
         );
 
         std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
-        let (code, out, err) = infralens(&work, &["lab", "02", "--check"]);
+        let (code, out, err) = infralens(work, &["lab", id, "--check"]);
         assert_eq!(
             code, 0,
             "the solution of {} must pass:\n{out}{err}",
@@ -181,11 +225,12 @@ fn every_exercise_fails_with_its_error_and_every_solution_passes() {
             "{out}"
         );
     }
-    let (code, out, _) = infralens(&work, &["lab", "02", "--check"]);
+    let (code, out, _) = infralens(work, &["lab", id, "--check"]);
     assert_eq!(code, 0);
-    assert!(out.contains("all 7 exercises done"), "{out}");
-    let (_, out, _) = infralens(&work, &["labs"]);
-    assert!(!out.contains("todo"), "{out}");
+    assert!(
+        out.contains(&format!("all {count} exercises done")),
+        "{out}"
+    );
 }
 
 #[test]

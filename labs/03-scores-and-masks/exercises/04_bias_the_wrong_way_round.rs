@@ -1,0 +1,47 @@
+// TODO: the position bias is built (T, S); read the error and build it (S, T), queries by keys.
+//! Exercise 04 — an additive bias the wrong way round.
+//!
+//! Some models add a bias to the scores before the softmax: ALiBi's distance penalty, T5's
+//! relative positions, or a mask written as `0` and `-inf`. It is indexed like the scores,
+//! query `i` by key `j`: `(S, T)`. Built `(T, S)` it only fits when `S = T`, and then it
+//! silently penalises the transposed distances.
+use infralens::prelude::*;
+
+dims! {
+    pub B: Batch = 1;
+    pub H: Heads = 2;
+    pub S: Sequence = dyn;
+    pub T: Sequence = dyn;
+}
+
+/// ALiBi-style: each key is penalised by how far it lies before the query (bottom-right
+/// positions, so the last query is the last key).
+#[shapes(scores: [B, H, S, T] -> [B, H, S, T])]
+fn weights(scores: &Tensor, slope: f32) -> Tensor {
+    let (s, t) = (scores.sizes()[2], scores.sizes()[3]);
+    let bias = Tensor::<(T, S)>::from_fn_in(&sizes![S = s, T = t], |i| {
+        let (j, q) = (i[0] as f32, (t - s + i[1]) as f32);
+        -slope * (q - j).abs()
+    });
+    scores.add_bias(&bias).softmax()
+}
+
+fn main() {
+    let scores = Tensor::<(B, H, S, T)>::zeros_in(&sizes![S = 1, T = 4]);
+    println!("weights: {:?}", weights(&scores, 1.0).to_vec());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearer_keys_weigh_more() {
+        let p = weights(&Tensor::<(B, H, S, T)>::zeros_in(&sizes![S = 1, T = 4]), 1.0);
+        let row: Vec<f32> = (0..4).map(|j| p.get(&[0, 0, 0, j]).unwrap()).collect();
+        assert!(row[0] < row[1] && row[1] < row[2] && row[2] < row[3], "{row:?}");
+        let e = |d: f32| (-d).exp();
+        let total = e(3.0) + e(2.0) + e(1.0) + e(0.0);
+        assert!((row[3] - 1.0 / total).abs() < 1e-6);
+    }
+}

@@ -30,7 +30,7 @@ fn every_lab_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
     }
 }
 
-fn check_exercises<'a>(exercises: Vec<&'a labs::Exercise>) {
+fn check_exercises(exercises: Vec<&labs::Exercise>) {
     for ex in exercises {
         let first = ex.source().lines().next().unwrap_or("");
         assert!(

@@ -85,9 +85,8 @@ enum Cmd {
     },
     /// Re-check the current exercise every time a file under `exercises/` is saved.
     Watch {
-        /// The lab [default: 02].
-        #[arg(default_value = "02")]
-        id: String,
+        /// The lab [default: the first lab with an exercise still to do].
+        id: Option<String>,
     },
 }
 
@@ -120,7 +119,7 @@ fn run(cli: Cli) -> ExitCode {
             infralens_path,
         } => labs_cmd(init, infralens_path),
         Cmd::Lab { id, check, hint } => lab_cmd(&id, check, hint),
-        Cmd::Watch { id } => watch(&id),
+        Cmd::Watch { id } => watch(id.as_deref()),
         Cmd::Explain { target } => match explain(&target) {
             Err(e) => fail(&e),
             Ok(w) => {
@@ -337,15 +336,31 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
     code
 }
 
-fn watch(id: &str) -> ExitCode {
+fn watch(id: Option<&str>) -> ExitCode {
     use notify::{RecursiveMode, Watcher};
-    let (catalog, lab) = match catalog_and_lab(id) {
-        Ok(found) => found,
-        Err(e) => return fail(&e),
-    };
     let mut ws = match labs::Workspace::find(&cwd()) {
         Ok(ws) => ws,
         Err(e) => return fail(&e),
+    };
+    let catalog = match labs::catalog() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    // Without a lab named: the first one with an exercise still to do (or the last).
+    let lab = match id {
+        Some(id) => match catalog.lab(id) {
+            Ok(lab) => lab,
+            Err(e) => return fail(&e),
+        },
+        None => match catalog
+            .labs
+            .iter()
+            .find(|l| ws.current(catalog, l).is_some())
+            .or_else(|| catalog.labs.last())
+        {
+            Some(lab) => lab,
+            None => return fail("there are no labs"),
+        },
     };
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = match notify::recommended_watcher(tx) {

@@ -18,8 +18,8 @@ fn repo() -> PathBuf {
 #[test]
 fn every_lab_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
     let c = catalog().expect("info.toml parses");
-    for id in ["02", "03"] {
-        let lab = c.lab(id).expect("the lab");
+    for lab in &c.labs {
+        let id = &lab.id;
         let exercises: Vec<_> = c.exercises_of(lab).collect();
         assert!(
             exercises.len() >= 5,
@@ -84,27 +84,62 @@ fn embedded_labs_are_the_files_on_disk() {
 /// the starter file word for word. `INFRALENS_BLESS=1` rewrites the page's copy from the file.
 #[test]
 fn lab_page_has_every_section_and_the_starter_in_sync() {
-    check_page(
-        "02-qkv-shape-walkthrough",
-        "qkv.rs",
-        &[
-            "arxiv.org/abs/1706.03762",
-            "arxiv.org/abs/2305.13245",
-            "arxiv.org/abs/1911.02150",
-            "scaled_dot_product_attention",
-        ],
-    );
-    check_page(
-        "03-scores-and-masks",
-        "scores.rs",
-        &[
-            "arxiv.org/abs/1706.03762",
-            "arxiv.org/abs/2307.08691",
-            "arxiv.org/abs/2310.06825",
-            "arxiv.org/abs/2108.12409",
-            "scaled_dot_product_attention",
-        ],
-    );
+    let c = catalog().expect("info.toml parses");
+    // Readings every page of its topic must cite, beyond the general rule below.
+    let cited: &[(&str, &[&str])] = &[
+        (
+            "02",
+            &[
+                "arxiv.org/abs/1706.03762",
+                "arxiv.org/abs/2305.13245",
+                "arxiv.org/abs/1911.02150",
+            ],
+        ),
+        (
+            "03",
+            &[
+                "arxiv.org/abs/2307.08691",
+                "arxiv.org/abs/2310.06825",
+                "arxiv.org/abs/2108.12409",
+            ],
+        ),
+    ];
+    for (i, lab) in c.labs.iter().enumerate() {
+        let dir = repo().join("labs").join(&lab.dir);
+        let page = std::fs::read_to_string(dir.join("README.md")).expect("lab page");
+        let starter = page
+            .split("<!-- starter: ")
+            .nth(1)
+            .and_then(|rest| rest.split(" -->").next())
+            .expect("a starter marker")
+            .to_owned();
+        let readings = cited
+            .iter()
+            .find(|(id, _)| *id == lab.id)
+            .map_or(&[][..], |(_, r)| *r);
+        check_page(&lab.dir, &starter, readings);
+        // Primary sources, and the way to the neighbouring labs.
+        let further = page.split("## Further reading").nth(1).unwrap_or("");
+        assert!(
+            further.matches("https://").count() >= 2,
+            "lab {}: cite its sources",
+            lab.id
+        );
+        if let Some(prev) = i.checked_sub(1).map(|j| &c.labs[j]) {
+            assert!(
+                page.contains(&format!("Lab {}", prev.id)),
+                "lab {}: no link back",
+                lab.id
+            );
+        }
+        if let Some(next) = c.labs.get(i + 1) {
+            assert!(
+                page.contains(&format!("Lab {}", next.id)),
+                "lab {}: no link on",
+                lab.id
+            );
+        }
+    }
 }
 
 fn check_page(lab_dir: &str, starter_file: &str, readings: &[&str]) {
@@ -185,11 +220,14 @@ fn every_exercise_fails_with_its_error_and_every_solution_passes() {
     assert!(out.contains("Lab 03"), "{out}");
 }
 
-/// The same path through Lab 03, in a working crate of its own.
+/// The same path through every other lab, each in a working crate of its own.
 #[test]
-fn lab_03_exercises_fail_with_their_errors_and_solutions_pass() {
-    let work = working_crate("lab-03-working-crate");
-    walk_lab(&work, "03", 5);
+fn every_other_lab_s_exercises_fail_with_their_errors_and_solutions_pass() {
+    let c = catalog().expect("catalog");
+    for lab in c.labs.iter().filter(|l| l.id != "02") {
+        let work = working_crate(&format!("lab-{}-working-crate", lab.id));
+        walk_lab(&work, &lab.id, c.exercises_of(lab).count());
+    }
 }
 
 fn walk_lab(work: &Path, id: &str, count: usize) {
@@ -315,19 +353,20 @@ fn watch_rechecks_on_save() {
             }
         }
     };
+    // Watching the first lab with work to do: Lab 01, its first exercise.
+    let c = catalog().expect("catalog");
+    let ex = &c.exercises[0];
     let first = wait_for("watching exercises/");
     assert!(
         first
             .iter()
-            .any(|l| l.contains("✗ 01_weight_orientation does not compile yet")),
+            .any(|l| l.contains(&format!("✗ {} does not compile yet", ex.name))),
         "{first:?}"
     );
     // Nothing is saved: no second check within a few seconds.
     std::thread::sleep(Duration::from_secs(3));
     assert!(rx.try_recv().is_err(), "watch re-checked without a save");
 
-    let c = catalog().expect("catalog");
-    let ex = &c.exercises[0];
     std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
     let second = wait_for("watching exercises/");
     let _ = child.kill();
@@ -335,7 +374,7 @@ fn watch_rechecks_on_save() {
     assert!(
         second
             .iter()
-            .any(|l| l.contains("✓ 01_weight_orientation compiles and its tests pass: done.")),
+            .any(|l| l.contains(&format!("✓ {} compiles and its tests pass: done.", ex.name))),
         "{second:?}"
     );
 }

@@ -26,6 +26,7 @@
 //! | [`ScaleWidth<W>`] | the attention scale is taken from the width the scores contract |
 //! | [`HasShape<Expected, Name>`] | a `#[shape(...)]`-annotated `let` has its annotated shape |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
+//! | [`PositionsAxis<K>`] | a dim RoPE reads as positions is of kind sequence (or has no kind) |
 //! | [`SumOf<A, B>`] | a dim is `A + B` (compile time, or checked at run time) |
 //! | [`EvenWidth`] | a head width is even (RoPE) |
 //! | [`SameExcept<I, O>`] | two shapes agree on every axis but `I` |
@@ -333,6 +334,26 @@ impl<T: Dim> SameKeyLen<T> for T {}
 pub trait HeadsAxis<K> {}
 impl<D: Dim<Kind = kind::Heads>> HeadsAxis<kind::Heads> for D {}
 impl<D: Dim<Kind = kind::Any>> HeadsAxis<kind::Any> for D {}
+
+/// `Self` is a dim that an op may read as token positions: of kind
+/// [`Sequence`](kind::Sequence), or with no declared kind. `K` is `Self`'s kind. RoPE states
+/// it for the rows it rotates (in a function generic over that dim, add the bound).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::PositionsAxis;
+/// dims! { pub S: Sequence = dyn; }
+/// fn positions<D: Dim + PositionsAxis<D::Kind>>() {}
+/// positions::<S>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: RoPE rotates each row by its position, but the rows here are `{Self}`, declared a `{K}` axis",
+    label = "positions are expected here, not a `{K}` axis",
+    note = "apply RoPE to `(B, H, S, Dh)`, after the heads moved before the positions: in `(B, S, H, Dh)` the rows are the heads, and each head would be rotated by its index"
+)]
+pub trait PositionsAxis<K> {}
+impl<D: Dim<Kind = kind::Sequence>> PositionsAxis<kind::Sequence> for D {}
+impl<D: Dim<Kind = kind::Any>> PositionsAxis<kind::Any> for D {}
 
 /// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.
 ///

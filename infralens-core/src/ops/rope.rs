@@ -2,6 +2,7 @@
 //! decoding and tables typed by the sequence dim they cover.
 
 use crate::error::ShapeError;
+use crate::relations::PositionsAxis;
 use crate::sizes::Sizes;
 use crate::{Dim, DimInfo, Element, Matrix, Tensor};
 use core::marker::PhantomData;
@@ -165,7 +166,8 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
 impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// Rotates queries or keys `(…, S, Dh)` by their positions `offset .. offset + S`: the
     /// rows of `rope` from `offset` (the number of tokens already in the KV cache when
-    /// decoding). The table's head width is the last dim's, checked by the type.
+    /// decoding). The table's head width is the last dim's, checked by the type; with axis
+    /// kinds declared, the rows must be positions (`(B, H, S, Dh)`, not `(B, S, H, Dh)`).
     ///
     /// # Panics
     ///
@@ -183,7 +185,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(all.narrow::<1, S>(2, 1), last);
     /// ```
     #[track_caller]
-    pub fn rope<T: Dim>(&self, rope: &Rope<T, Sh::Col, E>, offset: usize) -> Self {
+    pub fn rope<T: Dim>(&self, rope: &Rope<T, Sh::Col, E>, offset: usize) -> Self
+    where
+        Sh::Row: PositionsAxis<<Sh::Row as Dim>::Kind>,
+    {
         let sizes = self.sizes();
         let (s, dh) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
         let end = offset.saturating_add(s);

@@ -1,0 +1,37 @@
+// Solution: one bias entry per output feature: `Tensor::<(F,)>::ones()`.
+//! Exercise 02 — a bias of the wrong width.
+//!
+//! A bias is added to every output position: one number per *output* feature, `(F,)` for
+//! `nn.Linear(D, F)` (its `bias` has `out_features` entries). Sized by the input, `(D,)`, it
+//! does not line up with `(S, F)`.
+use infralens::prelude::*;
+
+dims! {
+    pub S = 4;
+    pub D = 8;
+    pub F = 32;
+}
+
+#[shapes(x: [S, D], w: [D, F] -> [S, F])]
+fn up(x: &Tensor, w: &Tensor) -> Tensor {
+    let bias = Tensor::<(F,)>::ones();
+    x.matmul(w).add(&bias)
+}
+
+fn main() {
+    let y = up(&Tensor::randn(0), &Tensor::randn(1));
+    println!("y: {}", y.describe());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_one_to_every_output() {
+        let (x, w) = (Tensor::<(S, D)>::randn(0), Tensor::<(D, F)>::randn(1));
+        for (a, b) in up(&x, &w).as_slice().iter().zip(x.matmul(&w).as_slice()) {
+            assert!((a - b - 1.0).abs() < 1e-5);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+// TODO: the output projection was sized for one head; read the error and give it the merged width.
+//! Exercise 02 — an output projection of one head's width.
+//!
+//! `Wo` acts on the merged heads, `(B, S, D)`: it is `(D, D)`, one matrix for all heads
+//! together — which is how it mixes them. Sizing it `(Dh, D)`, as if each head had its own,
+//! does not contract.
+use infralens::prelude::*;
+
+dims! {
+    pub B: Batch = 1;
+    pub S: Sequence = 4;
+    pub D: ModelWidth = 8;
+    pub H: Heads = 2;
+    pub Dh: HeadWidth = D / H;
+}
+
+#[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]
+fn output(ctx: &Tensor) -> Tensor {
+    let wo = Tensor::<(Dh, D)>::ones();
+    ctx.merge_heads::<D>().matmul(&wo)
+}
+
+fn main() {
+    println!("{}", output(&Tensor::randn(0)).describe());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_output_sums_all_heads() {
+        let ctx = Tensor::<(B, H, S, Dh)>::ones();
+        // all-ones Wo over the merged width: each output is the sum of D = 8 ones
+        assert_eq!(output(&ctx).get(&[0, 3, 7]), Some(8.0));
+    }
+}

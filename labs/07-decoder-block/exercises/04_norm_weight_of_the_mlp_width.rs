@@ -1,0 +1,39 @@
+// TODO: the block's norm was given a weight of the MLP's width; read the error and give it the model width.
+//! Exercise 04 — a norm of the wrong width.
+//!
+//! RMSNorm normalises each position's `D` numbers and scales them by a weight of `D`
+//! entries (`input_layernorm.weight`, `(hidden_size,)`). A norm sized `F` belongs nowhere in a
+//! Llama block.
+use infralens::layers::RmsNorm;
+use infralens::prelude::*;
+
+dims! {
+    pub S = 2;
+    pub D = 8;
+    pub F = 24;
+}
+
+#[shapes(x: [S, D] -> [S, D])]
+fn normed(x: &Tensor) -> Tensor {
+    let weight = Tensor::<(F,)>::ones();
+    x.rms_norm(&weight, 1e-6)
+}
+
+fn main() {
+    println!("{}", normed(&Tensor::randn(0)).describe());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_has_unit_rms() {
+        let y = normed(&Tensor::randn(0));
+        for row in y.as_slice().chunks(8) {
+            let ms: f32 = row.iter().map(|v| v * v).sum::<f32>() / 8.0;
+            assert!((ms - 1.0).abs() < 1e-3);
+        }
+        let _ = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6);
+    }
+}

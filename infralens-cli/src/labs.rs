@@ -300,7 +300,7 @@ pub fn init(dir: &Path, infralens: &str) -> Result<(), String> {
     write(".gitignore", "/target\n")?;
     write(
         "README.md",
-        "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 01`: a lab's page (labs 01 to 07)\n- `infralens lab 01 --check`: check that lab's current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save (the first lab with work to do)\n",
+        "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 01`: a lab's page (labs 01 to 08)\n- `infralens lab 01 --check`: check that lab's current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save (the first lab with work to do)\n",
     )?;
     write(STATE_FILE, &state_text(&[]))
 }

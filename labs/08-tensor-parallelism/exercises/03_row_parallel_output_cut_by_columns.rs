@@ -1,0 +1,44 @@
+// TODO: the output projection's shard was cut from its columns; read the error and cut the rows that read this rank's heads.
+//! Exercise 03 — a row-parallel shard cut the wrong way.
+//!
+//! Each rank holds only its heads' results, `(B, S, Dr)`. The output projection is split by
+//! its *inputs* (row-parallel): rank `r` multiplies by rows `r·Dr .. (r+1)·Dr` of `Wo`,
+//! `(Dr, D)`, and gets a full-width partial sum that the all-reduce adds up.
+use infralens::prelude::*;
+
+dims! {
+    pub B = 1;
+    pub S = 4;
+    pub D = 16;
+    pub H = 4;
+    pub Dh = D / H;
+    pub Tp = 2;
+    pub Hr = H / Tp;
+    pub Dr = Hr * Dh;
+}
+
+#[shapes(ctx: [B, S, Dr], wo: [D, D] -> [B, S, D])]
+fn partial_output(ctx: &Tensor, wo: &Tensor, r: usize) -> Tensor {
+    let shard = wo.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE);
+    ctx.matmul(&shard)
+}
+
+fn main() {
+    println!("{}", partial_output(&Tensor::randn(0), &Tensor::randn(1), 0).describe());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partial_sums_add_up() {
+        let (full_ctx, wo) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, D)>::randn(1));
+        let want = full_ctx.matmul(&wo);
+        let part = |r: usize| partial_output(&full_ctx.narrow::<2, Dr>(r * 8, 8), &wo, r);
+        let sum = part(0).add(&part(1));
+        for (a, b) in sum.as_slice().iter().zip(want.as_slice()) {
+            assert!((a - b).abs() < 1e-4);
+        }
+    }
+}

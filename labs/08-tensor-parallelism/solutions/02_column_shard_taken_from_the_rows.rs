@@ -1,0 +1,42 @@
+// Solution: cut the output columns: `wq.narrow::<1, Dr>(…)`, a `(D, Dr)` shard.
+//! Exercise 02 — a column-parallel shard cut the wrong way.
+//!
+//! Column parallelism splits a projection's *outputs*: with the weight stored `(in, out) =
+//! (D, D)`, rank `r` takes columns `r·Dr .. (r+1)·Dr`, a `(D, Dr)` shard, and computes its own
+//! heads from the whole input. (In `nn.Linear`'s `(out, in)` storage those are rows — which is
+//! why this slip is so easy to make.)
+use infralens::prelude::*;
+
+dims! {
+    pub B = 1;
+    pub S = 4;
+    pub D = 16;
+    pub H = 4;
+    pub Dh = D / H;
+    pub Tp = 2;
+    pub Hr = H / Tp;
+    pub Dr = Hr * Dh;
+}
+
+#[shapes(x: [B, S, D], wq: [D, D] -> [B, Hr, S, Dh])]
+fn rank_queries(x: &Tensor, wq: &Tensor, r: usize) -> Tensor {
+    let shard = wq.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE);
+    x.matmul(&shard).split_heads::<Hr, Dh>()
+}
+
+fn main() {
+    println!("{}", rank_queries(&Tensor::randn(0), &Tensor::randn(1), 1).describe());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_1_holds_heads_2_and_3() {
+        let (x, wq) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, D)>::randn(1));
+        let all = x.matmul(&wq).split_heads::<H, Dh>();
+        let mine = rank_queries(&x, &wq, 1);
+        assert_eq!(mine.get(&[0, 1, 2, 3]), all.get(&[0, 3, 2, 3]));
+    }
+}

@@ -1,0 +1,38 @@
+// Solution: one replicated key/value head per rank, `Hkvr = 1`; rank `r` keeps head `r / (Tp / Hkv)`.
+//! Exercise 05 — fewer key/value heads than ranks.
+//!
+//! With GQA, `Hkv` can be smaller than `TP` (Llama-3-70B: 8 KV heads, often run at TP = 8 or
+//! 16). The key/value heads cannot be split; they are *replicated*: each rank keeps one KV head,
+//! rank `r` the head its query heads read (`r / (TP / Hkv)`), as Megatron and vLLM do.
+use infralens::prelude::*;
+
+dims! {
+    pub H = 8;
+    pub Hkv = 2;
+    pub Tp = 4;
+    pub Hr = H / Tp;            // query heads per rank: 2
+    pub Hkvr = 1;               // replicated: one key/value head per rank
+}
+
+/// The key/value head rank `r` keeps.
+fn kv_head_of_rank(r: usize) -> usize {
+    r / (Tp::SIZE / Hkv::SIZE)
+}
+
+fn main() {
+    println!("rank 3 keeps key/value head {}", kv_head_of_rank(3));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rank_keeps_the_head_its_queries_read() {
+        // rank r holds query heads r·Hr .. (r+1)·Hr, which read kv head (r·Hr) / (H / Hkv)
+        for r in 0..Tp::SIZE {
+            assert_eq!(kv_head_of_rank(r), r * Hr::SIZE / (H::SIZE / Hkv::SIZE));
+        }
+        assert_eq!(Hkvr::SIZE, 1);
+    }
+}

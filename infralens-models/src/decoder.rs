@@ -9,61 +9,100 @@ use infralens::prelude::*;
 use infralens::{Ids, Rope, RopeStyle};
 use std::path::Path;
 
-/// One decoder layer's weights, as the checkpoint stores them.
-struct Layer {
-    attn_norm: RmsNorm<D>,
-    q: Linear<D, Dq>,
-    k: Linear<D, Dkv>,
-    v: Linear<D, Dkv>,
-    o: Linear<Dq, D>,
-    /// Qwen3's RMSNorm over each head's queries and keys.
-    qk_norm: Option<(RmsNorm<Dh>, RmsNorm<Dh>)>,
-    mlp_norm: RmsNorm<D>,
-    gate: Linear<D, F>,
-    up: Linear<D, F>,
-    down: Linear<F, D>,
+/// The Llama-family layer — its weights, the context it reads, and its `#[shapes]`
+/// forward — written once against dims named `B`, `S`, `T`, `C`, `D`, `H`, `Hkv`, `Dh`,
+/// `Dq`, `Dkv` and `F` in the scope where it is expanded. This crate expands it over its
+/// run-time dims (widths from `config.json`); expand it in a module whose `dims!` gives them
+/// compile-time sizes, and the very same code is a statically sized layer, every relation
+/// checked by the compiler.
+///
+/// ```
+/// mod tiny {
+///     use infralens::layers::{Linear, RmsNorm};
+///     use infralens::prelude::*;
+///     dims! {
+///         pub B: Batch = 1; pub S: Sequence = dyn; pub T: Sequence = dyn; pub C: Sequence = 8;
+///         pub D: ModelWidth = 8; pub H: Heads = 2; pub Hkv: Heads = 1; pub Dh: HeadWidth = D / H;
+///         pub Dq = H * Dh; pub Dkv = Hkv * Dh; pub F = 16;
+///     }
+///     infralens_models::llama_layer!();
+/// }
+/// let _ = std::mem::size_of::<tiny::Layer>();
+/// ```
+#[macro_export]
+macro_rules! llama_layer {
+    () => {
+        /// One decoder layer's weights, as the checkpoint stores them.
+        pub struct Layer {
+            /// `input_layernorm`.
+            pub attn_norm: RmsNorm<D>,
+            /// `self_attn.q_proj`.
+            pub q: Linear<D, Dq>,
+            /// `self_attn.k_proj`.
+            pub k: Linear<D, Dkv>,
+            /// `self_attn.v_proj`.
+            pub v: Linear<D, Dkv>,
+            /// `self_attn.o_proj`.
+            pub o: Linear<Dq, D>,
+            /// Qwen3's RMSNorm over each head's queries and keys.
+            pub qk_norm: Option<(RmsNorm<Dh>, RmsNorm<Dh>)>,
+            /// `post_attention_layernorm`.
+            pub mlp_norm: RmsNorm<D>,
+            /// `mlp.gate_proj`.
+            pub gate: Linear<D, F>,
+            /// `mlp.up_proj`.
+            pub up: Linear<D, F>,
+            /// `mlp.down_proj`.
+            pub down: Linear<F, D>,
+        }
+
+        /// What every layer reads besides its weights.
+        pub struct Context<'a> {
+            /// The sizes of the run-time dims.
+            pub sizes: &'a ::infralens::Sizes,
+            /// RoPE's table.
+            pub rope: &'a ::infralens::Rope<C, Dh>,
+            /// Causal, or with a sliding window.
+            pub mask: ::infralens::Mask<'static>,
+        }
+
+        impl Layer {
+            /// Attention and MLP, each with its residual: `(B, S, D) → (B, S, D)`, the new
+            /// positions' keys and values appended to `cache`.
+            #[shapes(x: [B, S, D] -> [B, S, D])]
+            pub fn forward(
+                &self,
+                x: &Tensor,
+                cache: &mut KvCache<B, Hkv, C, Dh>,
+                ctx: &Context<'_>,
+            ) -> Result<Tensor, ShapeError> {
+                let h = self.attn_norm.forward(x);
+                #[shape(B, H, S, Dh)]
+                let q = self.q.forward(&h).split_heads_in::<H, Dh>(ctx.sizes);
+                #[shape(B, Hkv, S, Dh)]
+                let k = self.k.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
+                let v = self.v.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
+                let (q, k) = match &self.qk_norm {
+                    Some((q_norm, k_norm)) => (q_norm.forward(&q), k_norm.forward(&k)),
+                    None => (q, k),
+                };
+                let past = cache.len();
+                let q = q.rope(ctx.rope, past);
+                let k = k.rope(ctx.rope, past);
+                let (keys, values) = cache.append::<S, T>(&k, &v)?;
+                #[shape(B, H, S, Dh)]
+                let attn = grouped_query_attention(&q, keys, values, ctx.mask);
+                let x = x.add(&self.o.forward(&attn.merge_heads::<Dq>()));
+                let h = self.mlp_norm.forward(&x);
+                #[shape(B, S, F)]
+                let act = self.gate.forward(&h).silu().mul(&self.up.forward(&h));
+                Ok(x.add(&self.down.forward(&act)))
+            }
+        }
+    };
 }
 
-/// What every layer reads besides its weights.
-struct Context<'a> {
-    sizes: &'a Sizes,
-    rope: &'a Rope<C, Dh>,
-    mask: Mask<'static>,
-}
-
-impl Layer {
-    /// Attention and MLP, each with its residual: `(B, S, D) → (B, S, D)`, the new positions'
-    /// keys and values appended to `cache`.
-    #[shapes(x: [B, S, D] -> [B, S, D])]
-    fn forward(
-        &self,
-        x: &Tensor,
-        cache: &mut KvCache<B, Hkv, C, Dh>,
-        ctx: &Context<'_>,
-    ) -> Result<Tensor, ShapeError> {
-        let h = self.attn_norm.forward(x);
-        #[shape(B, H, S, Dh)]
-        let q = self.q.forward(&h).split_heads_in::<H, Dh>(ctx.sizes);
-        #[shape(B, Hkv, S, Dh)]
-        let k = self.k.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
-        let v = self.v.forward(&h).split_heads_in::<Hkv, Dh>(ctx.sizes);
-        let (q, k) = match &self.qk_norm {
-            Some((q_norm, k_norm)) => (q_norm.forward(&q), k_norm.forward(&k)),
-            None => (q, k),
-        };
-        let past = cache.len();
-        let q = q.rope(ctx.rope, past);
-        let k = k.rope(ctx.rope, past);
-        let (keys, values) = cache.append::<S, T>(&k, &v)?;
-        #[shape(B, H, S, Dh)]
-        let attn = grouped_query_attention(&q, keys, values, ctx.mask);
-        let x = x.add(&self.o.forward(&attn.merge_heads::<Dq>()));
-        let h = self.mlp_norm.forward(&x);
-        #[shape(B, S, F)]
-        let act = self.gate.forward(&h).silu().mul(&self.up.forward(&h));
-        Ok(x.add(&self.down.forward(&act)))
-    }
-}
+llama_layer!();
 
 /// One GPT-2 block's weights, `Conv1D`s stored `(In, Out)` as GPT-2 checkpoints keep them.
 struct Gpt2Layer {

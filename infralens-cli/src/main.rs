@@ -1,7 +1,8 @@
 //! `infralens`: lint shape annotations without compiling, turn compiler output into CI
 //! reports, explain an annotated function, and run the labs.
 //!
-//! Exit codes: 0 clean, 1 findings (or a failed build for `check`), 2 usage or I/O error.
+//! Exit codes: 0 clean, 1 findings (for `check`: the code does not compile), 2 usage or I/O
+//! error (for `check`: cargo could not start or stopped before compiling, e.g. no manifest).
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
@@ -210,8 +211,17 @@ fn check(format: Format, cargo_args: &[String]) -> ExitCode {
     };
     let color = format == Format::Human && std::io::stdout().is_terminal();
     let mut collected = Vec::new();
+    // Whether cargo got as far as building (and so its failure is the code's, exit 1), or
+    // failed before (no manifest, a broken dependency: exit 2, its own message on stderr).
+    let mut built = false;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("\"reason\":\"build-finished\"")
+                || line.contains("\"reason\":\"compiler-artifact\"")
+                || line.contains("\"reason\":\"compiler-message\"")
+            {
+                built = true;
+            }
             match Message::parse(&line) {
                 Some(Message::Shape(d)) => {
                     if format == Format::Sarif {
@@ -242,7 +252,10 @@ fn check(format: Format, cargo_args: &[String]) -> ExitCode {
     }
     match child.wait() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
-        Ok(status) => ExitCode::from(status.code().map_or(1, |c| c.clamp(1, 255) as u8)),
+        // The code does not compile: its errors were printed above.
+        Ok(_) if built => ExitCode::from(1),
+        // cargo stopped before compiling anything; its message is on stderr.
+        Ok(_) => ExitCode::from(2),
         Err(e) => fail(&format!("cargo did not finish: {e}")),
     }
 }

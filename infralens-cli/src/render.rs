@@ -164,6 +164,28 @@ pub fn to_json(d: &Diagnostic) -> Value {
     })
 }
 
+/// A relative path as the path of a URI reference (RFC 3986): every byte but the unreserved
+/// characters and `/` percent-encoded, so that `a#b.rs` is not a fragment and a space or a
+/// non-ASCII name is a valid URI.
+///
+/// ```
+/// use infralens_cli::render::uri_path;
+/// assert_eq!(uri_path("src/a#b.rs"), "src/a%23b.rs");
+/// assert_eq!(uri_path("my dir/ü.rs"), "my%20dir/%C3%BC.rs");
+/// assert_eq!(uri_path("back\\slash.rs"), "back%5Cslash.rs");
+/// ```
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// The SARIF 2.1.0 log of `diagnostics`.
 ///
 /// ```
@@ -202,7 +224,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": d.file, "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": { "uri": uri_path(&d.file), "uriBaseId": "%SRCROOT%" },
                         "region": {
                             "startLine": d.start.line,
                             "startColumn": d.start.column,

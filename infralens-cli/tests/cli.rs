@@ -174,12 +174,15 @@ fn check(dir: &Path, format: &str) -> (i32, String, String) {
 fn check_renders_shape_errors_and_passes_the_rest_through() {
     let dir = crate_copy("check");
     let (code, out, err) = check(&dir, "human");
-    assert_ne!(code, 0, "the build fails: {err}");
+    assert_eq!(
+        code, 1,
+        "a build that fails on the code exits 1, not cargo's 101: {err}"
+    );
     insta::assert_snapshot!("check_human", out);
     assert!(out.contains("warning: unused variable: `x`"), "{out}");
 
     let (code, out, _) = check(&dir, "github");
-    assert_ne!(code, 0);
+    assert_eq!(code, 1);
     assert!(
         out.lines()
             .any(|l| l.starts_with("::error file=src/lib.rs,line=14,")
@@ -204,6 +207,44 @@ fn check_renders_shape_errors_and_passes_the_rest_through() {
         .collect();
     // The shape error, the return type it leaves unmet, and the warning.
     assert_eq!(rules, ["E0277", "E0308", "unused_variables"], "{out}");
+}
+
+/// `check` where cargo cannot build at all (no manifest): exit 2, cargo's own message kept.
+#[test]
+fn check_without_a_cargo_project_exits_2() {
+    let dir = std::env::temp_dir().join(format!("infralens-no-manifest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (code, out, err) = check(&dir, "json");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("Cargo.toml"), "{err}");
+    assert_eq!(out, "");
+}
+
+/// SARIF locations are URI references: odd file names are percent-encoded, never a fragment.
+#[test]
+fn sarif_uris_are_percent_encoded() {
+    let dir = std::env::temp_dir().join(format!("infralens-sarif-uris-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("my dir")).expect("temp dir");
+    let bad = "dims! { pub D = 18; pub H = 4; pub Dh = D / H; }\n";
+    for name in ["a#b.rs", "my dir/ü.rs", "100%.rs"] {
+        std::fs::write(dir.join(name), bad).expect("writable");
+    }
+    let (code, out, err) = run(&dir, &["lint", "--format", "sarif", "."]);
+    assert_eq!(code, 1, "{err}");
+    let log: Value = serde_json::from_str(&out).expect("one SARIF document");
+    let mut uris: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    uris.sort_unstable();
+    assert_eq!(
+        uris,
+        ["./100%25.rs", "./a%23b.rs", "./my%20dir/%C3%BC.rs"],
+        "{out}"
+    );
 }
 
 /// What `lint` calls clean, the compiler compiles.

@@ -120,6 +120,7 @@ pub fn explain_source(
         krate: &krate,
         file: 0,
         impl_generics: Vec::new(),
+        impl_self: Vec::new(),
         out: &mut diagnostics,
         explain: Some(&mut explain),
         sizes: sizes.clone(),

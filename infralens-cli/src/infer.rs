@@ -42,6 +42,46 @@ pub(crate) fn tensor_type(ty: &Type) -> Option<(Shape, usize)> {
     }
 }
 
+/// What a struct field holds, for the lint to follow `self.field` in methods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// `Tensor<(…)>`: its shape.
+    Tensor(Shape),
+    /// `Linear<In, Out>` (weight stored `(Out, In)`, transposed in `forward`) or
+    /// `Conv1D<In, Out>` (stored `(In, Out)`): either way `(…, In) → (…, Out)`.
+    Projection { input: String, output: String },
+    /// `RmsNorm<D>` or `LayerNorm<D>`: `(…, D)` unchanged.
+    Norm(String),
+}
+
+/// The kind of a struct field's type, when it is one the lint follows.
+pub(crate) fn field_type(ty: &Type) -> Option<Field> {
+    if let Some((shape, _)) = tensor_type(ty) {
+        return Some(Field::Tensor(shape));
+    }
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let dims: Vec<String> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(Type::Path(t)) => t.path.get_ident().map(ToString::to_string),
+            _ => None,
+        })
+        .collect();
+    match (last.ident.to_string().as_str(), dims.as_slice()) {
+        ("Linear" | "Conv1D", [input, output, ..]) => Some(Field::Projection {
+            input: input.clone(),
+            output: output.clone(),
+        }),
+        ("RmsNorm" | "LayerNorm", [d, ..]) => Some(Field::Norm(d.clone())),
+        _ => None,
+    }
+}
+
 /// The dim names of a tuple type `(B, S, D)`.
 pub(crate) fn tuple_type(ty: &Type) -> Option<Shape> {
     match ty {
@@ -83,6 +123,8 @@ pub struct Cost {
 /// Infers the shapes of expressions in one function.
 pub(crate) struct Infer<'a> {
     pub env: HashMap<String, Shape>,
+    /// The fields of `self`'s type, in a method.
+    pub fields: Option<&'a HashMap<String, Field>>,
     pub sizes: &'a Sizes,
     pub returns: &'a HashMap<String, Shape>,
     pub src: &'a Source,
@@ -118,6 +160,10 @@ impl<'a> Infer<'a> {
     pub(crate) fn infer(&mut self, expr: &Expr) -> Option<Shape> {
         match expr {
             Expr::Path(p) => self.env.get(&p.path.get_ident()?.to_string()).cloned(),
+            Expr::Field(_) => match self.field(expr)? {
+                Field::Tensor(shape) => Some(shape.clone()),
+                _ => None,
+            },
             Expr::Reference(r) => self.infer(&r.expr),
             Expr::Paren(p) => self.infer(&p.expr),
             Expr::Group(g) => self.infer(&g.expr),
@@ -253,9 +299,45 @@ impl<'a> Infer<'a> {
             .unwrap_or_default()
     }
 
+    /// The field `self.name` (through references and parentheses), in a method.
+    fn field(&self, expr: &Expr) -> Option<&'a Field> {
+        match expr {
+            Expr::Reference(r) => self.field(&r.expr),
+            Expr::Paren(p) => self.field(&p.expr),
+            Expr::Field(f) => {
+                let Expr::Path(base) = &*f.base else {
+                    return None;
+                };
+                if !base.path.is_ident("self") {
+                    return None;
+                }
+                let syn::Member::Named(name) = &f.member else {
+                    return None;
+                };
+                self.fields?.get(&name.to_string())
+            }
+            _ => None,
+        }
+    }
+
     fn method(&mut self, m: &syn::ExprMethodCall) -> Option<Shape> {
         let name = m.method.to_string();
         let call_span = join(m.method.span(), m.paren_token.span.close());
+        // A layer held in a field: `self.q.forward(&h)`.
+        if name == "forward" && m.args.len() == 1 {
+            match self.field(&m.receiver) {
+                Some(Field::Projection { input, output }) => {
+                    let x = self.infer(&m.args[0])?;
+                    let weight = [input.clone(), output.clone()];
+                    return self.matmul(call_span, &x, &weight);
+                }
+                Some(Field::Norm(d)) => {
+                    let x = self.infer(&m.args[0])?;
+                    return (x.last() == Some(d)).then_some(x);
+                }
+                _ => {}
+            }
+        }
         let recv = self.infer(&m.receiver)?;
         let generics = Self::turbofish(m);
         let type_arg = |i: usize| -> Option<String> {

@@ -1,7 +1,7 @@
 //! `infralens lint`: checks `dims!` blocks and `#[shapes]` annotations without compiling.
 
 use crate::diag::Diagnostic;
-use crate::infer::{Cost, Infer, Shape, Sizes, show, tensor_type};
+use crate::infer::{Cost, Field, Infer, Shape, Sizes, field_type, show, tensor_type};
 use crate::source::Source;
 use infralens_syntax::dims::DimsBlock;
 use infralens_syntax::function::{apply_signature, pat_name, walk_lets};
@@ -194,6 +194,7 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
                     krate: &krate,
                     file: i,
                     impl_generics: Vec::new(),
+                    impl_self: Vec::new(),
                     out: &mut found,
                     explain: None,
                     sizes: krate.sizes_for(i),
@@ -241,6 +242,9 @@ pub(crate) struct Crate {
     pub files: Vec<File>,
     pub sizes: Sizes,
     returns: HashMap<String, Shape>,
+    /// The fields the lint follows, by struct name (a name declared twice with other
+    /// fields is left out).
+    structs: HashMap<String, HashMap<String, Field>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -302,6 +306,7 @@ struct Collector<'a> {
     sizes: Sizes,
     imported: HashSet<String>,
     returns: Vec<(String, Shape)>,
+    structs: Vec<(String, HashMap<String, Field>)>,
     out: Vec<Diagnostic>,
 }
 
@@ -351,6 +356,18 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_item_fn(self, f);
     }
 
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        let fields: HashMap<String, Field> = s
+            .fields
+            .iter()
+            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), field_type(&f.ty)?)))
+            .collect();
+        if !fields.is_empty() && s.generics.params.is_empty() {
+            self.structs.push((s.ident.to_string(), fields));
+        }
+        syn::visit::visit_item_struct(self, s);
+    }
+
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         self.note_return(&f.attrs, &f.sig);
         syn::visit::visit_impl_item_fn(self, f);
@@ -386,6 +403,7 @@ impl Crate {
         let mut diagnostics = Vec::new();
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
+        let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
         for src in sources {
             let problem = crate::prescan::prescan(&src.text);
             let parsed = if src.not_utf8 {
@@ -453,6 +471,7 @@ impl Crate {
                 sizes: Sizes::new(),
                 imported: HashSet::new(),
                 returns: Vec::new(),
+                structs: Vec::new(),
                 out: Vec::new(),
             };
             c.visit_file(&ast);
@@ -461,9 +480,16 @@ impl Crate {
                 sizes: own,
                 imported,
                 returns: rets,
+                structs: found_structs,
                 out,
                 ..
             } = c;
+            for (name, fields) in found_structs {
+                let entry = structs.entry(name).or_insert(Some(fields.clone()));
+                if entry.as_ref() != Some(&fields) {
+                    *entry = None;
+                }
+            }
             diagnostics.extend(out);
             for (name, size) in &own {
                 let entry = sizes.entry(name.clone()).or_insert(*size);
@@ -489,6 +515,10 @@ impl Crate {
             files,
             sizes,
             returns: returns
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect(),
+            structs: structs
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
@@ -527,6 +557,8 @@ pub(crate) struct Checker<'a> {
     pub krate: &'a Crate,
     pub file: usize,
     pub impl_generics: Vec<HashSet<String>>,
+    /// The `Self` type of each enclosing impl block, when it is a plain name.
+    pub impl_self: Vec<Option<String>>,
     pub out: &'a mut Vec<Diagnostic>,
     pub explain: Option<&'a mut Explain>,
     /// The sizes this file sees: its own `dims!` first (a name there is that file's
@@ -543,6 +575,29 @@ impl Crate {
     }
 }
 
+/// The names a pattern binds.
+fn pat_idents(pat: &syn::Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_pat(pat);
+    names.0
+}
+
+/// Whether a parameter is a tensor whose type is written in full (`x: &Tensor<(B, S, D)>`):
+/// such a function is followed without an annotation.
+fn typed_tensor_params(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|arg| match arg {
+        FnArg::Typed(t) => tensor_type(&t.ty).is_some(),
+        FnArg::Receiver(_) => false,
+    })
+}
+
 fn generic_names(g: &syn::Generics) -> HashSet<String> {
     g.type_params().map(|p| p.ident.to_string()).collect()
 }
@@ -553,7 +608,15 @@ impl VisitMut for Checker<'_> {
 
     fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
         self.impl_generics.push(generic_names(&i.generics));
+        let self_name = match &*i.self_ty {
+            syn::Type::Path(p) if p.qself.is_none() => {
+                p.path.segments.last().map(|s| s.ident.to_string())
+            }
+            _ => None,
+        };
+        self.impl_self.push(self_name);
         syn::visit_mut::visit_item_impl_mut(self, i);
+        self.impl_self.pop();
         self.impl_generics.pop();
     }
 
@@ -590,6 +653,7 @@ impl Checker<'_> {
     /// it is not annotated, to say so.
     fn wants(&self, attrs: &[Attribute], sig: &syn::Signature) -> bool {
         attrs.iter().any(is_shapes_attr)
+            || typed_tensor_params(sig)
             || self
                 .explain
                 .as_ref()
@@ -601,29 +665,36 @@ impl Checker<'_> {
             .explain
             .as_ref()
             .is_some_and(|e| !e.found && func.sig.ident == e.function);
-        let Some(attr) = func.attrs.iter().find(|a| is_shapes_attr(a)).cloned() else {
+        let attr = func.attrs.iter().find(|a| is_shapes_attr(a)).cloned();
+        // Unannotated functions are followed when their tensor parameters are written in
+        // full; `explain` still says that a function is not annotated.
+        if attr.is_none() && (explaining || !typed_tensor_params(&func.sig)) {
             if explaining && let Some(e) = self.explain.as_mut() {
                 e.found = true;
             }
             return;
-        };
+        }
         let file = &self.krate.files[self.file];
         let src = &file.src;
         let mut out = Vec::new();
 
-        let parsed = file
-            .args
-            .get(&attr_key(&attr))
-            .cloned()
-            .unwrap_or_else(|| shapes_args(&attr));
-        let args = match parsed {
-            Ok(args) => Some(args),
-            Err(e) => {
-                push_errors(&mut out, src, "annotation", e);
-                None
-            }
+        let args = match attr {
+            None => None,
+            Some(attr) => match file
+                .args
+                .get(&attr_key(&attr))
+                .cloned()
+                .unwrap_or_else(|| shapes_args(&attr))
+            {
+                Ok(args) => Some(args),
+                Err(e) => {
+                    push_errors(&mut out, src, "annotation", e);
+                    None
+                }
+            },
         };
-        let mut signature_ok = false;
+        let annotated = func.attrs.iter().any(is_shapes_attr);
+        let mut signature_ok = !annotated;
         if let Some(args) = &args {
             match apply_signature(args, func) {
                 Ok(()) => signature_ok = true,
@@ -660,8 +731,14 @@ impl Checker<'_> {
         }
 
         // Parameters, then each `let` in order.
+        let fields = self
+            .impl_self
+            .last()
+            .and_then(Option::as_ref)
+            .and_then(|name| self.krate.structs.get(name));
         let mut infer = Infer {
             env: HashMap::new(),
+            fields,
             sizes: &self.sizes,
             returns: &self.krate.returns,
             src,
@@ -691,8 +768,18 @@ impl Checker<'_> {
             if let Some((shape, _)) = site.shape {
                 let_dims.extend(shape.dims.iter().cloned());
             }
-            let name = site.name?;
-            let init = site.local.init.as_ref()?;
+            // A binding whose shape is not known shadows any earlier one of its name: a
+            // pattern (`let (q, k) = …`), a deferred `let y;`, or a value not followed.
+            let Some(name) = site.name else {
+                for id in pat_idents(&site.local.pat) {
+                    infer.env.remove(&id);
+                }
+                return None;
+            };
+            let Some(init) = site.local.init.as_ref() else {
+                infer.env.remove(&name.to_string());
+                return None;
+            };
             infer.cost = Cost::default();
             let inferred = if signature_ok {
                 infer.infer(&init.expr)
@@ -733,7 +820,10 @@ impl Checker<'_> {
                 d.lab = Some("02".to_owned());
                 infer.findings.push(d);
             }
-            let shape = expected.map(|(s, _)| s).or(inferred)?;
+            let Some(shape) = expected.map(|(s, _)| s).or(inferred) else {
+                infer.env.remove(&name.to_string());
+                return None;
+            };
             if explaining {
                 rows.push(Row {
                     kind: "let",
@@ -764,15 +854,25 @@ impl Checker<'_> {
             out.push(d);
         }
 
-        // The returned value against the return shape.
+        // The returned value against the return shape: the annotation's, or the type
+        // written in full.
+        let ret: Option<Shape> = match args.as_ref() {
+            Some(a) => a
+                .ret
+                .as_ref()
+                .map(|r| r.dims.iter().map(ToString::to_string).collect()),
+            None => match &func.sig.output {
+                syn::ReturnType::Type(_, ty) => tensor_type(ty).map(|(s, _)| s),
+                syn::ReturnType::Default => None,
+            },
+        };
         if signature_ok
             && unknown.is_empty()
-            && let Some(ret) = args.as_ref().and_then(|a| a.ret.as_ref())
+            && let Some(want) = ret
             && let Some(Stmt::Expr(tail, None)) = func.block.stmts.last()
         {
             infer.cost = Cost::default();
             if let Some(got) = infer.infer(tail) {
-                let want: Shape = ret.dims.iter().map(ToString::to_string).collect();
                 if want != got {
                     let mut d = src.diagnostic(
                         tail.span(),
@@ -786,7 +886,7 @@ impl Checker<'_> {
                     );
                     d.label = Some(format!("this is `{}`", show(&got)));
                     d.notes
-                        .push(format!("the annotation returns `{}`", show(&want)));
+                        .push(format!("the signature returns `{}`", show(&want)));
                     d.lab = Some("02".to_owned());
                     infer.findings.push(d);
                 }
@@ -843,5 +943,90 @@ mod tests {
             report.diagnostics[0].message,
             "shape mismatch: `Hkv` key/value heads must divide `H` query heads"
         );
+    }
+
+    /// Model code keeps its weights in struct fields: `self.wk` and layers such as
+    /// `self.o.forward(…)` are followed in methods, and a weight stored `(out, in)` is found.
+    #[test]
+    fn struct_fields_and_layers_are_followed() {
+        let model = |keys: &str, out: &str| {
+            format!(
+                "dims! {{ pub B = 1; pub S = 4; pub D = 16; pub H = 4; pub Hkv = 2; pub Dh = D / H; pub Dkv = Hkv * Dh; }}\n\
+                 struct Attn {{ wk: Tensor<(D, Dkv)>, wk_out_in: Tensor<(Dkv, D)>, o: Linear<D, D>, norm: RmsNorm<D> }}\n\
+                 impl Attn {{\n\
+                     #[shapes(x: [B, S, D] -> [B, Hkv, S, Dh])]\n\
+                     fn keys(&self, x: &Tensor) -> Tensor {{\n\
+                         #[shape(B, Hkv, S, Dh)]\n\
+                         let k = {keys};\n\
+                         k\n\
+                     }}\n\
+                     #[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]\n\
+                     fn out(&self, ctx: &Tensor) -> Tensor {{\n\
+                         #[shape(B, S, D)]\n\
+                         let y = {out};\n\
+                         y\n\
+                     }}\n\
+                 }}\n"
+            )
+        };
+        let clean = model(
+            "x.matmul(&self.wk).split_heads::<Hkv, Dh>()",
+            "self.norm.forward(&self.o.forward(&ctx.merge_heads::<D>()))",
+        );
+        let report = lint_sources(vec![Source::new("clean.rs", clean)]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+
+        let bad = model(
+            "x.matmul(&self.wk_out_in).split_heads::<Hkv, Dh>()",
+            "self.o.forward(ctx)",
+        );
+        let report = lint_sources(vec![Source::new("bad.rs", bad)]);
+        let messages: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "shape mismatch: matmul contracts `D` with `Dkv`, but the left operand's last dim must be the right operand's row dim",
+                "shape mismatch: matmul contracts `Dh` with `D`, but the left operand's last dim must be the right operand's row dim",
+            ],
+            "{:?}",
+            report.diagnostics
+        );
+    }
+
+    /// A function without `#[shapes]` whose tensor types are written in full is followed; a
+    /// binding whose shape is unknown (a tuple pattern, a deferred `let`, an op not followed)
+    /// shadows the earlier one instead of keeping its shape.
+    #[test]
+    fn unannotated_functions_are_followed_without_stale_shadows() {
+        let dims =
+            "dims! { pub B = 1; pub S = 4; pub D = 16; pub Dkv = 8; pub H = 2; pub Dh = 8; }\n";
+        let unannotated = format!(
+            "{dims}fn keys(x: &Tensor<(B, S, D)>, wk: &Tensor<(Dkv, D)>) -> Tensor<(B, S, Dkv)> {{ x.matmul(wk) }}\n"
+        );
+        let report = lint_sources(vec![Source::new("a.rs", unannotated)]);
+        assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("matmul contracts `D` with `Dkv`")
+        );
+
+        let shadowed = format!(
+            "{dims}fn heads(q: Tensor<(B, S, H, Dh)>, k: Tensor<(B, S, H, Dh)>) -> Tensor<(B, H, S, Dh)> {{\n\
+                 let (q, k) = (q.transpose::<1, 2>(), k.transpose::<1, 2>());\n\
+                 let _ = k;\n\
+                 q\n\
+             }}\n\
+             fn later(q: Tensor<(B, S, H, Dh)>) -> Tensor<(B, H, S, Dh)> {{\n\
+                 let q = unknown_op(q);\n\
+                 q\n\
+             }}\n"
+        );
+        let report = lint_sources(vec![Source::new("b.rs", shadowed)]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     }
 }

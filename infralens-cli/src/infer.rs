@@ -349,7 +349,47 @@ impl<'a> Infer<'a> {
             }
         };
         match name.as_str() {
-            "softmax" | "scale" | "map" | "clone" | "to_tensor" => Some(recv),
+            "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
+            | "rms_norm" | "layer_norm" | "rope" | "masked" | "add_bias" => Some(recv),
+            "add" | "sub" | "mul" if m.args.len() == 1 => {
+                let rhs = self.infer(&m.args[0])?;
+                if rhs.len() > recv.len() || recv[recv.len() - rhs.len()..] != rhs[..] {
+                    self.mismatch(
+                        m.args[0].span(),
+                        format!(
+                            "shape mismatch: `{}` does not broadcast over `{}`: its dims must be the trailing dims of `{}`",
+                            tuple(&rhs),
+                            tuple(&recv),
+                            tuple(&recv)
+                        ),
+                        format!("`{}` is not the end of `{}`", tuple(&rhs), tuple(&recv)),
+                        &["element-wise ops line the smaller shape up with the end of the larger one, by name: `(B, S, D)` takes `(D,)` (a bias), `(S, D)` (position embeddings) or `(B, S, D)` (a residual)"],
+                    );
+                    return None;
+                }
+                Some(recv)
+            }
+            "narrow" => {
+                let axis = match generics.first() {
+                    Some(GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
+                        syn::Lit::Int(n) => n.base10_parse::<usize>().ok()?,
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                let dim = type_arg(1)?;
+                let mut out = recv;
+                *out.get_mut(axis)? = dim;
+                Some(out)
+            }
+            "split_last" if !recv.is_empty() => {
+                let (h, dh) = (type_arg(0)?, type_arg(1)?);
+                let mut out = recv;
+                let d = out.pop()?;
+                self.partition(call_span, &h, &dh, &d)?;
+                out.extend([h, dh]);
+                Some(out)
+            }
             "attention_scale" => {
                 let w = type_arg(0)?;
                 let col = recv.last()?.clone();
@@ -435,7 +475,7 @@ impl<'a> Infer<'a> {
                 }
                 Some(target)
             }
-            "split_heads" if recv.len() == 3 => {
+            "split_heads" | "split_heads_in" if recv.len() == 3 => {
                 let (h, dh) = (type_arg(0)?, type_arg(1)?);
                 self.partition(call_span, &h, &dh, &recv[2])?;
                 Some(vec![recv[0].clone(), h, recv[1].clone(), dh])
@@ -445,7 +485,7 @@ impl<'a> Infer<'a> {
                 self.partition(call_span, &recv[1], &recv[3], &d)?;
                 Some(vec![recv[0].clone(), recv[2].clone(), d])
             }
-            "repeat_kv" if recv.len() == 4 => {
+            "repeat_kv" | "repeat_kv_in" if recv.len() == 4 => {
                 let h = type_arg(0)?;
                 if !self.divides(&recv[1], &h) {
                     self.heads_not_shared(call_span, &recv[1], &h);

@@ -378,3 +378,49 @@ fn watch_rechecks_on_save() {
         "{second:?}"
     );
 }
+
+/// The labs are a corpus of real mistakes: without compiling, `infralens lint` finds the
+/// planted bug in most exercises, and reports nothing on any solution or starter.
+#[test]
+fn the_lint_finds_the_labs_mistakes_and_nothing_in_their_solutions() {
+    let labs_dir = repo().join("labs");
+    let mut exercises = Vec::new();
+    let mut clean = Vec::new();
+    for entry in std::fs::read_dir(&labs_dir).expect("labs/").flatten() {
+        let dir = entry.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        exercises.push(dir.join("exercises").to_string_lossy().into_owned());
+        clean.push(dir.join("solutions").to_string_lossy().into_owned());
+        for file in std::fs::read_dir(&dir).expect("lab dir").flatten() {
+            if file.path().extension().is_some_and(|e| e == "rs") {
+                clean.push(file.path().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let lint = |paths: &[String]| {
+        let mut args = vec!["lint", "--format", "json"];
+        args.extend(paths.iter().map(String::as_str));
+        infralens(&repo(), &args)
+    };
+    let (code, out, err) = lint(&clean);
+    assert_eq!(
+        code, 0,
+        "the solutions and starters lint clean:\n{out}{err}"
+    );
+    let (_, out, _) = lint(&exercises);
+    let mut flagged: Vec<String> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["file"].as_str().map(str::to_owned))
+        .collect();
+    flagged.sort();
+    flagged.dedup();
+    let total = catalog().expect("catalog").exercises.len();
+    assert!(
+        flagged.len() >= 27,
+        "the lint found {} of {total} exercises' mistakes: {flagged:?}",
+        flagged.len()
+    );
+}

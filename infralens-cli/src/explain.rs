@@ -54,9 +54,14 @@ pub struct Walkthrough {
 /// A target without `::`, a file that cannot be read, or no such annotated function:
 /// a one-line message saying what to write instead.
 pub fn explain(target: &str) -> Result<Walkthrough, String> {
-    let Some((file, function)) = target.rsplit_once("::") else {
+    // `FILE::function` or `FILE::Type::method`; the file ends in `.rs`.
+    let split = target
+        .split_once(".rs::")
+        .map(|(f, rest)| (&target[..f.len() + 3], rest))
+        .or_else(|| target.rsplit_once("::"));
+    let Some((file, function)) = split.filter(|(f, n)| !f.is_empty() && !n.is_empty()) else {
         return Err(format!(
-            "expected FILE::FUNCTION, as in `src/attention.rs::scores`; found `{target}`"
+            "expected FILE::FUNCTION or FILE::Type::method, as in `src/attention.rs::scores`; found `{target}`"
         ));
     };
     let path = PathBuf::from(file);
@@ -110,8 +115,16 @@ pub fn explain_source(
             "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
         ));
     };
+    let (self_type, function) = match function.rsplit_once("::") {
+        Some((ty, method)) => (
+            Some(ty.rsplit("::").next().unwrap_or(ty).to_owned()),
+            method,
+        ),
+        None => (None, function),
+    };
     let mut explain = Explain {
         function: function.to_owned(),
+        self_type,
         found: false,
         rows: Vec::new(),
     };
@@ -129,8 +142,12 @@ pub fn explain_source(
     if !explain.found {
         let mut names = Vec::new();
         FnNames(&mut names).visit_file(&ast);
+        let what = match &explain.self_type {
+            Some(ty) => format!("method `{ty}::{function}`"),
+            None => format!("function `{function}`"),
+        };
         return Err(format!(
-            "no function `{function}` in `{name}`; its functions are: {}",
+            "no {what} in `{name}`; its functions are: {}",
             if names.is_empty() {
                 "none".to_owned()
             } else {

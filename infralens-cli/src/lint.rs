@@ -548,6 +548,8 @@ pub struct Row {
 /// What `explain` asks of the checker: the function to trace, and where its rows go.
 pub(crate) struct Explain {
     pub function: String,
+    /// `Type` of a `FILE::Type::method` target: only a method of that type's impls.
+    pub self_type: Option<String>,
     pub found: bool,
     pub rows: Vec<Row>,
 }
@@ -657,14 +659,21 @@ impl Checker<'_> {
             || self
                 .explain
                 .as_ref()
-                .is_some_and(|e| sig.ident == e.function)
+                .is_some_and(|e| sig.ident == e.function && self.in_type(e))
+    }
+
+    /// Whether the function being visited belongs to the type `explain` names, if any.
+    fn in_type(&self, e: &Explain) -> bool {
+        e.self_type
+            .as_ref()
+            .is_none_or(|t| self.impl_self.last().is_some_and(|s| s.as_ref() == Some(t)))
     }
 
     fn check_fn(&mut self, func: &mut ItemFn) {
         let explaining = self
             .explain
             .as_ref()
-            .is_some_and(|e| !e.found && func.sig.ident == e.function);
+            .is_some_and(|e| !e.found && func.sig.ident == e.function && self.in_type(e));
         let attr = func.attrs.iter().find(|a| is_shapes_attr(a)).cloned();
         // Unannotated functions are followed when their tensor parameters are written in
         // full; `explain` still says that a function is not annotated.

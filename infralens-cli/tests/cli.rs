@@ -120,6 +120,28 @@ fn explain_prints_the_walkthrough() {
     insta::assert_snapshot!("explain_block", out);
 }
 
+/// `FILE::Type::method` selects a method of one type's impls, followed through its fields.
+#[test]
+fn explain_takes_a_type_and_method() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    let (code, out, err) = run(
+        repo,
+        &["explain", "labs/07-decoder-block/block.rs::Block::forward"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("forward  (dims:"), "{out}");
+    assert!(out.contains("self.q.forward(&h)"), "{out}");
+    assert!(out.contains("(B, H, S, Dh)"), "{out}");
+    let (code, _, err) = run(
+        repo,
+        &["explain", "labs/07-decoder-block/block.rs::Nope::forward"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no method `Nope::forward`"), "{err}");
+}
+
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
     let dir = fixture("clean");
@@ -127,7 +149,9 @@ fn bad_input_is_one_line_and_exit_2() {
         &["lint", "no/such/dir"][..],
         &["explain", "src/lib.rs"],
         &["explain", "src/lib.rs::nope"],
+        &["explain", "src/lib.rs::Nope::block"],
         &["explain", "src/missing.rs::f"],
+        &["explain", "::f"],
     ] {
         let (code, out, err) = run(&dir, args);
         assert_eq!(code, 2, "{args:?}: {out}{err}");

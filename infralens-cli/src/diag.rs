@@ -123,32 +123,3 @@ impl Diagnostic {
         }
     }
 }
-
-/// The rules `infralens lint` reports, with what each one means (the SARIF rule list).
-///
-/// ```
-/// assert!(infralens_cli::diag::RULES.iter().any(|(id, _)| *id == "shape-mismatch"));
-/// ```
-pub const RULES: &[(&str, &str)] = &[
-    ("parse-error", "The file is not valid Rust."),
-    (
-        "annotation",
-        "A `#[shapes]` or `#[shape]` annotation is malformed or disagrees with the signature.",
-    ),
-    (
-        "dims",
-        "A `dims!` block declares a size that does not divide, a cycle, a duplicate or a zero.",
-    ),
-    (
-        "unknown-dim",
-        "An annotation names a dim declared in no `dims!` block and no generic parameter.",
-    ),
-    (
-        "shape-mismatch",
-        "Following the ops, a value has another shape than its annotation or its op requires.",
-    ),
-    (
-        "internal-error",
-        "InfraLens could not analyse this file; please report it.",
-    ),
-];

@@ -20,6 +20,7 @@ pub mod labs;
 pub mod lint;
 pub mod prescan;
 pub mod render;
+pub mod rules;
 pub mod source;
 
 pub use infer::{Cost, Shape};

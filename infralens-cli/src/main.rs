@@ -84,6 +84,13 @@ enum Cmd {
         #[arg(long)]
         hint: bool,
     },
+    /// List the lint's rules.
+    Rules,
+    /// Explain one rule: what it finds, a wrong and a right example, the lab that teaches it.
+    Rule {
+        /// The rule's id, as findings show it: `shape-mismatch`.
+        id: String,
+    },
     /// Re-check the current exercise every time a file under `exercises/` is saved.
     Watch {
         /// The lab [default: the first lab with an exercise still to do].
@@ -121,6 +128,30 @@ fn run(cli: Cli) -> ExitCode {
         } => labs_cmd(init, infralens_path),
         Cmd::Lab { id, check, hint } => lab_cmd(&id, check, hint),
         Cmd::Watch { id } => watch(id.as_deref()),
+        Cmd::Rules => {
+            let mut text = String::new();
+            for r in infralens_cli::rules::RULES {
+                text.push_str(&format!("{:<16} {}\n", r.id, r.summary));
+            }
+            text.push_str("\n`infralens rule ID` explains one.\n");
+            match write_out(&text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(2),
+            }
+        }
+        Cmd::Rule { id } => match infralens_cli::rules::rule(&id) {
+            Some(r) => match write_out(&r.page()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(2),
+            },
+            None => {
+                let ids: Vec<&str> = infralens_cli::rules::RULES.iter().map(|r| r.id).collect();
+                fail(&format!(
+                    "there is no rule `{id}`; the rules are: {}",
+                    ids.join(", ")
+                ))
+            }
+        },
         Cmd::Explain { target } => match explain(&target) {
             Err(e) => fail(&e),
             Ok(w) => {

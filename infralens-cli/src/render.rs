@@ -1,7 +1,8 @@
 //! The output formats: `human` (rustc-style snippets), `json` (one object a line),
 //! `sarif` (SARIF 2.1.0, for GitHub code scanning) and `github` (workflow commands).
 
-use crate::diag::{Diagnostic, RULES, Severity};
+use crate::diag::{Diagnostic, Severity};
+use crate::rules::{RULES, rule};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -104,6 +105,10 @@ fn human(diagnostics: &[Diagnostic], color: bool) -> String {
         if let Some(lab) = &lab {
             group = group.element(Level::HELP.message(lab.as_str()));
         }
+        let more = rule(&d.code).map(|r| format!("for more: `infralens rule {}`", r.id));
+        if let Some(more) = &more {
+            group = group.element(Level::HELP.message(more.as_str()));
+        }
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     out
@@ -196,9 +201,16 @@ pub fn uri_path(path: &str) -> String {
 pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
     let mut rules: Vec<Value> = RULES
         .iter()
-        .map(|(id, text)| json!({ "id": id, "shortDescription": { "text": text } }))
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.explanation },
+                "help": { "text": r.page() },
+            })
+        })
         .collect();
-    let mut ids: Vec<String> = RULES.iter().map(|(id, _)| (*id).to_owned()).collect();
+    let mut ids: Vec<String> = RULES.iter().map(|r| r.id.to_owned()).collect();
     let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {

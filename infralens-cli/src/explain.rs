@@ -137,6 +137,7 @@ pub fn explain_source(
         out: &mut diagnostics,
         explain: Some(&mut explain),
         sizes: sizes.clone(),
+        kinds: krate.kinds_for(0),
     }
     .visit_file_mut(&mut ast);
     if !explain.found {

@@ -52,6 +52,8 @@ pub(crate) enum Field {
     Projection { input: String, output: String },
     /// `RmsNorm<D>` or `LayerNorm<D>`: `(…, D)` unchanged.
     Norm(String),
+    /// `Rope<T, Dh>`: a table over `T` positions for heads of width `Dh`.
+    Rope { positions: String, width: String },
 }
 
 /// The kind of a struct field's type, when it is one the lint follows.
@@ -59,6 +61,10 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
     if let Some((shape, _)) = tensor_type(ty) {
         return Some(Field::Tensor(shape));
     }
+    let ty = match ty {
+        Type::Reference(r) => &*r.elem,
+        ty => ty,
+    };
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     let PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -78,6 +84,10 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
             output: output.clone(),
         }),
         ("RmsNorm" | "LayerNorm", [d, ..]) => Some(Field::Norm(d.clone())),
+        ("Rope", [positions, width, ..]) => Some(Field::Rope {
+            positions: positions.clone(),
+            width: width.clone(),
+        }),
         _ => None,
     }
 }
@@ -110,6 +120,25 @@ fn single(ty: &Type) -> Option<Shape> {
 /// The dims with a known size (`None`: declared with different sizes in different blocks).
 pub type Sizes = HashMap<String, Option<u64>>;
 
+/// The axis kind each dim is declared with in `dims!` (`None`: declared without one). A dim
+/// missing here (declared nowhere, or with different kinds) has no kind to judge by.
+pub type Kinds = HashMap<String, Option<String>>;
+
+/// The kinds a dim of kind `kind` stands for in a reshape's order (the core's `KindsOf`):
+/// a model width is the heads and the head width it splits into; a dim with no kind is
+/// not constrained. `None` for a kind the lint does not know.
+fn kinds_of(kind: Option<&str>) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        None => &[],
+        Some("Batch") => &["Batch"],
+        Some("Sequence") => &["Sequence"],
+        Some("Heads") => &["Heads"],
+        Some("HeadWidth") => &["HeadWidth"],
+        Some("ModelWidth") => &["Heads", "HeadWidth"],
+        Some(_) => return None,
+    })
+}
+
 /// What one traced expression cost: the matmuls in it.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Cost {
@@ -126,6 +155,11 @@ pub(crate) struct Infer<'a> {
     /// The fields of `self`'s type, in a method.
     pub fields: Option<&'a HashMap<String, Field>>,
     pub sizes: &'a Sizes,
+    pub kinds: &'a Kinds,
+    /// Bindings holding the parts of a `chunk`: the shape of each part.
+    pub chunks: HashMap<String, Shape>,
+    /// Bindings and parameters holding a layer or a RoPE table.
+    pub layers: HashMap<String, Field>,
     pub returns: &'a HashMap<String, Shape>,
     pub src: &'a Source,
     pub findings: Vec<Diagnostic>,
@@ -139,6 +173,74 @@ fn join(a: Span, b: Span) -> Span {
 impl<'a> Infer<'a> {
     fn size(&self, name: &str) -> Option<u64> {
         self.sizes.get(name).copied().flatten()
+    }
+
+    /// The declared kind of `dim`: `Some(None)` for a dim without one, `None` when unknown.
+    fn kind(&self, dim: &str) -> Option<Option<&str>> {
+        self.kinds.get(dim).map(Option::as_deref)
+    }
+
+    /// `HeadsAxis`' rule, in the compiler's words: the dim at axis 1 of `(B, H, S, Dh)` must
+    /// be heads (or have no kind).
+    fn heads_axis(&mut self, span: Span, dim: &str) -> Option<()> {
+        if let Some(Some(kind)) = self.kind(dim)
+            && kind != "Heads"
+        {
+            self.mismatch(
+                span,
+                format!("shape mismatch: `{dim}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{dim}` is declared a `{kind}` axis"),
+                format!("the heads are expected here, not a `{kind}` axis"),
+                &["heads come right after the batch: `(B, H, S, Dh)`; a tensor in `(B, S, H, Dh)` order had its heads split but not transposed: `.transpose::<1, 2>()` puts them first"],
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// The kinds of `shape` in a reshape's order, `None` when one is not known.
+    fn kind_order(&self, shape: &[String]) -> Option<Vec<&'static str>> {
+        let mut out = Vec::new();
+        for d in shape {
+            out.extend(kinds_of(self.kind(d)?)?);
+        }
+        Some(out)
+    }
+
+    /// The shape of each part when `expr` is a `chunk` (or a binding of one).
+    pub(crate) fn chunk_parts(&mut self, expr: &Expr) -> Option<Shape> {
+        match expr {
+            Expr::Path(p) => self.chunks.get(&p.path.get_ident()?.to_string()).cloned(),
+            Expr::Reference(r) => self.chunk_parts(&r.expr),
+            Expr::Paren(p) => self.chunk_parts(&p.expr),
+            Expr::MethodCall(m) if m.method == "chunk" => {
+                let recv = self.infer(&m.receiver)?;
+                let generics = Self::turbofish(m);
+                let (k, part) = match generics.as_slice() {
+                    [GenericArgument::Type(k), GenericArgument::Type(part)] => {
+                        (single(k)?.pop()?, single(part)?.pop()?)
+                    }
+                    _ => return None,
+                };
+                let last = recv.last()?.clone();
+                if let (Some(ks), Some(ps), Some(ls)) =
+                    (self.size(&k), self.size(&part), self.size(&last))
+                    && ks.checked_mul(ps) != Some(ls)
+                {
+                    let call_span = join(m.method.span(), m.paren_token.span.close());
+                    self.mismatch(
+                        call_span,
+                        format!("shape mismatch: `{k}` × `{part}` must equal `{last}`: `chunk` cuts the last axis into `{k}` equal parts of `{part}`"),
+                        format!("`{k}` = {ks} parts of `{part}` = {ps} do not make `{last}` = {ls}"),
+                        &["a fused projection such as GPT-2's `c_attn` is `(…, 3·D)`: `chunk::<Three, D>()` gives the queries, keys and values"],
+                    );
+                    return None;
+                }
+                let mut out = recv;
+                *out.last_mut()? = part;
+                Some(out)
+            }
+            _ => None,
+        }
     }
 
     pub(crate) fn numel(&self, shape: &[String]) -> Option<u64> {
@@ -161,7 +263,7 @@ impl<'a> Infer<'a> {
         match expr {
             Expr::Path(p) => self.env.get(&p.path.get_ident()?.to_string()).cloned(),
             Expr::Field(_) => match self.field(expr)? {
-                Field::Tensor(shape) => Some(shape.clone()),
+                Field::Tensor(shape) => Some(shape),
                 _ => None,
             },
             Expr::Reference(r) => self.infer(&r.expr),
@@ -174,6 +276,8 @@ impl<'a> Infer<'a> {
             },
             Expr::MethodCall(m) => self.method(m),
             Expr::Call(c) => self.call(c),
+            // One part of a `chunk`: `qkv[0]`.
+            Expr::Index(i) => self.chunk_parts(&i.expr),
             _ => None,
         }
     }
@@ -186,6 +290,7 @@ impl<'a> Infer<'a> {
         let args: Vec<&Expr> = c.args.iter().collect();
         match name.as_str() {
             "Ok" | "Some" if args.len() == 1 => self.infer(args[0]),
+            "cat" if args.len() == 2 => self.cat(c.span(), last, &args),
             "scaled_dot_product_attention" | "grouped_query_attention" if args.len() >= 3 => {
                 let q = self.infer(args[0])?;
                 let k = self.infer(args[1])?;
@@ -193,6 +298,7 @@ impl<'a> Infer<'a> {
                 if q.len() != 4 || k.len() != 4 || v.len() != 4 {
                     return None;
                 }
+                self.heads_axis(args[0].span(), &q[1])?;
                 if name == "scaled_dot_product_attention" && k[1] != q[1] {
                     let (h, hk) = (&q[1], &k[1]);
                     self.mismatch(
@@ -258,6 +364,69 @@ impl<'a> Infer<'a> {
         }
     }
 
+    /// `cat::<I, N, _, _, _>(&a, &b)`: the same dims but on axis `I`, where `N` = `a`'s +
+    /// `b`'s (checked when the three sizes are known).
+    fn cat(&mut self, span: Span, path: &syn::PathSegment, args: &[&Expr]) -> Option<Shape> {
+        let PathArguments::AngleBracketed(generics) = &path.arguments else {
+            return None;
+        };
+        let mut generics = generics.args.iter();
+        let axis: usize = match generics.next() {
+            Some(GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
+                syn::Lit::Int(n) => n.base10_parse().ok()?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let n = match generics.next() {
+            Some(GenericArgument::Type(t)) => single(t)?.pop()?,
+            _ => return None,
+        };
+        let (a, b) = (self.infer(args[0])?, self.infer(args[1])?);
+        if axis >= a.len() {
+            self.mismatch(
+                span,
+                format!("shape mismatch: `{}` has no axis {axis}", tuple(&a)),
+                "axes are numbered from 0 to the rank minus one".to_owned(),
+                &[],
+            );
+            return None;
+        }
+        let others_differ = a.len() != b.len()
+            || a.iter()
+                .zip(&b)
+                .enumerate()
+                .any(|(i, (x, y))| i != axis && x != y);
+        if others_differ {
+            self.mismatch(
+                span,
+                format!(
+                    "shape mismatch: `cat` along axis {axis} joins `{}` and `{}`, but every other axis must be the same dim",
+                    tuple(&a),
+                    tuple(&b)
+                ),
+                format!("joined along axis {axis}, `{}` here", a[axis]),
+                &["a KV cache grows along the positions: keys `(B, Hkv, T, Dh)` are joined on axis 2, after the heads were moved before the positions"],
+            );
+            return None;
+        }
+        let (x, y) = (&a[axis], &b[axis]);
+        if let (Some(xs), Some(ys), Some(ns)) = (self.size(x), self.size(y), self.size(&n))
+            && xs.checked_add(ys) != Some(ns)
+        {
+            self.mismatch(
+                span,
+                format!("shape mismatch: `{x}` + `{y}` must equal `{n}`: `cat` joins the two along this axis"),
+                format!("`{x}` = {xs} and `{y}` = {ys} make {}, not `{n}` = {ns}", xs.saturating_add(ys)),
+                &["declare the joined length as the sum in `dims!`: `pub T = P + S;`"],
+            );
+            return None;
+        }
+        let mut out = a;
+        out[axis] = n;
+        Some(out)
+    }
+
     /// `AttentionPair`'s rule, in the compiler's words: a key dim must be the query's.
     fn unpaired(&mut self, span: Span, (query, keys): (&str, &str), note: &str) {
         self.mismatch(
@@ -299,11 +468,13 @@ impl<'a> Infer<'a> {
             .unwrap_or_default()
     }
 
-    /// The field `self.name` (through references and parentheses), in a method.
-    fn field(&self, expr: &Expr) -> Option<&'a Field> {
+    /// The field `self.name`, in a method, or a local layer or table (through references
+    /// and parentheses).
+    fn field(&self, expr: &Expr) -> Option<Field> {
         match expr {
             Expr::Reference(r) => self.field(&r.expr),
             Expr::Paren(p) => self.field(&p.expr),
+            Expr::Path(p) => self.layers.get(&p.path.get_ident()?.to_string()).cloned(),
             Expr::Field(f) => {
                 let Expr::Path(base) = &*f.base else {
                     return None;
@@ -314,10 +485,99 @@ impl<'a> Infer<'a> {
                 let syn::Member::Named(name) = &f.member else {
                     return None;
                 };
-                self.fields?.get(&name.to_string())
+                self.fields?.get(&name.to_string()).cloned()
             }
             _ => None,
         }
+    }
+
+    /// The layer or table a `let` builds: `Linear::new(w, b)` (weight `(Out, In)`),
+    /// `Conv1D::new(w, b)` (`(In, Out)`), `RmsNorm::new(w, eps)`, `LayerNorm::new(w, b, eps)`,
+    /// `Rope::<T, Dh>::new(…)`; with `declared`, the type the `let` writes, whose weight
+    /// layout the value must have.
+    pub(crate) fn layer(&mut self, init: &Expr, declared: Option<&Field>) -> Option<Field> {
+        let Expr::Call(c) = init else {
+            return declared.cloned();
+        };
+        let Expr::Path(f) = &*c.func else {
+            return declared.cloned();
+        };
+        let segments = &f.path.segments;
+        if segments.len() < 2 || segments[segments.len() - 1].ident != "new" {
+            return declared.cloned();
+        }
+        let ty = &segments[segments.len() - 2];
+        let kind = ty.ident.to_string();
+        let turbofish: Vec<String> = match &ty.arguments {
+            PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .filter_map(|g| match g {
+                    GenericArgument::Type(t) => single(t)?.pop(),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let built = match kind.as_str() {
+            "Rope" => match turbofish.as_slice() {
+                [positions, width, ..] => Some(Field::Rope {
+                    positions: positions.clone(),
+                    width: width.clone(),
+                }),
+                _ => None,
+            },
+            "Linear" | "Conv1D" | "RmsNorm" | "LayerNorm" if !c.args.is_empty() => {
+                let Some(weight) = self.infer(&c.args[0]) else {
+                    return declared.cloned();
+                };
+                let built = match (kind.as_str(), weight.as_slice()) {
+                    ("Linear", [out, input]) => Field::Projection {
+                        input: input.clone(),
+                        output: out.clone(),
+                    },
+                    ("Conv1D", [input, out]) => Field::Projection {
+                        input: input.clone(),
+                        output: out.clone(),
+                    },
+                    ("RmsNorm" | "LayerNorm", [d]) => Field::Norm(d.clone()),
+                    _ => return None,
+                };
+                if let (
+                    Some(Field::Projection { input, output }),
+                    Field::Projection {
+                        input: got_in,
+                        output: got_out,
+                    },
+                ) = (declared, &built)
+                    && (input, output) != (got_in, got_out)
+                {
+                    let stored = if kind == "Linear" {
+                        format!("({output}, {input})")
+                    } else {
+                        format!("({input}, {output})")
+                    };
+                    let layout = if kind == "Linear" {
+                        "(out, in), as PyTorch's `nn.Linear`"
+                    } else {
+                        "(in, out), as GPT-2's `Conv1D`"
+                    };
+                    self.mismatch(
+                        c.args[0].span(),
+                        format!(
+                            "shape mismatch: `{kind}<{input}, {output}>` stores its weight `{stored}`, {layout}, but this weight is `{}`",
+                            tuple(&weight)
+                        ),
+                        format!("`{}` here, `{stored}` wanted", tuple(&weight)),
+                        &["`Linear<In, Out>` holds `(Out, In)` and `Conv1D<In, Out>` holds `(In, Out)`: both map `(…, In)` to `(…, Out)`"],
+                    );
+                    return None;
+                }
+                Some(built)
+            }
+            _ => None,
+        };
+        built.or_else(|| declared.cloned())
     }
 
     fn method(&mut self, m: &syn::ExprMethodCall) -> Option<Shape> {
@@ -328,12 +588,12 @@ impl<'a> Infer<'a> {
             match self.field(&m.receiver) {
                 Some(Field::Projection { input, output }) => {
                     let x = self.infer(&m.args[0])?;
-                    let weight = [input.clone(), output.clone()];
+                    let weight = [input, output];
                     return self.matmul(call_span, &x, &weight);
                 }
                 Some(Field::Norm(d)) => {
                     let x = self.infer(&m.args[0])?;
-                    return (x.last() == Some(d)).then_some(x);
+                    return (x.last() == Some(&d)).then_some(x);
                 }
                 _ => {}
             }
@@ -349,8 +609,70 @@ impl<'a> Infer<'a> {
             }
         };
         match name.as_str() {
+            "rope" if recv.len() >= 2 && !m.args.is_empty() => {
+                let rows = &recv[recv.len() - 2];
+                if let Some(Some(kind)) = self.kind(rows)
+                    && kind != "Sequence"
+                {
+                    self.mismatch(
+                        call_span,
+                        format!("shape mismatch: RoPE rotates each row by its position, but the rows here are `{rows}`, declared a `{kind}` axis"),
+                        format!("positions are expected here, not a `{kind}` axis"),
+                        &["apply RoPE to `(B, H, S, Dh)`, after the heads moved before the positions: in `(B, S, H, Dh)` the rows are the heads, and each head would be rotated by its index"],
+                    );
+                    return None;
+                }
+                if let Some(Field::Rope { positions, width }) = self.field(&m.args[0]) {
+                    let col = recv.last()?;
+                    if *col != width {
+                        self.mismatch(
+                            m.args[0].span(),
+                            format!("shape mismatch: the RoPE table `Rope<{positions}, {width}>` rotates heads of width `{width}`, but these rows are `{col}` wide"),
+                            format!("a table for `{width}`, rows of `{col}`"),
+                            &["RoPE rotates each head's lanes in pairs: its table is built for the head width, `Rope<MaxPos, Dh>`, not the model width"],
+                        );
+                        return None;
+                    }
+                }
+                Some(recv)
+            }
+            "rms_norm" | "layer_norm" if !m.args.is_empty() => {
+                let weight = self.infer(&m.args[0])?;
+                let last = recv.last()?;
+                if weight.len() != 1 || weight[0] != *last {
+                    self.mismatch(
+                        m.args[0].span(),
+                        format!(
+                            "shape mismatch: `{name}` normalises the last axis `{last}`, so its weight is `({last},)`, not `{}`",
+                            tuple(&weight)
+                        ),
+                        format!("a weight of `{}` for rows of `{last}`", tuple(&weight)),
+                        &["a norm scales each of the `D` numbers of a position: `input_layernorm.weight` is `(hidden_size,)`"],
+                    );
+                    return None;
+                }
+                Some(recv)
+            }
+            "swiglu" if m.args.len() == 2 => {
+                let gate = self.infer(&m.args[0])?;
+                let up = self.infer(&m.args[1])?;
+                if gate != up {
+                    self.mismatch(
+                        m.args[1].span(),
+                        format!(
+                            "shape mismatch: `swiglu` multiplies the gate and the up projection element by element, so both weights are `{}`; this one is `{}`",
+                            tuple(&gate),
+                            tuple(&up)
+                        ),
+                        format!("`{}` here, `{}` for the gate", tuple(&up), tuple(&gate)),
+                        &["Llama's MLP is `down(silu(x·Wg) ⊙ (x·Wu))`: gate and up both map `D` to the hidden width `F`"],
+                    );
+                    return None;
+                }
+                self.matmul(m.args[0].span(), &recv, &gate)
+            }
             "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
-            | "rms_norm" | "layer_norm" | "rope" | "masked" | "add_bias" => Some(recv),
+            | "rope" | "masked" | "add_bias" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => {
                 let rhs = self.infer(&m.args[0])?;
                 if rhs.len() > recv.len() || recv[recv.len() - rhs.len()..] != rhs[..] {
@@ -453,7 +775,7 @@ impl<'a> Infer<'a> {
                 out.swap(i, j);
                 Some(out)
             }
-            "reshape" => {
+            "reshape" | "reshape_raw" => {
                 let target = match generics.first() {
                     Some(GenericArgument::Type(t)) => tuple_type(t)?,
                     _ => return None,
@@ -473,6 +795,30 @@ impl<'a> Infer<'a> {
                     );
                     return None;
                 }
+                if name == "reshape"
+                    && let (Some(from), Some(to)) =
+                        (self.kind_order(&recv), self.kind_order(&target))
+                    && from != to
+                {
+                    self.mismatch(
+                        call_span,
+                        format!(
+                            "shape mismatch: reshaping `{}` into `{}` moves axes across each other, which a reshape cannot do",
+                            tuple(&recv),
+                            tuple(&target)
+                        ),
+                        format!(
+                            "a reshape regroups neighbouring axes in place; the axis kinds of `{}` and `{}` are in another order",
+                            tuple(&recv),
+                            tuple(&target)
+                        ),
+                        &[
+                            "a model width splits into heads, then head width, in place: `(…, D) → (…, H, Dh)`; moving the heads past the positions takes a transpose: `split_heads` and `merge_heads` do both steps, `(B, S, D) ↔ (B, H, S, Dh)`",
+                            "a deliberately raw regroup of the elements in memory order is `reshape_raw`",
+                        ],
+                    );
+                    return None;
+                }
                 Some(target)
             }
             "split_heads" | "split_heads_in" if recv.len() == 3 => {
@@ -482,11 +828,13 @@ impl<'a> Infer<'a> {
             }
             "merge_heads" if recv.len() == 4 => {
                 let d = type_arg(0)?;
+                self.heads_axis(call_span, &recv[1])?;
                 self.partition(call_span, &recv[1], &recv[3], &d)?;
                 Some(vec![recv[0].clone(), recv[2].clone(), d])
             }
             "repeat_kv" | "repeat_kv_in" if recv.len() == 4 => {
                 let h = type_arg(0)?;
+                self.heads_axis(call_span, &recv[1])?;
                 if !self.divides(&recv[1], &h) {
                     self.heads_not_shared(call_span, &recv[1], &h);
                     return None;

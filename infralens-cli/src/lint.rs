@@ -1,7 +1,7 @@
 //! `infralens lint`: checks `dims!` blocks and `#[shapes]` annotations without compiling.
 
 use crate::diag::Diagnostic;
-use crate::infer::{Cost, Field, Infer, Shape, Sizes, field_type, show, tensor_type};
+use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, show, tensor_type};
 use crate::source::Source;
 use infralens_syntax::dims::DimsBlock;
 use infralens_syntax::function::{apply_signature, pat_name, walk_lets};
@@ -198,6 +198,7 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
                     out: &mut found,
                     explain: None,
                     sizes: krate.sizes_for(i),
+                    kinds: krate.kinds_for(i),
                 }
                 .visit_file_mut(&mut ast);
             }));
@@ -235,12 +236,16 @@ pub(crate) struct File {
     imported: HashSet<String>,
     /// The sizes declared in this file's own `dims!` blocks.
     pub own_sizes: Sizes,
+    /// The kinds declared in this file's own `dims!` blocks.
+    pub own_kinds: Kinds,
 }
 
 /// Everything the files declare together.
 pub(crate) struct Crate {
     pub files: Vec<File>,
     pub sizes: Sizes,
+    /// Each dim's kind, crate-wide (a dim declared with two kinds is left out).
+    pub kinds: Kinds,
     returns: HashMap<String, Shape>,
     /// The fields the lint follows, by struct name (a name declared twice with other
     /// fields is left out).
@@ -304,6 +309,7 @@ struct Collector<'a> {
     /// Each `#[shapes]` attribute's arguments, parsed once, by the attribute's position.
     args: HashMap<(usize, usize), syn::Result<ShapesArgs>>,
     sizes: Sizes,
+    kinds: Vec<(String, Option<String>)>,
     imported: HashSet<String>,
     returns: Vec<(String, Shape)>,
     structs: Vec<(String, HashMap<String, Field>)>,
@@ -332,6 +338,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                     for (decl, size) in block.decls.iter().zip(sizes) {
                         let name = decl.name.to_string();
+                        self.kinds
+                            .push((name.clone(), decl.kind.as_ref().map(ToString::to_string)));
                         let entry = self.sizes.entry(name).or_insert(size);
                         if *entry != size {
                             *entry = None;
@@ -404,6 +412,7 @@ impl Crate {
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
         let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
+        let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
         for src in sources {
             let problem = crate::prescan::prescan(&src.text);
             let parsed = if src.not_utf8 {
@@ -460,6 +469,7 @@ impl Crate {
                         args: HashMap::new(),
                         imported: HashSet::new(),
                         own_sizes: Sizes::new(),
+                        own_kinds: Kinds::new(),
                     });
                     asts.push(None);
                     continue;
@@ -469,6 +479,7 @@ impl Crate {
                 src: &src,
                 args: HashMap::new(),
                 sizes: Sizes::new(),
+                kinds: Vec::new(),
                 imported: HashSet::new(),
                 returns: Vec::new(),
                 structs: Vec::new(),
@@ -478,12 +489,21 @@ impl Crate {
             let Collector {
                 args,
                 sizes: own,
+                kinds: found_kinds,
                 imported,
                 returns: rets,
                 structs: found_structs,
                 out,
                 ..
             } = c;
+            let mut own_kinds = Kinds::new();
+            for (name, kind) in found_kinds {
+                let entry = kinds.entry(name.clone()).or_insert(Some(kind.clone()));
+                if entry.as_ref() != Some(&kind) {
+                    *entry = None;
+                }
+                own_kinds.insert(name, kind);
+            }
             for (name, fields) in found_structs {
                 let entry = structs.entry(name).or_insert(Some(fields.clone()));
                 if entry.as_ref() != Some(&fields) {
@@ -508,12 +528,17 @@ impl Crate {
                 args,
                 imported,
                 own_sizes: own,
+                own_kinds,
             });
             asts.push(Some(ast));
         }
         let krate = Crate {
             files,
             sizes,
+            kinds: kinds
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect(),
             returns: returns
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v?)))
@@ -566,6 +591,8 @@ pub(crate) struct Checker<'a> {
     /// The sizes this file sees: its own `dims!` first (a name there is that file's
     /// type), then the rest of the crate's.
     pub sizes: Sizes,
+    /// The kinds this file sees, in the same order.
+    pub kinds: Kinds,
 }
 
 impl Crate {
@@ -574,6 +601,13 @@ impl Crate {
         let mut sizes = self.sizes.clone();
         sizes.extend(self.files[file].own_sizes.clone());
         sizes
+    }
+
+    /// The kinds file `file` sees: its own first (see [`Checker::kinds`]).
+    pub(crate) fn kinds_for(&self, file: usize) -> Kinds {
+        let mut kinds = self.kinds.clone();
+        kinds.extend(self.files[file].own_kinds.clone());
+        kinds
     }
 }
 
@@ -749,6 +783,9 @@ impl Checker<'_> {
             env: HashMap::new(),
             fields,
             sizes: &self.sizes,
+            kinds: &self.kinds,
+            chunks: HashMap::new(),
+            layers: HashMap::new(),
             returns: &self.krate.returns,
             src,
             findings: Vec::new(),
@@ -769,6 +806,11 @@ impl Checker<'_> {
                     cost: Cost::default(),
                 });
                 infer.env.insert(name.to_string(), shape);
+            } else if let FnArg::Typed(t) = arg
+                && let Some(name) = pat_name(&t.pat)
+                && let Some(layer) = field_type(&t.ty)
+            {
+                infer.layers.insert(name.to_string(), layer);
             }
         }
         let default_bytes = rows.first().map_or(4, |r| r.elem_bytes);
@@ -782,13 +824,63 @@ impl Checker<'_> {
             let Some(name) = site.name else {
                 for id in pat_idents(&site.local.pat) {
                     infer.env.remove(&id);
+                    infer.chunks.remove(&id);
+                }
+                // `let [q, k, v] = x.chunk::<Three, D>();` and `let [q, k] = [&a[0], &a[1]];`
+                if signature_ok
+                    && let syn::Pat::Slice(slice) = &site.local.pat
+                    && let Some(init) = &site.local.init
+                {
+                    let names: Vec<Option<String>> = slice
+                        .elems
+                        .iter()
+                        .map(|p| pat_name(p).map(|n| n.to_string()))
+                        .collect();
+                    let shapes: Vec<Option<Shape>> = match &*init.expr {
+                        syn::Expr::Array(a) => a.elems.iter().map(|e| infer.infer(e)).collect(),
+                        e => {
+                            let part = infer.chunk_parts(e);
+                            vec![part; names.len()]
+                        }
+                    };
+                    if shapes.len() == names.len() {
+                        for (name, shape) in names.into_iter().zip(shapes) {
+                            if let (Some(name), Some(shape)) = (name, shape) {
+                                infer.env.insert(name, shape);
+                            }
+                        }
+                    }
                 }
                 return None;
             };
+            infer.chunks.remove(&name.to_string());
+            infer.layers.remove(&name.to_string());
             let Some(init) = site.local.init.as_ref() else {
                 infer.env.remove(&name.to_string());
                 return None;
             };
+            // A layer or RoPE table: `let rope = Rope::<T, Dh>::new(…);`.
+            let declared = match &site.local.pat {
+                syn::Pat::Type(t) => field_type(&t.ty).filter(|f| !matches!(f, Field::Tensor(_))),
+                _ => None,
+            };
+            if signature_ok
+                && site.shape.is_none()
+                && (declared.is_some() || matches!(&*init.expr, syn::Expr::Call(_)))
+                && let Some(layer) = infer.layer(&init.expr, declared.as_ref())
+            {
+                infer.env.remove(&name.to_string());
+                infer.layers.insert(name.to_string(), layer);
+                return None;
+            }
+            if signature_ok
+                && site.shape.is_none()
+                && let Some(part) = infer.chunk_parts(&init.expr)
+            {
+                infer.env.remove(&name.to_string());
+                infer.chunks.insert(name.to_string(), part);
+                return None;
+            }
             infer.cost = Cost::default();
             let inferred = if signature_ok {
                 infer.infer(&init.expr)
@@ -1037,5 +1129,87 @@ mod tests {
         );
         let report = lint_sources(vec![Source::new("b.rs", shadowed)]);
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    }
+
+    /// The parts of a `chunk` (bound whole, indexed, or destructured), `cat` along an axis,
+    /// and the axis kinds of `reshape` and `repeat_kv`: followed, with the compiler's rules.
+    #[test]
+    fn chunks_cat_and_axis_kinds_are_followed() {
+        let dims = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub P: Sequence = 2; pub T: Sequence = P + S;\n\
+                    pub D: ModelWidth = 16; pub D3 = 3 * D; pub Three = 3; pub H: Heads = 4; pub Hkv: Heads = 2;\n\
+                    pub Dh: HeadWidth = D / H; pub Dkv = Hkv * Dh; }\n";
+        let lint = |body: &str| {
+            let code = format!(
+                "{dims}fn f(x: &Tensor<(B, S, D3)>, past: &Tensor<(B, Hkv, P, Dh)>, k: &Tensor<(B, S, Dkv)>) -> Tensor<(B, H, T, Dh)> {{\n{body}\n}}\n"
+            );
+            let report = lint_sources(vec![Source::new("m.rs", code)]);
+            report
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.start.line, d.message))
+                .collect::<Vec<_>>()
+        };
+        let clean = "let [q, _k, _v] = x.chunk::<Three, D>();\n\
+                     let parts = x.chunk::<Three, D>();\n\
+                     let q2 = parts[0].split_heads::<H, Dh>();\n\
+                     let _raw = q.reshape_raw::<(B, H, S, Dh)>();\n\
+                     let k = k.split_heads::<Hkv, Dh>();\n\
+                     let keys = cat::<2, T, _, _, _>(past, &k);\n\
+                     let _ = q2;\n\
+                     keys.repeat_kv::<H>()";
+        assert_eq!(lint(clean), Vec::<String>::new());
+
+        let wrong_part = clean.replace(
+            "let parts = x.chunk::<Three, D>();",
+            "let parts = x.chunk::<Three, Dh>();",
+        );
+        assert_eq!(
+            lint(&wrong_part),
+            [
+                "6: shape mismatch: `Three` × `Dh` must equal `D3`: `chunk` cuts the last axis into `Three` equal parts of `Dh`"
+            ]
+        );
+        let part_as_keys = clean.replace(
+            "let q2 = parts[0].split_heads::<H, Dh>();",
+            "let q2 = parts[0].matmul(&k);",
+        );
+        assert_eq!(
+            lint(&part_as_keys),
+            [
+                "7: shape mismatch: matmul contracts `D` with `S`, but the left operand's last dim must be the right operand's row dim"
+            ]
+        );
+        let wrong_axis = clean.replace("cat::<2, T", "cat::<1, T");
+        assert_eq!(
+            lint(&wrong_axis),
+            [
+                "10: shape mismatch: `cat` along axis 1 joins `(B, Hkv, P, Dh)` and `(B, Hkv, S, Dh)`, but every other axis must be the same dim"
+            ]
+        );
+        let wrong_sum = clean.replace("cat::<2, T", "cat::<2, S");
+        assert_eq!(
+            lint(&wrong_sum),
+            ["10: shape mismatch: `P` + `S` must equal `S`: `cat` joins the two along this axis"]
+        );
+        let not_transposed = clean.replace(
+            "let k = k.split_heads::<Hkv, Dh>();",
+            "let k = k.reshape::<(B, S, Hkv, Dh)>();",
+        );
+        assert_eq!(
+            lint(&not_transposed),
+            [
+                "9: shape mismatch: reshaping `(B, S, Dkv)` into `(B, S, Hkv, Dh)` moves axes across each other, which a reshape cannot do"
+            ]
+        );
+        let positions_as_heads = clean.replace(
+            "keys.repeat_kv::<H>()",
+            "keys.transpose::<1, 2>().repeat_kv::<H>()",
+        );
+        assert_eq!(
+            lint(&positions_as_heads),
+            [
+                "12: shape mismatch: `T` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `T` is declared a `Sequence` axis"
+            ]
+        );
     }
 }

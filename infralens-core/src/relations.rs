@@ -29,6 +29,7 @@
 //! | [`PositionsAxis<K>`] | a dim RoPE reads as positions is of kind sequence (or has no kind) |
 //! | [`SumOf<A, B>`] | a dim is `A + B` (compile time, or checked at run time) |
 //! | [`EvenWidth`] | a head width is even (RoPE) |
+//! | [`RopeWidth<Dh>`] | a RoPE table is built for the width of the rows it rotates |
 //! | [`SameExcept<I, O>`] | two shapes agree on every axis but `I` |
 //! | [`Axis<I>`] | axis `I` exists (its dim, and the shape with another dim there) |
 //!
@@ -47,7 +48,7 @@ pub use crate::ops::embedding::Append;
 pub use crate::ops::heads::{MergeLast, SplitLast};
 pub use crate::ops::join::{Axis, Chunks, SameExcept, SumOf};
 pub use crate::ops::reshape::KeepsAxisOrder;
-pub use crate::ops::rope::EvenWidth;
+pub use crate::ops::rope::{EvenWidth, RopeWidth};
 
 use crate::dim::{Dim, DimSize, Dyn, kind};
 use crate::{Element, Shape, Tensor};

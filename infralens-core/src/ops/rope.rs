@@ -43,6 +43,24 @@ pub trait EvenWidth {}
 #[diagnostic::do_not_recommend]
 impl<D: Dim> EvenWidth for D where D::Size: EvenSize {}
 
+/// `Self`, the head width a RoPE table is built for, is `Dh`, the width of the rows it
+/// rotates.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::RopeWidth;
+/// dims! { pub Dh = 64; }
+/// fn rotates<W: RopeWidth<Dh>>() {}
+/// rotates::<Dh>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: the RoPE table `Rope<_, {Self}>` rotates heads of width `{Self}`, but these rows are `{Dh}` wide",
+    label = "a table for `{Self}`, rows of `{Dh}`",
+    note = "RoPE rotates each head's lanes in pairs: its table is built for the head width, `Rope<MaxPos, Dh>`, not the model width"
+)]
+pub trait RopeWidth<Dh> {}
+impl<D: Dim> RopeWidth<D> for D {}
+
 /// A size that is even, or a run-time size (checked when the table is built).
 #[doc(hidden)]
 pub trait EvenSize {}
@@ -185,9 +203,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(all.narrow::<1, S>(2, 1), last);
     /// ```
     #[track_caller]
-    pub fn rope<T: Dim>(&self, rope: &Rope<T, Sh::Col, E>, offset: usize) -> Self
+    pub fn rope<T: Dim, W>(&self, rope: &Rope<T, W, E>, offset: usize) -> Self
     where
         Sh::Row: PositionsAxis<<Sh::Row as Dim>::Kind>,
+        W: Dim + RopeWidth<Sh::Col>,
     {
         let sizes = self.sizes();
         let (s, dh) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);

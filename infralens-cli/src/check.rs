@@ -28,6 +28,11 @@ impl Message {
     /// use infralens_cli::check::Message;
     /// assert!(Message::parse(r#"{"reason":"build-finished","success":true}"#).is_none());
     /// assert!(Message::parse("not json").is_none());
+    ///
+    /// // a message of several lines is its first line, the rest a note
+    /// let line = r#"{"reason":"compiler-message","message":{"message":"unused\nsecond line","level":"warning","spans":[],"children":[]}}"#;
+    /// let Some(Message::Other(d, _)) = Message::parse(line) else { panic!() };
+    /// assert_eq!((d.message.as_str(), d.notes.as_slice()), ("unused", &["second line".to_owned()][..]));
     /// ```
     pub fn parse(line: &str) -> Option<Message> {
         let v: Value = serde_json::from_str(line).ok()?;
@@ -40,7 +45,11 @@ impl Message {
             "warning" => Severity::Warning,
             _ => return None,
         };
-        let text = m["message"].as_str()?.to_owned();
+        // A message is one line: rustc's later lines (some notes have them) become a note.
+        let (text, more) = match m["message"].as_str()?.split_once('\n') {
+            Some((first, rest)) => (first.to_owned(), Some(rest.trim_end().to_owned())),
+            None => (m["message"].as_str()?.to_owned(), None),
+        };
         let code = m["code"]["code"].as_str().unwrap_or("rustc").to_owned();
         let rendered = m["rendered"].as_str().unwrap_or("").to_owned();
         let spans = m["spans"].as_array().cloned().unwrap_or_default();
@@ -80,6 +89,7 @@ impl Message {
             }
         };
         d.severity = severity;
+        d.notes.extend(more);
         for child in m["children"].as_array().into_iter().flatten() {
             if let Some(note) = child["message"].as_str()
                 && child["spans"].as_array().is_none_or(|s| s.is_empty())

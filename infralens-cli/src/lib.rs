@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod config;
 pub mod diag;
 pub mod explain;
 mod infer;

@@ -1,5 +1,6 @@
 //! `infralens lint`: checks `dims!` blocks and `#[shapes]` annotations without compiling.
 
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, show, tensor_type};
 use crate::source::Source;
@@ -38,7 +39,9 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// skipping `target` and hidden directories). Symbolic links to directories are not
 /// followed (as ripgrep does), so a link loop cannot make the walk repeat or explode;
 /// FIFOs, sockets and devices met in a directory are skipped, and one given by name is an
-/// error; a file name that is not UTF-8 is walked like any other.
+/// error; a file name that is not UTF-8 is walked like any other. A walk also respects
+/// `.gitignore` and `.ignore` files and leaves out trybuild's UI cases (an `x.rs` beside
+/// its `x.stderr`); see [`collect_files_with`] for a configuration's `exclude`.
 ///
 /// ```
 /// use infralens_cli::lint::collect_files;
@@ -51,36 +54,28 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// A path that does not exist, is not a file or a directory, or a directory that cannot
 /// be read; the message names the path.
 pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| named(dir, e))? {
-            let entry = entry.map_err(|e| named(dir, e))?;
-            let kind = entry.file_type().map_err(|e| named(&entry.path(), e))?;
-            entries.push((entry.path(), kind));
-        }
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, kind) in entries {
-            let hidden_or_target = path
-                .file_name()
-                .is_some_and(|n| n == "target" || n.as_encoded_bytes().starts_with(b"."));
-            if kind.is_dir() {
-                if !hidden_or_target {
-                    walk(&path, out)?;
-                }
-            } else if path.extension().is_some_and(|e| e == "rs")
-                // A link to a regular file is read; a link to a directory is not walked.
-                && std::fs::metadata(&path).is_ok_and(|m| m.is_file())
-            {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
+    collect_files_with(paths, &Config::default())
+}
+
+/// [`collect_files`], leaving out of directory walks what `config` excludes. A file named
+/// in `paths` is always read.
+///
+/// ```
+/// use infralens_cli::{config::Config, lint::collect_files_with};
+/// let config = Config::parse("exclude = [\"lint.rs\"]", ".".as_ref(), "infralens.toml")?;
+/// let files = collect_files_with(&["src".into()], &config).map_err(|e| e.to_string())?;
+/// assert!(!files.iter().any(|f| f.ends_with("lint.rs")));
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// As [`collect_files`].
+pub fn collect_files_with(paths: &[PathBuf], config: &Config) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| named(path, e))?;
         if meta.is_dir() {
-            walk(path, &mut out)?;
+            walk(path, config, &mut out)?;
         } else if meta.is_file() {
             out.push(path.clone());
         } else {
@@ -94,6 +89,59 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// The `.rs` files under `dir` (see [`collect_files`]).
+fn walk(dir: &Path, config: &Config, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let walker = ignore::WalkBuilder::new(dir)
+        .follow_links(false)
+        .require_git(false)
+        .git_global(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && entry.depth() > 0 && entry.file_name() == "target")
+        })
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = match &e {
+                ignore::Error::WithPath { path, .. } => path.clone(),
+                _ => dir.to_path_buf(),
+            };
+            let kind = e
+                .io_error()
+                .map_or(std::io::ErrorKind::Other, std::io::Error::kind);
+            std::io::Error::new(
+                kind,
+                format!("cannot read `{}`: {}", path.display(), plain(&e)),
+            )
+        })?;
+        let path = entry.path();
+        if entry.depth() == 0 || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        // A link to a regular file is read; a link to a directory is not walked (the
+        // walker does not follow it), and FIFOs, sockets and devices are skipped.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        if path.with_extension("stderr").is_file() || config.excludes(path) {
+            continue;
+        }
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// The walker's error without the path it prefixes (named once, by the caller).
+fn plain(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. } => plain(err),
+        ignore::Error::WithDepth { err, .. } => plain(err),
+        ignore::Error::WithLineNumber { err, .. } => plain(err),
+        e => e.to_string(),
+    }
 }
 
 /// `e`, with the path it happened on: "cannot read `src/x.rs`: …".
@@ -135,8 +183,24 @@ fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
 /// # Errors
 /// A path that cannot be read. A file that is not UTF-8 is a finding, not an error.
 pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
+    lint_paths_with(paths, &Config::default())
+}
+
+/// [`lint_paths`] under a configuration: its `exclude` leaves files out of directory
+/// walks, and findings of the rules it `allow`s are not reported.
+///
+/// ```no_run
+/// use infralens_cli::{config::Config, lint::lint_paths_with};
+/// let config = Config::find(".".as_ref()).map_err(std::io::Error::other)?;
+/// let report = lint_paths_with(&["src".into()], &config)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`lint_paths`].
+pub fn lint_paths_with(paths: &[PathBuf], config: &Config) -> std::io::Result<Report> {
     let mut sources = Vec::new();
-    for path in collect_files(paths)? {
+    for path in collect_files_with(paths, config)? {
         let bytes = read_source(&path)?;
         let name = display_path(&path);
         match String::from_utf8(bytes) {
@@ -144,7 +208,9 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
             Err(_) => sources.push(Source::not_utf8(&name)),
         }
     }
-    Ok(lint_sources(sources))
+    let mut report = lint_sources(sources);
+    report.diagnostics.retain(|d| !config.allows(&d.code));
+    Ok(report)
 }
 
 /// `path` relative to the current directory when it is inside it, with `/` separators.
@@ -153,6 +219,7 @@ fn display_path(path: &Path) -> String {
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
+    let rel = rel.strip_prefix(".").map(Path::to_path_buf).unwrap_or(rel);
     let text = rel.to_string_lossy();
     // `\` separates paths on Windows only; elsewhere it is part of a file's name.
     if cfg!(windows) {
@@ -218,6 +285,21 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
             }
         }
     }
+    // `// infralens: allow(rule)` over the lines it covers.
+    let allows: HashMap<&str, &[crate::config::Allow]> = krate
+        .files
+        .iter()
+        .filter(|f| !f.allows.is_empty())
+        .map(|f| (f.src.name.as_str(), f.allows.as_slice()))
+        .collect();
+    if !allows.is_empty() {
+        diagnostics.retain(|d| {
+            !allows.get(d.file.as_str()).is_some_and(|a| {
+                a.iter()
+                    .any(|a| a.rule == d.code && (a.first..=a.last).contains(&d.start.line))
+            })
+        });
+    }
     diagnostics.sort_by(|a, b| (&a.file, a.start).cmp(&(&b.file, b.start)));
     diagnostics.dedup();
     Report {
@@ -238,6 +320,8 @@ pub(crate) struct File {
     pub own_sizes: Sizes,
     /// The kinds declared in this file's own `dims!` blocks.
     pub own_kinds: Kinds,
+    /// `// infralens: allow(rule)` comments: the rule and the lines they cover.
+    allows: Vec<crate::config::Allow>,
 }
 
 /// Everything the files declare together.
@@ -470,6 +554,7 @@ impl Crate {
                         imported: HashSet::new(),
                         own_sizes: Sizes::new(),
                         own_kinds: Kinds::new(),
+                        allows: Vec::new(),
                     });
                     asts.push(None);
                     continue;
@@ -523,12 +608,22 @@ impl Crate {
                     *entry = None;
                 }
             }
+            let mut spans = ItemSpans(Vec::new());
+            spans.visit_file(&ast);
+            let (allows, bad) = crate::config::inline_allows(&src.text, &spans.0);
+            for (line, message) in bad {
+                let at = crate::diag::Pos { line, column: 1 };
+                let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);
+                d.excerpt = Some(src.excerpt(at, at));
+                diagnostics.push(d);
+            }
             files.push(File {
                 src,
                 args,
                 imported,
                 own_sizes: own,
                 own_kinds,
+                allows,
             });
             asts.push(Some(ast));
         }
@@ -608,6 +703,38 @@ impl Crate {
         let mut kinds = self.kinds.clone();
         kinds.extend(self.files[file].own_kinds.clone());
         kinds
+    }
+}
+
+/// The line spans of a file's items, fields and statements, for the allow comments.
+struct ItemSpans(Vec<(usize, usize)>);
+
+impl ItemSpans {
+    fn note(&mut self, span: Span) {
+        self.0.push((span.start().line, span.end().line));
+    }
+}
+
+impl<'ast> Visit<'ast> for ItemSpans {
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        self.note(i.span());
+        syn::visit::visit_item(self, i);
+    }
+    fn visit_impl_item(&mut self, i: &'ast syn::ImplItem) {
+        self.note(i.span());
+        syn::visit::visit_impl_item(self, i);
+    }
+    fn visit_trait_item(&mut self, i: &'ast syn::TraitItem) {
+        self.note(i.span());
+        syn::visit::visit_trait_item(self, i);
+    }
+    fn visit_field(&mut self, f: &'ast syn::Field) {
+        self.note(f.span());
+        syn::visit::visit_field(self, f);
+    }
+    fn visit_stmt(&mut self, st: &'ast Stmt) {
+        self.note(st.span());
+        syn::visit::visit_stmt(self, st);
     }
 }
 

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use infralens_cli::check::Message;
 use infralens_cli::explain::explain;
 use infralens_cli::labs;
-use infralens_cli::lint::lint_paths;
+use infralens_cli::lint::lint_paths_with;
 use infralens_cli::render::{Format, render};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
@@ -39,12 +39,21 @@ enum Cmd {
     /// Reports annotation syntax errors, dims declared nowhere, annotations that disagree
     /// with a written `Tensor<(…)>` type, `dims!` sizes that do not divide, and shapes
     /// that do not follow through the ops of `#[shape]`-annotated `let`s.
+    ///
+    /// Directory walks respect `.gitignore` and leave out trybuild UI cases (`x.rs` beside
+    /// `x.stderr`). `infralens.toml` (or `[package.metadata.infralens]` in Cargo.toml), here
+    /// or in a directory above, may set `exclude = ["glob", …]` and `allow = ["rule", …]`;
+    /// `// infralens: allow(rule)` on the line before an item or statement allows it there.
     Lint {
         /// Files or directories [default: src, examples and tests, those that exist].
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// The configuration file [default: infralens.toml or Cargo.toml's
+        /// metadata.infralens, here or above].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Run `cargo check --message-format=json` and report its shape errors.
     ///
@@ -120,7 +129,11 @@ fn fail(message: &str) -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Cmd::Lint { paths, format } => lint(paths, format),
+        Cmd::Lint {
+            paths,
+            format,
+            config,
+        } => lint(paths, format, config),
         Cmd::Check { format, cargo_args } => check(format, &cargo_args),
         Cmd::Labs {
             init,
@@ -175,7 +188,15 @@ fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn lint(mut paths: Vec<PathBuf>, format: Format) -> ExitCode {
+fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
+    let config = match config {
+        Some(file) => infralens_cli::config::Config::load(&file),
+        None => infralens_cli::config::Config::find(&cwd()),
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
     if paths.is_empty() {
         paths = ["src", "examples", "tests"]
             .into_iter()
@@ -188,7 +209,7 @@ fn lint(mut paths: Vec<PathBuf>, format: Format) -> ExitCode {
             );
         }
     }
-    let report = match lint_paths(&paths) {
+    let report = match lint_paths_with(&paths, &config) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };

@@ -6,6 +6,7 @@ use crate::rules::{RULES, rule};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// An output format.
 ///
@@ -199,6 +200,69 @@ pub fn uri_path(path: &str) -> String {
 /// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "infralens");
 /// ```
 pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    sarif_at(diagnostics, &cwd)
+}
+
+/// The repository a directory is in: the nearest directory at or above it with a `.git`,
+/// else the directory itself.
+fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+/// A path with `/` separators: `\\` separates paths on Windows only (elsewhere it is part
+/// of a file's name).
+fn slashes(path: &str) -> String {
+    if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_owned()
+    }
+}
+
+/// `file:` URI of an absolute path, percent-encoded, ending in `/` for a directory.
+fn file_uri(path: &Path, dir: bool) -> String {
+    let text = slashes(&path.to_string_lossy());
+    let mut uri = format!("file://{}", uri_path(&text));
+    if !text.starts_with('/') {
+        // `C:/x` on Windows: `file:///C:/x`.
+        uri = format!("file:///{}", uri_path(&text));
+    }
+    if dir && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// The SARIF log of `diagnostics` whose file names are relative to `cwd`: every location
+/// relative to the repository root (`%SRCROOT%`, the nearest directory with a `.git` at or
+/// above `cwd`), which `originalUriBaseIds` gives as a `file:` URI.
+///
+/// ```
+/// use infralens_cli::{diag::{Diagnostic, Pos}, render::sarif_at};
+/// let at = Pos { line: 1, column: 1 };
+/// let d = Diagnostic::new("src/a b.rs", at, at, "dims", "`B` has size 0");
+/// let log = sarif_at(&[d], "/no/repo/crate".as_ref());
+/// let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+/// assert_eq!(location["uri"], "src/a%20b.rs");
+/// assert_eq!(location["uriBaseId"], "%SRCROOT%");
+/// assert_eq!(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///no/repo/crate/");
+/// ```
+pub fn sarif_at(diagnostics: &[Diagnostic], cwd: &Path) -> Value {
+    let root = repository_root(cwd);
+    let location = |file: &str| -> Value {
+        let full = cwd.join(file);
+        match full.strip_prefix(&root) {
+            Ok(rel) => json!({
+                "uri": uri_path(&slashes(&rel.to_string_lossy())),
+                "uriBaseId": "%SRCROOT%",
+            }),
+            Err(_) => json!({ "uri": file_uri(&full, false) }),
+        }
+    };
     let mut rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -236,7 +300,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": uri_path(&d.file), "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": location(&d.file),
                         "region": {
                             "startLine": d.start.line,
                             "startColumn": d.start.column,
@@ -260,6 +324,9 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "uri": file_uri(&root, true) },
+            },
             "results": results,
         }]
     })

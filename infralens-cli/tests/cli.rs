@@ -95,12 +95,29 @@ fn broken_crate_sarif() {
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().is_some_and(|l| l >= 1));
         assert!(region["startColumn"].as_u64().is_some_and(|c| c >= 1));
+        // Relative to the repository's root, which `originalUriBaseIds` gives.
+        let location = &r["locations"][0]["physicalLocation"]["artifactLocation"];
         assert!(
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            location["uri"]
                 .as_str()
-                .is_some_and(|u| u.starts_with("src/"))
+                .is_some_and(|u| u.starts_with("infralens-cli/tests/fixtures/broken/src/")),
+            "{location}"
+        );
+        assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_string_lossy()
+        .into_owned();
+    let root_uri = format!("file://{root}/");
+    if Path::new(&root).join(".git").exists() {
+        assert_eq!(
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            root_uri.as_str()
         );
     }
+    let out = out.replace(&root_uri, "file://[repository]/");
     insta::assert_snapshot!("lint_sarif", out);
 }
 
@@ -266,7 +283,7 @@ fn sarif_uris_are_percent_encoded() {
     uris.sort_unstable();
     assert_eq!(
         uris,
-        ["./100%25.rs", "./a%23b.rs", "./my%20dir/%C3%BC.rs"],
+        ["100%25.rs", "a%23b.rs", "my%20dir/%C3%BC.rs"],
         "{out}"
     );
 }
@@ -343,4 +360,90 @@ fn odd_paths_and_files_get_one_clear_answer() {
         err.contains("/dev/zero") && err.contains("not a regular file"),
         "{err}"
     );
+}
+
+/// A project's configuration: `exclude` globs and `.gitignore` leave files out of a walk,
+/// trybuild's UI cases are skipped, `allow` and `// infralens: allow(rule)` comments
+/// silence findings, and a bad configuration is one line and exit 2.
+#[test]
+fn configuration_excludes_allows_and_ignores() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("configured");
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, text).expect("write");
+    };
+    let dims = "dims! { pub B = 1; pub S = 4; pub D = 16; pub Dkv = 8; }\n";
+    let bad_fn = |name: &str| {
+        format!(
+            "#[shapes(x: [B, S, D], w: [Dkv, D] -> [B, S, Dkv])]\nfn {name}(x: &Tensor, w: &Tensor) -> Tensor {{\n    x.matmul(w)\n}}\n"
+        )
+    };
+    write("src/dims.rs", dims);
+    write("src/model.rs", &bad_fn("keys"));
+    write(
+        "src/allowed.rs",
+        &format!(
+            "/// Deliberately wrong, for a demo.\n// infralens: allow(shape-mismatch)\n{}\
+             #[shapes(x: [B, S, D], w: [Dkv, D] -> [B, S, Dkv])]\nfn trailing(x: &Tensor, w: &Tensor) -> Tensor {{\n    x.matmul(w) // infralens: allow(shape-mismatch)\n}}\n",
+            bad_fn("whole_fn")
+        ),
+    );
+    write("src/gen/out.rs", &bad_fn("generated"));
+    write("ignored/x.rs", &bad_fn("ignored"));
+    write(".gitignore", "ignored/\n");
+    write("tests/ui/case.rs", &bad_fn("ui_case"));
+    write("tests/ui/case.stderr", "error: …\n");
+    write("infralens.toml", "exclude = [\"src/gen\"]\n");
+
+    let files = |out: &str| -> Vec<String> {
+        out.lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+            .map(|d| format!("{}:{}", d["file"].as_str().unwrap_or(""), d["line"]))
+            .collect()
+    };
+    let (code, out, err) = run(&dir, &["lint", "--format", "json", "."]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(files(&out), ["src/model.rs:3"], "{out}");
+
+    // A file named on the command line is read whatever `exclude` says.
+    let (_, out, _) = run(
+        &dir,
+        &["lint", "--format", "json", "src/gen/out.rs", "src/dims.rs"],
+    );
+    assert_eq!(files(&out), ["src/gen/out.rs:3"]);
+
+    // `allow` in Cargo.toml's metadata, found from a subdirectory.
+    std::fs::remove_file(dir.join("infralens.toml")).expect("rm");
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n\n[package.metadata.infralens]\nexclude = [\"gen\"]\nallow = [\"shape-mismatch\"]\n",
+    );
+    let (code, out, err) = run(&dir.join("src"), &["lint", "--format", "json", "."]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+
+    // An unknown rule in a comment is a finding; a bad configuration is exit 2, one line.
+    write(
+        "src/typo.rs",
+        "// infralens: allow(shape-mismach)\nfn f() {}\n",
+    );
+    let (code, out, _) = run(&dir, &["lint", "--format", "json", "src/typo.rs"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("`infralens: allow(…)` names no rule `shape-mismach`; the rules are parse-error, annotation"),
+        "{out}"
+    );
+    write(
+        "infralens.toml",
+        "exclude = [\"src/gen\"]\nallowed = [\"dims\"]\n",
+    );
+    let (code, out, err) = run(&dir, &["lint"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.starts_with("infralens: "), "{err}");
+    assert!(err.contains("unknown field `allowed`"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (code, _, err) = run(&dir, &["lint", "--config", "nowhere.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read `nowhere.toml`"), "{err}");
 }

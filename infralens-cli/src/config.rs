@@ -1,0 +1,303 @@
+//! The lint's configuration: `infralens.toml`, or `[package.metadata.infralens]` /
+//! `[workspace.metadata.infralens]` in `Cargo.toml`, found in the current directory or the
+//! nearest directory above it that has one.
+//!
+//! ```toml
+//! # infralens.toml
+//! exclude = ["generated/**", "tests/ui"]   # globs, relative to this file's directory
+//! allow = ["unknown-dim"]                  # rules not reported anywhere
+//! ```
+//!
+//! One finding is allowed in the code with a comment on the line before the item or
+//! statement (the whole item: a function, a struct, a `let`), or at the end of the line:
+//!
+//! ```text
+//! // infralens: allow(shape-mismatch)
+//! let scores = q.matmul(&k); // or here: // infralens: allow(shape-mismatch)
+//! ```
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// What `infralens.toml` (or the `metadata.infralens` table of `Cargo.toml`) says.
+///
+/// ```
+/// use infralens_cli::config::Config;
+/// let c = Config::parse("exclude = [\"gen/**\"]\nallow = [\"dims\"]", "/repo".as_ref(), "infralens.toml")?;
+/// assert!(c.excludes(std::path::Path::new("/repo/gen/a.rs")));
+/// assert!(!c.excludes(std::path::Path::new("/repo/src/a.rs")));
+/// assert!(c.allows("dims"));
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// The globs of paths left out of directory walks, as written.
+    pub exclude: Vec<String>,
+    /// Rules not reported.
+    pub allow: Vec<String>,
+    /// The directory the globs are relative to (the configuration file's).
+    pub base: PathBuf,
+    /// The file the configuration was read from, if any.
+    pub file: Option<PathBuf>,
+    globs: GlobSet,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+impl Config {
+    /// Parses a configuration's text; `base` is the directory its globs are relative to,
+    /// `file` names it in errors.
+    ///
+    /// ```
+    /// use infralens_cli::config::Config;
+    /// let err = Config::parse("allow = [\"shape-mismach\"]", "/".as_ref(), "infralens.toml").unwrap_err();
+    /// assert!(err.starts_with("infralens.toml: `allow` names no rule `shape-mismach`"));
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid TOML, a key other than `exclude` and `allow`, an invalid glob or an unknown
+    /// rule; the message names the file and says what to write.
+    pub fn parse(text: &str, base: &Path, file: &str) -> Result<Config, String> {
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            format!(
+                "{file}: {}; the keys are `exclude = [\"glob\", …]` and `allow = [\"rule\", …]`",
+                e.message()
+            )
+        })?;
+        Config::from_raw(raw, base, file)
+    }
+
+    fn from_raw(raw: Raw, base: &Path, file: &str) -> Result<Config, String> {
+        for rule in &raw.allow {
+            check_rule(rule).map_err(|e| format!("{file}: `allow` {e}"))?;
+        }
+        let mut globs = GlobSetBuilder::new();
+        for pattern in &raw.exclude {
+            let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+            let anchored = if trimmed.contains('/') {
+                trimmed.to_owned()
+            } else {
+                format!("**/{trimmed}")
+            };
+            // A directory's pattern leaves out everything under it too.
+            for p in [anchored.clone(), format!("{anchored}/**")] {
+                let glob = GlobBuilder::new(&p)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        format!("{file}: `exclude` has an invalid glob `{pattern}`: {e}")
+                    })?;
+                globs.add(glob);
+            }
+        }
+        let globs = globs
+            .build()
+            .map_err(|e| format!("{file}: `exclude`: {e}"))?;
+        Ok(Config {
+            exclude: raw.exclude,
+            allow: raw.allow,
+            base: absolute(base),
+            file: None,
+            globs,
+        })
+    }
+
+    /// Reads `file`: an `infralens.toml`, or a `Cargo.toml` whose
+    /// `[package.metadata.infralens]` or `[workspace.metadata.infralens]` table is the
+    /// configuration (a `Cargo.toml` without one gives the default).
+    ///
+    /// ```no_run
+    /// let config = infralens_cli::config::Config::load("infralens.toml".as_ref())?;
+    /// # Ok::<(), String>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A file that cannot be read or is not a valid configuration.
+    pub fn load(file: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let base = absolute(file.parent().unwrap_or(Path::new(".")));
+        let name = file.display().to_string();
+        let mut config = if file.file_name().is_some_and(|n| n == "Cargo.toml") {
+            let manifest: toml::Table =
+                toml::from_str(&text).map_err(|e| format!("{name}: {}", e.message()))?;
+            let table = ["package", "workspace"].into_iter().find_map(|top| {
+                manifest
+                    .get(top)?
+                    .get("metadata")?
+                    .get("infralens")
+                    .cloned()
+            });
+            match table {
+                None => Config::from_raw(Raw::default(), &base, &name)?,
+                Some(t) => {
+                    let raw: Raw = t.try_into().map_err(|e: toml::de::Error| {
+                        format!(
+                            "{name}: [metadata.infralens]: {}; the keys are `exclude` and `allow`",
+                            e.message()
+                        )
+                    })?;
+                    Config::from_raw(raw, &base, &name)?
+                }
+            }
+        } else {
+            Config::parse(&text, &base, &name)?
+        };
+        config.file = Some(file.to_path_buf());
+        Ok(config)
+    }
+
+    /// The configuration that applies in `dir`: its `infralens.toml`, or the nearest
+    /// directory above with one, or a `Cargo.toml` with a `metadata.infralens` table; the
+    /// default when there is none.
+    ///
+    /// ```
+    /// let config = infralens_cli::config::Config::find(std::path::Path::new("/"))?;
+    /// assert!(config.allow.is_empty());
+    /// # Ok::<(), String>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The configuration found is not valid.
+    pub fn find(dir: &Path) -> Result<Config, String> {
+        let dir = absolute(dir);
+        for d in dir.ancestors() {
+            let own = d.join("infralens.toml");
+            if own.is_file() {
+                return Config::load(&own);
+            }
+            let manifest = d.join("Cargo.toml");
+            if manifest.is_file()
+                && std::fs::read_to_string(&manifest)
+                    .is_ok_and(|t| t.contains("metadata.infralens"))
+            {
+                return Config::load(&manifest);
+            }
+        }
+        Config::from_raw(Raw::default(), &dir, "")
+    }
+
+    /// `path` is left out of directory walks by `exclude`.
+    ///
+    /// ```
+    /// use infralens_cli::config::Config;
+    /// let c = Config::parse("exclude = [\"tests/ui\", \"*.gen.rs\"]", "/r".as_ref(), "x")?;
+    /// assert!(c.excludes("/r/tests/ui/a.rs".as_ref()));
+    /// assert!(c.excludes("/r/src/deep/model.gen.rs".as_ref()));
+    /// assert!(!c.excludes("/r/tests/lint.rs".as_ref()));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn excludes(&self, path: &Path) -> bool {
+        let path = absolute(path);
+        path.strip_prefix(&self.base)
+            .is_ok_and(|rel| self.globs.is_match(rel))
+    }
+
+    /// Findings of `rule` are not reported.
+    ///
+    /// ```
+    /// assert!(!infralens_cli::config::Config::default().allows("dims"));
+    /// ```
+    pub fn allows(&self, rule: &str) -> bool {
+        self.allow.iter().any(|r| r == rule)
+    }
+}
+
+/// `rule` is a rule's id, else an error listing them.
+pub(crate) fn check_rule(rule: &str) -> Result<(), String> {
+    if crate::rules::rule(rule).is_some() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
+    Err(format!(
+        "names no rule `{rule}`; the rules are {}",
+        ids.join(", ")
+    ))
+}
+
+/// `path`, absolute (against the current directory), not resolving links.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// One `// infralens: allow(rule)`: the rule, over lines `first..=last`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Allow {
+    pub rule: String,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// The inline allows of a file: an [`Allow`] for each rule of each
+/// `// infralens: allow(rule, …)` comment, over the item or statement it stands before (or
+/// its own line, for a comment after code). `items` are the line spans of the file's items
+/// and statements. Unknown rules are returned as errors with their line.
+pub(crate) fn inline_allows(
+    text: &str,
+    items: &[(usize, usize)],
+) -> (Vec<Allow>, Vec<(usize, String)>) {
+    const MARK: &str = "infralens: allow(";
+    let lines: Vec<&str> = text.lines().collect();
+    let mut allows = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(comment) = line.find("//") else {
+            continue;
+        };
+        let Some(at) = line[comment..].find(MARK) else {
+            continue;
+        };
+        let rest = &line[comment + at + MARK.len()..];
+        let Some(close) = rest.find(')') else {
+            errors.push((i + 1, "an `infralens: allow(` comment is not closed: write `// infralens: allow(shape-mismatch)`".to_owned()));
+            continue;
+        };
+        let n = i + 1;
+        let trailing = !line[..comment].trim().is_empty();
+        let (first, last) = if trailing {
+            (n, n)
+        } else {
+            // The next line of code (not a comment, an attribute or blank), and the
+            // outermost item or statement that covers it and starts after the comment.
+            let prelude = |j: usize| {
+                let t = lines[j].trim_start();
+                t.is_empty() || t.starts_with("//") || t.starts_with("#[")
+            };
+            let next = (i + 1..lines.len())
+                .find(|&j| !prelude(j))
+                .map_or(n + 1, |j| j + 1);
+            // An item whose doc comments or attributes come before the comment counts too:
+            // nothing but those lines may stand between its start and the comment.
+            let end = items
+                .iter()
+                .filter(|&&(s, e)| s <= next && e >= next && (s.max(1) - 1..i).all(prelude))
+                .map(|&(_, e)| e)
+                .max()
+                .unwrap_or(next);
+            (n + 1, end)
+        };
+        for rule in rest[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            match check_rule(rule) {
+                Ok(()) => allows.push(Allow {
+                    rule: rule.to_owned(),
+                    first,
+                    last,
+                }),
+                Err(e) => errors.push((n, format!("`infralens: allow(…)` {e}"))),
+            }
+        }
+    }
+    (allows, errors)
+}

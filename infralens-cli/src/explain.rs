@@ -200,10 +200,10 @@ impl Walkthrough {
             .and_then(|(_, s)| *s)
     }
 
-    fn numel(&self, shape: &Shape) -> Option<u64> {
-        shape
-            .iter()
-            .try_fold(1u64, |n, d| n.checked_mul(self.size(d)?))
+    fn numel(&self, shape: &Shape) -> Option<u128> {
+        shape.iter().try_fold(1u128, |n, d| {
+            Some(n.saturating_mul(u128::from(self.size(d)?)))
+        })
     }
 
     /// The table: each value with its symbolic and concrete shape, elements, bytes, and
@@ -240,23 +240,31 @@ impl Walkthrough {
             "params"
         );
         let _ = writeln!(out, "{}", "-".repeat(120));
-        let dash = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-        let (mut flops, mut params) = (0u64, 0u64);
+        // Counts in `u128`, saturating: `u128::MAX` stands for "too many to count".
+        let count = |v: u128| {
+            if v == u128::MAX {
+                "≥ 2^128".to_owned()
+            } else {
+                v.to_string()
+            }
+        };
+        let dash = |v: Option<u128>| v.map_or_else(|| "-".to_owned(), count);
+        let (mut flops, mut params) = (0u128, 0u128);
         for r in &self.rows {
             let symbolic = format!("({})", r.shape.join(", "));
             let concrete: Vec<String> = r
                 .shape
                 .iter()
-                .map(|d| dash(self.size(d)).replace('-', "?"))
+                .map(|d| dash(self.size(d).map(u128::from)).replace('-', "?"))
                 .collect();
             let elements = self.numel(&r.shape);
-            let bytes = elements.map(|e| e * r.elem_bytes as u64);
+            let bytes = elements.map(|e| e.saturating_mul(r.elem_bytes as u128));
             let mut expr: String = r.expr.split_whitespace().collect::<Vec<_>>().join(" ");
             if expr.chars().count() > 30 {
                 expr = expr.chars().take(29).collect::<String>() + "…";
             }
-            flops += r.cost.flops.unwrap_or(0);
-            params += r.cost.params.unwrap_or(0);
+            flops = flops.saturating_add(r.cost.flops.unwrap_or(0));
+            params = params.saturating_add(r.cost.params.unwrap_or(0));
             let _ = writeln!(
                 out,
                 "{:<7} {:<10} {:<30} {:<15} {:<14} {:>9} {:>9} {:>10} {:>8}",
@@ -271,7 +279,12 @@ impl Walkthrough {
                 dash(r.cost.params),
             );
         }
-        let _ = writeln!(out, "\ntotal: {flops} FLOPs, {params} weight parameters");
+        let _ = writeln!(
+            out,
+            "\ntotal: {} FLOPs, {} weight parameters",
+            count(flops),
+            count(params)
+        );
         out
     }
 }

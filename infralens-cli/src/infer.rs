@@ -139,14 +139,22 @@ fn kinds_of(kind: Option<&str>) -> Option<&'static [&'static str]> {
     })
 }
 
-/// What one traced expression cost: the matmuls in it.
+/// What one traced expression cost: the matmuls in it. Counted in `u128`, saturating at
+/// `u128::MAX` (shown as "≥ 2^128"), so that no size, however large, wraps.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Cost {
     /// Floating-point operations of the matmuls, `2·M·N·K` per output matrix; `None`
     /// when a size is unknown.
-    pub flops: Option<u64>,
+    pub flops: Option<u128>,
     /// Elements of the rank-2 weights multiplied in.
-    pub params: Option<u64>,
+    pub params: Option<u128>,
+}
+
+/// The product of `factors`, saturating at `u128::MAX`.
+fn product(factors: &[u64]) -> u128 {
+    factors
+        .iter()
+        .fold(1u128, |n, &f| n.saturating_mul(u128::from(f)))
 }
 
 /// Infers the shapes of expressions in one function.
@@ -341,7 +349,8 @@ impl<'a> Infer<'a> {
                     self.size(&q[3]),
                     self.size(&v[3]),
                 ) {
-                    self.add_flops(2 * b * h * s * t * (dh + dv));
+                    let width = product(&[2, b, h, s, t]);
+                    self.add_flops(width.saturating_mul(u128::from(dh) + u128::from(dv)));
                 }
                 Some(vec![q[0].clone(), q[1].clone(), q[2].clone(), v[3].clone()])
             }
@@ -456,7 +465,7 @@ impl<'a> Infer<'a> {
         }
     }
 
-    fn add_flops(&mut self, flops: u64) {
+    fn add_flops(&mut self, flops: u128) {
         self.cost.flops = Some(self.cost.flops.unwrap_or(0).saturating_add(flops));
     }
 
@@ -911,17 +920,24 @@ impl<'a> Infer<'a> {
         }
         let mut out = lhs[..lhs.len() - 1].to_vec();
         out.push(rhs[rhs.len() - 1].clone());
-        if let (Some(rows), Some(k), Some(n)) = (
-            self.numel(&lhs[..lhs.len() - 1]),
-            self.size(k_left),
-            self.size(&rhs[rhs.len() - 1]),
-        ) {
-            self.add_flops(2 * rows * k * n);
+        // `2·M·N·K`: every size of the left operand, and the right operand's last.
+        if let Some(mut factors) = lhs
+            .iter()
+            .chain(rhs.last())
+            .map(|d| self.size(d))
+            .collect::<Option<Vec<u64>>>()
+        {
+            factors.push(2);
+            self.add_flops(product(&factors));
         }
         if rb.is_empty()
-            && let Some(p) = self.numel(rhs)
+            && let Some(sizes) = rhs
+                .iter()
+                .map(|d| self.size(d))
+                .collect::<Option<Vec<u64>>>()
         {
-            self.cost.params = Some(self.cost.params.unwrap_or(0) + p);
+            let p = product(&sizes);
+            self.cost.params = Some(self.cost.params.unwrap_or(0).saturating_add(p));
         }
         Some(out)
     }

@@ -137,6 +137,29 @@ fn explain_prints_the_walkthrough() {
     insta::assert_snapshot!("explain_block", out);
 }
 
+/// Sizes far past `u64` in elements and FLOPs are counted exactly (`u128`), and a count
+/// past `u128` saturates and says so, never wrapped.
+#[test]
+fn explain_counts_huge_sizes_without_wrapping() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-huge");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("huge.rs"),
+        "dims! { pub B = 1073741824; pub S = 1073741824; pub D = 1073741824; pub V = 18446744073709551615; }\n\
+         #[shapes(x: [B, S, D], w: [D, D], u: [D, V] -> [B, S, V])]\n\
+         fn f(x: &Tensor, w: &Tensor, u: &Tensor) -> Tensor {\n    let y = x.matmul(w);\n    y.matmul(u)\n}\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&dir, &["explain", "huge.rs::f"]);
+    assert_eq!(code, 0, "{err}");
+    // 2^30 · 2^30 · 2^30 elements, 4 bytes each; `2·M·N·K` = 2^121 FLOPs.
+    assert!(out.contains(&(1u128 << 90).to_string()), "{out}");
+    assert!(out.contains(&(1u128 << 92).to_string()), "{out}");
+    assert!(out.contains(&(1u128 << 121).to_string()), "{out}");
+    // The second product is 2^91 · (2^64 - 1) FLOPs: more than `u128` holds.
+    assert!(out.contains("total: ≥ 2^128 FLOPs, "), "{out}");
+}
+
 /// `FILE::Type::method` selects a method of one type's impls, followed through its fields.
 #[test]
 fn explain_takes_a_type_and_method() {

@@ -1,5 +1,6 @@
 //! Lint throughput: a generated 100,000-line crate of attention code, half of it annotated
-//! with `#[shapes]` and `#[shape]`, linted single-threaded, in lines per second.
+//! with `#[shapes]` and `#[shape]`, linted on every core (as the binary does), in lines per
+//! second; and the lint against `rustfmt --check` on the same files.
 //!
 //! `cargo bench -p infralens-benches --bench lint`
 
@@ -122,18 +123,118 @@ fn lint_throughput(c: &mut Criterion) {
     parse.sort_by(f64::total_cmp);
     let (median, best) = (lint[lint.len() / 2], lint[0]);
     println!(
-        "lint: {lines} lines in {:.1} ms median, {:.1} ms best of 11 = {:.0} lines/s median, {:.0} lines/s best, single-threaded (target ≥ 200000); syn::parse_file alone: {:.1} ms median, so the lint costs {:.2}× the parse",
+        "lint: {lines} lines in {:.1} ms median, {:.1} ms best of 11 = {:.0} lines/s median, {:.0} lines/s best, on {} threads (target ≥ 200000); syn::parse_file alone, one thread: {:.1} ms median, so the lint costs {:.2}× the parse",
         median * 1e3,
         best * 1e3,
         lines as f64 / median,
         lines as f64 / best,
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         parse[parse.len() / 2] * 1e3,
         median / parse[parse.len() / 2]
     );
 }
 
+/// The corpus with every function annotated: the unannotated bookkeeping of [`file`]
+/// replaced by more annotated attention.
+fn all_annotated(i: usize) -> String {
+    let text = file(i);
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with("/// Bookkeeping") {
+            skipping = true;
+        } else if skipping && line.starts_with("/// Attention") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    // As many lines again, annotated: the attention functions under other names.
+    let more = out
+        .split("/// Attention ")
+        .skip(1)
+        .map(|f| {
+            format!(
+                "/// Attention {}",
+                f.replace("pub fn attention_", "pub fn again_")
+            )
+        })
+        .collect::<String>();
+    out.push_str(&more);
+    out.push_str(&more.replace("again_", "third_"));
+    out
+}
+
+/// `infralens lint` (reading the files, as the binary does) against `rustfmt --check` on
+/// the same files, interleaved in one run: the target is ≤ 0.5× rustfmt's time.
+fn against_rustfmt(_: &mut Criterion) {
+    let rustfmt = std::process::Command::new("rustfmt")
+        .arg("--version")
+        .output();
+    if !rustfmt.is_ok_and(|o| o.status.success()) {
+        println!("rustfmt is not installed: the comparison is skipped");
+        return;
+    }
+    for (name, make) in [
+        ("half annotated", file as fn(usize) -> String),
+        ("every function annotated", all_annotated),
+    ] {
+        let dir =
+            std::env::temp_dir().join(format!("infralens-lint-vs-rustfmt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (mut lines, mut files) = (0, Vec::new());
+        while lines < 100_000 {
+            let text = make(files.len());
+            lines += text.lines().count();
+            let path = dir.join(format!("m{}.rs", files.len()));
+            std::fs::write(&path, text).expect("write");
+            files.push(path);
+        }
+        // Formatted as rustfmt would, so that `--check` has nothing to report.
+        let status = std::process::Command::new("rustfmt")
+            .args(["--edition", "2024"])
+            .args(&files)
+            .status()
+            .expect("rustfmt");
+        assert!(status.success());
+        let (mut lint, mut fmt) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            let start = std::time::Instant::now();
+            let report = infralens_cli::lint::lint_paths(std::slice::from_ref(&dir)).expect("lint");
+            lint.push(start.elapsed().as_secs_f64());
+            assert!(
+                report.diagnostics.is_empty(),
+                "{:?}",
+                report.diagnostics.first()
+            );
+            let start = std::time::Instant::now();
+            let status = std::process::Command::new("rustfmt")
+                .args(["--check", "--edition", "2024"])
+                .args(&files)
+                .status()
+                .expect("rustfmt");
+            fmt.push(start.elapsed().as_secs_f64());
+            assert!(status.success());
+        }
+        lint.sort_by(f64::total_cmp);
+        fmt.sort_by(f64::total_cmp);
+        let (l, f) = (lint[lint.len() / 2], fmt[fmt.len() / 2]);
+        println!(
+            "lint vs rustfmt --check, {name}: {lines} lines in {} files: lint {:.0} ms, rustfmt {:.0} ms (medians of 7), lint = {:.2}× rustfmt (target ≤ 0.5)",
+            files.len(),
+            l * 1e3,
+            f * 1e3,
+            l / f
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 mod group {
     #![allow(missing_docs)]
-    criterion::criterion_group!(benches, super::lint_throughput);
+    criterion::criterion_group!(benches, super::lint_throughput, super::against_rustfmt);
 }
 criterion_main!(group::benches);

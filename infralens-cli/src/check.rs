@@ -76,10 +76,10 @@ impl Message {
                     .map(|t| t.iter().filter_map(|l| l["text"].as_str()).collect())
                     .unwrap_or_default();
                 if !lines.is_empty() {
-                    d.excerpt = Some(Excerpt {
-                        first_line: d.start.line,
-                        text: lines.iter().map(|l| format!("{l}\n")).collect(),
-                    });
+                    d.excerpt = Some(Excerpt::new(
+                        d.start.line,
+                        lines.iter().map(|l| format!("{l}\n")).collect(),
+                    ));
                 }
                 d
             }

@@ -1,6 +1,8 @@
 //! Diagnostics: what `lint` and `check` find, located in a file, ready to render.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// How bad a finding is.
 ///
@@ -52,20 +54,67 @@ impl fmt::Display for Pos {
     }
 }
 
-/// The source lines a diagnostic points into, for the rustc-style snippet.
+/// The source lines a diagnostic points into, for the rustc-style snippet. It shares the
+/// file's text instead of copying its lines, so that a finding costs the same memory on a
+/// 150 KB line as on a short one.
 ///
 /// ```
 /// use infralens_cli::diag::Excerpt;
-/// let e = Excerpt { first_line: 10, text: "let q = x;\n".into() };
-/// assert_eq!(e.text.lines().count(), 1);
+/// let e = Excerpt::new(10, "let q = x;\n".into());
+/// assert_eq!((e.first_line, e.text()), (10, "let q = x;\n"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Excerpt {
     /// The number of the excerpt's first line.
     pub first_line: usize,
-    /// Whole lines of the file, from `first_line` to the diagnostic's last line.
-    pub text: String,
+    source: Arc<str>,
+    range: Range<usize>,
 }
+
+impl Excerpt {
+    /// An excerpt of its own text: whole lines, the first numbered `first_line`.
+    ///
+    /// ```
+    /// let e = infralens_cli::diag::Excerpt::new(3, "a\nb\n".into());
+    /// assert_eq!(e.text().lines().count(), 2);
+    /// ```
+    pub fn new(first_line: usize, text: String) -> Self {
+        let range = 0..text.len();
+        Excerpt {
+            first_line,
+            source: text.into(),
+            range,
+        }
+    }
+
+    /// Lines `range` (a byte range on line boundaries) of a shared file text.
+    pub(crate) fn shared(first_line: usize, source: &Arc<str>, range: Range<usize>) -> Self {
+        Excerpt {
+            first_line,
+            source: Arc::clone(source),
+            range,
+        }
+    }
+
+    /// Whole lines of the file, from `first_line` to the diagnostic's last line.
+    ///
+    /// ```
+    /// assert_eq!(infralens_cli::diag::Excerpt::new(1, "x\n".into()).text(), "x\n");
+    /// ```
+    pub fn text(&self) -> &str {
+        self.source.get(self.range.clone()).unwrap_or("")
+    }
+}
+
+impl PartialEq for Excerpt {
+    fn eq(&self, other: &Self) -> bool {
+        self.first_line == other.first_line
+            && ((Arc::ptr_eq(&self.source, &other.source) && self.range == other.range)
+                || self.text() == other.text())
+    }
+}
+
+impl Eq for Excerpt {}
 
 /// One finding, located in a file.
 ///

@@ -251,40 +251,14 @@ fn display_path(path: &Path) -> String {
 pub fn lint_sources(sources: Vec<Source>) -> Report {
     let lines = sources.iter().map(|s| s.text.lines().count()).sum();
     let files = sources.len();
-    let (krate, asts) = Crate::parse(sources);
+    // Two passes over the files, each spread over the cores: what each file declares (its
+    // syntax tree dropped at once, so that memory holds one tree per thread, not one per
+    // file), then each file parsed again and checked against the whole crate's.
+    let collected = parallel_map(sources, |src| Crate::parse_one(src).1);
+    let krate = Crate::merge(collected);
+    let found = parallel_map((0..files).collect(), |i| check_file(&krate, i));
     let mut diagnostics = krate.diagnostics.clone();
-    for (i, ast) in asts.into_iter().enumerate() {
-        if let Some(mut ast) = ast {
-            let mut found = Vec::new();
-            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Checker {
-                    krate: &krate,
-                    file: i,
-                    impl_generics: Vec::new(),
-                    impl_self: Vec::new(),
-                    out: &mut found,
-                    explain: None,
-                    sizes: krate.sizes_for(i),
-                    kinds: krate.kinds_for(i),
-                }
-                .visit_file_mut(&mut ast);
-            }));
-            match checked {
-                Ok(()) => diagnostics.extend(found),
-                // A bug of ours must not cost the findings in the other files.
-                Err(_) => {
-                    let at = crate::diag::Pos { line: 1, column: 1 };
-                    diagnostics.push(Diagnostic::new(
-                        &krate.files[i].src.name,
-                        at,
-                        at,
-                        "internal-error",
-                        "infralens could not analyse this file (an internal error); please report it with the file",
-                    ));
-                }
-            }
-        }
-    }
+    diagnostics.extend(found.into_iter().flatten());
     // `// infralens: allow(rule)` over the lines it covers.
     let allows: HashMap<&str, &[crate::config::Allow]> = krate
         .files
@@ -309,11 +283,116 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
     }
 }
 
+/// Checks file `i` of `krate`, parsing it again (pass 2 of [`lint_sources`]).
+fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
+    let src = &krate.files[i].src;
+    // Only annotated functions and those with tensor types written out are checked: a
+    // file that names neither is not parsed again.
+    if !krate.files[i].parsed || !(src.text.contains("shapes") || src.text.contains("Tensor")) {
+        return Vec::new();
+    }
+    let Ok(mut ast) = syn::parse_file(&src.text) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Checker {
+            krate,
+            file: i,
+            impl_generics: Vec::new(),
+            impl_self: Vec::new(),
+            out: &mut found,
+            explain: None,
+            sizes: krate.sizes_for(i),
+            kinds: krate.kinds_for(i),
+        }
+        .visit_file_mut(&mut ast);
+    }));
+    match checked {
+        Ok(()) => found,
+        // A bug of ours must not cost the findings in the other files.
+        Err(_) => {
+            let at = crate::diag::Pos { line: 1, column: 1 };
+            vec![Diagnostic::new(
+                &src.name,
+                at,
+                at,
+                "internal-error",
+                "infralens could not analyse this file (an internal error); please report it with the file",
+            )]
+        }
+    }
+}
+
+/// The stack of the lint's worker threads: deeply nested code (up to the pre-scan's limit)
+/// must not overflow syn's recursive parser.
+const WORKER_STACK: usize = 256 << 20;
+
+/// `f` over `items` on up to as many threads as there are cores (each with a
+/// [`WORKER_STACK`]), the results in the order of `items`. One item, or one core: in the
+/// calling thread.
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len())
+        .min(64);
+    if threads <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let n = items.len();
+    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, || {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= n {
+                                return out;
+                            }
+                            let item = slots[i].lock().ok().and_then(|mut s| s.take());
+                            if let Some(item) = item {
+                                out.push((i, f(item)));
+                            }
+                        }
+                    })
+                    .ok()
+            })
+            .collect();
+        // A thread that could not start leaves its share to the others; one that
+        // panicked (a bug) loses its items, which the loop below runs here.
+        workers
+            .into_iter()
+            .filter_map(|w| w.join().ok())
+            .flatten()
+            .collect()
+    });
+    let mut have = vec![false; n];
+    for (i, _) in &done {
+        have[*i] = true;
+    }
+    for (i, slot) in slots.iter().enumerate() {
+        if !have[i]
+            && let Some(item) = slot.lock().ok().and_then(|mut s| s.take())
+        {
+            done.push((i, f(item)));
+        }
+    }
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// A parsed file.
 pub(crate) struct File {
     pub src: Source,
-    /// The `#[shapes]` arguments the collector parsed.
-    args: HashMap<(usize, usize), syn::Result<ShapesArgs>>,
+    /// The file parsed (else its `parse-error` is in the crate's diagnostics).
+    parsed: bool,
     /// Names brought in by `use`.
     imported: HashSet<String>,
     /// The sizes declared in this file's own `dims!` blocks.
@@ -375,12 +454,6 @@ fn parse_shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
     }
 }
 
-/// Where an attribute starts: the key of its parsed arguments.
-fn attr_key(attr: &Attribute) -> (usize, usize) {
-    let start = attr.pound_token.span.start();
-    (start.line, start.column)
-}
-
 fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Error) {
     for e in err {
         out.push(src.diagnostic(e.span(), code, &e.to_string()));
@@ -390,8 +463,6 @@ fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Er
 /// Pass 1: each file's `dims!`, `use` names and annotated return shapes.
 struct Collector<'a> {
     src: &'a Source,
-    /// Each `#[shapes]` attribute's arguments, parsed once, by the attribute's position.
-    args: HashMap<(usize, usize), syn::Result<ShapesArgs>>,
     sizes: Sizes,
     kinds: Vec<(String, Option<String>)>,
     imported: HashSet<String>,
@@ -482,152 +553,184 @@ impl Collector<'_> {
                 ret.dims.iter().map(ToString::to_string).collect(),
             ));
         }
-        self.args.insert(attr_key(attr), args);
     }
+}
+
+/// One file after the first pass: what it declares, for the whole crate to merge.
+pub(crate) struct Collected {
+    file: File,
+    sizes: Sizes,
+    kinds: Vec<(String, Option<String>)>,
+    returns: Vec<(String, Shape)>,
+    structs: Vec<(String, HashMap<String, Field>)>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Crate {
     /// Parses every source: the crate's declarations, and each file's syntax tree (`None`
     /// for a file that does not parse; its diagnostic is in the crate).
     pub(crate) fn parse(sources: Vec<Source>) -> (Crate, Vec<Option<syn::File>>) {
-        let mut asts = Vec::with_capacity(sources.len());
-        let mut files = Vec::with_capacity(sources.len());
+        let (asts, collected): (Vec<_>, Vec<_>) = sources.into_iter().map(Crate::parse_one).unzip();
+        (Crate::merge(collected), asts)
+    }
+
+    /// Parses one source and collects what it declares: its `dims!`, `use` names, struct
+    /// fields, annotated return shapes and allow comments.
+    pub(crate) fn parse_one(src: Source) -> (Option<syn::File>, Collected) {
+        let problem = crate::prescan::prescan(&src.text);
+        let parsed = if src.not_utf8 {
+            let at = crate::diag::Pos { line: 1, column: 1 };
+            Err(Diagnostic::new(
+                &src.name,
+                at,
+                at,
+                "parse-error",
+                "this file is not UTF-8 text, so it is not Rust source",
+            ))
+        } else if let Some(problem @ crate::prescan::Problem::TooDeep { .. }) = problem {
+            let (line, column) = problem.position();
+            let at = crate::diag::Pos { line, column };
+            Err(Diagnostic::new(
+                &src.name,
+                at,
+                at,
+                "parse-error",
+                &problem.message(),
+            ))
+        } else {
+            syn::parse_file(&src.text).map_err(|e| {
+                // The lexer's own message says nothing a reader can act on.
+                let lexer = e.to_string() == "cannot parse string into token stream";
+                let (message, label) = if lexer && let Some(p) = problem {
+                    let (line, column) = p.position();
+                    let at = crate::diag::Pos { line, column };
+                    let mut d = Diagnostic::new(&src.name, at, at, "parse-error", &p.message());
+                    d.excerpt = Some(src.excerpt(at, at));
+                    return d;
+                } else if lexer {
+                    (
+                        "this file does not parse as Rust: a bracket, brace or parenthesis is not closed, or is closed by the wrong one".to_owned(),
+                        "the lexer stopped here".to_owned(),
+                    )
+                } else {
+                    (
+                        format!("this file does not parse as Rust: {e}"),
+                        e.to_string(),
+                    )
+                };
+                let mut d = src.diagnostic(e.span(), "parse-error", &message);
+                d.label = Some(label);
+                d
+            })
+        };
+        let ast = match parsed {
+            Ok(ast) => ast,
+            Err(d) => {
+                let file = File {
+                    src,
+                    parsed: false,
+                    imported: HashSet::new(),
+                    own_sizes: Sizes::new(),
+                    own_kinds: Kinds::new(),
+                    allows: Vec::new(),
+                };
+                let collected = Collected {
+                    file,
+                    sizes: Sizes::new(),
+                    kinds: Vec::new(),
+                    returns: Vec::new(),
+                    structs: Vec::new(),
+                    diagnostics: vec![d],
+                };
+                return (None, collected);
+            }
+        };
+        let mut c = Collector {
+            src: &src,
+            sizes: Sizes::new(),
+            kinds: Vec::new(),
+            imported: HashSet::new(),
+            returns: Vec::new(),
+            structs: Vec::new(),
+            out: Vec::new(),
+        };
+        c.visit_file(&ast);
+        let Collector {
+            sizes,
+            kinds,
+            imported,
+            returns,
+            structs,
+            mut out,
+            ..
+        } = c;
+        let mut spans = ItemSpans(Vec::new());
+        spans.visit_file(&ast);
+        let (allows, bad) = crate::config::inline_allows(&src.text, &spans.0);
+        for (line, message) in bad {
+            let at = crate::diag::Pos { line, column: 1 };
+            let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);
+            d.excerpt = Some(src.excerpt(at, at));
+            out.push(d);
+        }
+        let own_kinds = kinds.iter().cloned().collect();
+        let file = File {
+            src,
+            parsed: true,
+            imported,
+            own_sizes: sizes.clone(),
+            own_kinds,
+            allows,
+        };
+        let collected = Collected {
+            file,
+            sizes,
+            kinds,
+            returns,
+            structs,
+            diagnostics: out,
+        };
+        (Some(ast), collected)
+    }
+
+    /// The crate of the collected files: a name declared twice alike is known, one declared
+    /// differently in two files is left to each file's own declarations.
+    pub(crate) fn merge(collected: Vec<Collected>) -> Crate {
+        let mut files = Vec::with_capacity(collected.len());
         let mut diagnostics = Vec::new();
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
         let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
         let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
-        for src in sources {
-            let problem = crate::prescan::prescan(&src.text);
-            let parsed = if src.not_utf8 {
-                let at = crate::diag::Pos { line: 1, column: 1 };
-                Err(Diagnostic::new(
-                    &src.name,
-                    at,
-                    at,
-                    "parse-error",
-                    "this file is not UTF-8 text, so it is not Rust source",
-                ))
-            } else if let Some(problem @ crate::prescan::Problem::TooDeep { .. }) = problem {
-                let (line, column) = problem.position();
-                let at = crate::diag::Pos { line, column };
-                Err(Diagnostic::new(
-                    &src.name,
-                    at,
-                    at,
-                    "parse-error",
-                    &problem.message(),
-                ))
-            } else {
-                syn::parse_file(&src.text).map_err(|e| {
-                    // The lexer's own message says nothing a reader can act on.
-                    let lexer = e.to_string() == "cannot parse string into token stream";
-                    let (message, label) = if lexer && let Some(p) = problem {
-                        let (line, column) = p.position();
-                        let at = crate::diag::Pos { line, column };
-                        let mut d = Diagnostic::new(&src.name, at, at, "parse-error", &p.message());
-                        d.excerpt = Some(src.excerpt(at, at));
-                        return d;
-                    } else if lexer {
-                        (
-                            "this file does not parse as Rust: a bracket, brace or parenthesis is not closed, or is closed by the wrong one".to_owned(),
-                            "the lexer stopped here".to_owned(),
-                        )
-                    } else {
-                        (
-                            format!("this file does not parse as Rust: {e}"),
-                            e.to_string(),
-                        )
-                    };
-                    let mut d = src.diagnostic(e.span(), "parse-error", &message);
-                    d.label = Some(label);
-                    d
-                })
-            };
-            let ast = match parsed {
-                Ok(ast) => ast,
-                Err(d) => {
-                    diagnostics.push(d);
-                    files.push(File {
-                        src,
-                        args: HashMap::new(),
-                        imported: HashSet::new(),
-                        own_sizes: Sizes::new(),
-                        own_kinds: Kinds::new(),
-                        allows: Vec::new(),
-                    });
-                    asts.push(None);
-                    continue;
-                }
-            };
-            let mut c = Collector {
-                src: &src,
-                args: HashMap::new(),
-                sizes: Sizes::new(),
-                kinds: Vec::new(),
-                imported: HashSet::new(),
-                returns: Vec::new(),
-                structs: Vec::new(),
-                out: Vec::new(),
-            };
-            c.visit_file(&ast);
-            let Collector {
-                args,
-                sizes: own,
-                kinds: found_kinds,
-                imported,
-                returns: rets,
-                structs: found_structs,
-                out,
-                ..
-            } = c;
-            let mut own_kinds = Kinds::new();
-            for (name, kind) in found_kinds {
-                let entry = kinds.entry(name.clone()).or_insert(Some(kind.clone()));
+        for c in collected {
+            for (name, kind) in c.kinds {
+                let entry = kinds.entry(name).or_insert(Some(kind.clone()));
                 if entry.as_ref() != Some(&kind) {
                     *entry = None;
                 }
-                own_kinds.insert(name, kind);
             }
-            for (name, fields) in found_structs {
+            for (name, fields) in c.structs {
                 let entry = structs.entry(name).or_insert(Some(fields.clone()));
                 if entry.as_ref() != Some(&fields) {
                     *entry = None;
                 }
             }
-            diagnostics.extend(out);
-            for (name, size) in &own {
-                let entry = sizes.entry(name.clone()).or_insert(*size);
-                if *entry != *size {
+            for (name, size) in c.sizes {
+                let entry = sizes.entry(name).or_insert(size);
+                if *entry != size {
                     *entry = None;
                 }
             }
-            for (name, shape) in rets {
+            for (name, shape) in c.returns {
                 let entry = returns.entry(name).or_insert(Some(shape.clone()));
                 if entry.as_ref() != Some(&shape) {
                     *entry = None;
                 }
             }
-            let mut spans = ItemSpans(Vec::new());
-            spans.visit_file(&ast);
-            let (allows, bad) = crate::config::inline_allows(&src.text, &spans.0);
-            for (line, message) in bad {
-                let at = crate::diag::Pos { line, column: 1 };
-                let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);
-                d.excerpt = Some(src.excerpt(at, at));
-                diagnostics.push(d);
-            }
-            files.push(File {
-                src,
-                args,
-                imported,
-                own_sizes: own,
-                own_kinds,
-                allows,
-            });
-            asts.push(Some(ast));
+            diagnostics.extend(c.diagnostics);
+            files.push(c.file);
         }
-        let krate = Crate {
+        Crate {
             files,
             sizes,
             kinds: kinds
@@ -643,8 +746,7 @@ impl Crate {
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
             diagnostics,
-        };
-        (krate, asts)
+        }
     }
 }
 
@@ -850,12 +952,7 @@ impl Checker<'_> {
 
         let args = match attr {
             None => None,
-            Some(attr) => match file
-                .args
-                .get(&attr_key(&attr))
-                .cloned()
-                .unwrap_or_else(|| shapes_args(&attr))
-            {
+            Some(attr) => match shapes_args(&attr) {
                 Ok(args) => Some(args),
                 Err(e) => {
                     push_errors(&mut out, src, "annotation", e);

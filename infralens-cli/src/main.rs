@@ -214,8 +214,20 @@ fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> Exi
         Err(e) => return fail(&e.to_string()),
     };
     let color = format == Format::Human && std::io::stdout().is_terminal();
-    let text = render(&report.diagnostics, format, color);
-    if write_out(&text).is_err() {
+    // One finding at a time (but SARIF, one document): the output is never held whole.
+    let written = if format == Format::Sarif {
+        write_out(&render(&report.diagnostics, format, color))
+    } else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        report
+            .diagnostics
+            .iter()
+            .try_for_each(|d| {
+                out.write_all(render(std::slice::from_ref(d), format, color).as_bytes())
+            })
+            .and_then(|()| out.flush())
+    };
+    if written.is_err() {
         return ExitCode::from(2);
     }
     if format == Format::Human {

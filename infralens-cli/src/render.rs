@@ -80,14 +80,14 @@ fn human(diagnostics: &[Diagnostic], color: bool) -> String {
         };
         let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
         let mut group = match &d.excerpt {
-            Some(ex) if !ex.text.is_empty() => {
-                let (a, b) = excerpt_range(d, &ex.text, ex.first_line);
+            Some(ex) if !ex.text().is_empty() => {
+                let (a, b) = excerpt_range(d, ex.text(), ex.first_line);
                 let mut ann = AnnotationKind::Primary.span(a..b);
                 if let Some(label) = &d.label {
                     ann = ann.label(label.as_str());
                 }
                 Group::with_title(title).element(
-                    Snippet::source(ex.text.as_str())
+                    Snippet::source(ex.text())
                         .line_start(ex.first_line)
                         .path(d.file.as_str())
                         .annotation(ann),

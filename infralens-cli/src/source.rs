@@ -2,6 +2,7 @@
 
 use crate::diag::{Diagnostic, Excerpt, Pos};
 use proc_macro2::Span;
+use std::sync::Arc;
 
 /// A file's text with the byte offset of each line, to locate spans and cut excerpts.
 ///
@@ -14,8 +15,8 @@ use proc_macro2::Span;
 pub struct Source {
     /// The path as reported.
     pub name: String,
-    /// The text.
-    pub text: String,
+    /// The text (shared with the excerpts of the findings in it).
+    pub text: Arc<str>,
     /// The file's bytes were not UTF-8: `text` is empty and the lint reports it.
     pub not_utf8: bool,
     line_starts: Vec<usize>,
@@ -33,7 +34,7 @@ impl Source {
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Source {
             name: name.to_owned(),
-            text,
+            text: text.into(),
             not_utf8: false,
             line_starts,
         }
@@ -112,18 +113,20 @@ impl Source {
     /// use infralens_cli::{diag::Pos, source::Source};
     /// let src = Source::new("a.rs", "a\nb\nc\n".into());
     /// let e = src.excerpt(Pos { line: 2, column: 1 }, Pos { line: 3, column: 2 });
-    /// assert_eq!((e.first_line, e.text.as_str()), (2, "b\nc\n"));
+    /// assert_eq!((e.first_line, e.text()), (2, "b\nc\n"));
     /// ```
     pub fn excerpt(&self, start: Pos, end: Pos) -> Excerpt {
         let first = start.line.max(1);
         let last = end.line.max(first);
-        let text = (first..=last)
-            .filter_map(|n| self.line(n))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        Excerpt {
-            first_line: first,
-            text,
+        let at = |n: usize| self.line_starts.get(n - 1).copied();
+        match at(first) {
+            // To the end of line `last`, its line break included (or the end of the file);
+            // `annotate-snippets` reads `\r\n` and a last line without a break alike.
+            Some(from) => {
+                let to = at(last + 1).unwrap_or(self.text.len());
+                Excerpt::shared(first, &self.text, from..to)
+            }
+            None => Excerpt::new(first, String::new()),
         }
     }
 

@@ -146,6 +146,41 @@ pub struct Diagnostic {
     pub lab: Option<String>,
     /// The source lines, when known.
     pub excerpt: Option<Excerpt>,
+    /// Mechanical fixes: what `infralens lint --fix` applies.
+    pub fixes: Vec<Fix>,
+}
+
+/// A replacement of the text from `start` to `end` (exclusive column) in the diagnostic's
+/// file.
+///
+/// ```
+/// use infralens_cli::diag::{Edit, Pos};
+/// let e = Edit { start: Pos { line: 3, column: 14 }, end: Pos { line: 3, column: 15 }, replacement: "&w.t()".into() };
+/// assert_eq!(e.replacement, "&w.t()");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// Where the replaced text starts.
+    pub start: Pos,
+    /// Where it ends (exclusive column).
+    pub end: Pos,
+    /// The new text.
+    pub replacement: String,
+}
+
+/// A mechanical fix for a finding: what it does, and its edits.
+///
+/// ```
+/// use infralens_cli::diag::Fix;
+/// let f = Fix { message: "read the weight transposed".into(), edits: Vec::new() };
+/// assert!(f.edits.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, one line: "read the weight transposed: `&w.t()`".
+    pub message: String,
+    /// The replacements, in the diagnostic's file.
+    pub edits: Vec<Edit>,
 }
 
 impl Diagnostic {
@@ -169,6 +204,7 @@ impl Diagnostic {
             notes: Vec::new(),
             lab: None,
             excerpt: None,
+            fixes: Vec::new(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `x.matmul(&w).split_heads::<H, Dh>()`, with the compiler's own messages when an op's
 //! rule is broken.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Edit, Fix};
 use crate::source::Source;
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -263,6 +263,45 @@ impl<'a> Infer<'a> {
         d.notes = notes.iter().map(|n| (*n).to_owned()).collect();
         d.lab = Some("02".to_owned());
         self.findings.push(d);
+    }
+
+    /// Offers a fix for the finding just reported: `span`'s text becomes `replacement`.
+    fn fix_last(&mut self, span: Span, message: String, replacement: String) {
+        let (start, end) = self.src.positions(span);
+        if let Some(d) = self.findings.last_mut() {
+            d.fixes.push(Fix {
+                message,
+                edits: vec![Edit {
+                    start,
+                    end,
+                    replacement,
+                }],
+            });
+        }
+    }
+
+    /// The matmul operand `arg` read the other way round: `&w` → `&w.t()`, `&w.t()` → `&w`.
+    fn transposed(&self, arg: &Expr) -> String {
+        let inner = match arg {
+            Expr::Reference(r) => &*r.expr,
+            e => e,
+        };
+        if let Expr::MethodCall(t) = inner
+            && t.method == "t"
+            && t.args.is_empty()
+        {
+            return format!("&{}", self.src.text_of(t.receiver.span()));
+        }
+        let text = self.src.text_of(inner.span());
+        match inner {
+            Expr::Path(_)
+            | Expr::Field(_)
+            | Expr::MethodCall(_)
+            | Expr::Call(_)
+            | Expr::Paren(_)
+            | Expr::Index(_) => format!("&{text}.t()"),
+            _ => format!("&({text}).t()"),
+        }
     }
 
     /// The shape of `expr`, when the ops in it are known; `None` otherwise (or after
@@ -731,6 +770,13 @@ impl<'a> Infer<'a> {
                         format!("the query rows have width `{col}`, not `{w}`"),
                         &["scaling by the model width `D` instead of the head width `Dh` shrinks every score by `sqrt(H)`, and the softmax comes out too flat"],
                     );
+                    if let Some(g) = generics.first() {
+                        self.fix_last(
+                            g.span(),
+                            format!("scale by the head width: `attention_scale::<{col}>()`"),
+                            col,
+                        );
+                    }
                     return None;
                 }
                 Some(recv)
@@ -752,6 +798,11 @@ impl<'a> Infer<'a> {
                         ),
                         format!("scores over `{}` queries and `{}` keys", recv[n - 2], recv[n - 1]),
                         &["a causal mask compares query position i with key position j of the same sequence: both axes must be `S`"],
+                    );
+                    self.fix_last(
+                        call_span,
+                        "mask new queries against all their keys, aligned bottom-right: `masked(Mask::Causal)`".to_owned(),
+                        "masked(Mask::Causal)".to_owned(),
                     );
                     return None;
                 }
@@ -853,7 +904,27 @@ impl<'a> Infer<'a> {
             "matmul" if m.args.len() == 1 => {
                 let arg = &m.args[0];
                 let rhs = self.infer(arg)?;
-                self.matmul(arg.span(), &recv, &rhs)
+                let reported = self.findings.len();
+                let out = self.matmul(arg.span(), &recv, &rhs);
+                // A weight stored the other way round, or keys not read transposed: the
+                // product holds once the operand is read transposed.
+                let (n, l) = (rhs.len(), recv.len());
+                if out.is_none()
+                    && self.findings.len() == reported + 1
+                    && n >= 2
+                    && l >= 2
+                    && recv[l - 1] == rhs[n - 1]
+                    && (n == 2 || recv[..l - 2] == rhs[..n - 2])
+                {
+                    let fixed = self.transposed(arg);
+                    let what = if n == 2 { "the weight" } else { "the keys" };
+                    self.fix_last(
+                        arg.span(),
+                        format!("read {what} transposed: `{fixed}`"),
+                        fixed,
+                    );
+                }
+                out
             }
             _ => None,
         }

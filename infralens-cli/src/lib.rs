@@ -16,6 +16,7 @@ pub mod check;
 pub mod config;
 pub mod diag;
 pub mod explain;
+pub mod fix;
 mod infer;
 pub mod labs;
 pub mod lint;

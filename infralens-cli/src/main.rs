@@ -54,6 +54,10 @@ enum Cmd {
         /// metadata.infralens, here or above].
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Apply the mechanical fixes (a weight or the keys read transposed, the attention
+        /// scale's width, a bottom-right causal mask), then report what is left.
+        #[arg(long)]
+        fix: bool,
     },
     /// Run `cargo check --message-format=json` and report its shape errors.
     ///
@@ -133,7 +137,8 @@ fn run(cli: Cli) -> ExitCode {
             paths,
             format,
             config,
-        } => lint(paths, format, config),
+            fix,
+        } => lint(paths, format, config, fix),
         Cmd::Check { format, cargo_args } => check(format, &cargo_args),
         Cmd::Labs {
             init,
@@ -188,7 +193,7 @@ fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
+fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>, fix: bool) -> ExitCode {
     let config = match config {
         Some(file) => infralens_cli::config::Config::load(&file),
         None => infralens_cli::config::Config::find(&cwd()),
@@ -209,10 +214,45 @@ fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> Exi
             );
         }
     }
-    let report = match lint_paths_with(&paths, &config) {
+    let mut report = match lint_paths_with(&paths, &config) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
+    if fix {
+        // A function's later mistakes show once its first is fixed: fix, lint again, until
+        // nothing is left to fix (at most 16 rounds).
+        let (mut made, mut files) = (0, std::collections::BTreeSet::new());
+        for _ in 0..16 {
+            let edits = infralens_cli::fix::by_file(&report.diagnostics);
+            if edits.is_empty() {
+                break;
+            }
+            for (file, edits) in edits {
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(t) => t,
+                    Err(e) => return fail(&format!("cannot read `{file}` to fix it: {e}")),
+                };
+                let (fixed, n) = infralens_cli::fix::apply(&text, &edits);
+                if n > 0 {
+                    if let Err(e) = std::fs::write(&file, fixed) {
+                        return fail(&format!("cannot write the fixes to `{file}`: {e}"));
+                    }
+                    made += n;
+                    files.insert(file);
+                }
+            }
+            report = match lint_paths_with(&paths, &config) {
+                Ok(r) => r,
+                Err(e) => return fail(&e.to_string()),
+            };
+        }
+        eprintln!(
+            "infralens: applied {made} fix{} in {} file{}",
+            if made == 1 { "" } else { "es" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+    }
     let color = format == Format::Human && std::io::stdout().is_terminal();
     // One finding at a time (but SARIF, one document): the output is never held whole.
     let written = if format == Format::Sarif {

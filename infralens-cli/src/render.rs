@@ -3,7 +3,7 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::rules::{RULES, rule};
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -110,30 +110,61 @@ fn human(diagnostics: &[Diagnostic], color: bool) -> String {
         if let Some(more) = &more {
             group = group.element(Level::HELP.message(more.as_str()));
         }
-        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+        let mut groups = vec![group];
+        // Each mechanical fix as rustc shows a suggestion: the line with the edit made.
+        if let Some(ex) = &d.excerpt {
+            let text = ex.text();
+            for fix in &d.fixes {
+                let last_line = ex.first_line + text.lines().count().saturating_sub(1);
+                if fix
+                    .edits
+                    .iter()
+                    .any(|e| e.start.line < ex.first_line || e.end.line > last_line)
+                {
+                    continue;
+                }
+                let patches = fix.edits.iter().map(|e| {
+                    let a = excerpt_offset(text, ex.first_line, e.start.line, e.start.column);
+                    let b = excerpt_offset(text, ex.first_line, e.end.line, e.end.column);
+                    Patch::new(a..b.max(a), e.replacement.as_str())
+                });
+                groups.push(
+                    Group::with_title(Level::HELP.secondary_title(fix.message.as_str())).element(
+                        Snippet::source(text)
+                            .line_start(ex.first_line)
+                            .path(d.file.as_str())
+                            .patches(patches),
+                    ),
+                );
+            }
+        }
+        let _ = writeln!(out, "{}\n", renderer.render(&groups));
     }
     out
 }
 
+/// The byte offset of `(line, column)` inside an excerpt whose first line is `first_line`
+/// (its end when the position is past it).
+fn excerpt_offset(text: &str, first_line: usize, line: usize, column: usize) -> usize {
+    let mut at = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + first_line == line {
+            let body = l.trim_end_matches(['\n', '\r']);
+            return at
+                + body
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(body.len(), |(i, _)| i);
+        }
+        at += l.len();
+    }
+    text.len()
+}
+
 /// The byte range of the diagnostic's span inside its excerpt (at least one character).
 fn excerpt_range(d: &Diagnostic, text: &str, first_line: usize) -> (usize, usize) {
-    let offset = |line: usize, column: usize| -> usize {
-        let mut at = 0;
-        for (n, l) in text.split_inclusive('\n').enumerate() {
-            if n + first_line == line {
-                let body = l.trim_end_matches(['\n', '\r']);
-                return at
-                    + body
-                        .char_indices()
-                        .nth(column.saturating_sub(1))
-                        .map_or(body.len(), |(i, _)| i);
-            }
-            at += l.len();
-        }
-        text.len()
-    };
-    let a = offset(d.start.line, d.start.column);
-    let mut b = offset(d.end.line, d.end.column);
+    let a = excerpt_offset(text, first_line, d.start.line, d.start.column);
+    let mut b = excerpt_offset(text, first_line, d.end.line, d.end.column);
     if b <= a {
         b = text[a..]
             .chars()
@@ -167,6 +198,16 @@ pub fn to_json(d: &Diagnostic) -> Value {
         "label": d.label,
         "notes": d.notes,
         "lab": d.lab,
+        "fixes": d.fixes.iter().map(|f| json!({
+            "message": f.message,
+            "edits": f.edits.iter().map(|e| json!({
+                "line": e.start.line,
+                "column": e.start.column,
+                "end_line": e.end.line,
+                "end_column": e.end.column,
+                "replacement": e.replacement,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -293,7 +334,28 @@ pub fn sarif_at(diagnostics: &[Diagnostic], cwd: &Path) -> Value {
             if let Some(lab) = &d.lab {
                 let _ = write!(text, "\nhelp: {}", lab_note(lab));
             }
-            json!({
+            let fixes: Vec<Value> = d
+                .fixes
+                .iter()
+                .map(|f| {
+                    json!({
+                        "description": { "text": f.message },
+                        "artifactChanges": [{
+                            "artifactLocation": location(&d.file),
+                            "replacements": f.edits.iter().map(|e| json!({
+                                "deletedRegion": {
+                                    "startLine": e.start.line,
+                                    "startColumn": e.start.column,
+                                    "endLine": e.end.line,
+                                    "endColumn": e.end.column,
+                                },
+                                "insertedContent": { "text": e.replacement },
+                            })).collect::<Vec<_>>(),
+                        }],
+                    })
+                })
+                .collect();
+            let mut result = json!({
                 "ruleId": d.code,
                 "ruleIndex": index,
                 "level": d.severity.as_str(),
@@ -309,7 +371,11 @@ pub fn sarif_at(diagnostics: &[Diagnostic], cwd: &Path) -> Value {
                         }
                     }
                 }],
-            })
+            });
+            if !fixes.is_empty() {
+                result["fixes"] = Value::Array(fixes);
+            }
+            result
         })
         .collect();
     json!({

@@ -130,6 +130,20 @@ impl Source {
         }
     }
 
+    /// The positions a span covers (1-based lines and columns, the end exclusive).
+    ///
+    /// ```
+    /// use infralens_cli::{diag::Pos, source::Source};
+    /// let src = Source::new("a.rs", "let q = x;".into());
+    /// let e: syn::Expr = syn::parse_str("x")?;
+    /// let (start, _) = src.positions(syn::spanned::Spanned::span(&e));
+    /// assert_eq!(start, Pos { line: 1, column: 1 });
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn positions(&self, span: Span) -> (Pos, Pos) {
+        span_pos(span)
+    }
+
     /// The text a span covers (empty when it is out of range).
     ///
     /// ```

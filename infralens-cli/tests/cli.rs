@@ -470,3 +470,68 @@ fn configuration_excludes_allows_and_ignores() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read `nowhere.toml`"), "{err}");
 }
+
+/// `lint --fix` applies the mechanical fixes — a weight stored `(out, in)` read
+/// transposed, keys read transposed in the scores, the attention scale's width, a causal
+/// mask of new queries against their keys — shown first as rustc-style suggestions and as
+/// SARIF `fixes`; the fixed crate then lints clean and compiles.
+#[test]
+fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixable");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
+    let manifest = std::fs::read_to_string(fixture("Cargo.toml.in"))
+        .expect("template")
+        .replace("@NAME@", "fixable")
+        .replace("@INFRALENS@", &root.to_string_lossy().replace('\\', "/"));
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
+    let broken = "use infralens::prelude::*;\n\n\
+        dims! {\n    pub B: Batch = 1;\n    pub S: Sequence = 4;\n    pub P: Sequence = 2;\n    pub T: Sequence = P + S;\n    \
+        pub D: ModelWidth = 16;\n    pub H: Heads = 4;\n    pub Dh: HeadWidth = D / H;\n    pub Dkv = 8;\n}\n\n\
+        /// Keys stored `(out, in)`, as `nn.Linear` keeps them.\n\
+        #[shapes(x: [B, S, D] -> [B, S, Dkv])]\n\
+        pub fn keys(x: &Tensor, wk: &Tensor<(Dkv, D)>) -> Tensor {\n    x.matmul(wk)\n}\n\n\
+        /// New queries against the cache's keys.\n\
+        #[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\n\
+        pub fn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    \
+        let scores = q.attention_scale::<D>().matmul(k);\n    \
+        scores.causal_mask().softmax().matmul(v)\n}\n";
+    std::fs::write(dir.join("src/lib.rs"), broken).expect("lib.rs");
+
+    let (_, human, _) = run(&dir, &["lint"]);
+    assert!(
+        human.contains("help: read the weight transposed: `&wk.t()`\n"),
+        "{human}"
+    );
+    assert!(human.contains("     x.matmul(&wk.t())\n"), "{human}");
+    let (_, sarif, _) = run(&dir, &["lint", "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif).expect("SARIF");
+    let fix = &log["runs"][0]["results"][0]["fixes"][0];
+    assert_eq!(
+        fix["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "&wk.t()",
+        "{sarif}"
+    );
+
+    let (code, out, err) = run(&dir, &["lint", "--fix"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(
+        err.starts_with("infralens: applied 4 fixes in 1 file\n"),
+        "{err}"
+    );
+    let fixed = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
+    assert!(fixed.contains("    x.matmul(&wk.t())\n"), "{fixed}");
+    assert!(
+        fixed.contains("let scores = q.attention_scale::<Dh>().matmul(&k.t());"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("scores.masked(Mask::Causal).softmax().matmul(v)"),
+        "{fixed}"
+    );
+    let (code, out, err) = check(&dir, "human");
+    assert_eq!(code, 0, "the fixed code compiles:\n{out}{err}");
+}

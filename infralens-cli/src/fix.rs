@@ -23,7 +23,7 @@ pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
             (a, b.max(a), e.replacement.as_str())
         })
         .collect();
-    ranges.sort_by(|x, y| (y.0, y.1).cmp(&(x.0, x.1)));
+    ranges.sort_by_key(|&(a, b, _)| std::cmp::Reverse((a, b)));
     let mut out = text.to_owned();
     let mut made = 0;
     let mut limit = usize::MAX;

@@ -54,6 +54,9 @@ pub(crate) enum Field {
     Norm(String),
     /// `Rope<T, Dh>`: a table over `T` positions for heads of width `Dh`.
     Rope { positions: String, width: String },
+    /// Another type of the crate, such as a layer written there: its annotated methods are
+    /// followed (`self.attn.forward(&h)` returns what `Attention::forward` is annotated to).
+    Struct(String),
 }
 
 /// The kind of a struct field's type, when it is one the lint follows.
@@ -66,9 +69,12 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
         ty => ty,
     };
     let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
     let last = p.path.segments.last()?;
     let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
+        return Some(Field::Struct(last.ident.to_string()));
     };
     let dims: Vec<String> = args
         .args
@@ -88,7 +94,7 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
             positions: positions.clone(),
             width: width.clone(),
         }),
-        _ => None,
+        (name, _) => Some(Field::Struct(name.to_owned())),
     }
 }
 
@@ -164,6 +170,8 @@ pub(crate) struct Infer<'a> {
     pub fields: Option<&'a HashMap<String, Field>>,
     pub sizes: &'a Sizes,
     pub kinds: &'a Kinds,
+    /// The `Self` type of the method being followed, when it is a plain name.
+    pub self_type: Option<String>,
     /// Bindings holding the parts of a `chunk`: the shape of each part.
     pub chunks: HashMap<String, Shape>,
     /// Bindings and parameters holding a layer or a RoPE table.
@@ -408,7 +416,16 @@ impl<'a> Infer<'a> {
                 }
             }
             _ if segments.len() == 1 => self.returns.get(&name).cloned(),
-            _ => None,
+            // `Self::helper(…)`, `Attention::new_scores(…)`.
+            _ => {
+                let ty = segments[segments.len() - 2].ident.to_string();
+                let ty = if ty == "Self" {
+                    self.self_type.clone()?
+                } else {
+                    ty
+                };
+                self.returns.get(&format!("{ty}::{name}")).cloned()
+            }
         }
     }
 
@@ -645,6 +662,17 @@ impl<'a> Infer<'a> {
                 }
                 _ => {}
             }
+        }
+        // A method of a type of the crate: `self.attn.forward(&h)`, `self.helper(&x)`.
+        let owner = match &*m.receiver {
+            Expr::Path(p) if p.path.is_ident("self") => self.self_type.clone(),
+            receiver => match self.field(receiver) {
+                Some(Field::Struct(ty)) => Some(ty),
+                _ => None,
+            },
+        };
+        if let Some(ty) = owner {
+            return self.returns.get(&format!("{ty}::{name}")).cloned();
         }
         let recv = self.infer(&m.receiver)?;
         let generics = Self::turbofish(m);

@@ -463,6 +463,8 @@ fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Er
 /// Pass 1: each file's `dims!`, `use` names and annotated return shapes.
 struct Collector<'a> {
     src: &'a Source,
+    /// The `Self` type of each enclosing impl block, when it is a plain name.
+    impl_self: Vec<Option<String>>,
     sizes: Sizes,
     kinds: Vec<(String, Option<String>)>,
     imported: HashSet<String>,
@@ -531,6 +533,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_item_struct(self, s);
     }
 
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.impl_self.push(self_type_name(&i.self_ty));
+        syn::visit::visit_item_impl(self, i);
+        self.impl_self.pop();
+    }
+
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         self.note_return(&f.attrs, &f.sig);
         syn::visit::visit_impl_item_fn(self, f);
@@ -548,10 +556,14 @@ impl Collector<'_> {
             && let Ok(args) = &args
             && let Some(ret) = &args.ret
         {
-            self.returns.push((
-                sig.ident.to_string(),
-                ret.dims.iter().map(ToString::to_string).collect(),
-            ));
+            let shape: Shape = ret.dims.iter().map(ToString::to_string).collect();
+            // A method is also known by its type: `Attention::forward`, for
+            // `self.attn.forward(…)` and `Self::forward(…)`.
+            if let Some(Some(ty)) = self.impl_self.last() {
+                self.returns
+                    .push((format!("{ty}::{}", sig.ident), shape.clone()));
+            }
+            self.returns.push((sig.ident.to_string(), shape));
         }
     }
 }
@@ -647,6 +659,7 @@ impl Crate {
         };
         let mut c = Collector {
             src: &src,
+            impl_self: Vec::new(),
             sizes: Sizes::new(),
             kinds: Vec::new(),
             imported: HashSet::new(),
@@ -808,6 +821,17 @@ impl Crate {
     }
 }
 
+/// The name of an impl block's `Self` type, when it is a plain path: `Attention` in
+/// `impl Attention` and `impl<B: Dim> Attention<B>`.
+fn self_type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().map(|s| s.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
 /// The line spans of a file's items, fields and statements, for the allow comments.
 struct ItemSpans(Vec<(usize, usize)>);
 
@@ -873,13 +897,7 @@ impl VisitMut for Checker<'_> {
 
     fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
         self.impl_generics.push(generic_names(&i.generics));
-        let self_name = match &*i.self_ty {
-            syn::Type::Path(p) if p.qself.is_none() => {
-                p.path.segments.last().map(|s| s.ident.to_string())
-            }
-            _ => None,
-        };
-        self.impl_self.push(self_name);
+        self.impl_self.push(self_type_name(&i.self_ty));
         syn::visit_mut::visit_item_impl_mut(self, i);
         self.impl_self.pop();
         self.impl_generics.pop();
@@ -1008,6 +1026,7 @@ impl Checker<'_> {
             fields,
             sizes: &self.sizes,
             kinds: &self.kinds,
+            self_type: self.impl_self.last().cloned().flatten(),
             chunks: HashMap::new(),
             layers: HashMap::new(),
             returns: &self.krate.returns,
@@ -1434,6 +1453,57 @@ mod tests {
             [
                 "12: shape mismatch: `T` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `T` is declared a `Sequence` axis"
             ]
+        );
+    }
+
+    /// A block calling the layers of the crate: `self.attn.forward(…)`, `self.helper(…)` and
+    /// `Self::helper(…)` return what those methods are annotated to, so a mistake after
+    /// them is found, and a correct block is clean.
+    #[test]
+    fn methods_of_the_crate_s_own_types_are_followed() {
+        let code = |use_it: &str| {
+            format!(
+                "dims! {{ pub B = 1; pub S = 4; pub D = 16; pub F = 48; }}\n\
+                 struct Attention {{ wo: Tensor<(D, D)> }}\n\
+                 impl Attention {{\n\
+                     #[shapes(x: [B, S, D] -> [B, S, D])]\n\
+                     fn forward(&self, x: &Tensor) -> Tensor {{ x.matmul(&self.wo) }}\n\
+                 }}\n\
+                 struct Block {{ attn: Attention, up: Tensor<(D, F)> }}\n\
+                 impl Block {{\n\
+                     #[shapes(x: [B, S, D] -> [B, S, F])]\n\
+                     fn widen(&self, x: &Tensor) -> Tensor {{ x.matmul(&self.up) }}\n\
+                     #[shapes(x: [B, S, D] -> [B, S, F])]\n\
+                     fn forward(&self, x: &Tensor) -> Tensor {{\n\
+                         let h = self.attn.forward(x);\n\
+                         let a = self.widen(&h);\n\
+                         let b = Self::widen(self, &h);\n\
+                         {use_it}\n\
+                     }}\n\
+                 }}\n"
+            )
+        };
+        let lint = |use_it: &str| {
+            lint_sources(vec![Source::new("block.rs", code(use_it))])
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.start.line, d.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lint("let _ = b; a"), []);
+        assert_eq!(
+            lint("let _ = b; a.matmul(&self.up)"),
+            [(
+                16,
+                "shape mismatch: matmul contracts `F` with `D`, but the left operand's last dim must be the right operand's row dim".to_owned()
+            )]
+        );
+        assert_eq!(
+            lint("let _ = a; b.matmul(&self.up)"),
+            [(
+                16,
+                "shape mismatch: matmul contracts `F` with `D`, but the left operand's last dim must be the right operand's row dim".to_owned()
+            )]
         );
     }
 }

@@ -1,5 +1,8 @@
 //! Embeds the labs (`../labs`: `info.toml`, the lab pages, the starters, the exercises and
-//! their solutions) in the binary, so an installed `infralens` carries them.
+//! their solutions) in the binary, so an installed `infralens` carries them; and the source
+//! of the `infralens` library it was built with (the facade, core, macros and syntax crates
+//! and the lock file), which `labs --init` writes into a working crate so that it builds
+//! without any checkout.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -35,6 +38,44 @@ fn main() {
             .to_string_lossy()
             .replace('\\', "/");
         let abs = file.canonicalize().expect("readable");
+        let _ = writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.to_string_lossy()
+        );
+    }
+    code.push_str("];\n");
+
+    // The library's source: each crate's manifest and `src/`, and the workspace lock file.
+    let root = manifest.join("..");
+    let mut sources = Vec::new();
+    for krate in ["", "infralens-core", "infralens-macros", "infralens-syntax"] {
+        let dir = root.join(krate);
+        println!("cargo:rerun-if-changed={}", dir.join("src").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            dir.join("Cargo.toml").display()
+        );
+        sources.push(dir.join("Cargo.toml"));
+        walk(&dir.join("src"), &mut sources);
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
+    sources.push(root.join("Cargo.lock"));
+    code.push_str(
+        "/// The `infralens` library's source: (path relative to the repository, contents).\npub(crate) static LIBRARY: &[(&str, &str)] = &[\n",
+    );
+    for file in sources {
+        let Ok(abs) = file.canonicalize() else {
+            continue;
+        };
+        let rel = file
+            .strip_prefix(&root)
+            .expect("under the repository")
+            .to_string_lossy()
+            .replace('\\', "/");
         let _ = writeln!(
             code,
             "    ({rel:?}, include_str!({:?})),",

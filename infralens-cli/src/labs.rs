@@ -25,6 +25,76 @@ pub fn file(path: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// The source of the `infralens` library this binary was built with: (path relative to the
+/// repository, contents) of the facade, core, macros and syntax crates' manifests and
+/// `src/`, and the lock file.
+///
+/// ```
+/// let lib = infralens_cli::labs::library();
+/// assert!(lib.iter().any(|(p, _)| *p == "infralens-core/src/lib.rs"));
+/// assert!(lib.iter().any(|(p, _)| *p == "Cargo.lock"));
+/// ```
+pub fn library() -> &'static [(&'static str, &'static str)] {
+    embedded::LIBRARY
+}
+
+/// Where `labs --init` writes the library's source in a working crate.
+pub const LIBRARY_DIR: &str = "infralens-src";
+
+/// A crate manifest of the library, for its copy in a working crate: only what building it
+/// needs (`package`, `lib`, the non-optional `dependencies`, the features without them); no
+/// lints inherited from this repository's workspace, no examples, benchmarks or
+/// dev-dependencies.
+///
+/// ```
+/// let m = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nreadme = \"README.md\"\n\n[dependencies]\na = \"1\"\nb = { version = \"1\", optional = true }\n\n[lints]\nworkspace = true\n";
+/// let v = infralens_cli::labs::vendored_manifest(m)?;
+/// assert!(v.contains("a = \"1\"") && !v.contains("b =") && !v.contains("lints") && !v.contains("readme"));
+/// let f = infralens_cli::labs::vendored_manifest("[dependencies]\nc = { version = \"1\", optional = true }\n[features]\nc = [\"dep:c\"]\n")?;
+/// assert!(f.contains("c = []"));
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// A manifest that is not TOML (a bug of this build).
+pub fn vendored_manifest(text: &str) -> Result<String, String> {
+    let mut table: toml::Table =
+        toml::from_str(text).map_err(|e| format!("a manifest of this build is malformed: {e}"))?;
+    table.retain(|key, _| matches!(key, "package" | "lib" | "dependencies" | "features"));
+    if let Some(toml::Value::Table(package)) = table.get_mut("package") {
+        package.retain(|key, _| {
+            matches!(
+                key,
+                "name" | "version" | "edition" | "rust-version" | "description" | "license"
+            )
+        });
+    }
+    let mut dropped = Vec::new();
+    if let Some(toml::Value::Table(deps)) = table.get_mut("dependencies") {
+        deps.retain(|name, dep| {
+            let optional = dep.get("optional").and_then(toml::Value::as_bool) == Some(true);
+            if optional {
+                dropped.push(name.to_owned());
+            }
+            !optional
+        });
+    }
+    // A feature keeps its name (the code's `cfg`s name it) but not the dependencies dropped.
+    if let Some(toml::Value::Table(features)) = table.get_mut("features") {
+        for (_, enables) in features.iter_mut() {
+            if let toml::Value::Array(list) = enables {
+                list.retain(|item| {
+                    let item = item.as_str().unwrap_or("");
+                    let dep = item.trim_start_matches("dep:");
+                    let dep = dep.split(['/', '?']).next().unwrap_or(dep);
+                    !dropped.iter().any(|d| d == dep)
+                });
+            }
+        }
+    }
+    toml::to_string(&table).map_err(|e| format!("cannot write a manifest: {e}"))
+}
+
 /// Every embedded file: (path relative to `labs/`, contents).
 ///
 /// ```
@@ -162,6 +232,57 @@ impl Catalog {
             })
     }
 
+    /// The exercise `selector` names: its name (`01_weight_orientation`), `LAB/N`
+    /// (`02/1`, the first exercise of Lab 02), or a part of one name only.
+    ///
+    /// ```
+    /// let c = infralens_cli::labs::catalog()?;
+    /// assert_eq!(c.exercise("02/1")?.name, "01_weight_orientation");
+    /// assert_eq!(c.exercise("weight_orientation")?.lab, "02");
+    /// assert!(c.exercise("nothing-like-it").unwrap_err().starts_with("there is no exercise `nothing-like-it`"));
+    /// # Ok::<(), String>(())
+    /// ```
+    ///
+    /// # Errors
+    /// No exercise, or several, answer to `selector`: the message says how to name one.
+    pub fn exercise(&self, selector: &str) -> Result<&Exercise, String> {
+        if let Some(ex) = self.exercises.iter().find(|e| e.name == selector) {
+            return Ok(ex);
+        }
+        if let Some((lab, n)) = selector.split_once('/')
+            && let (Ok(lab), Ok(n)) = (self.lab(lab), n.parse::<usize>())
+        {
+            return self
+                .exercises_of(lab)
+                .nth(n.wrapping_sub(1))
+                .ok_or_else(|| format!("Lab {} has no exercise {n}", lab.id));
+        }
+        let found: Vec<&Exercise> = self
+            .exercises
+            .iter()
+            .filter(|e| e.name.contains(selector))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!(
+                "there is no exercise `{selector}`: name one as `infralens labs` lists it, or as LAB/N (`02/1`)"
+            )),
+            several => Err(format!(
+                "`{selector}` names {} exercises ({}): say which, as LAB/N (`{}/{}`)",
+                several.len(),
+                several
+                    .iter()
+                    .map(|e| format!("{}/{}", e.lab, e.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                several[0].lab,
+                self.exercises_of(self.lab(&several[0].lab)?)
+                    .position(|e| e.name == several[0].name)
+                    .map_or(1, |i| i + 1)
+            )),
+        }
+    }
+
     /// The exercises of `lab`, in order.
     pub fn exercises_of<'a>(&'a self, lab: &'a Lab) -> impl Iterator<Item = &'a Exercise> + 'a {
         self.exercises.iter().filter(move |e| e.lab == lab.id)
@@ -235,6 +356,31 @@ impl Workspace {
             .map_err(|e| format!("cannot write {STATE_FILE}: {e}"))
     }
 
+    /// Forgets that `exercise` was done.
+    ///
+    /// # Errors
+    /// The state file cannot be written.
+    pub fn mark_todo(&mut self, exercise: &str) -> Result<(), String> {
+        self.done.retain(|d| d != exercise);
+        std::fs::write(self.root.join(STATE_FILE), state_text(&self.done))
+            .map_err(|e| format!("cannot write {STATE_FILE}: {e}"))
+    }
+
+    /// Puts `exercise` back as shipped, and marks it to do.
+    ///
+    /// # Errors
+    /// The file or the state file cannot be written.
+    pub fn reset(&mut self, exercise: &Exercise) -> Result<(), String> {
+        let path = self.root.join(exercise.path());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, exercise.source())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        self.mark_todo(&exercise.name)
+    }
+
     /// The first exercise of `lab` not done yet.
     pub fn current<'a>(&self, catalog: &'a Catalog, lab: &'a Lab) -> Option<&'a Exercise> {
         catalog
@@ -255,12 +401,14 @@ fn state_text(done: &[String]) -> String {
 
 /// Creates the working crate `dir`: a `Cargo.toml` with one binary per exercise, the
 /// exercises as shipped, the lab pages, and an empty progress file. `infralens` is the
-/// dependency line for the `infralens` crate (a path to its checkout, by default the one
-/// this binary was built from).
+/// dependency line for the `infralens` crate: `None` writes the library's source this binary
+/// carries into `dir/infralens-src` (with its lock file) and depends on that, so that the
+/// crate builds wherever it is and whatever became of the checkout; `Some(line)` uses the
+/// line as given (a path to a checkout).
 ///
 /// # Errors
 /// `dir` exists and is not empty, or cannot be written.
-pub fn init(dir: &Path, infralens: &str) -> Result<(), String> {
+pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -279,6 +427,22 @@ pub fn init(dir: &Path, infralens: &str) -> Result<(), String> {
                 .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
         }
         std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    };
+    let vendored = format!("infralens = {{ path = \"{LIBRARY_DIR}\" }}");
+    let infralens = match infralens {
+        Some(line) => line.to_owned(),
+        None => {
+            for (path, text) in library() {
+                if *path == "Cargo.lock" {
+                    write("Cargo.lock", text)?;
+                } else if path.ends_with("Cargo.toml") {
+                    write(&format!("{LIBRARY_DIR}/{path}"), &vendored_manifest(text)?)?;
+                } else {
+                    write(&format!("{LIBRARY_DIR}/{path}"), text)?;
+                }
+            }
+            vendored
+        }
     };
     let mut manifest = format!(
         "[package]\nname = \"infralens-labs\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\n\n[dependencies]\n{infralens}\n\n# A crate of its own, wherever it is.\n[workspace]\n"
@@ -314,6 +478,9 @@ pub enum Outcome {
     CompileError,
     /// It compiles, but a test fails.
     TestsFail,
+    /// cargo could not build the working crate at all (a broken manifest, a missing
+    /// dependency): not the exercise's fault.
+    CargoFailed,
     /// Every exercise of the lab is done.
     LabComplete,
 }
@@ -356,6 +523,8 @@ pub fn check(
         .args(["test", "--quiet", "--message-format=json", "--bin"])
         .arg(ex.bin())
         .current_dir(&ws.root)
+        // A failing test's message, not a backtrace.
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .output()
         .map_err(|e| {
@@ -385,19 +554,73 @@ pub fn check(
     if !errors.is_empty() {
         let _ = write!(
             report,
-            "✗ {} does not compile yet:\n\n{errors}Edit {} and run `infralens lab {} --check` again (`--hint` for a hint).\n",
+            "✗ {} does not compile yet:\n\n{errors}Edit {} and run `infralens lab {} --check` again; `infralens lab {} --hint` gives a hint.\n",
             ex.name,
             ex.path(),
+            lab.id,
             lab.id
         );
         return Ok((Outcome::CompileError, report));
     }
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
+        // The tests ran: which failed, and what each said.
+        // `test a ... FAILED`, or `a --- FAILED` with `--quiet`.
+        let failed: Vec<&str> = test_output
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("test ")
+                    .and_then(|t| t.strip_suffix(" ... FAILED"))
+                    .or_else(|| l.strip_suffix(" --- FAILED"))
+            })
+            .collect();
+        if failed.is_empty() && !test_output.contains("test result:") {
+            // cargo stopped before any test ran, and not on the code: say why.
+            let why: String = stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(12)
+                .map(|l| format!("  {l}\n"))
+                .collect();
+            let _ = write!(
+                report,
+                "cargo could not build the working crate (this is not the exercise's mistake):\n\n{why}\nIs its `Cargo.toml` intact? `infralens labs --init NEW_DIR` makes a fresh one.\n"
+            );
+            return Ok((Outcome::CargoFailed, report));
+        }
+        let mut said = String::new();
+        for name in &failed {
+            // `---- tests::name stdout ----` then the panic message, up to a blank line.
+            let header = format!("---- {name} stdout ----");
+            let message: Vec<&str> = test_output
+                .lines()
+                .skip_while(|l| *l != header)
+                .skip(1)
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with("note: run with"))
+                .collect();
+            let _ = writeln!(said, "  test `{name}` failed:");
+            for line in message {
+                // `thread 'tests::x' (123) panicked at FILE:LINE:COL:` → `at FILE:LINE:COL`.
+                let line = match line.split_once(" panicked at ") {
+                    Some((thread, at)) if thread.starts_with("thread '") => {
+                        format!("at {}", at.trim_end_matches(':'))
+                    }
+                    _ => line.to_owned(),
+                };
+                let _ = writeln!(said, "    {line}");
+            }
+        }
         let _ = write!(
             report,
-            "✗ {} compiles, but its tests fail:\n\n{test_output}{stderr}\n",
-            ex.name
+            "✗ {} compiles, but {}:\n\n{said}\nThe types agree, the numbers do not: the shapes line up, so look at what the code computes. `infralens lab {} --hint` gives a hint.\n",
+            ex.name,
+            if failed.len() == 1 {
+                "a test fails".to_owned()
+            } else {
+                format!("{} tests fail", failed.len())
+            },
+            lab.id
         );
         return Ok((Outcome::TestsFail, report));
     }

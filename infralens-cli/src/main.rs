@@ -77,14 +77,20 @@ enum Cmd {
         target: String,
     },
     /// List the labs and exercises with your progress, or make a working crate (`--init`).
+    #[command(visible_alias = "list")]
     Labs {
         /// Copy the exercises into a new working crate DIR.
         #[arg(long, value_name = "DIR")]
         init: Option<PathBuf>,
-        /// With `--init`: the `infralens` checkout the working crate depends on
-        /// [default: $INFRALENS_PATH, else the checkout this binary was built from].
+        /// With `--init`: an `infralens` checkout for the working crate to depend on
+        /// [default: $INFRALENS_PATH, else the library's source this binary carries, written
+        /// into the working crate].
         #[arg(long, value_name = "PATH", requires = "init")]
         infralens_path: Option<PathBuf>,
+        /// With `--init`: do not build InfraLens in the working crate now (the first
+        /// `--check` will).
+        #[arg(long, requires = "init")]
+        no_build: bool,
     },
     /// Show a lab page; `--check` checks your current exercise, `--hint` gives its hint.
     Lab {
@@ -97,6 +103,24 @@ enum Cmd {
         #[arg(long)]
         hint: bool,
     },
+    /// Put an exercise back as shipped (your changes to it are lost) and mark it to do.
+    Reset {
+        /// The exercise: its name, `LAB/N` (`02/1`), or a part of its name.
+        exercise: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print an exercise's solution: once you have done it, or with `--force`.
+    Solution {
+        /// The exercise: its name, `LAB/N` (`02/1`), or a part of its name.
+        exercise: String,
+        /// Show it before you have done the exercise.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The next exercise to do, in the first lab with work left: its file and what it teaches.
+    Next,
     /// List the lint's rules.
     Rules,
     /// Explain one rule: what it finds, a wrong and a right example, the lab that teaches it.
@@ -143,9 +167,13 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Labs {
             init,
             infralens_path,
-        } => labs_cmd(init, infralens_path),
+            no_build,
+        } => labs_cmd(init, infralens_path, no_build),
         Cmd::Lab { id, check, hint } => lab_cmd(&id, check, hint),
         Cmd::Watch { id } => watch(id.as_deref()),
+        Cmd::Reset { exercise, yes } => reset_cmd(&exercise, yes),
+        Cmd::Solution { exercise, force } => solution_cmd(&exercise, force),
+        Cmd::Next => next_cmd(),
         Cmd::Rules => {
             let mut text = String::new();
             for r in infralens_cli::rules::RULES {
@@ -368,7 +396,7 @@ fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
-fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode {
+fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>, no_build: bool) -> ExitCode {
     let catalog = match labs::catalog() {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -378,34 +406,142 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>) -> ExitCode 
         print!("{}", labs::list(catalog, ws.as_ref()));
         return ExitCode::SUCCESS;
     };
-    let checkout = infralens_path
-        .or_else(|| std::env::var_os("INFRALENS_PATH").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
-    let checkout = match checkout.canonicalize() {
-        Ok(p) if p.join("Cargo.toml").is_file() => p,
-        _ => {
+    let checkout = infralens_path.or_else(|| std::env::var_os("INFRALENS_PATH").map(PathBuf::from));
+    let dep = match checkout {
+        None => None,
+        Some(checkout) => match checkout.canonicalize() {
+            Ok(p) if p.join("Cargo.toml").is_file() => Some(format!(
+                "infralens = {{ path = {:?} }}",
+                p.to_string_lossy().replace('\\', "/")
+            )),
+            _ => {
+                return fail(&format!(
+                    "no infralens checkout at `{}`: pass `--infralens-path PATH` (the directory with infralens' Cargo.toml)",
+                    checkout.display()
+                ));
+            }
+        },
+    };
+    if let Err(e) = labs::init(&dir, dep.as_deref()) {
+        return fail(&e);
+    }
+    println!(
+        "Made the working crate {}: {} exercises to fix.",
+        dir.display(),
+        catalog.exercises.len()
+    );
+    if !no_build {
+        // Build the library once now, with cargo's own progress, so that the first check
+        // takes seconds.
+        println!("Building InfraLens for it, once (cargo's progress below)…");
+        let _ = std::io::stdout().flush();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let built = Command::new(&cargo)
+            .args(["build", "--tests", "-p", "infralens"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .status();
+        match built {
+            Ok(s) if s.success() => println!("Built."),
+            Ok(_) => println!(
+                "cargo could not build InfraLens yet (above); the first `infralens lab 01 --check` will try again."
+            ),
+            Err(e) => println!(
+                "cannot run `{}`: {e}; install Rust from https://rustup.rs, then check an exercise.",
+                cargo.to_string_lossy()
+            ),
+        }
+    }
+    println!(
+        "Next:\n  cd {}\n  infralens lab 01          # read the lab page\n  infralens lab 01 --check  # check the first exercise",
+        dir.display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn reset_cmd(selector: &str, yes: bool) -> ExitCode {
+    let (catalog, mut ws) =
+        match labs::catalog().and_then(|c| Ok((c, labs::Workspace::find(&cwd())?))) {
+            Ok(found) => found,
+            Err(e) => return fail(&e),
+        };
+    let ex = match catalog.exercise(selector) {
+        Ok(ex) => ex,
+        Err(e) => return fail(&e),
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
             return fail(&format!(
-                "no infralens checkout at `{}`: pass `--infralens-path PATH` (the directory with infralens' Cargo.toml)",
-                checkout.display()
+                "`reset` loses your changes to {}: add `--yes` to go ahead",
+                ex.path()
             ));
         }
-    };
-    let dep = format!(
-        "infralens = {{ path = {:?} }}",
-        checkout.to_string_lossy().replace('\\', "/")
-    );
-    match labs::init(&dir, &dep) {
+        print!(
+            "Put {} back as shipped? Your changes to it are lost. [y/N] ",
+            ex.path()
+        );
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err()
+            || !matches!(answer.trim(), "y" | "Y" | "yes")
+        {
+            println!("Left as it is.");
+            return ExitCode::SUCCESS;
+        }
+    }
+    match ws.reset(ex) {
         Ok(()) => {
-            println!(
-                "Made the working crate {}: {} exercises to fix.\nNext:\n  cd {}\n  infralens lab 02          # read the lab page\n  infralens lab 02 --check  # check the first exercise",
-                dir.display(),
-                catalog.exercises.len(),
-                dir.display()
-            );
+            println!("{} is as shipped again, and to do.", ex.path());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
     }
+}
+
+fn solution_cmd(selector: &str, force: bool) -> ExitCode {
+    let catalog = match labs::catalog() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let ex = match catalog.exercise(selector) {
+        Ok(ex) => ex,
+        Err(e) => return fail(&e),
+    };
+    let done = labs::Workspace::find(&cwd()).is_ok_and(|ws| ws.done.contains(&ex.name));
+    if !done && !force {
+        return fail(&format!(
+            "{} is not done yet: try `infralens lab {} --hint` first; `--force` shows the solution anyway",
+            ex.name, ex.lab
+        ));
+    }
+    match write_out(ex.solution()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn next_cmd() -> ExitCode {
+    let (catalog, ws) = match labs::catalog().and_then(|c| Ok((c, labs::Workspace::find(&cwd())?)))
+    {
+        Ok(found) => found,
+        Err(e) => return fail(&e),
+    };
+    let next = catalog
+        .labs
+        .iter()
+        .find_map(|lab| Some((lab, ws.current(catalog, lab)?)));
+    match next {
+        Some((lab, ex)) => println!(
+            "Next: {} (Lab {} — {})\n{}\nCheck it with `infralens lab {} --check`; `--hint` for a hint.",
+            ex.path(),
+            lab.id,
+            lab.title,
+            ex.concept,
+            lab.id
+        ),
+        None => println!("Every exercise of every lab is done."),
+    }
+    ExitCode::SUCCESS
 }
 
 /// The embedded catalogue and its lab `id`.
@@ -431,14 +567,24 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
     };
     let mut code = ExitCode::SUCCESS;
     if check {
-        match labs::check(&mut ws, catalog, lab, color) {
+        let progress = std::io::stderr().is_terminal();
+        if progress && let Some(ex) = ws.current(catalog, lab) {
+            eprint!("compiling and testing {}…", ex.path());
+        }
+        let checked = labs::check(&mut ws, catalog, lab, color);
+        if progress {
+            // The progress line goes once the outcome is known.
+            eprint!("\r\x1b[2K");
+        }
+        match checked {
             Ok((outcome, report)) => {
                 let _ = write_out(&report);
-                if matches!(
-                    outcome,
-                    labs::Outcome::CompileError | labs::Outcome::TestsFail
-                ) {
-                    code = ExitCode::from(1);
+                match outcome {
+                    labs::Outcome::CompileError | labs::Outcome::TestsFail => {
+                        code = ExitCode::from(1);
+                    }
+                    labs::Outcome::CargoFailed => return ExitCode::from(2),
+                    labs::Outcome::Done | labs::Outcome::LabComplete => {}
                 }
             }
             Err(e) => return fail(&e),
@@ -491,17 +637,36 @@ fn watch(id: Option<&str>) -> ExitCode {
         ));
     }
     let color = std::io::stdout().is_terminal();
+    let mut passed = String::new();
     loop {
+        if color {
+            // Redraw from the top, as rustlings does.
+            print!("\x1b[2J\x1b[H");
+        }
         match labs::check(&mut ws, catalog, lab, color) {
             Ok((outcome, report)) => {
-                let _ = write_out(&report);
-                if outcome == labs::Outcome::LabComplete {
-                    return ExitCode::SUCCESS;
+                let _ = write_out(&format!("{passed}{report}"));
+                passed.clear();
+                match outcome {
+                    labs::Outcome::LabComplete => return ExitCode::SUCCESS,
+                    // On to the next exercise at once: its state shows without a save.
+                    labs::Outcome::Done => {
+                        passed = report
+                            .lines()
+                            .filter(|l| l.starts_with('✓'))
+                            .map(|l| format!("{l}\n\n"))
+                            .collect();
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             Err(e) => return fail(&e),
         }
-        println!("\nwatching exercises/ — save a file to check again (Ctrl-C to stop)");
+        println!(
+            "\nwatching exercises/: save the file to check it again (`infralens lab {} --hint` for a hint; Ctrl-C to stop)",
+            lab.id
+        );
         // What happened while checking (the compiler reading the files) is not an edit.
         while rx.try_recv().is_ok() {}
         // Wait for a `.rs` file to be written, created or removed, then let a burst of

@@ -369,13 +369,30 @@ fn watch_rechecks_on_save() {
 
     std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
     let second = wait_for("watching exercises/");
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(
         second
             .iter()
             .any(|l| l.contains(&format!("✓ {} compiles and its tests pass: done.", ex.name))),
         "{second:?}"
+    );
+    // It moved on by itself: the next exercise's state shows without another save.
+    let next = &c.exercises[1];
+    assert!(
+        second
+            .iter()
+            .any(|l| l.contains(&format!("✗ {} does not compile yet", next.name))),
+        "{second:?}"
+    );
+    // And it follows that one: solved and saved, it passes.
+    std::fs::write(work.join(next.path()), next.solution()).expect("writable");
+    let third = wait_for("watching exercises/");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        third
+            .iter()
+            .any(|l| l.contains(&format!("✓ {} compiles and its tests pass: done.", next.name))),
+        "{third:?}"
     );
 }
 
@@ -423,4 +440,117 @@ fn the_lint_finds_the_labs_mistakes_and_nothing_in_their_solutions() {
         "the lint found {} of {total} exercises' mistakes: {flagged:?}",
         flagged.len()
     );
+}
+
+/// A working crate made by an `infralens` with no checkout in sight: the library's source
+/// is written into it, it builds at init, and after the crate is moved elsewhere the first
+/// check still builds and gives the exercise's error.
+#[test]
+fn the_working_crate_stands_on_its_own() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let (made, moved) = (tmp.join("standalone-made"), tmp.join("standalone-moved"));
+    for d in [&made, &moved] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    let (code, out, err) = infralens(tmp, &["labs", "--init", &made.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Building InfraLens for it, once"), "{out}");
+    assert!(out.contains("Built."), "{out}{err}");
+    let manifest = std::fs::read_to_string(made.join("Cargo.toml")).expect("manifest");
+    assert!(
+        manifest.contains("infralens = { path = \"infralens-src\" }"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains(&repo().to_string_lossy().into_owned()));
+    std::fs::rename(&made, &moved).expect("move the working crate");
+
+    let start = std::time::Instant::now();
+    let (code, out, err) = infralens(&moved, &["lab", "01", "--check"]);
+    let first = start.elapsed();
+    let c = catalog().expect("catalog");
+    let ex = c.exercise("01/1").expect("exercise");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&ex.error), "{out}");
+    println!("first check after the move: {:.1} s", first.as_secs_f64());
+}
+
+/// The three outcomes a check can have, each said as what it is: a compile error (with the
+/// hint command), a failing test (its name and message, no backtrace, the hint command),
+/// and cargo failing on the crate itself (exit 2, not the exercise's fault); and the
+/// runner's commands: `next`, `solution` (only once done, or `--force`), `reset`.
+#[test]
+fn outcomes_are_told_apart_and_the_runner_commands_work() {
+    let work = working_crate("lab-outcomes");
+    let c = catalog().expect("catalog");
+    let ex = c.exercise("01/1").expect("exercise");
+
+    let (code, out, _) = infralens(&work, &["next"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("Next: {}", ex.path())), "{out}");
+    let (code, _, err) = infralens(&work, &["solution", "01/1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not done yet"), "{err}");
+
+    let (code, out, _) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("`infralens lab 01 --hint` gives a hint"),
+        "{out}"
+    );
+
+    // It compiles, but computes the wrong numbers: a failing test, named.
+    let wrong = ex
+        .solution()
+        .replace("    layer.forward(x)", "    layer.forward(x).scale(2.0)");
+    assert_ne!(
+        wrong,
+        ex.solution(),
+        "the solution calls `layer.forward(x)`"
+    );
+    std::fs::write(work.join(ex.path()), wrong).expect("write");
+    let (code, out, err) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("compiles, but a test fails"), "{out}");
+    assert!(out.contains("test `tests::"), "{out}");
+    assert!(
+        !out.contains("stack backtrace") && !out.contains("RUST_BACKTRACE"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`infralens lab 01 --hint` gives a hint"),
+        "{out}"
+    );
+
+    // cargo cannot read the crate: not the exercise's fault, exit 2.
+    let manifest = std::fs::read_to_string(work.join("Cargo.toml")).expect("manifest");
+    std::fs::write(
+        work.join("Cargo.toml"),
+        format!("{manifest}\ngarbage = [\n"),
+    )
+    .expect("write");
+    let (code, out, _) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("cargo could not build the working crate"),
+        "{out}"
+    );
+    std::fs::write(work.join("Cargo.toml"), manifest).expect("write");
+
+    // Solved, then the solution shows; reset puts the file back and marks it to do.
+    std::fs::write(work.join(ex.path()), ex.solution()).expect("write");
+    let (code, out, _) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = infralens(&work, &["solution", &ex.name]);
+    assert_eq!((code, out.as_str()), (0, ex.solution()));
+    let (code, _, err) = infralens(&work, &["reset", "01/1"]);
+    assert_eq!(code, 2, "without a terminal, reset asks for --yes");
+    assert!(err.contains("add `--yes`"), "{err}");
+    let (code, out, _) = infralens(&work, &["reset", "01/1", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(work.join(ex.path())).expect("read"),
+        ex.source()
+    );
+    let (_, out, _) = infralens(&work, &["list"]);
+    assert!(out.contains(&format!("→ current  {}", ex.name)), "{out}");
 }

@@ -456,6 +456,17 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
         );
         write(&ex.path(), ex.source())?;
     }
+    // The lab starters, as the examples the pages tell you to run (`cargo run --example
+    // lab02_qkv`), beside the pages that link to them.
+    for (name, path) in starters() {
+        if let Some(text) = path.strip_prefix("labs/").and_then(file) {
+            write(&path, text)?;
+            let _ = write!(
+                manifest,
+                "\n[[example]]\nname = \"{name}\"\npath = \"{path}\"\n"
+            );
+        }
+    }
     write("Cargo.toml", &manifest)?;
     for lab in &catalog.labs {
         let page = format!("{}/README.md", lab.dir);
@@ -467,6 +478,34 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
         "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 01`: a lab's page (labs 01 to 08)\n- `infralens lab 01 --check`: check that lab's current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save (the first lab with work to do)\n",
     )?;
     write(STATE_FILE, &state_text(&[]))
+}
+
+/// The lab starters: (example name, path in the repository) of each `[[example]]` of the
+/// `infralens` manifest whose file is under `labs/`.
+///
+/// ```
+/// let starters = infralens_cli::labs::starters();
+/// assert!(starters.contains(&("lab02_qkv".to_owned(), "labs/02-qkv-shape-walkthrough/qkv.rs".to_owned())));
+/// ```
+pub fn starters() -> Vec<(String, String)> {
+    let Some((_, manifest)) = library().iter().find(|(p, _)| *p == "Cargo.toml") else {
+        return Vec::new();
+    };
+    let Ok(table) = toml::from_str::<toml::Table>(manifest) else {
+        return Vec::new();
+    };
+    table
+        .get("example")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.get("name")?.as_str()?;
+            let path = e.get("path")?.as_str()?;
+            path.starts_with("labs/")
+                .then(|| (name.to_owned(), path.to_owned()))
+        })
+        .collect()
 }
 
 /// What checking the current exercise found.
@@ -520,7 +559,14 @@ pub fn check(
     );
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
-        .args(["test", "--quiet", "--message-format=json", "--bin"])
+        .args(["test", "--quiet"])
+        // rustc's own errors in colour when the learner sees colours.
+        .arg(if color {
+            "--message-format=json-diagnostic-rendered-ansi"
+        } else {
+            "--message-format=json"
+        })
+        .arg("--bin")
         .arg(ex.bin())
         .current_dir(&ws.root)
         // A failing test's message, not a backtrace.
@@ -685,17 +731,29 @@ pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
 }
 
 /// A lab page (Markdown) for the terminal: headings emphasised, code blocks with line
-/// numbers; with `color`, ANSI styles, otherwise plain text.
+/// numbers, tables as aligned columns; with `color`, ANSI styles, otherwise plain text.
 ///
 /// ```
 /// let page = infralens_cli::labs::render_page("# Title\n\n```rust\nlet x = 1;\n```\n", false);
 /// assert_eq!(page, "Title\n=====\n\n   1 | let x = 1;\n");
+/// let table = infralens_cli::labs::render_page("| dim | size |\n|---|---|\n| `D` | 16 |\n", false);
+/// assert_eq!(table, "dim  size\n─────────\n`D`  16\n");
 /// ```
 pub fn render_page(markdown: &str, color: bool) -> String {
     let mut out = String::new();
     let mut in_code = false;
     let mut n = 0;
+    let mut table: Vec<&str> = Vec::new();
     for line in markdown.lines() {
+        // A Markdown table: its rows gathered, then printed as aligned columns.
+        if !in_code && line.trim_start().starts_with('|') {
+            table.push(line);
+            continue;
+        }
+        if !table.is_empty() {
+            out.push_str(&render_table(&table, color));
+            table.clear();
+        }
         if line.trim_start().starts_with("```") {
             in_code = !in_code;
             n = 0;
@@ -725,6 +783,67 @@ pub fn render_page(markdown: &str, color: bool) -> String {
             continue;
         }
         let _ = writeln!(out, "{line}");
+    }
+    if !table.is_empty() {
+        out.push_str(&render_table(&table, color));
+    }
+    out
+}
+
+/// A Markdown table's rows as aligned columns: the header, a rule under it, the rows; the
+/// `|---|` line dropped and no `|` drawn.
+fn render_table(rows: &[&str], color: bool) -> String {
+    let cells = |row: &str| -> Vec<String> {
+        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
+        // `|` inside backticks is part of a cell, not a border.
+        let (mut cells, mut cell, mut code) = (Vec::new(), String::new(), false);
+        for c in row.chars() {
+            match c {
+                '`' => {
+                    code = !code;
+                    cell.push(c);
+                }
+                '|' if !code => cells.push(std::mem::take(&mut cell).trim().to_owned()),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell.trim().to_owned());
+        cells
+    };
+    let rule = |row: &[String]| {
+        row.iter()
+            .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':')))
+    };
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| cells(r)).filter(|r| !rule(r)).collect();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (k, row) in rows.iter().enumerate() {
+        let line: Vec<String> = (0..columns)
+            .map(|i| {
+                let cell = row.get(i).map_or("", String::as_str);
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                format!("{cell}{}", " ".repeat(pad))
+            })
+            .collect();
+        let line = line.join("  ");
+        if k == 0 && color {
+            let _ = writeln!(out, "\x1b[1m{}\x1b[0m", line.trim_end());
+        } else {
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        if k == 0 {
+            let total = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+            let _ = writeln!(out, "{}", "─".repeat(total));
+        }
     }
     out
 }

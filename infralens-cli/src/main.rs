@@ -150,6 +150,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Colours on standard output: a terminal, and no `NO_COLOR` (https://no-color.org).
+fn color_out() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn fail(message: &str) -> ExitCode {
     eprintln!("infralens: {message}");
     ExitCode::from(2)
@@ -206,14 +211,7 @@ fn run(cli: Cli) -> ExitCode {
                     ExitCode::SUCCESS
                 } else {
                     println!();
-                    print!(
-                        "{}",
-                        render(
-                            &w.diagnostics,
-                            Format::Human,
-                            std::io::stdout().is_terminal()
-                        )
-                    );
+                    print!("{}", render(&w.diagnostics, Format::Human, color_out()));
                     ExitCode::from(1)
                 }
             }
@@ -281,7 +279,7 @@ fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>, fix: b
             if files.len() == 1 { "" } else { "s" }
         );
     }
-    let color = format == Format::Human && std::io::stdout().is_terminal();
+    let color = format == Format::Human && color_out();
     // One finding at a time (but SARIF, one document): the output is never held whole.
     let written = if format == Format::Sarif {
         write_out(&render(&report.diagnostics, format, color))
@@ -318,6 +316,34 @@ fn lint(mut paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>, fix: b
     }
 }
 
+/// `text` through `$PAGER` (else `less -R`) when it is longer than a screen and standard
+/// output is a terminal; written directly otherwise, or when the pager cannot start.
+/// `PAGER=` (empty) or `PAGER=cat` turns paging off.
+fn page_out(text: &str) -> std::io::Result<()> {
+    if !std::io::stdout().is_terminal() || text.lines().count() <= 40 {
+        return write_out(text);
+    }
+    let pager = std::env::var("PAGER").unwrap_or_else(|_| "less -R".to_owned());
+    let mut words = pager.split_whitespace();
+    let Some(program) = words.next() else {
+        return write_out(text);
+    };
+    let child = Command::new(program)
+        .args(words)
+        .stdin(Stdio::piped())
+        .spawn();
+    match child {
+        Ok(mut child) => {
+            if let Some(mut stdin) = child.stdin.take() {
+                // The reader may quit before the end: a broken pipe is not an error here.
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            child.wait().map(|_| ())
+        }
+        Err(_) => write_out(text),
+    }
+}
+
 fn write_out(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -341,7 +367,7 @@ fn check(format: Format, cargo_args: &[String]) -> ExitCode {
             ));
         }
     };
-    let color = format == Format::Human && std::io::stdout().is_terminal();
+    let color = format == Format::Human && color_out();
     let mut collected = Vec::new();
     // Whether cargo got as far as building (and so its failure is the code's, exit 1), or
     // failed before (no manifest, a broken dependency: exit 2, its own message on stderr).
@@ -555,10 +581,10 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
         Ok(found) => found,
         Err(e) => return fail(&e),
     };
-    let color = std::io::stdout().is_terminal();
+    let color = color_out();
     if !check && !hint {
         let page = labs::file(&format!("{}/README.md", lab.dir)).unwrap_or("");
-        let _ = write_out(&labs::render_page(page, color));
+        let _ = page_out(&labs::render_page(page, color));
         return ExitCode::SUCCESS;
     }
     let mut ws = match labs::Workspace::find(&cwd()) {
@@ -625,8 +651,12 @@ fn watch(id: Option<&str>) -> ExitCode {
             None => return fail("there are no labs"),
         },
     };
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher = match notify::recommended_watcher(tx) {
+    // One channel for both: the files saved, and the commands typed (a line each).
+    let (tx, rx) = std::sync::mpsc::channel::<WatchEvent>();
+    let files = tx.clone();
+    let mut watcher = match notify::recommended_watcher(move |e| {
+        let _ = files.send(WatchEvent::File(e));
+    }) {
         Ok(w) => w,
         Err(e) => return fail(&format!("cannot watch files: {e}")),
     };
@@ -636,8 +666,16 @@ fn watch(id: Option<&str>) -> ExitCode {
             ws.root.display()
         ));
     }
-    let color = std::io::stdout().is_terminal();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if tx.send(WatchEvent::Line(line)).is_err() {
+                break;
+            }
+        }
+    });
+    let color = color_out();
     let mut passed = String::new();
+    let mut typed: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     loop {
         if color {
             // Redraw from the top, as rustlings does.
@@ -664,23 +702,69 @@ fn watch(id: Option<&str>) -> ExitCode {
             Err(e) => return fail(&e),
         }
         println!(
-            "\nwatching exercises/: save the file to check it again (`infralens lab {} --hint` for a hint; Ctrl-C to stop)",
-            lab.id
+            "\nwatching exercises/: save the file to check it again. Type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit."
         );
-        // What happened while checking (the compiler reading the files) is not an edit.
-        while rx.try_recv().is_ok() {}
-        // Wait for a `.rs` file to be written, created or removed, then let a burst of
-        // events (an editor's save) settle.
-        loop {
-            match rx.recv() {
-                Ok(Ok(event)) if is_edit(&event) => break,
-                Ok(_) => {}
-                Err(_) => return fail("the file watcher stopped"),
+        // What happened while checking (the compiler reading the files) is not an edit; a
+        // command typed meanwhile is kept.
+        while let Ok(event) = rx.try_recv() {
+            if let WatchEvent::Line(l) = event {
+                typed.push_back(l);
             }
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        while rx.try_recv().is_ok() {}
+        // Wait for a `.rs` file to be written, created or removed, or a command.
+        'wait: loop {
+            let event = match typed.pop_front() {
+                Some(line) => WatchEvent::Line(line),
+                None => match rx.recv() {
+                    Ok(e) => e,
+                    Err(_) => return fail("the file watcher stopped"),
+                },
+            };
+            match event {
+                WatchEvent::File(Ok(e)) if is_edit(&e) => {
+                    // Let a burst of events (an editor's save) settle.
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    while let Ok(event) = rx.try_recv() {
+                        if let WatchEvent::Line(l) = event {
+                            typed.push_back(l);
+                        }
+                    }
+                    break 'wait;
+                }
+                WatchEvent::File(_) => {}
+                WatchEvent::Line(line) => match line.trim() {
+                    "q" | "quit" => {
+                        let total = catalog.exercises_of(lab).count();
+                        let done = catalog
+                            .exercises_of(lab)
+                            .filter(|e| ws.done.contains(&e.name))
+                            .count();
+                        println!(
+                            "Stopped watching. Lab {} — {}: {done} of {total} exercises done.",
+                            lab.id, lab.title
+                        );
+                        return ExitCode::SUCCESS;
+                    }
+                    "h" | "hint" => match ws.current(catalog, lab) {
+                        Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
+                        None => println!("Lab {} is complete.", lab.id),
+                    },
+                    "l" | "list" => print!("{}", labs::list(catalog, Some(&ws))),
+                    "c" | "check" => break 'wait,
+                    "" => {}
+                    other => println!(
+                        "`{other}`: type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit"
+                    ),
+                },
+            }
+        }
     }
+}
+
+/// What `watch` waits for: a file event, or a line typed.
+enum WatchEvent {
+    File(notify::Result<notify::Event>),
+    Line(String),
 }
 
 /// A save of a `.rs` file: written, created or removed (reads are not edits).

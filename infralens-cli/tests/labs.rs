@@ -322,10 +322,12 @@ fn watch_rechecks_on_save() {
         .current_dir(&work)
         .env("CARGO_TARGET_DIR", tmp.join("fixture-target"))
         .env("CARGO_NET_OFFLINE", "true")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("infralens watch starts");
+    let mut keys = child.stdin.take().expect("piped");
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("piped");
     std::thread::spawn(move || {
@@ -386,14 +388,33 @@ fn watch_rechecks_on_save() {
     // And it follows that one: solved and saved, it passes.
     std::fs::write(work.join(next.path()), next.solution()).expect("writable");
     let third = wait_for("watching exercises/");
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(
-        third
-            .iter()
-            .any(|l| l.contains(&format!("✓ {} compiles and its tests pass: done.", next.name))),
+        third.iter().any(|l| l.contains(&format!(
+            "✓ {} compiles and its tests pass: done.",
+            next.name
+        ))),
         "{third:?}"
     );
+    // Its keys: a hint for the current exercise, then quit with a summary.
+    use std::io::Write as _;
+    let current = &c.exercises[2];
+    writeln!(keys, "h").expect("a key");
+    let hint = wait_for("hint (");
+    assert!(
+        hint.last()
+            .is_some_and(|l| l == &format!("hint ({}): {}", current.name, current.hint)),
+        "{hint:?}"
+    );
+    writeln!(keys, "q").expect("a key");
+    let summary = wait_for("Stopped watching");
+    assert!(
+        summary
+            .last()
+            .is_some_and(|l| l.contains("2 of 5 exercises done")),
+        "{summary:?}"
+    );
+    let status = child.wait().expect("watch exits");
+    assert!(status.success(), "{status:?}");
 }
 
 /// The labs are a corpus of real mistakes: without compiling, `infralens lint` finds the
@@ -472,6 +493,24 @@ fn the_working_crate_stands_on_its_own() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains(&ex.error), "{out}");
     println!("first check after the move: {:.1} s", first.as_secs_f64());
+
+    // The command the Lab 02 page gives runs in the working crate.
+    let page = std::fs::read_to_string(moved.join("labs/02-qkv-shape-walkthrough/README.md"))
+        .expect("the page");
+    assert!(page.contains("`cargo run --example lab02_qkv`"));
+    let run = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "lab02_qkv"])
+        .current_dir(&moved)
+        .env("CARGO_TARGET_DIR", tmp.join("fixture-target"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("scores"));
 }
 
 /// The three outcomes a check can have, each said as what it is: a compile error (with the
@@ -553,4 +592,46 @@ fn outcomes_are_told_apart_and_the_runner_commands_work() {
     );
     let (_, out, _) = infralens(&work, &["list"]);
     assert!(out.contains(&format!("→ current  {}", ex.name)), "{out}");
+}
+
+/// On a terminal (a pseudo-terminal from `script`, when the machine has it), a long page
+/// goes through `$PAGER`, styled unless `NO_COLOR` is set.
+#[test]
+fn the_page_is_paged_on_a_terminal_and_no_color_is_honoured() {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        println!("`script` (util-linux) is not installed: the terminal test is skipped");
+        return;
+    }
+    let on_a_terminal = |no_color: bool| -> String {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-q",
+            "-c",
+            &format!("{} lab 02", env!("CARGO_BIN_EXE_infralens")),
+            "/dev/null",
+        ])
+        .env("PAGER", "head -3")
+        .env_remove("NO_COLOR");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.output().expect("script runs");
+        String::from_utf8_lossy(&out.stdout).replace('\r', "")
+    };
+    let styled = on_a_terminal(false);
+    assert_eq!(
+        styled.lines().count(),
+        3,
+        "the pager shows 3 lines: {styled:?}"
+    );
+    assert!(styled.starts_with("\x1b[1;4mLab 02"), "{styled:?}");
+    let plain = on_a_terminal(true);
+    assert!(
+        plain.starts_with("Lab 02 — Q/K/V shape walkthrough\n====="),
+        "{plain:?}"
+    );
 }

@@ -545,6 +545,22 @@ pub fn check(
             ),
         ));
     };
+    check_exercise(ws, catalog, lab, ex, color)
+}
+
+/// Compiles and tests exercise `ex` of `lab` (done or not) and reports as [`check`] does;
+/// it is marked done when it passes, and to do when it does not.
+///
+/// # Errors
+/// cargo cannot be run.
+pub fn check_exercise(
+    ws: &mut Workspace,
+    catalog: &Catalog,
+    lab: &Lab,
+    ex: &Exercise,
+    color: bool,
+) -> Result<(Outcome, String), String> {
+    let total = catalog.exercises_of(lab).count();
     let index = catalog
         .exercises_of(lab)
         .position(|e| e.name == ex.name)
@@ -606,6 +622,7 @@ pub fn check(
             lab.id,
             lab.id
         );
+        ws.mark_todo(&ex.name)?;
         return Ok((Outcome::CompileError, report));
     }
     if !output.status.success() {
@@ -668,6 +685,7 @@ pub fn check(
             },
             lab.id
         );
+        ws.mark_todo(&ex.name)?;
         return Ok((Outcome::TestsFail, report));
     }
     ws.mark_done(&ex.name)?;

@@ -102,6 +102,15 @@ enum Cmd {
         /// Print the current exercise's hint.
         #[arg(long)]
         hint: bool,
+        /// With `--check` or `--hint`: exercise N of the lab (from 1), not the current one.
+        #[arg(long, value_name = "N")]
+        exercise: Option<usize>,
+    },
+    /// Check every exercise you have done again (of one lab, or of all): after an
+    /// upgrade, or to see that nothing you changed since broke one.
+    Recheck {
+        /// The lab [default: every lab].
+        id: Option<String>,
     },
     /// Put an exercise back as shipped (your changes to it are lost) and mark it to do.
     Reset {
@@ -174,7 +183,13 @@ fn run(cli: Cli) -> ExitCode {
             infralens_path,
             no_build,
         } => labs_cmd(init, infralens_path, no_build),
-        Cmd::Lab { id, check, hint } => lab_cmd(&id, check, hint),
+        Cmd::Lab {
+            id,
+            check,
+            hint,
+            exercise,
+        } => lab_cmd(&id, check, hint, exercise),
+        Cmd::Recheck { id } => recheck_cmd(id.as_deref()),
         Cmd::Watch { id } => watch(id.as_deref()),
         Cmd::Reset { exercise, yes } => reset_cmd(&exercise, yes),
         Cmd::Solution { exercise, force } => solution_cmd(&exercise, force),
@@ -546,6 +561,55 @@ fn solution_cmd(selector: &str, force: bool) -> ExitCode {
     }
 }
 
+fn recheck_cmd(id: Option<&str>) -> ExitCode {
+    let (catalog, mut ws) =
+        match labs::catalog().and_then(|c| Ok((c, labs::Workspace::find(&cwd())?))) {
+            Ok(found) => found,
+            Err(e) => return fail(&e),
+        };
+    let labs_to_check: Vec<&labs::Lab> = match id {
+        Some(id) => match catalog.lab(id) {
+            Ok(lab) => vec![lab],
+            Err(e) => return fail(&e),
+        },
+        None => catalog.labs.iter().collect(),
+    };
+    let (mut passed, mut broken) = (0, Vec::new());
+    for lab in labs_to_check {
+        let done: Vec<&labs::Exercise> = catalog
+            .exercises_of(lab)
+            .filter(|e| ws.done.contains(&e.name))
+            .collect();
+        for ex in done {
+            match labs::check_exercise(&mut ws, catalog, lab, ex, false) {
+                Ok((labs::Outcome::Done, _)) => {
+                    passed += 1;
+                    println!("✓ {}", ex.path());
+                }
+                Ok((labs::Outcome::CargoFailed, report)) => {
+                    print!("{report}");
+                    return ExitCode::from(2);
+                }
+                Ok(_) => {
+                    println!("✗ {}: fails now, and is to do again", ex.path());
+                    broken.push(ex.path());
+                }
+                Err(e) => return fail(&e),
+            }
+        }
+    }
+    if passed + broken.len() == 0 {
+        println!("No exercise is done yet: nothing to check again.");
+    } else {
+        println!("{passed} still pass, {} fail again.", broken.len());
+    }
+    if broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn next_cmd() -> ExitCode {
     let (catalog, ws) = match labs::catalog().and_then(|c| Ok((c, labs::Workspace::find(&cwd())?)))
     {
@@ -576,7 +640,7 @@ fn catalog_and_lab(id: &str) -> Result<(&'static labs::Catalog, &'static labs::L
     Ok((catalog, catalog.lab(id)?))
 }
 
-fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
+fn lab_cmd(id: &str, check: bool, hint: bool, exercise: Option<usize>) -> ExitCode {
     let (catalog, lab) = match catalog_and_lab(id) {
         Ok(found) => found,
         Err(e) => return fail(&e),
@@ -591,13 +655,29 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
         Ok(ws) => ws,
         Err(e) => return fail(&e),
     };
+    let chosen = match exercise {
+        None => None,
+        Some(n) => match catalog.exercises_of(lab).nth(n.wrapping_sub(1)) {
+            Some(ex) => Some(ex),
+            None => {
+                return fail(&format!(
+                    "Lab {} has exercises 1 to {}, not {n}",
+                    lab.id,
+                    catalog.exercises_of(lab).count()
+                ));
+            }
+        },
+    };
     let mut code = ExitCode::SUCCESS;
     if check {
         let progress = std::io::stderr().is_terminal();
-        if progress && let Some(ex) = ws.current(catalog, lab) {
+        if progress && let Some(ex) = chosen.or_else(|| ws.current(catalog, lab)) {
             eprint!("compiling and testing {}…", ex.path());
         }
-        let checked = labs::check(&mut ws, catalog, lab, color);
+        let checked = match chosen {
+            Some(ex) => labs::check_exercise(&mut ws, catalog, lab, ex, color),
+            None => labs::check(&mut ws, catalog, lab, color),
+        };
         if progress {
             // The progress line goes once the outcome is known.
             eprint!("\r\x1b[2K");
@@ -617,7 +697,7 @@ fn lab_cmd(id: &str, check: bool, hint: bool) -> ExitCode {
         }
     }
     if hint {
-        match ws.current(catalog, lab) {
+        match chosen.or_else(|| ws.current(catalog, lab)) {
             Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
             None => println!("Lab {} is complete: no hint needed.", lab.id),
         }

@@ -250,6 +250,19 @@ fn walk_lab(work: &Path, id: &str, count: usize) {
             out.contains(&format!("hint ({}): {}", ex.name, ex.hint)),
             "{out}"
         );
+        // Learning, not copying: the error explains the rule, and does not print the
+        // fixed line (that is the hint's and the solution's to give).
+        let report = out.split(&format!("hint ({})", ex.name)).next().unwrap_or("");
+        let shipped: Vec<&str> = ex.source().lines().map(str::trim).collect();
+        for fixed in ex.solution().lines().map(str::trim) {
+            if fixed.len() >= 12 && !fixed.starts_with("//") && !shipped.contains(&fixed) {
+                assert!(
+                    !report.contains(fixed),
+                    "{}: the error gives the fix away: `{fixed}`\n{report}",
+                    ex.name
+                );
+            }
+        }
 
         std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
         let (code, out, err) = infralens(work, &["lab", id, "--check"]);
@@ -581,6 +594,20 @@ fn outcomes_are_told_apart_and_the_runner_commands_work() {
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = infralens(&work, &["solution", &ex.name]);
     assert_eq!((code, out.as_str()), (0, ex.solution()));
+    let (code, out, _) = infralens(&work, &["recheck"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("✓ {}", ex.path())) && out.contains("1 still pass, 0 fail again."),
+        "{out}"
+    );
+    // Any exercise by number, not only the current one.
+    let second = c.exercise("01/2").expect("exercise");
+    let (code, out, _) = infralens(&work, &["lab", "01", "--check", "--exercise", "2"]);
+    assert_eq!(code, 1);
+    assert!(out.contains(&second.error), "{out}");
+    let (code, _, err) = infralens(&work, &["lab", "01", "--check", "--exercise", "9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Lab 01 has exercises 1 to 5, not 9"), "{err}");
     let (code, _, err) = infralens(&work, &["reset", "01/1"]);
     assert_eq!(code, 2, "without a terminal, reset asks for --yes");
     assert!(err.contains("add `--yes`"), "{err}");

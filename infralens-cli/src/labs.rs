@@ -480,6 +480,21 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
     write(STATE_FILE, &state_text(&[]))
 }
 
+/// The `infralens` dependency line on a checkout at `path`, the path quoted as TOML quotes
+/// a string (whatever characters it has: quotes, backslashes, newlines, control characters).
+///
+/// ```
+/// let line = infralens_cli::labs::path_dependency("/home/a \"b\"\\c");
+/// let parsed: toml::Table = toml::from_str(&line).unwrap();
+/// assert_eq!(parsed["infralens"]["path"].as_str(), Some("/home/a \"b\"\\c"));
+/// ```
+pub fn path_dependency(path: &str) -> String {
+    format!(
+        "infralens = {{ path = {} }}",
+        toml::Value::String(path.to_owned())
+    )
+}
+
 /// The lab starters: (example name, path in the repository) of each `[[example]]` of the
 /// `infralens` manifest whose file is under `labs/`.
 ///

@@ -15,6 +15,21 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
+/// `println!` that does not panic when standard output is closed (`infralens labs | head -0`):
+/// what cannot be written is dropped.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!`, as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 // The lint builds and drops a syntax tree per file: mimalloc makes that markedly cheaper
 // than the system allocator (measured with `cargo bench -p infralens-cli --bench lint`).
 #[global_allocator]
@@ -221,12 +236,12 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Explain { target } => match explain(&target) {
             Err(e) => fail(&e),
             Ok(w) => {
-                print!("{}", w.table());
+                out!("{}", w.table());
                 if w.diagnostics.is_empty() {
                     ExitCode::SUCCESS
                 } else {
-                    println!();
-                    print!("{}", render(&w.diagnostics, Format::Human, color_out()));
+                    outln!();
+                    out!("{}", render(&w.diagnostics, Format::Human, color_out()));
                     ExitCode::from(1)
                 }
             }
@@ -444,16 +459,15 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>, no_build: bo
     };
     let Some(dir) = init else {
         let ws = labs::Workspace::find(&cwd()).ok();
-        print!("{}", labs::list(catalog, ws.as_ref()));
+        out!("{}", labs::list(catalog, ws.as_ref()));
         return ExitCode::SUCCESS;
     };
     let checkout = infralens_path.or_else(|| std::env::var_os("INFRALENS_PATH").map(PathBuf::from));
     let dep = match checkout {
         None => None,
         Some(checkout) => match checkout.canonicalize() {
-            Ok(p) if p.join("Cargo.toml").is_file() => Some(format!(
-                "infralens = {{ path = {:?} }}",
-                p.to_string_lossy().replace('\\', "/")
+            Ok(p) if p.join("Cargo.toml").is_file() => Some(labs::path_dependency(
+                &p.to_string_lossy().replace('\\', "/"),
             )),
             _ => {
                 return fail(&format!(
@@ -466,7 +480,7 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>, no_build: bo
     if let Err(e) = labs::init(&dir, dep.as_deref()) {
         return fail(&e);
     }
-    println!(
+    outln!(
         "Made the working crate {}: {} exercises to fix.",
         dir.display(),
         catalog.exercises.len()
@@ -474,7 +488,7 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>, no_build: bo
     if !no_build {
         // Build the library once now, with cargo's own progress, so that the first check
         // takes seconds.
-        println!("Building InfraLens for it, once (cargo's progress below)…");
+        outln!("Building InfraLens for it, once (cargo's progress below)…");
         let _ = std::io::stdout().flush();
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let built = Command::new(&cargo)
@@ -483,17 +497,17 @@ fn labs_cmd(init: Option<PathBuf>, infralens_path: Option<PathBuf>, no_build: bo
             .stdin(Stdio::null())
             .status();
         match built {
-            Ok(s) if s.success() => println!("Built."),
-            Ok(_) => println!(
+            Ok(s) if s.success() => outln!("Built."),
+            Ok(_) => outln!(
                 "cargo could not build InfraLens yet (above); the first `infralens lab 01 --check` will try again."
             ),
-            Err(e) => println!(
+            Err(e) => outln!(
                 "cannot run `{}`: {e}; install Rust from https://rustup.rs, then check an exercise.",
                 cargo.to_string_lossy()
             ),
         }
     }
-    println!(
+    outln!(
         "Next:\n  cd {}\n  infralens lab 01          # read the lab page\n  infralens lab 01 --check  # check the first exercise",
         dir.display()
     );
@@ -517,7 +531,7 @@ fn reset_cmd(selector: &str, yes: bool) -> ExitCode {
                 ex.path()
             ));
         }
-        print!(
+        out!(
             "Put {} back as shipped? Your changes to it are lost. [y/N] ",
             ex.path()
         );
@@ -526,13 +540,13 @@ fn reset_cmd(selector: &str, yes: bool) -> ExitCode {
         if std::io::stdin().read_line(&mut answer).is_err()
             || !matches!(answer.trim(), "y" | "Y" | "yes")
         {
-            println!("Left as it is.");
+            outln!("Left as it is.");
             return ExitCode::SUCCESS;
         }
     }
     match ws.reset(ex) {
         Ok(()) => {
-            println!("{} is as shipped again, and to do.", ex.path());
+            outln!("{} is as shipped again, and to do.", ex.path());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -584,14 +598,14 @@ fn recheck_cmd(id: Option<&str>) -> ExitCode {
             match labs::check_exercise(&mut ws, catalog, lab, ex, false) {
                 Ok((labs::Outcome::Done, _)) => {
                     passed += 1;
-                    println!("✓ {}", ex.path());
+                    outln!("✓ {}", ex.path());
                 }
                 Ok((labs::Outcome::CargoFailed, report)) => {
-                    print!("{report}");
+                    out!("{report}");
                     return ExitCode::from(2);
                 }
                 Ok(_) => {
-                    println!("✗ {}: fails now, and is to do again", ex.path());
+                    outln!("✗ {}: fails now, and is to do again", ex.path());
                     broken.push(ex.path());
                 }
                 Err(e) => return fail(&e),
@@ -599,9 +613,9 @@ fn recheck_cmd(id: Option<&str>) -> ExitCode {
         }
     }
     if passed + broken.len() == 0 {
-        println!("No exercise is done yet: nothing to check again.");
+        outln!("No exercise is done yet: nothing to check again.");
     } else {
-        println!("{passed} still pass, {} fail again.", broken.len());
+        outln!("{passed} still pass, {} fail again.", broken.len());
     }
     if broken.is_empty() {
         ExitCode::SUCCESS
@@ -621,7 +635,7 @@ fn next_cmd() -> ExitCode {
         .iter()
         .find_map(|lab| Some((lab, ws.current(catalog, lab)?)));
     match next {
-        Some((lab, ex)) => println!(
+        Some((lab, ex)) => outln!(
             "Next: {} (Lab {} — {})\n{}\nCheck it with `infralens lab {} --check`; `--hint` for a hint.",
             ex.path(),
             lab.id,
@@ -629,7 +643,7 @@ fn next_cmd() -> ExitCode {
             ex.concept,
             lab.id
         ),
-        None => println!("Every exercise of every lab is done."),
+        None => outln!("Every exercise of every lab is done."),
     }
     ExitCode::SUCCESS
 }
@@ -698,8 +712,8 @@ fn lab_cmd(id: &str, check: bool, hint: bool, exercise: Option<usize>) -> ExitCo
     }
     if hint {
         match chosen.or_else(|| ws.current(catalog, lab)) {
-            Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
-            None => println!("Lab {} is complete: no hint needed.", lab.id),
+            Some(ex) => outln!("hint ({}): {}", ex.name, ex.hint),
+            None => outln!("Lab {} is complete: no hint needed.", lab.id),
         }
     }
     code
@@ -759,7 +773,7 @@ fn watch(id: Option<&str>) -> ExitCode {
     loop {
         if color {
             // Redraw from the top, as rustlings does.
-            print!("\x1b[2J\x1b[H");
+            out!("\x1b[2J\x1b[H");
         }
         match labs::check(&mut ws, catalog, lab, color) {
             Ok((outcome, report)) => {
@@ -781,7 +795,7 @@ fn watch(id: Option<&str>) -> ExitCode {
             }
             Err(e) => return fail(&e),
         }
-        println!(
+        outln!(
             "\nwatching exercises/: save the file to check it again. Type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit."
         );
         // What happened while checking (the compiler reading the files) is not an edit; a
@@ -819,20 +833,21 @@ fn watch(id: Option<&str>) -> ExitCode {
                             .exercises_of(lab)
                             .filter(|e| ws.done.contains(&e.name))
                             .count();
-                        println!(
+                        outln!(
                             "Stopped watching. Lab {} — {}: {done} of {total} exercises done.",
-                            lab.id, lab.title
+                            lab.id,
+                            lab.title
                         );
                         return ExitCode::SUCCESS;
                     }
                     "h" | "hint" => match ws.current(catalog, lab) {
-                        Some(ex) => println!("hint ({}): {}", ex.name, ex.hint),
-                        None => println!("Lab {} is complete.", lab.id),
+                        Some(ex) => outln!("hint ({}): {}", ex.name, ex.hint),
+                        None => outln!("Lab {} is complete.", lab.id),
                     },
-                    "l" | "list" => print!("{}", labs::list(catalog, Some(&ws))),
+                    "l" | "list" => out!("{}", labs::list(catalog, Some(&ws))),
                     "c" | "check" => break 'wait,
                     "" => {}
-                    other => println!(
+                    other => outln!(
                         "`{other}`: type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit"
                     ),
                 },

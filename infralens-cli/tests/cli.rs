@@ -535,3 +535,40 @@ fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
     let (code, out, err) = check(&dir, "human");
     assert_eq!(code, 0, "the fixed code compiles:\n{out}{err}");
 }
+
+/// Standard output closed by its reader (`infralens … | head -0`): no command panics.
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let broken = fixture("broken");
+    let explain = format!(
+        "{}/labs/02-qkv-shape-walkthrough/qkv.rs::scores",
+        env!("CARGO_MANIFEST_DIR").trim_end_matches("/infralens-cli")
+    );
+    let commands: [&[&str]; 8] = [
+        &["labs"],
+        &["lab", "02"],
+        &["rules"],
+        &["rule", "dims"],
+        &["explain", &explain],
+        &["solution", "02/1", "--force"],
+        &["lint", "src"],
+        &["lint", "--format", "sarif", "src"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_infralens"))
+            .args(args)
+            .current_dir(&broken)
+            .stdout(writer)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

@@ -252,7 +252,10 @@ fn walk_lab(work: &Path, id: &str, count: usize) {
         );
         // Learning, not copying: the error explains the rule, and does not print the
         // fixed line (that is the hint's and the solution's to give).
-        let report = out.split(&format!("hint ({})", ex.name)).next().unwrap_or("");
+        let report = out
+            .split(&format!("hint ({})", ex.name))
+            .next()
+            .unwrap_or("");
         let shipped: Vec<&str> = ex.source().lines().map(str::trim).collect();
         for fixed in ex.solution().lines().map(str::trim) {
             if fixed.len() >= 12 && !fixed.starts_with("//") && !shipped.contains(&fixed) {

@@ -165,6 +165,7 @@ impl Parse for DimDecl {
         let (size, size_text) = if input.peek(Token![dyn]) {
             (SizeExpr::Dyn(input.parse()?), "dyn".to_owned())
         } else {
+            check_size_extent(input)?;
             let expr: Expr = input
                 .parse()
                 .map_err(|e| syn::Error::new(e.span(), SIZE_HELP))?;
@@ -186,8 +187,56 @@ impl Parse for DimDecl {
     }
 }
 
+/// The deepest parentheses a size may nest, and the most tokens it may have: far beyond any
+/// real size, and well within what the parser (recursive, on the compiler's stack inside a
+/// proc macro) can take.
+const MAX_SIZE_DEPTH: usize = 32;
+const MAX_SIZE_TOKENS: usize = 512;
+
+/// Refuses a size nested deeper or longer than the limits, measured before parsing and
+/// without recursion: the size runs to the `;` at its level.
+fn check_size_extent(input: ParseStream<'_>) -> syn::Result<()> {
+    // Measured before parsing, without recursion: the size runs to the `;` at its level.
+    let (mut depth, mut tokens) = (0usize, 0usize);
+    let mut stack: Vec<proc_macro2::token_stream::IntoIter> = Vec::new();
+    let mut cursor = input.cursor();
+    while let Some((tt, next)) = cursor.token_tree() {
+        if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';') {
+            break;
+        }
+        cursor = next;
+        let mut pending = vec![tt];
+        while let Some(tt) = pending.pop() {
+            tokens += 1;
+            if let proc_macro2::TokenTree::Group(g) = tt {
+                stack.push(g.stream().into_iter());
+                depth = depth.max(stack.len());
+            }
+            while let Some(inner) = stack.last_mut() {
+                match inner.next() {
+                    Some(t) => {
+                        pending.push(t);
+                        break;
+                    }
+                    None => {
+                        stack.pop();
+                    }
+                }
+            }
+            if tokens > MAX_SIZE_TOKENS || depth > MAX_SIZE_DEPTH {
+                return Err(input.error(format!(
+                        "this size is {} than InfraLens reads ({MAX_SIZE_DEPTH} levels of parentheses, {MAX_SIZE_TOKENS} tokens): write it flatter, as in `Dh = D / H`, or give it a name of its own",
+                        if depth > MAX_SIZE_DEPTH { "nested deeper" } else { "longer" }
+                    )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Parse for SizeExpr {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        check_size_extent(input)?;
         let expr: Expr = input.parse()?;
         SizeExpr::from_expr(&expr)
     }
@@ -560,6 +609,33 @@ impl DimDecl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 800 levels of parentheses (which once crashed rustc inside the proc macro) and a
+    /// 600-token sum are one spanned error; 20 levels are read as any size.
+    #[test]
+    fn sizes_too_deep_or_too_long_are_refused_without_recursing() {
+        let deep = format!("pub D = {}4{};", "(".repeat(800), ")".repeat(800));
+        let err = syn::parse_str::<DimsBlock>(&deep).err().expect("refused");
+        assert!(
+            err.to_string()
+                .starts_with("this size is nested deeper than InfraLens reads"),
+            "{err}"
+        );
+        let long = format!("pub A = 1; pub D = A{};", " + A".repeat(300));
+        let err = syn::parse_str::<DimsBlock>(&long).err().expect("refused");
+        assert!(
+            err.to_string()
+                .starts_with("this size is longer than InfraLens reads"),
+            "{err}"
+        );
+        let fine = format!(
+            "pub D = {}4{}; pub E = D + 1;",
+            "(".repeat(20),
+            ")".repeat(20)
+        );
+        let block: DimsBlock = syn::parse_str(&fine).expect("parses");
+        assert_eq!(block.resolve().map(|s| s.len()).ok(), Some(2));
+    }
 
     fn errors(src: &str) -> Vec<String> {
         let block: DimsBlock = syn::parse_str(src).expect("parses");

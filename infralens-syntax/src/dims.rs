@@ -615,14 +615,18 @@ mod tests {
     #[test]
     fn sizes_too_deep_or_too_long_are_refused_without_recursing() {
         let deep = format!("pub D = {}4{};", "(".repeat(800), ")".repeat(800));
-        let err = syn::parse_str::<DimsBlock>(&deep).err().expect("refused");
+        let Err(err) = syn::parse_str::<DimsBlock>(&deep) else {
+            panic!("800 levels are refused")
+        };
         assert!(
             err.to_string()
                 .starts_with("this size is nested deeper than InfraLens reads"),
             "{err}"
         );
         let long = format!("pub A = 1; pub D = A{};", " + A".repeat(300));
-        let err = syn::parse_str::<DimsBlock>(&long).err().expect("refused");
+        let Err(err) = syn::parse_str::<DimsBlock>(&long) else {
+            panic!("601 tokens are refused")
+        };
         assert!(
             err.to_string()
                 .starts_with("this size is longer than InfraLens reads"),

@@ -329,8 +329,8 @@ fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
 const WORKER_STACK: usize = 256 << 20;
 
 /// `f` over `items` on up to as many threads as there are cores (each with a
-/// [`WORKER_STACK`]), the results in the order of `items`. One item, or one core: in the
-/// calling thread.
+/// [`WORKER_STACK`], also when there is one: the caller's own stack may be small, as a test
+/// thread's 2 MiB is), the results in the order of `items`.
 fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -338,8 +338,8 @@ fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> V
         .map_or(1, std::num::NonZero::get)
         .min(items.len())
         .min(64);
-    if threads <= 1 {
-        return items.into_iter().map(f).collect();
+    if threads == 0 {
+        return Vec::new();
     }
     let n = items.len();
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();

@@ -174,7 +174,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Colours on standard output: a terminal, and no `NO_COLOR` (https://no-color.org).
+/// Colours on standard output: a terminal, and no `NO_COLOR` (<https://no-color.org>).
 fn color_out() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

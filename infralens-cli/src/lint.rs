@@ -1506,4 +1506,16 @@ mod tests {
             )]
         );
     }
+
+    /// An unnamed `Tensor` parameter is told to get a name, not to write `_: [B, S, D]`
+    /// (which the grammar rejects).
+    #[test]
+    fn an_unnamed_tensor_parameter_is_told_to_get_a_name() {
+        let code = "dims! { pub B = 2; pub S = 4; }\n#[shapes(x: [B, S] -> [B, S])]\nfn f(x: &Tensor, _: &Tensor) -> Tensor { x.clone() }\n";
+        let report = lint_sources(vec![Source::new("u.rs", code.into())]);
+        assert_eq!(
+            report.diagnostics[0].message,
+            "this `Tensor` parameter has no name and no shape: name it (`x: &Tensor`) and add `x: [B, S, D]` (its dims) to `#[shapes(...)]`"
+        );
+    }
 }

@@ -4,16 +4,11 @@
 //! toolchain, cache, SARIF upload) are not run; `infralens` is on `PATH`, as the cache
 //! would put it, so the install step is skipped as it would be.
 
+mod common;
+
+use common::repo;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf()
-}
 
 /// `bash -c script` in `dir` with the built `infralens` first on `PATH`:
 /// (exit code, stdout, stderr).
@@ -25,17 +20,11 @@ fn bash(dir: &Path, script: &str) -> (i32, String, String) {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .expect("PATH");
-    let out = Command::new("bash")
+    let out = common::command("bash")
         .arg("-c")
         .arg(script)
         .current_dir(dir)
         .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
-        )
-        .env("CARGO_NET_OFFLINE", "true")
         .output()
         .expect("bash runs");
     (

@@ -209,20 +209,8 @@ fn bad_input_is_one_line_and_exit_2() {
 /// A copy of a fixture crate, depending on this workspace's `infralens` and its lock file,
 /// built in one shared target directory.
 fn crate_copy(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fixture-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
-    let manifest = std::fs::read_to_string(fixture("Cargo.toml.in"))
-        .expect("template")
-        .replace("@NAME@", &format!("fixture-{name}"))
-        .replace("@INFRALENS@", &root.to_string_lossy().replace('\\', "/"));
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
-    std::fs::copy(fixture(name).join("src/lib.rs"), dir.join("src/lib.rs")).expect("source");
-    dir
+    let lib = std::fs::read_to_string(fixture(name).join("src/lib.rs")).expect("source");
+    common::fixture_crate(&format!("fixture-{name}"), &[("src/lib.rs", &lib)])
 }
 
 fn check(dir: &Path, format: &str) -> (i32, String, String) {
@@ -477,18 +465,6 @@ fn configuration_excludes_allows_and_ignores() {
 /// SARIF `fixes`; the fixed crate then lints clean and compiles.
 #[test]
 fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixable");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
-    let manifest = std::fs::read_to_string(fixture("Cargo.toml.in"))
-        .expect("template")
-        .replace("@NAME@", "fixable")
-        .replace("@INFRALENS@", &root.to_string_lossy().replace('\\', "/"));
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
     let broken = "use infralens::prelude::*;\n\n\
         dims! {\n    pub B: Batch = 1;\n    pub S: Sequence = 4;\n    pub P: Sequence = 2;\n    pub T: Sequence = P + S;\n    \
         pub D: ModelWidth = 16;\n    pub H: Heads = 4;\n    pub Dh: HeadWidth = D / H;\n    pub Dkv = 8;\n}\n\n\
@@ -500,7 +476,7 @@ fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
         pub fn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    \
         let scores = q.attention_scale::<D>().matmul(k);\n    \
         scores.causal_mask().softmax().matmul(v)\n}\n";
-    std::fs::write(dir.join("src/lib.rs"), broken).expect("lib.rs");
+    let dir = common::fixture_crate("fixable", &[("src/lib.rs", broken)]);
 
     let (_, human, _) = run(&dir, &["lint"]);
     assert!(

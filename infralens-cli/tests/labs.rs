@@ -6,14 +6,7 @@ use infralens_cli::labs::{self, catalog};
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::infralens;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use common::{infralens, repo};
 
 #[test]
 fn every_lab_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
@@ -326,18 +319,15 @@ fn lab_page_renders_plain_when_not_a_terminal() {
 #[test]
 fn watch_rechecks_on_save() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let work = working_crate("lab-watch-crate");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_infralens"))
+    let mut child = common::command(env!("CARGO_BIN_EXE_infralens"))
         .arg("watch")
         .current_dir(&work)
-        .env("CARGO_TARGET_DIR", tmp.join("fixture-target"))
-        .env("CARGO_NET_OFFLINE", "true")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -514,11 +504,9 @@ fn the_working_crate_stands_on_its_own() {
     let page = std::fs::read_to_string(moved.join("labs/02-qkv-shape-walkthrough/README.md"))
         .expect("the page");
     assert!(page.contains("`cargo run --example lab02_qkv`"));
-    let run = std::process::Command::new(env!("CARGO"))
+    let run = common::command(env!("CARGO"))
         .args(["run", "--quiet", "--example", "lab02_qkv"])
         .current_dir(&moved)
-        .env("CARGO_TARGET_DIR", tmp.join("fixture-target"))
-        .env("CARGO_NET_OFFLINE", "true")
         .output()
         .expect("cargo runs");
     assert!(

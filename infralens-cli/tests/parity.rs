@@ -127,19 +127,10 @@ fn corpus(name: &str) -> String {
 
 /// A crate holding the corpus, depending on this checkout.
 fn corpus_crate() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("workspace");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).expect("temp dir");
-    let manifest = std::fs::read_to_string(manifest_dir.join("tests/fixtures/Cargo.toml.in"))
-        .expect("template")
-        .replace("@NAME@", "parity")
-        .replace("@INFRALENS@", &root.to_string_lossy().replace('\\', "/"));
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
-    std::fs::write(dir.join("src/lib.rs"), "pub mod gpt2;\npub mod llama;\n").expect("lib");
-    dir
+    common::fixture_crate(
+        "parity",
+        &[("src/lib.rs", "pub mod gpt2;\npub mod llama;\n")],
+    )
 }
 
 /// The errors in JSON Lines output: (file, line, message).

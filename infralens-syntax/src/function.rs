@@ -195,10 +195,15 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
                 .unwrap_or_else(|| "_".to_owned());
             let annotated = annotated_names.contains(&name);
             if !annotated && bare_tensor(&t.ty).is_some() {
-                errors.push(syn::Error::new_spanned(
-                    &t.ty,
-                    format!("`{name}` is a `Tensor` without a shape: add `{name}: [B, S, D]` (its dims) to `#[shapes(...)]`"),
-                ));
+                let message = if name == "_" {
+                    // The grammar names parameters: `_: [B, S, D]` is not one.
+                    "this `Tensor` parameter has no name and no shape: name it (`x: &Tensor`) and add `x: [B, S, D]` (its dims) to `#[shapes(...)]`".to_owned()
+                } else {
+                    format!(
+                        "`{name}` is a `Tensor` without a shape: add `{name}: [B, S, D]` (its dims) to `#[shapes(...)]`"
+                    )
+                };
+                errors.push(syn::Error::new_spanned(&t.ty, message));
             }
         }
     }

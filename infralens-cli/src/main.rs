@@ -775,7 +775,19 @@ fn watch(id: Option<&str>) -> ExitCode {
             // Redraw from the top, as rustlings does.
             out!("\x1b[2J\x1b[H");
         }
-        match labs::check(&mut ws, catalog, lab, color) {
+        let checked = labs::check(&mut ws, catalog, lab, color);
+        // Drained before anything is printed, so that an edit made once the learner sees
+        // the result is never lost: the compiler reading the files is not an edit; a save
+        // made while the check ran is checked next; a command typed meanwhile is kept.
+        let mut saved_meanwhile = false;
+        while let Ok(event) = rx.try_recv() {
+            match event {
+                WatchEvent::Line(l) => typed.push_back(l),
+                WatchEvent::File(Ok(e)) if is_edit(&e) => saved_meanwhile = true,
+                WatchEvent::File(_) => {}
+            }
+        }
+        match checked {
             Ok((outcome, report)) => {
                 let _ = write_out(&format!("{passed}{report}"));
                 passed.clear();
@@ -798,12 +810,8 @@ fn watch(id: Option<&str>) -> ExitCode {
         outln!(
             "\nwatching exercises/: save the file to check it again. Type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit."
         );
-        // What happened while checking (the compiler reading the files) is not an edit; a
-        // command typed meanwhile is kept.
-        while let Ok(event) = rx.try_recv() {
-            if let WatchEvent::Line(l) = event {
-                typed.push_back(l);
-            }
+        if saved_meanwhile {
+            continue;
         }
         // Wait for a `.rs` file to be written, created or removed, or a command.
         'wait: loop {

@@ -763,120 +763,20 @@ pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
     out
 }
 
-/// A lab page (Markdown) for the terminal: headings emphasised, code blocks with line
-/// numbers, tables as aligned columns; with `color`, ANSI styles, otherwise plain text.
+/// A lab page (Markdown) for the terminal, rendered from CommonMark: headings emphasised,
+/// code blocks with line numbers, tables as aligned columns, links with their targets
+/// (relative ones shown under `dir`, the page's directory in the working crate), HTML
+/// comments dropped; with `color`, ANSI styles, otherwise plain text.
 ///
 /// ```
-/// let page = infralens_cli::labs::render_page("# Title\n\n```rust\nlet x = 1;\n```\n", false);
+/// use infralens_cli::labs::render_page;
+/// let page = render_page("# Title\n\n```rust\nlet x = 1;\n```\n", "", false);
 /// assert_eq!(page, "Title\n=====\n\n   1 | let x = 1;\n");
-/// let table = infralens_cli::labs::render_page("| dim | size |\n|---|---|\n| `D` | 16 |\n", false);
+/// let table = render_page("| dim | size |\n|---|---|\n| `D` | 16 |\n", "", false);
 /// assert_eq!(table, "dim  size\n─────────\n`D`  16\n");
+/// let link = render_page("The starter, [`qkv.rs`](qkv.rs).", "labs/02-qkv", false);
+/// assert_eq!(link, "The starter, `qkv.rs` (labs/02-qkv/qkv.rs).\n");
 /// ```
-pub fn render_page(markdown: &str, color: bool) -> String {
-    let mut out = String::new();
-    let mut in_code = false;
-    let mut n = 0;
-    let mut table: Vec<&str> = Vec::new();
-    for line in markdown.lines() {
-        // A Markdown table: its rows gathered, then printed as aligned columns.
-        if !in_code && line.trim_start().starts_with('|') {
-            table.push(line);
-            continue;
-        }
-        if !table.is_empty() {
-            out.push_str(&render_table(&table, color));
-            table.clear();
-        }
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-            n = 0;
-            continue;
-        }
-        if in_code {
-            n += 1;
-            if color {
-                let _ = writeln!(out, "\x1b[2m{n:>4} |\x1b[0m {line}");
-            } else {
-                let _ = writeln!(out, "{n:>4} | {line}");
-            }
-            continue;
-        }
-        let level = line.chars().take_while(|&c| c == '#').count();
-        if level > 0 && line[level..].starts_with(' ') {
-            let title = line[level..].trim();
-            if color {
-                let _ = writeln!(out, "\x1b[1;4m{title}\x1b[0m");
-            } else {
-                let _ = writeln!(out, "{title}");
-                if level <= 2 {
-                    let bar = if level == 1 { "=" } else { "-" };
-                    let _ = writeln!(out, "{}", bar.repeat(title.chars().count()));
-                }
-            }
-            continue;
-        }
-        let _ = writeln!(out, "{line}");
-    }
-    if !table.is_empty() {
-        out.push_str(&render_table(&table, color));
-    }
-    out
-}
-
-/// A Markdown table's rows as aligned columns: the header, a rule under it, the rows; the
-/// `|---|` line dropped and no `|` drawn.
-fn render_table(rows: &[&str], color: bool) -> String {
-    let cells = |row: &str| -> Vec<String> {
-        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
-        // `|` inside backticks is part of a cell, not a border.
-        let (mut cells, mut cell, mut code) = (Vec::new(), String::new(), false);
-        for c in row.chars() {
-            match c {
-                '`' => {
-                    code = !code;
-                    cell.push(c);
-                }
-                '|' if !code => cells.push(std::mem::take(&mut cell).trim().to_owned()),
-                c => cell.push(c),
-            }
-        }
-        cells.push(cell.trim().to_owned());
-        cells
-    };
-    let rule = |row: &[String]| {
-        row.iter()
-            .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':')))
-    };
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| cells(r)).filter(|r| !rule(r)).collect();
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (k, row) in rows.iter().enumerate() {
-        let line: Vec<String> = (0..columns)
-            .map(|i| {
-                let cell = row.get(i).map_or("", String::as_str);
-                let pad = widths[i].saturating_sub(cell.chars().count());
-                format!("{cell}{}", " ".repeat(pad))
-            })
-            .collect();
-        let line = line.join("  ");
-        if k == 0 && color {
-            let _ = writeln!(out, "\x1b[1m{}\x1b[0m", line.trim_end());
-        } else {
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
-        if k == 0 {
-            let total = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
-            let _ = writeln!(out, "{}", "─".repeat(total));
-        }
-    }
-    out
+pub fn render_page(markdown: &str, dir: &str, color: bool) -> String {
+    crate::markdown::render(markdown, dir, color)
 }

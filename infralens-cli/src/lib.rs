@@ -20,6 +20,7 @@ pub mod fix;
 mod infer;
 pub mod labs;
 pub mod lint;
+mod markdown;
 pub mod prescan;
 pub mod render;
 pub mod rules;

@@ -662,7 +662,8 @@ fn lab_cmd(id: &str, check: bool, hint: bool, exercise: Option<usize>) -> ExitCo
     let color = color_out();
     if !check && !hint {
         let page = labs::file(&format!("{}/README.md", lab.dir)).unwrap_or("");
-        let _ = page_out(&labs::render_page(page, color));
+        let dir = format!("labs/{}", lab.dir);
+        let _ = page_out(&labs::render_page(page, &dir, color));
         return ExitCode::SUCCESS;
     }
     let mut ws = match labs::Workspace::find(&cwd()) {

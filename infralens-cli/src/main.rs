@@ -15,6 +15,8 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
+mod term;
+
 /// `println!` that does not panic when standard output is closed (`infralens labs | head -0`):
 /// what cannot be written is dropped.
 macro_rules! outln {
@@ -685,29 +687,21 @@ fn lab_cmd(id: &str, check: bool, hint: bool, exercise: Option<usize>) -> ExitCo
     };
     let mut code = ExitCode::SUCCESS;
     if check {
-        let progress = std::io::stderr().is_terminal();
-        if progress && let Some(ex) = chosen.or_else(|| ws.current(catalog, lab)) {
-            eprint!("compiling and testing {}…", ex.path());
-        }
+        let screen = term::Screen::cooked();
+        let mut progress = term::Progress::new(&screen);
+        let target = chosen.or_else(|| ws.current(catalog, lab)).cloned();
         let checked = match chosen {
-            Some(ex) => labs::check_exercise(&mut ws, catalog, lab, ex, color),
-            None => labs::check(&mut ws, catalog, lab, color),
+            Some(ex) => labs::check_exercise_to(&mut ws, catalog, lab, ex, color, &mut progress),
+            None => labs::check_to(&mut ws, catalog, lab, color, &mut progress),
         };
-        if progress {
-            // The progress line goes once the outcome is known.
-            eprint!("\r\x1b[2K");
+        drop(progress);
+        if let (Ok(outcome), Some(ex)) = (&checked, &target) {
+            screen.write(&labs::advice(outcome, lab, ex));
         }
         match checked {
-            Ok((outcome, report)) => {
-                let _ = write_out(&report);
-                match outcome {
-                    labs::Outcome::CompileError | labs::Outcome::TestsFail => {
-                        code = ExitCode::from(1);
-                    }
-                    labs::Outcome::CargoFailed => return ExitCode::from(2),
-                    labs::Outcome::Done | labs::Outcome::LabComplete => {}
-                }
-            }
+            Ok(labs::Outcome::CompileError | labs::Outcome::TestsFail) => code = ExitCode::from(1),
+            Ok(labs::Outcome::CargoFailed) => return ExitCode::from(2),
+            Ok(labs::Outcome::Done | labs::Outcome::LabComplete) => {}
             Err(e) => return fail(&e),
         }
     }
@@ -761,25 +755,49 @@ fn watch(id: Option<&str>) -> ExitCode {
             ws.root.display()
         ));
     }
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
-            if tx.send(WatchEvent::Line(line)).is_err() {
-                break;
+    // Single keys on a terminal (raw mode, left on every way out), lines otherwise.
+    let screen = term::Screen::keys();
+    if screen.single_keys() {
+        std::thread::spawn(move || {
+            while let Ok(event) = crossterm::event::read() {
+                if let Some(key) = term::key_command(&event)
+                    && tx.send(WatchEvent::Line(key)).is_err()
+                {
+                    break;
+                }
             }
-        }
-    });
+        });
+    } else {
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+                if tx.send(WatchEvent::Line(line)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let keys = if screen.single_keys() {
+        "Press h for a hint, l for the list, c to check, q to quit."
+    } else {
+        "Type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit."
+    };
     let color = color_out();
+    let redraw = std::io::stdout().is_terminal();
     let mut passed = String::new();
     let mut typed: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     loop {
-        if color {
+        if redraw {
             // Redraw from the top, as rustlings does.
-            out!("\x1b[2J\x1b[H");
+            screen.write("\x1b[2J\x1b[H");
         }
-        let checked = labs::check(&mut ws, catalog, lab, color);
-        // Drained before anything is printed, so that an edit made once the learner sees
-        // the result is never lost: the compiler reading the files is not an edit; a save
-        // made while the check ran is checked next; a command typed meanwhile is kept.
+        screen.write(&std::mem::take(&mut passed));
+        let mut progress = term::Progress::new(&screen);
+        let checked = labs::check_to(&mut ws, catalog, lab, color, &mut progress);
+        let shown = std::mem::take(&mut progress.shown);
+        drop(progress);
+        // Drained before waiting, so that an edit made once the learner sees the result is
+        // never lost: the compiler reading the files is not an edit; a save made while the
+        // check ran is checked next; a key pressed meanwhile is kept.
         let mut saved_meanwhile = false;
         while let Ok(event) = rx.try_recv() {
             match event {
@@ -789,28 +807,28 @@ fn watch(id: Option<&str>) -> ExitCode {
             }
         }
         match checked {
-            Ok((outcome, report)) => {
-                let _ = write_out(&format!("{passed}{report}"));
-                passed.clear();
-                match outcome {
-                    labs::Outcome::LabComplete => return ExitCode::SUCCESS,
-                    // On to the next exercise at once: its state shows without a save.
-                    labs::Outcome::Done => {
-                        passed = report
-                            .lines()
-                            .filter(|l| l.starts_with('✓'))
-                            .map(|l| format!("{l}\n\n"))
-                            .collect();
-                        continue;
-                    }
-                    _ => {}
-                }
+            Ok(labs::Outcome::LabComplete) => {
+                screen.write("Stopped watching: `infralens next` shows where to go on.\n");
+                return ExitCode::SUCCESS;
             }
-            Err(e) => return fail(&e),
+            // On to the next exercise at once: its state shows without a save.
+            Ok(labs::Outcome::Done) => {
+                passed = shown
+                    .lines()
+                    .filter(|l| l.starts_with('✓'))
+                    .map(|l| format!("{l}\n\n"))
+                    .collect();
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                drop(screen);
+                return fail(&e);
+            }
         }
-        outln!(
-            "\nwatching exercises/: save the file to check it again. Type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit."
-        );
+        screen.write(&format!(
+            "\nwatching exercises/: save the file to check it again. {keys}\n"
+        ));
         if saved_meanwhile {
             continue;
         }
@@ -820,7 +838,10 @@ fn watch(id: Option<&str>) -> ExitCode {
                 Some(line) => WatchEvent::Line(line),
                 None => match rx.recv() {
                     Ok(e) => e,
-                    Err(_) => return fail("the file watcher stopped"),
+                    Err(_) => {
+                        drop(screen);
+                        return fail("the file watcher stopped");
+                    }
                 },
             };
             match event {
@@ -842,23 +863,20 @@ fn watch(id: Option<&str>) -> ExitCode {
                             .exercises_of(lab)
                             .filter(|e| ws.done.contains(&e.name))
                             .count();
-                        outln!(
-                            "Stopped watching. Lab {} — {}: {done} of {total} exercises done.",
-                            lab.id,
-                            lab.title
-                        );
+                        screen.write(&format!(
+                            "Stopped watching. Lab {} — {}: {done} of {total} exercises done.\n",
+                            lab.id, lab.title
+                        ));
                         return ExitCode::SUCCESS;
                     }
                     "h" | "hint" => match ws.current(catalog, lab) {
-                        Some(ex) => outln!("hint ({}): {}", ex.name, ex.hint),
-                        None => outln!("Lab {} is complete.", lab.id),
+                        Some(ex) => screen.write(&format!("hint ({}): {}\n", ex.name, ex.hint)),
+                        None => screen.write(&format!("Lab {} is complete.\n", lab.id)),
                     },
-                    "l" | "list" => out!("{}", labs::list(catalog, Some(&ws))),
+                    "l" | "list" => screen.write(&labs::list(catalog, Some(&ws))),
                     "c" | "check" => break 'wait,
                     "" => {}
-                    other => outln!(
-                        "`{other}`: type h⏎ for a hint, l⏎ the list, c⏎ to check, q⏎ to quit"
-                    ),
+                    other => screen.write(&format!("`{other}`: {keys}\n")),
                 },
             }
         }

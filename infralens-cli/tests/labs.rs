@@ -423,6 +423,93 @@ fn watch_rechecks_on_save() {
     assert!(status.success(), "{status:?}");
 }
 
+/// `watch` as a learner sees it, on a pseudo-terminal: a spinner while cargo works, the
+/// screen redrawn, two exercises solved on save (it moves on by itself), single keys with
+/// no Enter — `h` for a hint, `q` to quit with a summary — and every line ending in CR LF.
+#[cfg(unix)]
+#[test]
+fn watch_on_a_terminal_takes_single_keys() {
+    use expectrl::{Eof, Expect, Session, process::unix::WaitStatus};
+    use std::time::Duration;
+
+    let work = working_crate("lab-watch-pty");
+    let mut cmd = common::command(env!("CARGO_BIN_EXE_infralens"));
+    cmd.arg("watch").current_dir(&work).env("TERM", "xterm");
+    let mut term = Session::spawn(cmd).expect("infralens watch starts on a pseudo-terminal");
+    term.set_expect_timeout(Some(Duration::from_secs(300)));
+    fn until(term: &mut expectrl::session::OsSession, what: impl expectrl::Needle) -> String {
+        match term.expect(what) {
+            // What came before the needle, and the needle's match (all that is left, at Eof).
+            Ok(found) => {
+                String::from_utf8_lossy(&[found.before(), found.as_bytes()].concat()).into_owned()
+            }
+            Err(e) => panic!("infralens watch did not print what was expected: {e}"),
+        }
+    }
+    let mut expect = |what: &str| until(&mut term, what);
+    let c = catalog().expect("catalog");
+    let (first, second, third) = (&c.exercises[0], &c.exercises[1], &c.exercises[2]);
+    // The screen is cleared, the spinner says what cargo does, then the shape error.
+    let shown = expect("q to quit.");
+    assert!(
+        shown.contains("\x1b[2J"),
+        "the screen is not redrawn: {shown:?}"
+    );
+    assert!(
+        shown.contains(&format!("compiling {}…", first.name)),
+        "no spinner: {shown:?}"
+    );
+    assert!(
+        shown.contains(&format!("✗ {} does not compile yet", first.name)),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("watching exercises/: save the file to check it again. Press h for a hint, l for the list, c to check,"),
+        "{shown:?}"
+    );
+    // In raw mode a line feed alone does not return the carriage: every line ends in CR LF.
+    assert!(
+        !shown.replace("\r\n", "").contains('\n'),
+        "bare line feeds: {shown:?}"
+    );
+
+    std::fs::write(work.join(first.path()), first.solution()).expect("writable");
+    let shown = expect("q to quit.");
+    assert!(
+        shown.contains(&format!(
+            "✓ {} compiles and its tests pass: done.",
+            first.name
+        )),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(&format!("✗ {} does not compile yet", second.name)),
+        "{shown:?}"
+    );
+    std::fs::write(work.join(second.path()), second.solution()).expect("writable");
+    let shown = expect("q to quit.");
+    assert!(
+        shown.contains(&format!(
+            "✓ {} compiles and its tests pass: done.",
+            second.name
+        )),
+        "{shown:?}"
+    );
+    // Keys, not lines: no Enter.
+    term.send("h").expect("a key");
+    until(&mut term, format!("hint ({}): ", third.name).as_str());
+    term.send("q").expect("a key");
+    let shown = until(&mut term, Eof);
+    assert!(
+        shown.contains("Stopped watching. Lab 01") && shown.contains("2 of 5 exercises done"),
+        "{shown:?}"
+    );
+    match term.get_process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => {}
+        other => panic!("watch did not exit cleanly: {other:?}"),
+    }
+}
+
 /// The labs are a corpus of real mistakes: without compiling, `infralens lint` finds the
 /// planted bug in most exercises, and reports nothing on any solution or starter.
 #[test]

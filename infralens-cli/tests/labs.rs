@@ -566,16 +566,41 @@ fn the_working_crate_stands_on_its_own() {
     for d in [&made, &moved] {
         let _ = std::fs::remove_dir_all(d);
     }
-    let (code, out, err) = infralens(tmp, &["labs", "--init", &made.to_string_lossy()]);
-    assert_eq!(code, 0, "{out}{err}");
+    // As installed: the binary copied out of the target directory, run from elsewhere.
+    let installed = tmp.join("installed-bin");
+    std::fs::create_dir_all(&installed).expect("a bin directory");
+    let binary = installed.join("infralens");
+    std::fs::copy(env!("CARGO_BIN_EXE_infralens"), &binary).expect("copy the binary");
+    let init = common::command(&binary)
+        .args(["labs", "--init", &made.to_string_lossy()])
+        .current_dir(tmp)
+        .output()
+        .expect("the installed binary runs");
+    let out = String::from_utf8_lossy(&init.stdout);
+    assert!(init.status.success(), "{out}{}", String::from_utf8_lossy(&init.stderr));
     assert!(out.contains("Building InfraLens for it, once"), "{out}");
-    assert!(out.contains("Built."), "{out}{err}");
+    assert!(out.contains("Built."), "{out}");
     let manifest = std::fs::read_to_string(made.join("Cargo.toml")).expect("manifest");
     assert!(
         manifest.contains("infralens = { path = \"infralens-src\" }"),
         "{manifest}"
     );
-    assert!(!manifest.contains(&repo().to_string_lossy().into_owned()));
+    // Nothing in the working crate points back at the checkout the binary was built from.
+    let checkout = repo().to_string_lossy().into_owned();
+    let mut stack = vec![made.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable").map_while(Result::ok) {
+            let path = entry.path();
+            if path.ends_with("target") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                assert!(!text.contains(&checkout), "{} names the checkout", path.display());
+            }
+        }
+    }
     std::fs::rename(&made, &moved).expect("move the working crate");
 
     let start = std::time::Instant::now();

@@ -785,7 +785,13 @@ pub fn check_exercise_to(
                 .skip_while(|l| l.trim().is_empty())
                 .take_while(|l| !l.trim().is_empty() && !l.starts_with("note: run with"))
                 .collect();
-            let _ = writeln!(said, "  test `{name}` failed:");
+            // A test's name says what it checks: `tests::each_key_is_a_dot_product` → words.
+            let short = name.rsplit("::").next().unwrap_or(name);
+            let _ = writeln!(
+                said,
+                "  test `{short}` failed; what it checks: {}",
+                short.replace('_', " ")
+            );
             for line in message {
                 // `thread 'tests::x' (123) panicked at FILE:LINE:COL:` → `at FILE:LINE:COL`.
                 let line = match line.split_once(" panicked at ") {

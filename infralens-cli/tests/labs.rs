@@ -577,7 +577,11 @@ fn the_working_crate_stands_on_its_own() {
         .output()
         .expect("the installed binary runs");
     let out = String::from_utf8_lossy(&init.stdout);
-    assert!(init.status.success(), "{out}{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     assert!(out.contains("Building InfraLens for it, once"), "{out}");
     assert!(out.contains("Built."), "{out}");
     let manifest = std::fs::read_to_string(made.join("Cargo.toml")).expect("manifest");
@@ -589,7 +593,10 @@ fn the_working_crate_stands_on_its_own() {
     let checkout = repo().to_string_lossy().into_owned();
     let mut stack = vec![made.clone()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("readable").map_while(Result::ok) {
+        for entry in std::fs::read_dir(&dir)
+            .expect("readable")
+            .map_while(Result::ok)
+        {
             let path = entry.path();
             if path.ends_with("target") {
                 continue;
@@ -597,7 +604,11 @@ fn the_working_crate_stands_on_its_own() {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(text) = std::fs::read_to_string(&path) {
-                assert!(!text.contains(&checkout), "{} names the checkout", path.display());
+                assert!(
+                    !text.contains(&checkout),
+                    "{} names the checkout",
+                    path.display()
+                );
             }
         }
     }
@@ -666,7 +677,12 @@ fn outcomes_are_told_apart_and_the_runner_commands_work() {
     let (code, out, err) = infralens(&work, &["lab", "01", "--check"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("compiles, but a test fails"), "{out}");
-    assert!(out.contains("test `tests::"), "{out}");
+    // Which test, what it checks in words, expected against actual.
+    assert!(
+        out.contains("test `equals_x_times_w` failed; what it checks: equals x times w"),
+        "{out}"
+    );
+    assert!(out.contains("expected ") && out.contains(", got "), "{out}");
     assert!(
         !out.contains("stack backtrace") && !out.contains("RUST_BACKTRACE"),
         "{out}"

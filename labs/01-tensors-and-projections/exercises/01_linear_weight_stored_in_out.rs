@@ -32,7 +32,7 @@ mod tests {
     fn equals_x_times_w() {
         let (x, w) = (Tensor::<(S, D)>::randn(0), Tensor::<(D, F)>::randn(1));
         for (a, b) in up(&x, &w).as_slice().iter().zip(x.matmul(&w).as_slice()) {
-            assert!((a - b).abs() < 1e-5);
+            assert!((a - b).abs() < 1e-5, "expected {}, got {}", b, a);
         }
     }
 }

@@ -31,7 +31,7 @@ mod tests {
     fn adds_one_to_every_output() {
         let (x, w) = (Tensor::<(S, D)>::randn(0), Tensor::<(D, F)>::randn(1));
         for (a, b) in up(&x, &w).as_slice().iter().zip(x.matmul(&w).as_slice()) {
-            assert!((a - b - 1.0).abs() < 1e-5);
+            assert!((a - (b + 1.0)).abs() < 1e-5, "expected {}, got {a}", b + 1.0);
         }
     }
 }

@@ -41,7 +41,12 @@ mod tests {
             let want: f64 = (0..16)
                 .map(|i| f64::from(x.get(&[b, s, i]).unwrap()) * f64::from(wk.get(&[j, i]).unwrap()))
                 .sum();
-            assert!((f64::from(k.get(&[b, s, j]).unwrap()) - want).abs() < 1e-4);
+            assert!(
+                (f64::from(k.get(&[b, s, j]).unwrap()) - want).abs() < 1e-4,
+                "expected {}, got {}",
+                want,
+                f64::from(k.get(&[b, s, j]).unwrap())
+            );
         }
     }
 }

@@ -38,7 +38,12 @@ mod tests {
             let want: f64 = (0..4)
                 .map(|d| f64::from(q.get(&[b, h, i, d]).unwrap()) * f64::from(k.get(&[b, h, j, d]).unwrap()))
                 .sum();
-            assert!((f64::from(s.get(&[b, h, i, j]).unwrap()) - want).abs() < 1e-5);
+            assert!(
+                (f64::from(s.get(&[b, h, i, j]).unwrap()) - want).abs() < 1e-5,
+                "expected {}, got {}",
+                want,
+                f64::from(s.get(&[b, h, i, j]).unwrap())
+            );
         }
     }
 }

@@ -42,6 +42,6 @@ mod tests {
         assert!(row[0] < row[1] && row[1] < row[2] && row[2] < row[3], "{row:?}");
         let e = |d: f32| (-d).exp();
         let total = e(3.0) + e(2.0) + e(1.0) + e(0.0);
-        assert!((row[3] - 1.0 / total).abs() < 1e-6);
+        assert!((row[3] - 1.0 / total).abs() < 1e-6, "expected {}, got {}", 1.0 / total, row[3]);
     }
 }

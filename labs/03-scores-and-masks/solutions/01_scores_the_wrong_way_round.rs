@@ -41,7 +41,7 @@ mod tests {
         let v = Tensor::<(B, H, T, Dh)>::randn_in(2, &at);
         let want = scaled_dot_product_attention(&q, &k, &v, Mask::None);
         for (a, b) in attend(&q, &k, &v).as_slice().iter().zip(want.as_slice()) {
-            assert!((a - b).abs() < 1e-5);
+            assert!((a - b).abs() < 1e-5, "expected {}, got {}", b, a);
         }
     }
 }

@@ -34,7 +34,12 @@ mod tests {
     fn the_new_token_sees_every_cached_key() {
         let p = weights(&Tensor::<(B, H, S, T)>::zeros_in(&sizes![S = 1, T = 5]));
         for j in 0..5 {
-            assert!((p.get(&[0, 1, 0, j]).unwrap() - 0.2).abs() < 1e-6);
+            assert!(
+                (p.get(&[0, 1, 0, j]).unwrap() - 0.2).abs() < 1e-6,
+                "expected {}, got {}",
+                0.2,
+                p.get(&[0, 1, 0, j]).unwrap()
+            );
         }
     }
 
@@ -42,6 +47,11 @@ mod tests {
     fn prefill_is_the_lower_triangle() {
         let p = weights(&Tensor::<(B, H, S, T)>::zeros_in(&sizes![S = 3, T = 3]));
         assert_eq!(p.get(&[0, 0, 0, 1]), Some(0.0));
-        assert!((p.get(&[0, 0, 2, 1]).unwrap() - 1.0 / 3.0).abs() < 1e-6);
+        assert!(
+            (p.get(&[0, 0, 2, 1]).unwrap() - 1.0 / 3.0).abs() < 1e-6,
+            "expected {}, got {}",
+            1.0 / 3.0,
+            p.get(&[0, 0, 2, 1]).unwrap()
+        );
     }
 }

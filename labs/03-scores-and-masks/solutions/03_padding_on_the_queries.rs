@@ -42,7 +42,7 @@ mod tests {
             assert_eq!(p.get(&[0, 1, i, 3]), Some(0.0));
             assert_eq!(p.get(&[0, 1, i, 4]), Some(0.0));
             let row: f32 = (0..5).map(|j| p.get(&[0, 1, i, j]).unwrap()).sum();
-            assert!((row - 1.0).abs() < 1e-5);
+            assert!((row - 1.0).abs() < 1e-5, "expected {}, got {}", 1.0, row);
         }
     }
 }

@@ -45,6 +45,11 @@ mod tests {
         let e: Vec<f32> = (0..3).map(|j| dot(2, j).exp()).collect();
         let total: f32 = e.iter().sum();
         let want: f32 = (0..3).map(|j| e[j] / total * v.get(&[0, j, 1, 3]).unwrap()).sum();
-        assert!((out.get(&[0, 1, 2, 3]).unwrap() - want).abs() < 1e-5);
+        assert!(
+            (out.get(&[0, 1, 2, 3]).unwrap() - want).abs() < 1e-5,
+            "expected {}, got {}",
+            want,
+            out.get(&[0, 1, 2, 3]).unwrap()
+        );
     }
 }

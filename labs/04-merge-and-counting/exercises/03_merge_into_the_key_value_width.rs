@@ -37,6 +37,11 @@ mod tests {
         let kv = Tensor::<(B, Hkv, S, Dh)>::ones();
         let y = attend(&q, &kv, &kv);
         // values all one: every head's output is ones; an all-ones projection sums 16 of them
-        assert!((y.get(&[0, 2, 5]).unwrap() - 16.0).abs() < 1e-4);
+        assert!(
+            (y.get(&[0, 2, 5]).unwrap() - 16.0).abs() < 1e-4,
+            "expected {}, got {}",
+            16.0,
+            y.get(&[0, 2, 5]).unwrap()
+        );
     }
 }

@@ -32,7 +32,7 @@ mod tests {
         let (q, k, v) = (Tensor::randn(0), Tensor::<(B, Hkv, S, Dh)>::randn(1), Tensor::<(B, Hkv, S, Dh)>::randn(2));
         let want = scaled_dot_product_attention(&q, &k.repeat_kv::<H>(), &v.repeat_kv::<H>(), Mask::Causal);
         for (a, b) in attend(&q, &k, &v).as_slice().iter().zip(want.as_slice()) {
-            assert!((a - b).abs() < 1e-5);
+            assert!((a - b).abs() < 1e-5, "expected {}, got {}", b, a);
         }
     }
 }

@@ -34,7 +34,12 @@ mod tests {
         let q = Tensor::<(B, H, S, Dh)>::randn(0);
         let r = rotate(&q);
         for d in 0..Dh::SIZE {
-            assert!((r.get(&[0, 1, 0, d]).unwrap() - q.get(&[0, 1, 0, d]).unwrap()).abs() < 1e-6);
+            assert!(
+                (r.get(&[0, 1, 0, d]).unwrap() - q.get(&[0, 1, 0, d]).unwrap()).abs() < 1e-6,
+                "expected {}, got {}",
+                q.get(&[0, 1, 0, d]).unwrap(),
+                r.get(&[0, 1, 0, d]).unwrap()
+            );
         }
     }
 }

@@ -38,7 +38,12 @@ mod tests {
             (t.get(&[0, 0, 3, i]).unwrap().powi(2) + t.get(&[0, 0, 3, i + 4]).unwrap().powi(2)).sqrt()
         };
         for i in 0..4 {
-            assert!((norm(&q, i) - norm(&r, i)).abs() < 1e-5);
+            assert!(
+                (norm(&q, i) - norm(&r, i)).abs() < 1e-5,
+                "expected {}, got {}",
+                norm(&r, i),
+                norm(&q, i)
+            );
         }
     }
 }

@@ -35,6 +35,11 @@ mod tests {
         // the same vector at every position: the score depends on i − j only
         let x = Tensor::<(B, H, S, Dh)>::from_fn(|i| (i[3] as f32 + 1.0) * 0.1);
         let s = scores(&x, &x);
-        assert!((s.get(&[0, 0, 2, 1]).unwrap() - s.get(&[0, 0, 3, 2]).unwrap()).abs() < 1e-5);
+        assert!(
+            (s.get(&[0, 0, 2, 1]).unwrap() - s.get(&[0, 0, 3, 2]).unwrap()).abs() < 1e-5,
+            "expected {}, got {}",
+            s.get(&[0, 0, 3, 2]).unwrap(),
+            s.get(&[0, 0, 2, 1]).unwrap()
+        );
     }
 }

@@ -32,7 +32,7 @@ mod tests {
         let up = x.matmul(&Tensor::<(D, F)>::ones());
         let want = x.matmul(&wg).silu().mul(&up);
         for (a, b) in mlp_hidden(&x, &wg).as_slice().iter().zip(want.as_slice()) {
-            assert!((a - b).abs() < 1e-4);
+            assert!((a - b).abs() < 1e-4, "expected {}, got {}", b, a);
         }
     }
 }

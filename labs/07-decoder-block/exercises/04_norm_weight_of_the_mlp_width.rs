@@ -32,7 +32,7 @@ mod tests {
         let y = normed(&Tensor::randn(0));
         for row in y.as_slice().chunks(8) {
             let ms: f32 = row.iter().map(|v| v * v).sum::<f32>() / 8.0;
-            assert!((ms - 1.0).abs() < 1e-3);
+            assert!((ms - 1.0).abs() < 1e-3, "expected {}, got {}", 1.0, ms);
         }
         let _ = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6);
     }

@@ -31,7 +31,7 @@ mod tests {
     fn equals_h_times_w() {
         let (h, w) = (Tensor::<(S, F)>::randn(0), Tensor::<(F, D)>::randn(1));
         for (a, b) in down(&h, &w).as_slice().iter().zip(h.matmul(&w).as_slice()) {
-            assert!((a - b).abs() < 1e-4);
+            assert!((a - b).abs() < 1e-4, "expected {}, got {}", b, a);
         }
     }
 }

@@ -31,7 +31,12 @@ mod tests {
         let l = logits(&x, &table);
         for (i, j) in [(0, 0), (1, 17), (0, 31)] {
             let dot: f32 = (0..8).map(|d| x.get(&[i, d]).unwrap() * table.get(&[j, d]).unwrap()).sum();
-            assert!((l.get(&[i, j]).unwrap() - dot).abs() < 1e-4);
+            assert!(
+                (l.get(&[i, j]).unwrap() - dot).abs() < 1e-4,
+                "expected {}, got {}",
+                dot,
+                l.get(&[i, j]).unwrap()
+            );
         }
     }
 }

@@ -38,7 +38,7 @@ mod tests {
         let part = |r: usize| partial_output(&full_ctx.narrow::<2, Dr>(r * 8, 8), &wo, r);
         let sum = part(0).add(&part(1));
         for (a, b) in sum.as_slice().iter().zip(want.as_slice()) {
-            assert!((a - b).abs() < 1e-4);
+            assert!((a - b).abs() < 1e-4, "expected {}, got {}", b, a);
         }
     }
 }

@@ -74,3 +74,56 @@ fn shapes_describe_themselves() {
     // parameters of Wq are D², whatever the number of heads
     assert_eq!(Tensor::<(D, D)>::zeros().numel(), 4096 * 4096);
 }
+
+/// Regression (reliability issue): two dims of 2^32 made a tensor whose element count
+/// wrapped to 0 in a release build (it claimed 2^64 elements and held none), panicked
+/// inside InfraLens with "attempt to multiply with overflow" in a debug build, and
+/// stopped `cargo build` with a const-evaluation overflow inside InfraLens for `from_vec`.
+/// Every constructor now counts with checked arithmetic and names the shape.
+mod element_counts_that_cannot_exist {
+    use infralens::prelude::*;
+
+    dims! { pub Big = 4294967296; pub Wide = 4294967296; pub Half = 2147483648; pub R = dyn; pub C = dyn; }
+
+    const TOO_MANY: &str = "shape [Big=4294967296, Wide=4294967296] would hold 18446744073709551616 elements of 4 bytes: no tensor can be that large";
+
+    #[test]
+    fn from_vec_is_an_error_naming_the_shape() {
+        let err = Tensor::<(Big, Wide)>::from_vec(vec![]).expect_err("2^64 elements");
+        assert!(err.to_string().starts_with(TOO_MANY), "{err}");
+        // Fits a usize, not memory: 2^62 f32 values are 2^64 bytes.
+        let err = Tensor::<(Half, Half)>::from_vec(vec![]).expect_err("2^64 bytes");
+        assert!(
+            err.to_string()
+                .starts_with("shape [Half=2147483648, Half=2147483648] would hold 4611686018427387904 elements of 4 bytes"),
+            "{err}"
+        );
+        let err = Tensor::<(R, C)>::from_vec_in(vec![], &sizes![R = usize::MAX, C = 3])
+            .expect_err("overflows usize");
+        assert!(
+            err.to_string()
+                .contains("would hold 55340232221128654845 elements"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "shape [Big=4294967296, Wide=4294967296] would hold 18446744073709551616 elements"
+    )]
+    fn zeros_panics_naming_the_shape() {
+        let _ = Tensor::<(Big, Wide)>::zeros();
+    }
+
+    #[test]
+    #[should_panic(expected = "shape [R=4294967296, C=4294967296] would hold")]
+    fn zeros_in_panics_naming_the_shape() {
+        let _ = Tensor::<(R, C)>::zeros_in(&sizes![R = 1 << 32, C = 1 << 32]);
+    }
+
+    #[test]
+    #[should_panic(expected = "would hold 79228162514264337593543950336 elements")]
+    fn randn_in_counts_past_u64() {
+        let _ = Tensor::<(R, C), f64>::randn_in(0, &sizes![R = 1 << 48, C = 1 << 48]);
+    }
+}

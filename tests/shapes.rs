@@ -109,3 +109,28 @@ fn raw_names_cfg_closures_and_nested_blocks() {
     let x = Tensor::<(B, S, D)>::randn(5);
     assert_eq!(unusual_lets(&x), x.scale(4.0));
 }
+
+/// Regression (reliability issue): `#[shape(S, B)] let y = x.t();` passed `infralens lint`
+/// but failed to compile with "mismatched types", because a `.t()` is a view, not a
+/// `Tensor`. `#[shape]` now checks views (and references) by their shape.
+#[shapes(x: [B, S, D] -> [B, D, S])]
+fn annotated_views(x: &Tensor) -> Tensor {
+    #[shape(B, D, S)]
+    let y = x.t();
+    #[shape(B, S, D)]
+    let back = y.t();
+    assert!(
+        std::ptr::eq(back, x),
+        "transposing back is the tensor itself"
+    );
+    y.to_tensor()
+}
+
+#[test]
+fn shape_annotations_on_transposed_views() {
+    let x = Tensor::<(B, S, D)>::randn(6);
+    let y = annotated_views(&x);
+    for (b, s, d) in [(0, 0, 0), (1, 3, 15), (0, 2, 7)] {
+        assert_eq!(y.get(&[b, d, s]), x.get(&[b, s, d]));
+    }
+}

@@ -423,18 +423,52 @@ type_numel!(A0, A1, A2, A3, A4, A5);
 pub trait HasShape<Expected, Name> {}
 impl<T, Name> HasShape<T, Name> for T {}
 
-/// The check `#[shape(...)]` expands to: compiles only when the tensor's shape `Sh` is
-/// `Expected`; does nothing at run time.
+/// Anything `#[shape(...)]` can annotate: a [`Tensor`], a transposed view
+/// ([`Transposed`](crate::Transposed), what `x.t()` gives), or a reference to either.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::Shaped;
+/// dims! { pub S = 4; pub D = 8; }
+/// fn shape_of<T: Shaped>(_: &T) -> &'static [&'static str] {
+///     <T::Shape as Shape>::NAMES
+/// }
+/// let x = Tensor::<(S, D)>::zeros();
+/// assert_eq!(shape_of(&x.t()), &["D", "S"]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`#[shape(...)]` annotates a tensor, and `{Self}` is not one",
+    label = "this is a `{Self}`, not a `Tensor` or a view of one",
+    note = "put `#[shape(...)]` on a `let` whose value is a `Tensor<…>` (or `x.t()`, a view); a number, a tuple or an `Option` has no shape to check"
+)]
+pub trait Shaped {
+    /// Its shape.
+    type Shape: Shape;
+}
+impl<Sh: Shape, E: Element> Shaped for Tensor<Sh, E> {
+    type Shape = Sh;
+}
+impl<Sh: crate::Matrix, E: Element> Shaped for crate::Transposed<'_, Sh, E> {
+    type Shape = Sh;
+}
+impl<T: Shaped + ?Sized> Shaped for &T {
+    type Shape = T::Shape;
+}
+
+/// The check `#[shape(...)]` expands to: compiles only when the shape of `T` (a tensor or
+/// a view of one) is `Expected`; does nothing at run time.
 ///
 /// ```
 /// use infralens::prelude::*;
 /// use infralens::relations::check_shape;
 /// dims! { pub S = 4; pub D = 8; }
 /// enum x {}
-/// check_shape::<_, (S, D), x, _>(&Tensor::<(S, D)>::zeros());
+/// let t = Tensor::<(S, D)>::zeros();
+/// check_shape::<_, _, (S, D), x>(&t);
+/// check_shape::<_, _, (D, S), x>(&t.t());
 /// ```
 #[inline(always)]
-pub fn check_shape<Sh: Shape + HasShape<Expected, Name>, Expected, Name, E: Element>(
-    _: &Tensor<Sh, E>,
+pub fn check_shape<T: Shaped<Shape = Sh>, Sh: Shape + HasShape<Expected, Name>, Expected, Name>(
+    _: &T,
 ) {
 }

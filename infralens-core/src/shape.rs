@@ -45,6 +45,22 @@ pub(crate) fn describe_sizes(names: &[&str], sizes: &[usize]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+/// The product of `sizes` at compile time, for [`StaticShape::NUMEL`]: a shape whose
+/// count overflows `usize` stops the build with this message where `NUMEL` is used.
+const fn numel_of(sizes: &[usize]) -> usize {
+    let (mut n, mut i) = (1usize, 0);
+    while i < sizes.len() {
+        n = match n.checked_mul(sizes[i]) {
+            Some(n) => n,
+            None => panic!(
+                "this shape has more elements than a `usize` counts: no tensor of it can exist; check the sizes in `dims!`"
+            ),
+        };
+        i += 1;
+    }
+    n
+}
+
 /// Extents from a slice of sizes (at most [`MAX_RANK`]).
 pub(crate) fn extents(sizes: &[usize]) -> Extents {
     let mut out = [1; MAX_RANK];
@@ -199,7 +215,7 @@ macro_rules! shape_impls {
         #[diagnostic::do_not_recommend]
         impl<$($d: StaticDim),+> StaticShape for ($($d,)+) {
             const SIZES: &'static [usize] = &[$($d::SIZE),+];
-            const NUMEL: usize = 1 $(* $d::SIZE)+;
+            const NUMEL: usize = numel_of(&[$($d::SIZE),+]);
         }
     )+};
 }

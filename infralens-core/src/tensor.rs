@@ -32,17 +32,56 @@ pub struct Tensor<Sh: Shape, E: Element = f32> {
     shape: PhantomData<Sh>,
 }
 
-/// The extents of a static shape.
-fn static_extents<Sh: StaticShape>() -> Extents {
-    extents(Sh::SIZES)
+/// The extents of a static shape, or a panic (at the caller) when no tensor of it can exist.
+#[track_caller]
+fn static_extents<Sh: StaticShape, E>() -> Extents {
+    let extents = extents(Sh::SIZES);
+    if let Err(e) = checked_numel::<Sh, E>(&extents) {
+        panic!("{e}");
+    }
+    extents
 }
 
-/// The extents of `Sh` from `sizes`, or a panic naming the missing or wrong size.
+/// The extents of `Sh` from `sizes`, or a panic naming the missing or wrong size, or the
+/// shape when no tensor of it can exist.
 #[track_caller]
-fn extents_in<Sh: Shape>(sizes: &Sizes) -> Extents {
-    match sizes.extents_of::<Sh>() {
+fn extents_in<Sh: Shape, E>(sizes: &Sizes) -> Extents {
+    match sizes
+        .extents_of::<Sh>()
+        .and_then(|e| checked_numel::<Sh, E>(&e).map(|_| e))
+    {
         Ok(e) => e,
         Err(e) => panic!("{e}"),
+    }
+}
+
+/// The number of elements of `Sh` with these extents, or an error when a tensor of them
+/// cannot exist: more elements than a `usize` counts, or more bytes of `E` than a program
+/// may allocate (`isize::MAX`). Without it the count would wrap and a tensor could claim
+/// sizes its data does not have.
+fn checked_numel<Sh: Shape, E>(extents: &Extents) -> Result<usize, ShapeError> {
+    let sizes = &extents[..Sh::RANK];
+    let width = core::mem::size_of::<E>().max(1);
+    let limit = isize::MAX.unsigned_abs() / width;
+    match sizes.iter().try_fold(1usize, |n, &s| n.checked_mul(s)) {
+        Some(n) if n <= limit => Ok(n),
+        _ => {
+            let count = sizes
+                .iter()
+                .try_fold(1u128, |n, &s| n.checked_mul(s as u128))
+                .map_or_else(|| "more than 2^128".to_owned(), |n| n.to_string());
+            let shape = describe_sizes(Sh::NAMES, sizes);
+            Err(ShapeError::other(
+                format!(
+                    "shape {shape} would hold {count} elements of {width} bytes: no tensor can be \
+                     that large (a program allocates at most {} bytes); check its sizes",
+                    isize::MAX
+                ),
+                shape,
+                limit,
+                usize::MAX,
+            ))
+        }
     }
 }
 
@@ -125,7 +164,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     #[track_caller]
     pub fn zeros_in(sizes: &Sizes) -> Self {
-        Self::filled(extents_in::<Sh>(sizes), E::ZERO)
+        Self::filled(extents_in::<Sh, E>(sizes), E::ZERO)
     }
 
     /// A tensor of ones whose run-time dims take their sizes from `sizes`; panics as
@@ -138,7 +177,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     #[track_caller]
     pub fn ones_in(sizes: &Sizes) -> Self {
-        Self::filled(extents_in::<Sh>(sizes), E::ONE)
+        Self::filled(extents_in::<Sh, E>(sizes), E::ONE)
     }
 
     fn filled(extents: Extents, value: E) -> Self {
@@ -156,7 +195,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     #[track_caller]
     pub fn from_fn_in(sizes: &Sizes, f: impl FnMut(&[usize]) -> E) -> Self {
-        Self::generate(extents_in::<Sh>(sizes), f)
+        Self::generate(extents_in::<Sh, E>(sizes), f)
     }
 
     fn generate(extents: Extents, mut f: impl FnMut(&[usize]) -> E) -> Self {
@@ -188,7 +227,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     #[track_caller]
     pub fn randn_in(seed: u64, sizes: &Sizes) -> Self {
-        Self::random(seed, extents_in::<Sh>(sizes))
+        Self::random(seed, extents_in::<Sh, E>(sizes))
     }
 
     fn random(seed: u64, extents: Extents) -> Self {
@@ -222,7 +261,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// ```
     pub fn from_vec_in(data: Vec<E>, sizes: &Sizes) -> Result<Self, ShapeError> {
         let extents = sizes.extents_of::<Sh>()?;
-        let numel: usize = extents[..Sh::RANK].iter().product();
+        let numel = checked_numel::<Sh, E>(&extents)?;
         if data.len() == numel {
             Ok(Self::with_extents(data, extents))
         } else {
@@ -260,16 +299,24 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
 impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// A tensor of zeros.
     ///
+    /// # Panics
+    ///
+    /// When no tensor of the shape can exist (more bytes than a program may allocate, as
+    /// two dims of 2^32), naming the shape; so do [`ones`](Tensor::ones),
+    /// [`from_fn`](Tensor::from_fn) and [`randn`](Tensor::randn), and
+    /// [`from_vec`](Tensor::from_vec) returns it as an error.
+    ///
     /// ```
     /// use infralens::prelude::*;
     /// dims! { pub S = 4; }
     /// assert_eq!(Tensor::<(S,)>::zeros().to_vec(), vec![0.0; 4]);
     /// ```
+    #[track_caller]
     pub fn zeros() -> Self
     where
         Sh: StaticShape,
     {
-        Self::filled(static_extents::<Sh>(), E::ZERO)
+        Self::filled(static_extents::<Sh, E>(), E::ZERO)
     }
 
     /// A tensor of ones.
@@ -279,11 +326,12 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// dims! { pub S = 4; }
     /// assert_eq!(Tensor::<(S,), f64>::ones().to_vec(), vec![1.0; 4]);
     /// ```
+    #[track_caller]
     pub fn ones() -> Self
     where
         Sh: StaticShape,
     {
-        Self::filled(static_extents::<Sh>(), E::ONE)
+        Self::filled(static_extents::<Sh, E>(), E::ONE)
     }
 
     /// A tensor whose element at multi-index `[i0, i1, …]` is `f(&[i0, i1, …])`.
@@ -294,11 +342,12 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(S, D)>::from_fn(|i| (10 * i[0] + i[1]) as f32);
     /// assert_eq!(x.to_vec(), vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
     /// ```
+    #[track_caller]
     pub fn from_fn(f: impl FnMut(&[usize]) -> E) -> Self
     where
         Sh: StaticShape,
     {
-        Self::generate(static_extents::<Sh>(), f)
+        Self::generate(static_extents::<Sh, E>(), f)
     }
 
     /// A tensor of standard normal samples, the same for the same `seed` on every machine
@@ -311,11 +360,12 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(a, Tensor::<(S, D)>::randn(42));
     /// assert_ne!(a, Tensor::<(S, D)>::randn(43));
     /// ```
+    #[track_caller]
     pub fn randn(seed: u64) -> Self
     where
         Sh: StaticShape,
     {
-        Self::random(seed, static_extents::<Sh>())
+        Self::random(seed, static_extents::<Sh, E>())
     }
 
     /// Takes ownership of row-major data; fails when `data.len()` is not the element count
@@ -335,10 +385,12 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     where
         Sh: StaticShape,
     {
-        if data.len() == Sh::NUMEL {
-            Ok(Self::with_extents(data, static_extents::<Sh>()))
+        let extents = extents(Sh::SIZES);
+        let numel = checked_numel::<Sh, E>(&extents)?;
+        if data.len() == numel {
+            Ok(Self::with_extents(data, extents))
         } else {
-            Err(ShapeError::numel(Sh::describe(), Sh::NUMEL, data.len()))
+            Err(ShapeError::numel(Sh::describe(), numel, data.len()))
         }
     }
 }

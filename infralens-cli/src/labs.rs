@@ -409,15 +409,33 @@ fn state_text(done: &[String]) -> String {
 /// # Errors
 /// `dir` exists and is not empty, or cannot be written.
 pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(format!(
-            "`{}` exists and is not empty: give a new directory, as in `infralens labs --init ~/infralens-labs`",
-            dir.display()
-        ));
+    let new_dir = "give a new directory, as in `infralens labs --init ~/infralens-labs`";
+    if let Ok(link) = std::fs::symlink_metadata(dir) {
+        match std::fs::metadata(dir) {
+            Err(_) if link.is_symlink() => {
+                let target = std::fs::read_link(dir).unwrap_or_default();
+                return Err(format!(
+                    "`{}` is a link to `{}`, which does not exist: {new_dir}",
+                    dir.display(),
+                    target.display()
+                ));
+            }
+            Ok(meta) if !meta.is_dir() => {
+                return Err(format!(
+                    "`{}` is a file, not a directory: {new_dir}",
+                    dir.display()
+                ));
+            }
+            _ => {}
+        }
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(format!(
+                "`{}` exists and is not empty: {new_dir}",
+                dir.display()
+            ));
+        }
     }
     let catalog = catalog()?;
     let write = |rel: &str, text: &str| -> Result<(), String> {

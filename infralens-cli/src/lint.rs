@@ -134,8 +134,19 @@ fn walk(dir: &Path, config: &Config, out: &mut Vec<PathBuf>) -> std::io::Result<
     Ok(())
 }
 
-/// The walker's error without the path it prefixes (named once, by the caller).
+/// The walker's error without the path it prefixes (named once, by the caller): an
+/// operating-system error as the system says it ("Permission denied (os error 13)").
 fn plain(e: &ignore::Error) -> String {
+    if let Some(io) = e.io_error() {
+        if let Some(code) = io.raw_os_error() {
+            return std::io::Error::from_raw_os_error(code).to_string();
+        }
+        // A directory walk's error: "IO error for operation on PATH: REASON".
+        let text = io.to_string();
+        if let Some((_, reason)) = text.rsplit_once(": ") {
+            return reason.to_owned();
+        }
+    }
     match e {
         ignore::Error::WithPath { err, .. } => plain(err),
         ignore::Error::WithDepth { err, .. } => plain(err),

@@ -373,6 +373,102 @@ fn odd_paths_and_files_get_one_clear_answer() {
     );
 }
 
+/// Regression (reliability issue): an unreadable subdirectory was reported as
+/// "Permission denied (os error 13)" with no path, and `labs --init` on an unreadable
+/// directory, a file or a dangling link gave a wrong reason. Each is one line naming the
+/// path and the reason, exit 2. As root (who reads everything) the binary runs as `nobody`
+/// through `setpriv`; where that cannot be done the test says so and checks nothing.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories_get_one_clear_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unreadable");
+    if dir.exists() {
+        let _ = std::fs::set_permissions(dir.join("src/closed"), PermissionsExt::from_mode(0o755));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    std::fs::create_dir_all(dir.join("src/closed")).expect("temp dir");
+    std::fs::write(dir.join("src/ok.rs"), "fn f() {}\n").expect("write");
+    std::fs::write(dir.join("src/closed/inner.rs"), "fn g() {}\n").expect("write");
+    std::fs::write(dir.join("src/locked.rs"), "fn h() {}\n").expect("write");
+    std::os::unix::fs::symlink("/nonexistent/infralens", dir.join("dangling")).expect("link");
+    std::fs::set_permissions(dir.join("src/locked.rs"), PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    std::fs::set_permissions(dir.join("src/closed"), PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    let binary = env!("CARGO_BIN_EXE_infralens");
+    let as_user = |args: &[&str]| -> std::process::Command {
+        let mut cmd = if root {
+            let mut c = common::command("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+            c
+        } else {
+            common::command(binary)
+        };
+        cmd.args(args).current_dir(&dir);
+        cmd
+    };
+    if !as_user(&["--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        println!("skipped: cannot run infralens as an unprivileged user here");
+        return;
+    }
+    let run = |args: &[&str]| {
+        let out = as_user(args).output().expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for (args, said) in [
+        (
+            &["lint", "src"][..],
+            "infralens: cannot read `src/closed`: Permission denied (os error 13)",
+        ),
+        (
+            &["lint", "src/locked.rs"][..],
+            "infralens: cannot read `src/locked.rs`: Permission denied (os error 13)",
+        ),
+        (
+            &["explain", "src/locked.rs::h"][..],
+            "infralens: cannot read `src/locked.rs`: Permission denied (os error 13)",
+        ),
+        (
+            &["labs", "--init", "src/closed"][..],
+            "infralens: cannot read `src/closed`: Permission denied (os error 13)",
+        ),
+        (
+            &["labs", "--init", "src/ok.rs"][..],
+            "infralens: `src/ok.rs` is a file, not a directory: give a new directory",
+        ),
+        (
+            &["labs", "--init", "dangling"][..],
+            "infralens: `dangling` is a link to `/nonexistent/infralens`, which does not exist: give a new directory",
+        ),
+    ] {
+        let (code, err) = run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with(said), "{args:?}: {err}");
+    }
+    // Nothing was written.
+    assert!(std::fs::symlink_metadata(dir.join("src/ok.rs")).is_ok_and(|m| m.is_file()));
+    std::fs::set_permissions(dir.join("src/closed"), PermissionsExt::from_mode(0o755))
+        .expect("chmod back");
+    assert_eq!(
+        std::fs::read_dir(dir.join("src/closed"))
+            .expect("readable")
+            .count(),
+        1
+    );
+}
+
 /// A project's configuration: `exclude` globs and `.gitignore` leave files out of a walk,
 /// trybuild's UI cases are skipped, `allow` and `// infralens: allow(rule)` comments
 /// silence findings, and a bad configuration is one line and exit 2.

@@ -15,6 +15,7 @@
 pub mod check;
 pub mod config;
 pub mod diag;
+pub mod diagram;
 pub mod explain;
 pub mod fix;
 mod infer;

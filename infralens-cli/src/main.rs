@@ -92,6 +92,9 @@ enum Cmd {
     Explain {
         /// The function, as `src/attention.rs::scores`.
         target: String,
+        /// `table` (text), `svg` (the shape diagram) or `html` (a page with both).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ExplainFormat,
     },
     /// List the labs and exercises with your progress, or make a working crate (`--init`).
     #[command(visible_alias = "list")]
@@ -235,10 +238,22 @@ fn run(cli: Cli) -> ExitCode {
                 ))
             }
         },
-        Cmd::Explain { target } => match explain(&target) {
+        Cmd::Explain { target, format } => match explain(&target) {
             Err(e) => fail(&e),
             Ok(w) => {
-                out!("{}", w.table());
+                match format {
+                    ExplainFormat::Table => out!("{}", w.table()),
+                    ExplainFormat::Svg => outln!("{}", infralens_cli::diagram::svg(&w)),
+                    ExplainFormat::Html => out!("{}", infralens_cli::diagram::html(&w)),
+                }
+                if format != ExplainFormat::Table {
+                    // The findings go to stderr: stdout is the drawing.
+                    if !w.diagnostics.is_empty() {
+                        eprint!("{}", render(&w.diagnostics, Format::Human, false));
+                        return ExitCode::from(1);
+                    }
+                    return ExitCode::SUCCESS;
+                }
                 if w.diagnostics.is_empty() {
                     ExitCode::SUCCESS
                 } else {
@@ -881,6 +896,17 @@ fn watch(id: Option<&str>) -> ExitCode {
             }
         }
     }
+}
+
+/// What `explain` prints.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExplainFormat {
+    /// The walkthrough as a text table.
+    Table,
+    /// The shape diagram, as SVG.
+    Svg,
+    /// A page with the diagram and the table.
+    Html,
 }
 
 /// What `watch` waits for: a file event, or a line typed.

@@ -1,0 +1,608 @@
+//! Shape diagrams: a function's walkthrough ([`Walkthrough`]) drawn as SVG. Each tensor is
+//! a box with its named shape and concrete sizes, the ops that make it are the arrow into
+//! it (a matmul names the dim it contracts), the weights stand beside the projections with
+//! their parameter counts, and every step shows its elements, bytes and FLOPs.
+//!
+//! The layout is one column of values in the order the function computes them, so a whole
+//! decoder block reads top to bottom; a value used further down reaches it by a lane on
+//! the left, a weight from the column on the right.
+
+use crate::explain::Walkthrough;
+use crate::lint::Row;
+use svg::Document;
+use svg::node::element::{Definitions, Group, Marker, Path, Rectangle, Style, Text, Title};
+
+const LEFT: i64 = 90;
+const TOP: i64 = 70;
+const BOX_W: i64 = 400;
+const BOX_H: i64 = 58;
+const GAP: i64 = 44;
+const WEIGHT_X: i64 = LEFT + BOX_W + 110;
+const WEIGHT_W: i64 = 230;
+const WEIGHT_H: i64 = 46;
+
+const STYLE: &str = "
+text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; fill: #1f2328; }
+.title { font-size: 16px; font-weight: bold; }
+.shape { font-weight: bold; }
+.sizes { fill: #57606a; font-size: 12px; }
+.op { fill: #0550ae; font-size: 12px; }
+.value { fill: #ddf4ff; stroke: #54aeff; stroke-width: 1.5; }
+.input { fill: #fff8c5; stroke: #d4a72c; stroke-width: 1.5; }
+.output { fill: #dafbe1; stroke: #4ac26b; stroke-width: 1.5; }
+.weight { fill: #fbefff; stroke: #c297ff; stroke-width: 1.5; }
+.arrow { fill: none; stroke: #57606a; stroke-width: 1.5; }
+.weight-arrow { fill: none; stroke: #8250df; stroke-width: 1.5; stroke-dasharray: 4 3; }
+.total { fill: #57606a; }
+";
+
+/// A box of the diagram: where it is, and which row it draws.
+struct Placed {
+    row: usize,
+    x: i64,
+    y: i64,
+    w: i64,
+    h: i64,
+}
+
+/// A weight beside the values: a rank-2 parameter multiplied in, or a layer field.
+struct Weight {
+    label: String,
+    params: Option<u128>,
+    /// The value it goes into.
+    into: usize,
+}
+
+/// The walkthrough as an SVG document (a string), laid out top to bottom.
+///
+/// ```
+/// use infralens_cli::{diagram::svg, explain::explain_source, source::Source};
+/// let code = r#"
+/// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
+/// #[shapes(x: [B, S, D], w: [D, D] -> [B, H, S, Dh])]
+/// fn project_heads(x: &Tensor, w: &Tensor) -> Tensor {
+///     #[shape(B, S, D)]
+///     let projected = x.matmul(w);
+///     projected.split_heads::<H, Dh>()
+/// }
+/// "#;
+/// let w = explain_source(Source::new("a.rs", code.into()), vec![], "project_heads").unwrap();
+/// let svg = svg(&w);
+/// assert!(svg.starts_with("<svg"));
+/// assert!(svg.contains("projected: (B, S, D)"));
+/// assert!(svg.contains("matmul over D"));
+/// assert!(svg.contains("w: (D, D)") && svg.contains("256 params"));
+/// ```
+pub fn svg(w: &Walkthrough) -> String {
+    document(w).to_string()
+}
+
+/// The walkthrough as a page of its own: the diagram, then the table of `explain`.
+///
+/// ```
+/// use infralens_cli::{diagram::html, explain::explain_source, source::Source};
+/// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
+/// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+/// let page = html(&w);
+/// assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"));
+/// ```
+pub fn html(w: &Walkthrough) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} — InfraLens walkthrough</title>\n<style>body {{ font-family: system-ui, sans-serif; margin: 2em; }} pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; }}</style>\n</head>\n<body>\n<h1><code>{name}</code></h1>\n{svg}\n<pre>{table}</pre>\n</body>\n</html>\n",
+        name = escape(&w.function),
+        svg = svg(w),
+        table = escape(&w.table()),
+    )
+}
+
+/// `&`, `<`, `>` and `"` as HTML entities.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn document(w: &Walkthrough) -> Document {
+    let rows = &w.rows;
+    // Which parameters are weights: rank 2, and multiplied in by some later expression.
+    let is_weight = |i: usize| {
+        let r = &rows[i];
+        r.kind == "param"
+            && r.shape.len() == 2
+            && rows[i + 1..]
+                .iter()
+                .any(|later| multiplies(&later.expr, &r.var))
+    };
+    let mut placed: Vec<Option<Placed>> = Vec::new();
+    let mut slot = 0;
+    for i in 0..rows.len() {
+        if is_weight(i) {
+            placed.push(None);
+        } else {
+            placed.push(Some(Placed {
+                row: i,
+                x: LEFT,
+                y: TOP + slot * (BOX_H + GAP),
+                w: BOX_W,
+                h: BOX_H,
+            }));
+            slot += 1;
+        }
+    }
+    // The weights, each beside the first value it goes into.
+    let mut weights: Vec<Weight> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if is_weight(i) {
+            if let Some(into) = (i + 1..rows.len()).find(|&j| multiplies(&rows[j].expr, &r.var)) {
+                weights.push(Weight {
+                    label: format!("{}: ({})", r.var, r.shape.join(", ")),
+                    params: numel(w, r),
+                    into,
+                });
+            }
+        } else {
+            let fields = layer_fields(&r.expr);
+            if !fields.is_empty() {
+                weights.push(Weight {
+                    label: fields.join(", "),
+                    params: r.cost.params,
+                    into: i,
+                });
+            }
+        }
+    }
+    let mut body = Group::new();
+    let dims: Vec<String> = w
+        .sizes
+        .iter()
+        .map(|(d, s)| match s {
+            Some(s) => format!("{d}={s}"),
+            None => format!("{d}=?"),
+        })
+        .collect();
+    body = body.add(
+        Text::new(format!("{}  ({})", w.function, dims.join(" ")))
+            .set("class", "title")
+            .set("x", 20)
+            .set("y", 30),
+    );
+    // Arrows first, so that the boxes sit on top of them.
+    let mut lane = 0;
+    for (j, target) in placed.iter().enumerate() {
+        let Some(target) = target else { continue };
+        for source in inputs(rows, j) {
+            let Some(Some(from)) = placed.get(source) else {
+                continue;
+            };
+            let consecutive = target.y - from.y == BOX_H + GAP;
+            let d = if consecutive {
+                let x = from.x + from.w / 2;
+                format!("M {x} {} L {x} {}", from.y + from.h, target.y - 2)
+            } else {
+                lane += 1;
+                let out = LEFT - 14 - 12 * ((lane - 1) % 5);
+                let (y0, y1) = (from.y + from.h / 2, target.y + target.h / 2);
+                format!(
+                    "M {} {y0} L {out} {y0} L {out} {y1} L {} {y1}",
+                    from.x,
+                    target.x - 2
+                )
+            };
+            body = body.add(
+                Path::new()
+                    .set("class", "arrow")
+                    .set("d", d)
+                    .set("marker-end", "url(#head)"),
+            );
+        }
+        if rows[j].kind != "param" {
+            body = body.add(
+                Text::new(op_label(w, j))
+                    .set("class", "op")
+                    .set("x", target.x + target.w / 2 + 10)
+                    .set("y", target.y - 14),
+            );
+        }
+    }
+    let mut beside: Vec<usize> = Vec::new();
+    for weight in &weights {
+        let Some(Some(target)) = placed.get(weight.into) else {
+            continue;
+        };
+        let stacked = beside.iter().filter(|&&i| i == weight.into).count() as i64;
+        beside.push(weight.into);
+        let y = target.y + stacked * (WEIGHT_H + 8);
+        let params = weight.params.map_or_else(
+            || "a layer (its weights are not counted)".to_owned(),
+            |p| format!("{} params", group(p)),
+        );
+        body = body
+            .add(
+                Path::new()
+                    .set("class", "weight-arrow")
+                    .set(
+                        "d",
+                        format!(
+                            "M {WEIGHT_X} {} L {} {}",
+                            y + WEIGHT_H / 2,
+                            target.x + target.w + 2,
+                            target.y + target.h / 2
+                        ),
+                    )
+                    .set("marker-end", "url(#head)"),
+            )
+            .add(
+                Group::new()
+                    .set("class", "weight-box")
+                    .add(
+                        Rectangle::new()
+                            .set("class", "weight")
+                            .set("x", WEIGHT_X)
+                            .set("y", y)
+                            .set("width", WEIGHT_W)
+                            .set("height", WEIGHT_H)
+                            .set("rx", 6),
+                    )
+                    .add(
+                        Text::new(weight.label.clone())
+                            .set("class", "shape")
+                            .set("x", WEIGHT_X + 10)
+                            .set("y", y + 19),
+                    )
+                    .add(
+                        Text::new(params)
+                            .set("class", "sizes")
+                            .set("x", WEIGHT_X + 10)
+                            .set("y", y + 37),
+                    ),
+            );
+    }
+    for p in placed.iter().flatten() {
+        body = body.add(value_box(w, p));
+    }
+    let (flops, params) = rows.iter().fold((0u128, 0u128), |(f, p), r| {
+        (
+            f.saturating_add(r.cost.flops.unwrap_or(0)),
+            p.saturating_add(r.cost.params.unwrap_or(0)),
+        )
+    });
+    let height = TOP + slot * (BOX_H + GAP) + 10;
+    // A product whose sizes are known only at run time has no count here.
+    let unknown = rows
+        .iter()
+        .any(|r| r.cost.params.is_some() && r.cost.flops.is_none());
+    let flops = if unknown {
+        "FLOPs known at run time (a size is `dyn`)".to_owned()
+    } else {
+        format!("{} FLOPs", group(flops))
+    };
+    body = body.add(
+        Text::new(format!(
+            "total: {flops} · {} weight parameters",
+            group(params)
+        ))
+        .set("class", "total")
+        .set("x", LEFT)
+        .set("y", height),
+    );
+    let width = if weights.is_empty() {
+        LEFT + BOX_W + 260
+    } else {
+        WEIGHT_X + WEIGHT_W + 20
+    };
+    let marker = Marker::new()
+        .set("id", "head")
+        .set("viewBox", "0 0 10 10")
+        .set("refX", 9)
+        .set("refY", 5)
+        .set("markerWidth", 7)
+        .set("markerHeight", 7)
+        .set("orient", "auto-start-reverse")
+        .add(
+            Path::new()
+                .set("d", "M 0 0 L 10 5 L 0 10 z")
+                .set("fill", "#57606a"),
+        );
+    Document::new()
+        .set("viewBox", (0, 0, width, height + 20))
+        .set("width", width)
+        .set("height", height + 20)
+        .set("role", "img")
+        .add(Title::new(format!("Shape walkthrough of {}", w.function)))
+        .add(Style::new(STYLE))
+        .add(Definitions::new().add(marker))
+        .add(body)
+}
+
+/// One value: its name and named shape, its sizes, elements and bytes; the expression
+/// as the box's tooltip.
+fn value_box(w: &Walkthrough, p: &Placed) -> Group {
+    let r = &w.rows[p.row];
+    let class = match r.kind {
+        "param" => "input",
+        "return" => "output",
+        _ => "value",
+    };
+    let concrete: Vec<String> = r
+        .shape
+        .iter()
+        .map(|d| size_of(w, d).map_or_else(|| "?".to_owned(), |s| s.to_string()))
+        .collect();
+    let mut sizes = format!("({})", concrete.join(", "));
+    if let Some(n) = numel(w, r) {
+        sizes.push_str(&format!(
+            " · {} elements · {} bytes",
+            group(n),
+            group(n.saturating_mul(r.elem_bytes as u128))
+        ));
+    }
+    let tip = if r.expr.is_empty() {
+        format!("parameter {}", r.var)
+    } else {
+        format!("{} = {}", r.var, one_line(&r.expr))
+    };
+    Group::new()
+        .set("class", format!("tensor {class}-box"))
+        .add(Title::new(tip))
+        .add(
+            Rectangle::new()
+                .set("class", class)
+                .set("x", p.x)
+                .set("y", p.y)
+                .set("width", p.w)
+                .set("height", p.h)
+                .set("rx", 8),
+        )
+        .add(
+            Text::new(format!("{}: ({})", r.var, r.shape.join(", ")))
+                .set("class", "shape")
+                .set("x", p.x + 12)
+                .set("y", p.y + 23),
+        )
+        .add(
+            Text::new(sizes)
+                .set("class", "sizes")
+                .set("x", p.x + 12)
+                .set("y", p.y + 44),
+        )
+}
+
+/// What makes row `j`: its ops in order (a matmul with the dim it contracts), and FLOPs.
+fn op_label(w: &Walkthrough, j: usize) -> String {
+    let r = &w.rows[j];
+    let sources = inputs(&w.rows, j);
+    // The value an op chain starts from: its receiver, whose last dim a matmul contracts.
+    let receiver = sources.first().map(|&i| &w.rows[i]);
+    let fields = layer_fields(&r.expr);
+    let mut ops = Vec::new();
+    for call in calls(&r.expr) {
+        let contracted = receiver.and_then(|v| v.shape.last()).cloned();
+        let layer = fields
+            .iter()
+            .any(|f| f.strip_prefix("self.") == Some(call.as_str()));
+        let op = match call.as_str() {
+            "matmul" => match (&contracted, ops.is_empty()) {
+                (Some(d), true) => format!("matmul over {d}"),
+                _ => "matmul".to_owned(),
+            },
+            field if layer => match (&contracted, ops.is_empty()) {
+                (Some(d), true) => format!("{field} over {d}"),
+                _ => field.to_owned(),
+            },
+            "t" | "transpose" => "transpose".to_owned(),
+            "split_heads" | "split_last" => "split heads".to_owned(),
+            "merge_heads" | "merge_last" => "merge heads".to_owned(),
+            "causal_mask" => "causal mask".to_owned(),
+            "masked" => "mask".to_owned(),
+            "repeat_kv" => "repeat KV heads".to_owned(),
+            "rope" => "RoPE".to_owned(),
+            "attention_scale" | "scale" => "scale".to_owned(),
+            "clone" | "to_tensor" | "as_ref" => continue,
+            other => other.to_owned(),
+        };
+        if ops.last() != Some(&op) {
+            ops.push(op);
+        }
+    }
+    let mut label = if ops.is_empty() {
+        "=".to_owned()
+    } else {
+        ops.join(" → ")
+    };
+    if let Some(f) = r.cost.flops.filter(|&f| f > 0) {
+        label.push_str(&format!(" · {} FLOPs", group(f)));
+    }
+    label
+}
+
+/// The method and function names `expr` calls, in order: `x.matmul(w).split_heads::<H,
+/// Dh>()` → `matmul`, `split_heads`; a layer field's `forward` is named by its field.
+fn calls(expr: &str) -> Vec<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphabetic() || chars[i] == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let name: String = chars[start..i].iter().collect();
+            let mut k = i;
+            // A turbofish between the name and its arguments.
+            if chars.get(k) == Some(&':')
+                && chars.get(k + 1) == Some(&':')
+                && chars.get(k + 2) == Some(&'<')
+            {
+                let mut depth = 0;
+                while k < chars.len() {
+                    match chars[k] {
+                        '<' => depth += 1,
+                        '>' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                k += 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    k += 1;
+                }
+            }
+            if chars.get(k) == Some(&'(') {
+                let field = (start >= 1 && chars[start - 1] == '.')
+                    .then(|| field_before(&chars[..start - 1]))
+                    .flatten();
+                match (name.as_str(), field) {
+                    ("forward", Some(field)) => out.push(field),
+                    _ => out.push(name),
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `self.q` before `.forward(`: the field's name.
+fn field_before(chars: &[char]) -> Option<String> {
+    let end = chars.len();
+    let start = chars
+        .iter()
+        .rposition(|c| !(c.is_alphanumeric() || *c == '_'))
+        .map_or(0, |p| p + 1);
+    let name: String = chars[start..end].iter().collect();
+    let before: String = chars[..start].iter().collect();
+    (before.ends_with("self.") && !name.is_empty()).then_some(name)
+}
+
+/// The layer fields an expression runs (`self.q.forward(&h)` → `self.q`).
+fn layer_fields(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("self.") {
+        let after = &rest[at + 5..];
+        let end = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if after[end..].starts_with(".forward(") {
+            let field = format!("self.{}", &after[..end]);
+            if !out.contains(&field) {
+                out.push(field);
+            }
+        }
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Whether `expr` multiplies by `var`: `.matmul(var)`, `.matmul(&var)`, `.matmul(&var.t())`.
+fn multiplies(expr: &str, var: &str) -> bool {
+    let compact: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
+    ["", "&"].iter().any(|amp| {
+        let at = format!(".matmul({amp}{var}");
+        compact.match_indices(&at).any(|(i, m)| {
+            compact[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == ')' || c == '.')
+        })
+    })
+}
+
+/// The rows whose values row `j`'s expression reads: each name it mentions (not after a
+/// `.` or `::`), resolved to its latest definition before `j`; the receiver first.
+fn inputs(rows: &[Row], j: usize) -> Vec<usize> {
+    let expr = &rows[j].expr;
+    let mut out = Vec::new();
+    let chars: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphabetic() || chars[i] == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let after_dot = start >= 1 && (chars[start - 1] == '.' || chars[start - 1] == ':');
+            if after_dot {
+                continue;
+            }
+            let name: String = chars[start..i].iter().collect();
+            if let Some(src) = (0..j).rev().find(|&k| rows[k].var == name)
+                && !out.contains(&src)
+            {
+                out.push(src);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn size_of(w: &Walkthrough, dim: &str) -> Option<u64> {
+    w.sizes.iter().find(|(d, _)| d == dim).and_then(|(_, s)| *s)
+}
+
+fn numel(w: &Walkthrough, r: &Row) -> Option<u128> {
+    r.shape.iter().try_fold(1u128, |n, d| {
+        Some(n.saturating_mul(u128::from(size_of(w, d)?)))
+    })
+}
+
+fn one_line(expr: &str) -> String {
+    expr.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `1234567` → `1,234,567`.
+fn group(n: u128) -> String {
+    if n == u128::MAX {
+        return "≥ 2^128".to_owned();
+    }
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{calls, group, layer_fields, multiplies};
+
+    #[test]
+    fn calls_name_ops_and_layer_fields() {
+        assert_eq!(
+            calls("x.matmul(wq).split_heads::<H, Dh>()"),
+            ["matmul", "split_heads"]
+        );
+        assert_eq!(calls("self.q.forward(&h).silu()"), ["q", "silu"]);
+        assert_eq!(
+            calls("grouped_query_attention(&q, &k, &v)"),
+            ["grouped_query_attention"]
+        );
+        assert_eq!(layer_fields("x.add(&self.o.forward(&ctx))"), ["self.o"]);
+    }
+
+    #[test]
+    fn weights_are_told_by_the_matmul_that_reads_them() {
+        assert!(multiplies("x.matmul(wq)", "wq"));
+        assert!(multiplies("x.matmul(&wk.t())", "wk"));
+        assert!(!multiplies("x.matmul(wq2)", "wq"));
+        assert!(!multiplies("wq.matmul(x)", "wq"));
+    }
+
+    #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(u128::MAX), "≥ 2^128");
+    }
+}

@@ -243,6 +243,7 @@ fn walk_lab(work: &Path, id: &str, count: usize) {
             out.contains(&format!("hint ({}): {}", ex.name, ex.hint)),
             "{out}"
         );
+        pinned_error(lab, ex, &out);
         // Learning, not copying: the error explains the rule, and does not print the
         // fixed line (that is the hint's and the solution's to give).
         let report = out
@@ -278,6 +279,72 @@ fn walk_lab(work: &Path, id: &str, count: usize) {
         out.contains(&format!("all {count} exercises done")),
         "{out}"
     );
+}
+
+/// The error an exercise gives as shipped, as the terminal shows it, is kept in
+/// `labs/<lab>/errors/<exercise>.txt` for the handbook (`infralens book`): compared here,
+/// rewritten with `INFRALENS_BLESS=1`, skipped on a compiler other than the pinned one.
+fn pinned_error(lab: &labs::Lab, ex: &labs::Exercise, out: &str) {
+    let start = format!("✗ {} does not compile yet:", ex.name);
+    let Some(from) = out.find(&start) else {
+        panic!("{out}")
+    };
+    let rest = &out[from..];
+    let end = rest.find("\nEdit ").map_or(rest.len(), |i| i + 1);
+    let checkout = repo().to_string_lossy().into_owned();
+    let shown = library_lines_unnumbered(&rest[..end].replace(&checkout, "$INFRALENS"));
+    let path = repo()
+        .join("labs")
+        .join(&lab.dir)
+        .join("errors")
+        .join(format!("{}.txt", ex.name));
+    if std::env::var_os("INFRALENS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("writable");
+        std::fs::write(&path, &shown).expect("writable");
+    } else if common::pinned_rustc() {
+        let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            pinned,
+            shown,
+            "{} changed: rerun with INFRALENS_BLESS=1 and read it",
+            path.display()
+        );
+    } else {
+        println!(
+            "skipped the comparison with {}: not {}",
+            path.display(),
+            common::PINNED_RUSTC
+        );
+    }
+}
+
+/// Excerpts of the library's own files without their line numbers (as trybuild pins them),
+/// so that a pinned error does not change with every edit of the library.
+fn library_lines_unnumbered(text: &str) -> String {
+    let mut out = String::new();
+    let mut library = false;
+    for line in text.lines() {
+        let mut line = line.to_owned();
+        if let Some(at) = line.find("--> ") {
+            let target = line[at + 4..].to_owned();
+            library = target.starts_with("$INFRALENS");
+            if library {
+                // `path:LINE:COL` → `path`
+                let path = target.splitn(2, ':').next().unwrap_or(&target).to_owned();
+                line = format!("{}{path}", &line[..at + 4]);
+            }
+        } else if library
+            && let Some(bar) = line.find(" |")
+            && line[..bar].trim().chars().all(|c| c.is_ascii_digit())
+        {
+            line = format!("{}{}", " ".repeat(bar), &line[bar..]);
+        } else if !line.starts_with(' ') {
+            library = false;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 #[test]

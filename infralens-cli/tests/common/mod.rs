@@ -66,3 +66,15 @@ pub fn fixture_crate(name: &str, files: &[(&str, &str)]) -> PathBuf {
     }
     dir
 }
+
+/// The compiler the pinned compiler errors (the UI snapshots, the labs' `errors/*.txt`)
+/// were made with; on another, their comparison is skipped.
+pub const PINNED_RUSTC: &str = "rustc 1.95.";
+
+/// Whether this compiler is [`PINNED_RUSTC`].
+pub fn pinned_rustc() -> bool {
+    std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with(PINNED_RUSTC))
+}

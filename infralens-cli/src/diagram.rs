@@ -82,7 +82,7 @@ pub fn svg(w: &Walkthrough) -> String {
 /// ```
 /// use infralens_cli::{diagram::html, explain::explain_source, source::Source};
 /// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
-/// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+/// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").expect("explained");
 /// let page = html(&w);
 /// assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"));
 /// ```
@@ -368,43 +368,44 @@ fn value_box(w: &Walkthrough, p: &Placed) -> Group {
         )
 }
 
-/// What makes row `j`: its ops in order (a matmul with the dim it contracts), and FLOPs.
+/// Ops that keep the last dim of what they are called on.
+const KEEPS_LAST_DIM: &[&str] = &[
+    "scale",
+    "attention_scale",
+    "softmax",
+    "causal_mask",
+    "masked",
+    "add_bias",
+    "add",
+    "silu",
+    "gelu",
+    "relu",
+    "repeat_kv",
+    "rope",
+    "clone",
+    "as_ref",
+];
+
+/// What makes row `j`: its ops in the order they run (a matmul or a projection layer with
+/// the dim it contracts), and its FLOPs.
 fn op_label(w: &Walkthrough, j: usize) -> String {
     let r = &w.rows[j];
-    let sources = inputs(&w.rows, j);
-    // The value an op chain starts from: its receiver, whose last dim a matmul contracts.
-    let receiver = sources.first().map(|&i| &w.rows[i]);
-    let fields = layer_fields(&r.expr);
-    let mut ops = Vec::new();
-    for call in calls(&r.expr) {
-        let contracted = receiver.and_then(|v| v.shape.last()).cloned();
-        let layer = fields
-            .iter()
-            .any(|f| f.strip_prefix("self.") == Some(call.as_str()));
-        let op = match call.as_str() {
-            "matmul" => match (&contracted, ops.is_empty()) {
-                (Some(d), true) => format!("matmul over {d}"),
-                _ => "matmul".to_owned(),
-            },
-            field if layer => match (&contracted, ops.is_empty()) {
-                (Some(d), true) => format!("{field} over {d}"),
-                _ => field.to_owned(),
-            },
-            "t" | "transpose" => "transpose".to_owned(),
-            "split_heads" | "split_last" => "split heads".to_owned(),
-            "merge_heads" | "merge_last" => "merge heads".to_owned(),
-            "causal_mask" => "causal mask".to_owned(),
-            "masked" => "mask".to_owned(),
-            "repeat_kv" => "repeat KV heads".to_owned(),
-            "rope" => "RoPE".to_owned(),
-            "attention_scale" | "scale" => "scale".to_owned(),
-            "clone" | "to_tensor" | "as_ref" => continue,
-            other => other.to_owned(),
-        };
-        if ops.last() != Some(&op) {
-            ops.push(op);
+    let last_dim = |name: &str| {
+        (0..j)
+            .rev()
+            .find(|&k| w.rows[k].var == name)
+            .and_then(|k| w.rows[k].shape.last().cloned())
+    };
+    let mut ops: Vec<String> = Vec::new();
+    if let Ok(expr) = syn::parse_str::<syn::Expr>(&r.expr) {
+        Ops {
+            out: &mut ops,
+            last_dim: &last_dim,
+            layer_params: r.cost.params.is_some(),
         }
+        .walk(&expr);
     }
+    ops.dedup();
     let mut label = if ops.is_empty() {
         "=".to_owned()
     } else {
@@ -416,67 +417,127 @@ fn op_label(w: &Walkthrough, j: usize) -> String {
     label
 }
 
-/// The method and function names `expr` calls, in order: `x.matmul(w).split_heads::<H,
-/// Dh>()` → `matmul`, `split_heads`; a layer field's `forward` is named by its field.
-fn calls(expr: &str) -> Vec<String> {
-    let chars: Vec<char> = expr.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_alphabetic() || chars[i] == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let name: String = chars[start..i].iter().collect();
-            let mut k = i;
-            // A turbofish between the name and its arguments.
-            if chars.get(k) == Some(&':')
-                && chars.get(k + 1) == Some(&':')
-                && chars.get(k + 2) == Some(&'<')
-            {
-                let mut depth = 0;
-                while k < chars.len() {
-                    match chars[k] {
-                        '<' => depth += 1,
-                        '>' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                k += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    k += 1;
-                }
-            }
-            if chars.get(k) == Some(&'(') {
-                let field = (start >= 1 && chars[start - 1] == '.')
-                    .then(|| field_before(&chars[..start - 1]))
-                    .flatten();
-                match (name.as_str(), field) {
-                    ("forward", Some(field)) => out.push(field),
-                    _ => out.push(name),
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
+/// The ops of an expression in the order they run: a call's receiver and arguments first.
+struct Ops<'a> {
+    out: &'a mut Vec<String>,
+    /// The last dim of a value by name.
+    last_dim: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether the row multiplies by weights (a layer named in it is a projection).
+    layer_params: bool,
 }
 
-/// `self.q` before `.forward(`: the field's name.
-fn field_before(chars: &[char]) -> Option<String> {
-    let end = chars.len();
-    let start = chars
-        .iter()
-        .rposition(|c| !(c.is_alphanumeric() || *c == '_'))
-        .map_or(0, |p| p + 1);
-    let name: String = chars[start..end].iter().collect();
-    let before: String = chars[..start].iter().collect();
-    (before.ends_with("self.") && !name.is_empty()).then_some(name)
+impl Ops<'_> {
+    fn walk(&mut self, expr: &syn::Expr) {
+        use syn::Expr;
+        match expr {
+            Expr::MethodCall(m) => {
+                self.walk(&m.receiver);
+                for arg in &m.args {
+                    self.walk(arg);
+                }
+                let method = m.method.to_string();
+                let op = match method.as_str() {
+                    "matmul" => match self.last(&m.receiver) {
+                        Some(d) => format!("matmul over {d}"),
+                        None => "matmul".to_owned(),
+                    },
+                    "forward" => {
+                        let Some(field) = self_field(&m.receiver) else {
+                            self.out.push("forward".to_owned());
+                            return;
+                        };
+                        match m.args.first().and_then(|a| self.last(a)) {
+                            Some(d) if self.layer_params => format!("{field} over {d}"),
+                            _ => field,
+                        }
+                    }
+                    "t" => match plain_name(&m.receiver) {
+                        Some(name) => format!("{name}ᵀ"),
+                        None => "transpose".to_owned(),
+                    },
+                    "transpose" => "transpose".to_owned(),
+                    "split_heads" | "split_last" => "split heads".to_owned(),
+                    "merge_heads" | "merge_last" => "merge heads".to_owned(),
+                    "causal_mask" => "causal mask".to_owned(),
+                    "masked" => "mask".to_owned(),
+                    "repeat_kv" => "repeat KV heads".to_owned(),
+                    "rope" => "RoPE".to_owned(),
+                    "attention_scale" | "scale" => "scale".to_owned(),
+                    "clone" | "to_tensor" | "as_ref" | "expect" | "unwrap" => return,
+                    other => other.to_owned(),
+                };
+                self.out.push(op);
+            }
+            Expr::Call(c) => {
+                for arg in &c.args {
+                    self.walk(arg);
+                }
+                if let Expr::Path(p) = &*c.func
+                    && let Some(last) = p.path.segments.last()
+                {
+                    self.out.push(last.ident.to_string());
+                }
+            }
+            Expr::Reference(r) => self.walk(&r.expr),
+            Expr::Paren(p) => self.walk(&p.expr),
+            Expr::Try(t) => self.walk(&t.expr),
+            Expr::Binary(b) => {
+                self.walk(&b.left);
+                self.walk(&b.right);
+            }
+            _ => {}
+        }
+    }
+
+    /// The last dim of a value: a name's, or what an op that keeps it, or a merge into a
+    /// named width, gives.
+    fn last(&self, expr: &syn::Expr) -> Option<String> {
+        use syn::Expr;
+        match expr {
+            Expr::Path(_) => plain_name(expr).and_then(|n| (self.last_dim)(&n)),
+            Expr::Reference(r) => self.last(&r.expr),
+            Expr::Paren(p) => self.last(&p.expr),
+            Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if KEEPS_LAST_DIM.contains(&method.as_str()) {
+                    return self.last(&m.receiver);
+                }
+                // `merge_heads::<D>()`, `merge_last::<D>()`: the width named.
+                if method.starts_with("merge")
+                    && let Some(turbofish) = &m.turbofish
+                    && let Some(syn::GenericArgument::Type(syn::Type::Path(t))) =
+                        turbofish.args.last()
+                {
+                    return t.path.segments.last().map(|s| s.ident.to_string());
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `k` of the expression `k`.
+fn plain_name(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(ToString::to_string),
+        syn::Expr::Reference(r) => plain_name(&r.expr),
+        _ => None,
+    }
+}
+
+/// `q` of the expression `self.q`.
+fn self_field(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Field(f) => match (&*f.base, &f.member) {
+            (syn::Expr::Path(p), syn::Member::Named(name)) if p.path.is_ident("self") => {
+                Some(name.to_string())
+            }
+            _ => None,
+        },
+        syn::Expr::Reference(r) => self_field(&r.expr),
+        _ => None,
+    }
 }
 
 /// The layer fields an expression runs (`self.q.forward(&h)` → `self.q`).
@@ -575,18 +636,32 @@ fn group(n: u128) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{calls, group, layer_fields, multiplies};
+    use super::{group, layer_fields, multiplies};
 
     #[test]
-    fn calls_name_ops_and_layer_fields() {
+    fn ops_run_in_evaluation_order() {
+        use crate::{explain::explain_source, source::Source};
+        let code = "dims! { pub S = 4; pub D = 8; pub H = 2; pub Dh = D / H; }
+#[shapes(x: [S, D], w: [D, D], k: [H, S, Dh] -> [S, D])]
+fn f(x: &Tensor, w: &Tensor, k: &Tensor) -> Tensor {
+    #[shape(H, S, Dh)]
+    let q = x.matmul(w).split_heads::<H, Dh>();
+    #[shape(H, S, S)]
+    let p = q.attention_scale::<Dh>().matmul(&k.t()).softmax();
+    #[shape(S, D)]
+    let y = x.add(&p.matmul(&k).merge_heads::<D>().matmul(w));
+    y
+}";
+        let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").expect("explained");
+        let labels: Vec<String> = (3..6).map(|j| super::op_label(&w, j)).collect();
+        assert_eq!(labels[0], "matmul over D → split heads · 512 FLOPs");
         assert_eq!(
-            calls("x.matmul(wq).split_heads::<H, Dh>()"),
-            ["matmul", "split_heads"]
+            labels[1],
+            "scale → kᵀ → matmul over Dh → softmax · 256 FLOPs"
         );
-        assert_eq!(calls("self.q.forward(&h).silu()"), ["q", "silu"]);
-        assert_eq!(
-            calls("grouped_query_attention(&q, &k, &v)"),
-            ["grouped_query_attention"]
+        assert!(
+            labels[2].starts_with("matmul over S → merge heads → matmul over D → add"),
+            "{labels:?}"
         );
         assert_eq!(layer_fields("x.add(&self.o.forward(&ctx))"), ["self.o"]);
     }

@@ -157,6 +157,19 @@ impl Exercise {
         file(&format!("{}/solutions/{}.rs", self.dir, self.name)).unwrap_or("")
     }
 
+    /// The compiler error it gives as shipped, as the terminal shows it (pinned by the
+    /// labs test in `labs/<lab>/errors/<exercise>.txt`).
+    ///
+    /// ```
+    /// let catalog = infralens_cli::labs::catalog()?;
+    /// let error = catalog.exercises[0].pinned_error().ok_or("no pinned error")?;
+    /// assert!(error.contains(&catalog.exercises[0].error));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn pinned_error(&self) -> Option<&'static str> {
+        file(&format!("{}/errors/{}.txt", self.dir, self.name))
+    }
+
     /// Its path inside a working crate: `exercises/02-qkv-shape-walkthrough/01_….rs`.
     pub fn path(&self) -> String {
         format!("exercises/{}/{}.rs", self.dir, self.name)

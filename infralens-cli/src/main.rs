@@ -88,6 +88,11 @@ enum Cmd {
         #[arg(last = true)]
         cargo_args: Vec<String>,
     },
+    /// Write the labs as a static site (the handbook) into DIR: open DIR/index.html.
+    Book {
+        /// Where to write it (made if missing).
+        dir: PathBuf,
+    },
     /// Print the shape walkthrough of an annotated function: `FILE::FUNCTION`.
     Explain {
         /// The function, as `src/attention.rs::scores`.
@@ -237,6 +242,18 @@ fn run(cli: Cli) -> ExitCode {
                     ids.join(", ")
                 ))
             }
+        },
+        Cmd::Book { dir } => match infralens_cli::book::build(&dir) {
+            Ok(files) => {
+                outln!(
+                    "wrote {} files to {}: open {} in a browser",
+                    files.len(),
+                    dir.display(),
+                    dir.join("index.html").display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
         },
         Cmd::Explain { target, format } => match explain(&target) {
             Err(e) => fail(&e),

@@ -330,7 +330,7 @@ fn library_lines_unnumbered(text: &str) -> String {
             library = target.starts_with("$INFRALENS");
             if library {
                 // `path:LINE:COL` → `path`
-                let path = target.splitn(2, ':').next().unwrap_or(&target).to_owned();
+                let path = target.split(':').next().unwrap_or(&target).to_owned();
                 line = format!("{}{path}", &line[..at + 4]);
             }
         } else if library

@@ -1,0 +1,300 @@
+//! The handbook (`infralens book`) and the shape diagrams (`explain --format svg`): their
+//! structure read back from the files, every link inside the site followed, and the pages
+//! loaded in headless Chromium — the DOM after rendering checked, a screenshot taken.
+//!
+//! `.ci/run` installs Chromium (Debian's `chromium`) and sets `INFRALENS_REQUIRE_BROWSER=1`,
+//! so there the browser part cannot be skipped; elsewhere it is skipped, with a message,
+//! when no Chromium is found (`INFRALENS_CHROMIUM` names one).
+
+use infralens_cli::labs::catalog;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{infralens, repo};
+
+/// The handbook, built into a directory of this test's own (tests run in parallel).
+fn book(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, out, err) = infralens(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &["book", &dir.to_string_lossy()],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("wrote 10 files to "), "{out}");
+    dir
+}
+
+/// The values of `attr="…"` in `html`.
+fn attributes<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let needle = format!(" {attr}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+#[test]
+fn every_lab_page_has_its_sections_diagrams_and_errors() {
+    let dir = book("book-structure");
+    let c = catalog().expect("catalog");
+    let index = std::fs::read_to_string(dir.join("index.html")).expect("index");
+    for lab in &c.labs {
+        let name = format!("lab-{}.html", lab.id);
+        assert!(
+            index.contains(&format!("href=\"{name}\"")),
+            "index lacks {name}"
+        );
+        let page = std::fs::read_to_string(dir.join(&name)).expect("a page per lab");
+        // Every section of the lab's Markdown page, as a heading with an id.
+        let markdown =
+            std::fs::read_to_string(repo().join("labs").join(&lab.dir).join("README.md"))
+                .expect("the lab's page");
+        for heading in markdown.lines().filter_map(|l| l.strip_prefix("## ")) {
+            assert!(
+                page.contains(&format!(">{}</h2>", heading.replace('&', "&amp;"))),
+                "{name} lacks the section `{heading}`"
+            );
+        }
+        for section in ["starter", "diagrams", "exercise-errors"] {
+            assert!(
+                page.contains(&format!("<section id=\"{section}\">")),
+                "{name}: {section}"
+            );
+        }
+        // The starter highlighted with line numbers.
+        assert!(
+            page.contains("<td class=\"ln\"><pre>1\n2\n"),
+            "{name}: no line numbers"
+        );
+        assert!(page.contains("class=\"hl-"), "{name}: no highlighting");
+        // A diagram per annotated function: boxes, arrows, the sizes.
+        let svgs = page.matches("<svg").count();
+        assert!(svgs >= 1, "{name}: no diagram");
+        assert!(
+            page.matches("class=\"tensor ").count() >= 2 * svgs,
+            "{name}"
+        );
+        assert!(
+            page.contains("marker-end=\"url(#head)\""),
+            "{name}: no arrows"
+        );
+        // Every exercise with its pinned error, as the terminal shows it.
+        for ex in c.exercises_of(lab) {
+            let error = ex.pinned_error().expect("a pinned error");
+            assert!(error.contains(&ex.error), "{}: stale pinned error", ex.name);
+            let first = error
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .expect("an error line");
+            let shown = first.split_once(": ").map_or(first, |(_, rest)| rest);
+            let shown = shown
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            assert!(page.contains(&shown), "{name}: {} lacks `{shown}`", ex.name);
+        }
+    }
+    // Lab 02's diagram: the head split with its sizes and the contracted dim.
+    let lab02 = std::fs::read_to_string(dir.join("lab-02.html")).expect("page");
+    for label in [
+        "projected: (B, S, D)",
+        "(2, 4, 16) · 128 elements · 512 bytes",
+        "return: (B, H, S, Dh)",
+        "matmul over D · 4,096 FLOPs",
+        "split heads",
+        "w: (D, D)",
+        "256 params",
+        "scale → kᵀ → matmul over Dh",
+        "merge heads",
+    ] {
+        assert!(lab02.contains(label), "Lab 02's diagrams lack `{label}`");
+    }
+}
+
+#[test]
+fn no_link_inside_the_site_is_broken() {
+    let dir = book("book-links");
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("the book") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "html") {
+            pages.push(path);
+        }
+    }
+    assert_eq!(pages.len(), 9, "{pages:?}");
+    let mut followed = 0;
+    for page in &pages {
+        let html = std::fs::read_to_string(page).expect("page");
+        let ids: HashSet<&str> = attributes(&html, "id").into_iter().collect();
+        for target in attributes(&html, "href")
+            .into_iter()
+            .chain(attributes(&html, "src"))
+        {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (file, fragment) = target.split_once('#').unwrap_or((target, ""));
+            if file.is_empty() {
+                assert!(
+                    fragment.is_empty() || ids.contains(fragment),
+                    "{}: no id `{fragment}`",
+                    page.display()
+                );
+            } else {
+                let linked = dir.join(file);
+                assert!(
+                    linked.is_file(),
+                    "{}: broken link `{target}`",
+                    page.display()
+                );
+                if !fragment.is_empty() {
+                    let other = std::fs::read_to_string(&linked).expect("page");
+                    assert!(other.contains(&format!("id=\"{fragment}\"")), "{target}");
+                }
+            }
+            followed += 1;
+        }
+    }
+    assert!(followed > 40, "only {followed} links followed");
+}
+
+/// Chromium, when there is one: `INFRALENS_CHROMIUM`, else `chromium` or
+/// `chromium-browser` on the PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("INFRALENS_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| [d.join("chromium"), d.join("chromium-browser")])
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on `url` with `args` (as this machine's network wants it: no
+/// background connections), in a fresh profile.
+fn headless(browser: &Path, args: &[&str], url: &str) -> std::process::Output {
+    let profile = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("chromium-profile-{}", std::process::id()));
+    std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("chromium runs")
+}
+
+#[test]
+fn pages_render_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("INFRALENS_REQUIRE_BROWSER").is_none(),
+            "INFRALENS_REQUIRE_BROWSER is set, but no Chromium was found"
+        );
+        println!("skipped: no Chromium (install Debian's `chromium`, or set INFRALENS_CHROMIUM)");
+        return;
+    };
+    let dir = book("book-browser");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-screenshots");
+    let _ = std::fs::create_dir_all(&shots);
+    for page in ["index.html", "lab-02.html", "lab-07.html"] {
+        let url = format!("file://{}", dir.join(page).display());
+        // The DOM after rendering: the sections and the diagrams are there, as elements.
+        let dom = headless(&browser, &["--dump-dom"], &url);
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        assert!(dom.contains("InfraLens handbook"), "{page}: {dom:.400}");
+        if page != "index.html" {
+            assert!(
+                dom.contains("<h2 id=\"concept-goal\">Concept goal</h2>"),
+                "{page}"
+            );
+            assert!(dom.contains("<svg"), "{page}: no diagram in the DOM");
+            assert!(dom.contains("<pre class=\"terminal\">"), "{page}");
+        }
+        // A screenshot: a PNG of the page, not blank.
+        let png = shots.join(page.replace(".html", ".png"));
+        let _ = std::fs::remove_file(&png);
+        let out = headless(
+            &browser,
+            &[
+                &format!("--screenshot={}", png.display()),
+                "--window-size=1280,2400",
+            ],
+            &url,
+        );
+        let bytes = std::fs::read(&png).unwrap_or_else(|_| {
+            panic!(
+                "{page}: no screenshot: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert!(bytes.starts_with(b"\x89PNG"), "{page}: not a PNG");
+        assert!(
+            bytes.len() > 20_000,
+            "{page}: a blank screenshot ({} bytes)",
+            bytes.len()
+        );
+        println!(
+            "{page}: screenshot {} ({} bytes)",
+            png.display(),
+            bytes.len()
+        );
+    }
+    // The diagram alone, as `explain --format svg` writes it, renders too.
+    let svg = shots.join("qkv-walkthrough.svg");
+    let (code, out, err) = infralens(
+        &repo(),
+        &[
+            "explain",
+            "examples/qkv_walkthrough.rs::attend",
+            "--format",
+            "svg",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&svg, out).expect("write");
+    let dom = headless(
+        &browser,
+        &["--dump-dom"],
+        &format!("file://{}", svg.display()),
+    );
+    assert!(String::from_utf8_lossy(&dom.stdout).contains("ctx: (B, H, S, Dh)"));
+}
+
+/// The diagram the README shows is the one `explain` draws today: regenerate it with
+/// `scripts/diagram.sh`.
+#[test]
+fn the_readme_diagram_is_current() {
+    let (code, out, err) = infralens(
+        &repo(),
+        &[
+            "explain",
+            "labs/04-merge-and-counting/merge.rs::attention",
+            "--format",
+            "svg",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let committed = std::fs::read_to_string(repo().join("docs/attention-diagram.svg"))
+        .expect("docs/attention-diagram.svg");
+    assert_eq!(
+        committed, out,
+        "run scripts/diagram.sh and commit the result"
+    );
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    assert!(readme.contains("docs/attention-diagram.svg"));
+}

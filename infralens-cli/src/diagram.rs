@@ -214,7 +214,7 @@ fn document(w: &Walkthrough) -> Document {
         beside.push(weight.into);
         let y = target.y + stacked * (WEIGHT_H + 8);
         let params = weight.params.map_or_else(
-            || "a layer (its weights are not counted)".to_owned(),
+            || "a layer, not counted".to_owned(),
             |p| format!("{} params", group(p)),
         );
         body = body

@@ -83,6 +83,7 @@ pub fn build(dir: &Path) -> Result<Vec<PathBuf>, String> {
     };
     write("style.css", &format!("{CSS}\n{}", hl.css))?;
     write("index.html", &index(catalog))?;
+    write("rules.html", &rules_page(&hl))?;
     for (i, lab) in catalog.labs.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|i| catalog.labs.get(i));
         let next = catalog.labs.get(i + 1);
@@ -144,7 +145,36 @@ fn index(catalog: &Catalog) -> String {
             inline_markdown(&goal)
         );
     }
-    out.push_str("</ol>\n</main>\n</body>\n</html>\n");
+    out.push_str("</ol>\n<h2 id=\"rules\">The lint's rules</h2>\n<p><code>infralens lint</code> finds shape bugs without compiling; <a href=\"rules.html\">its rules</a>, each with a wrong and a right example.</p>\n</main>\n</body>\n</html>\n");
+    out
+}
+
+/// Every rule of `infralens lint`: what it finds, a wrong and a right example, the lab that
+/// teaches it; each at the anchor `rule-ID`, which SARIF's `helpUri` points at when
+/// `INFRALENS_RULES_URL` names where this page is published.
+fn rules_page(hl: &Highlighter) -> String {
+    let mut out = head("The lint's rules · InfraLens handbook");
+    out.push_str(&nav("top", None, None));
+    out.push_str("<main>\n<h1>The rules of <code>infralens lint</code></h1>\n");
+    for rule in crate::rules::RULES {
+        let _ = write!(
+            out,
+            "<section id=\"rule-{id}\">\n<h2><code>{id}</code></h2>\n<p><strong>{summary}</strong></p>\n{explanation}<p>Wrong:</p>\n{wrong}<p>Right:</p>\n{right}",
+            id = rule.id,
+            summary = escape(rule.summary),
+            explanation = inline_markdown(rule.explanation),
+            wrong = hl.code(rule.wrong, "rust"),
+            right = hl.code(rule.right, "rust"),
+        );
+        if let Some(lab) = rule.lab {
+            let _ = write!(
+                out,
+                "<p>Taught in <a href=\"lab-{lab}.html\">Lab {lab}</a>.</p>\n"
+            );
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</main>\n</body>\n</html>\n");
     out
 }
 

@@ -233,7 +233,9 @@ pub fn uri_path(path: &str) -> String {
     out
 }
 
-/// The SARIF 2.1.0 log of `diagnostics`.
+/// The SARIF 2.1.0 log of `diagnostics`. When `INFRALENS_RULES_URL` is set to where the
+/// handbook's `rules.html` is published (`infralens book DIR` writes it), each rule's
+/// `helpUri` is that page at the rule's anchor.
 ///
 /// ```
 /// let log = infralens_cli::render::sarif(&[]);
@@ -242,7 +244,39 @@ pub fn uri_path(path: &str) -> String {
 /// ```
 pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
     let cwd = std::env::current_dir().unwrap_or_default();
-    sarif_at(diagnostics, &cwd)
+    let rules_url = std::env::var("INFRALENS_RULES_URL").ok();
+    sarif_with(
+        diagnostics,
+        &cwd,
+        rules_url.as_deref().filter(|u| !u.is_empty()),
+    )
+}
+
+/// [`sarif_at`], with each rule's `helpUri` on the published rules page `rules_url`:
+/// `rules_url#rule-ID`.
+///
+/// ```
+/// let url = "https://example.org/infralens/rules.html";
+/// let log = infralens_cli::render::sarif_with(&[], "/no/repo".as_ref(), Some(url));
+/// let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
+/// assert_eq!(rule["helpUri"], format!("{url}#rule-{}", rule["id"].as_str().unwrap_or("")));
+/// ```
+pub fn sarif_with(diagnostics: &[Diagnostic], cwd: &Path, rules_url: Option<&str>) -> Value {
+    let mut log = sarif_at(diagnostics, cwd);
+    if let Some(url) = rules_url
+        && let Some(rules) = log["runs"][0]["tool"]["driver"]["rules"].as_array_mut()
+    {
+        for rule in rules {
+            let documented = rule["id"]
+                .as_str()
+                .is_some_and(|id| RULES.iter().any(|r| r.id == id));
+            if documented {
+                let id = rule["id"].as_str().unwrap_or_default().to_owned();
+                rule["helpUri"] = json!(format!("{url}#rule-{id}"));
+            }
+        }
+    }
+    log
 }
 
 /// The repository a directory is in: the nearest directory at or above it with a `.git`,

@@ -22,7 +22,7 @@ fn book(name: &str) -> PathBuf {
         &["book", &dir.to_string_lossy()],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("wrote 10 files to "), "{out}");
+    assert!(out.starts_with("wrote 11 files to "), "{out}");
     dir
 }
 
@@ -98,6 +98,15 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
             assert!(page.contains(&shown), "{name}: {} lacks `{shown}`", ex.name);
         }
     }
+    // The rules, each at the anchor SARIF's `helpUri` points at.
+    let rules = std::fs::read_to_string(dir.join("rules.html")).expect("rules.html");
+    for rule in infralens_cli::rules::RULES {
+        assert!(
+            rules.contains(&format!("<section id=\"rule-{}\">", rule.id)),
+            "{}",
+            rule.id
+        );
+    }
     // Lab 02's diagram: the head split with its sizes and the contracted dim.
     let lab02 = std::fs::read_to_string(dir.join("lab-02.html")).expect("page");
     for label in [
@@ -125,7 +134,7 @@ fn no_link_inside_the_site_is_broken() {
             pages.push(path);
         }
     }
-    assert_eq!(pages.len(), 9, "{pages:?}");
+    assert_eq!(pages.len(), 10, "{pages:?}");
     let mut followed = 0;
     for page in &pages {
         let html = std::fs::read_to_string(page).expect("page");
@@ -211,19 +220,39 @@ fn pages_render_in_a_real_browser() {
     let dir = book("book-browser");
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-screenshots");
     let _ = std::fs::create_dir_all(&shots);
-    for page in ["index.html", "lab-02.html", "lab-07.html"] {
+    let c = catalog().expect("catalog");
+    let pages: Vec<String> = ["index.html".to_owned(), "rules.html".to_owned()]
+        .into_iter()
+        .chain(c.labs.iter().map(|l| format!("lab-{}.html", l.id)))
+        .collect();
+    for page in &pages {
+        let page = page.as_str();
         let url = format!("file://{}", dir.join(page).display());
         // The DOM after rendering: the sections and the diagrams are there, as elements.
         let dom = headless(&browser, &["--dump-dom"], &url);
         let dom = String::from_utf8_lossy(&dom.stdout);
         assert!(dom.contains("InfraLens handbook"), "{page}: {dom:.400}");
-        if page != "index.html" {
+        if page.starts_with("lab-") {
             assert!(
                 dom.contains("<h2 id=\"concept-goal\">Concept goal</h2>"),
                 "{page}"
             );
             assert!(dom.contains("<svg"), "{page}: no diagram in the DOM");
             assert!(dom.contains("<pre class=\"terminal\">"), "{page}");
+        }
+        if page == "lab-02.html" {
+            // The diagram is drawn from elements the browser parsed, with their labels.
+            for label in [
+                "projected: (B, S, D)",
+                "matmul over D",
+                "w: (D, D)",
+                "256 params",
+            ] {
+                assert!(
+                    dom.contains(label),
+                    "Lab 02's rendered diagram lacks `{label}`"
+                );
+            }
         }
         // A screenshot: a PNG of the page, not blank.
         let png = shots.join(page.replace(".html", ".png"));

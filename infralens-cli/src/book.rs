@@ -167,9 +167,9 @@ fn rules_page(hl: &Highlighter) -> String {
             right = hl.code(rule.right, "rust"),
         );
         if let Some(lab) = rule.lab {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<p>Taught in <a href=\"lab-{lab}.html\">Lab {lab}</a>.</p>\n"
+                "<p>Taught in <a href=\"lab-{lab}.html\">Lab {lab}</a>.</p>"
             );
         }
         out.push_str("</section>\n");

@@ -137,7 +137,7 @@ fn document(w: &Walkthrough) -> Document {
             if let Some(into) = (i + 1..rows.len()).find(|&j| multiplies(&rows[j].expr, &r.var)) {
                 weights.push(Weight {
                     label: format!("{}: ({})", r.var, r.shape.join(", ")),
-                    params: numel(w, r),
+                    params: w.numel(&r.shape),
                     into,
                 });
             }
@@ -153,16 +153,8 @@ fn document(w: &Walkthrough) -> Document {
         }
     }
     let mut body = Group::new();
-    let dims: Vec<String> = w
-        .sizes
-        .iter()
-        .map(|(d, s)| match s {
-            Some(s) => format!("{d}={s}"),
-            None => format!("{d}=?"),
-        })
-        .collect();
     body = body.add(
-        Text::new(format!("{}  ({})", w.function, dims.join(" ")))
+        Text::new(format!("{}  ({})", w.function, w.dims()))
             .set("class", "title")
             .set("x", 20)
             .set("y", 30),
@@ -327,10 +319,10 @@ fn value_box(w: &Walkthrough, p: &Placed) -> Group {
     let concrete: Vec<String> = r
         .shape
         .iter()
-        .map(|d| size_of(w, d).map_or_else(|| "?".to_owned(), |s| s.to_string()))
+        .map(|d| w.size(d).map_or_else(|| "?".to_owned(), |s| s.to_string()))
         .collect();
     let mut sizes = format!("({})", concrete.join(", "));
-    if let Some(n) = numel(w, r) {
+    if let Some(n) = w.numel(&r.shape) {
         sizes.push_str(&format!(
             " · {} elements · {} bytes",
             group(n),
@@ -602,16 +594,6 @@ fn inputs(rows: &[Row], j: usize) -> Vec<usize> {
         }
     }
     out
-}
-
-fn size_of(w: &Walkthrough, dim: &str) -> Option<u64> {
-    w.sizes.iter().find(|(d, _)| d == dim).and_then(|(_, s)| *s)
-}
-
-fn numel(w: &Walkthrough, r: &Row) -> Option<u128> {
-    r.shape.iter().try_fold(1u128, |n, d| {
-        Some(n.saturating_mul(u128::from(size_of(w, d)?)))
-    })
 }
 
 fn one_line(expr: &str) -> String {

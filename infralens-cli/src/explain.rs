@@ -193,17 +193,32 @@ impl<'ast> Visit<'ast> for FnNames<'_> {
 }
 
 impl Walkthrough {
-    fn size(&self, dim: &str) -> Option<u64> {
+    /// The size of `dim`, when it is known.
+    pub(crate) fn size(&self, dim: &str) -> Option<u64> {
         self.sizes
             .iter()
             .find(|(d, _)| d == dim)
             .and_then(|(_, s)| *s)
     }
 
-    fn numel(&self, shape: &Shape) -> Option<u128> {
+    /// The elements of `shape`, when every size is known (saturating).
+    pub(crate) fn numel(&self, shape: &Shape) -> Option<u128> {
         shape.iter().try_fold(1u128, |n, d| {
             Some(n.saturating_mul(u128::from(self.size(d)?)))
         })
+    }
+
+    /// Each dim with its size (`?` when known only at run time): `B=2 S=? D=16`.
+    pub(crate) fn dims(&self) -> String {
+        let dims: Vec<String> = self
+            .sizes
+            .iter()
+            .map(|(d, s)| match s {
+                Some(s) => format!("{d}={s}"),
+                None => format!("{d}=?"),
+            })
+            .collect();
+        dims.join(" ")
     }
 
     /// The table: each value with its symbolic and concrete shape, elements, bytes, and
@@ -217,15 +232,7 @@ impl Walkthrough {
     /// ```
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let dims: Vec<String> = self
-            .sizes
-            .iter()
-            .map(|(d, s)| match s {
-                Some(s) => format!("{d}={s}"),
-                None => format!("{d}=?"),
-            })
-            .collect();
-        let _ = writeln!(out, "{}  (dims: {})\n", self.function, dims.join(" "));
+        let _ = writeln!(out, "{}  (dims: {})\n", self.function, self.dims());
         let _ = writeln!(
             out,
             "{:<7} {:<10} {:<30} {:<15} {:<14} {:>9} {:>9} {:>10} {:>8}",

@@ -214,10 +214,7 @@ pub fn lint_paths_with(paths: &[PathBuf], config: &Config) -> std::io::Result<Re
     for path in collect_files_with(paths, config)? {
         let bytes = read_source(&path)?;
         let name = display_path(&path);
-        match String::from_utf8(bytes) {
-            Ok(text) => sources.push(Source::new(&name, text)),
-            Err(_) => sources.push(Source::not_utf8(&name)),
-        }
+        sources.push(Source::from_bytes(&name, bytes));
     }
     let mut report = lint_sources(sources);
     report.diagnostics.retain(|d| !config.allows(&d.code));

@@ -52,6 +52,20 @@ impl Source {
         src
     }
 
+    /// A file as read: its text when the bytes are UTF-8, else [`Source::not_utf8`].
+    ///
+    /// ```
+    /// use infralens_cli::source::Source;
+    /// assert_eq!(&*Source::from_bytes("a.rs", b"fn f() {}".to_vec()).text, "fn f() {}");
+    /// assert!(Source::from_bytes("a.rs", vec![0xff, 0xfe]).not_utf8);
+    /// ```
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Self {
+        match String::from_utf8(bytes) {
+            Ok(text) => Source::new(name, text),
+            Err(_) => Source::not_utf8(name),
+        }
+    }
+
     /// Line `n` (from 1) without its line break.
     ///
     /// ```

@@ -1,9 +1,12 @@
 //! Mutation fuzzing over real Rust: every `.rs` file of this repository (the library, the
 //! CLI, the labs, the models, the tests), mutated — ranges deleted, duplicated, swapped,
-//! truncated, wrapped in deep nesting, spliced with fragments of the annotation grammar —
-//! and each mutant linted and rendered in every format. Nothing may panic, no file may
-//! come back as an `internal-error`, each JSON line and the SARIF log must parse, and the
-//! `#[shapes]` body walker must take every mutant that lexes.
+//! truncated, wrapped in deep nesting, spliced with fragments of the annotation grammar;
+//! then, one time in four, its bytes: a flipped bit (often no longer UTF-8), a byte-order
+//! mark, CRLF line ends, a huge line, an invalid byte — and each mutant linted and rendered
+//! in every format. Nothing may panic, no file may come back as an `internal-error`, each
+//! JSON line and the SARIF log must parse, the `#[shapes]` body walker must take every
+//! mutant that lexes, and time and heap stay bounded per input byte (the worst of each is
+//! printed).
 //!
 //! 3,000 mutants per run by default (seeded, so a failure repeats); a long run:
 //! `INFRALENS_FUZZ_MUTANTS=1000000 cargo test --release -p infralens-cli --test fuzz -- --nocapture`.
@@ -11,8 +14,13 @@
 use infralens_cli::lint::lint_sources;
 use infralens_cli::render::{Format, render};
 use infralens_cli::source::Source;
+use peak_alloc::PeakAlloc;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+// Counts the heap, for the bound per input byte.
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 /// Fragments that drive mutants deep into the lint's grammar, right and wrong.
 const FRAGMENTS: &[&str] = &[
@@ -56,6 +64,64 @@ const FRAGMENTS: &[&str] = &[
     "#",
     "!",
 ];
+
+/// Mutations of the bytes after those of the text: a flipped bit (often no longer UTF-8), a
+/// byte-order mark, CRLF line ends, a huge line (a range's line breaks removed, or a piece
+/// repeated on one line), a stray invalid byte.
+fn mutate_bytes(rng: &mut Rng, mut bytes: Vec<u8>) -> Vec<u8> {
+    let len = bytes.len();
+    let a = rng.below(len + 1);
+    match rng.below(6) {
+        0 if len > 0 => {
+            let at = rng.below(len);
+            bytes[at] ^= 1 << rng.below(8);
+        }
+        1 => {
+            let mut with = "\u{feff}".as_bytes().to_vec();
+            with.extend(bytes);
+            bytes = with;
+        }
+        2 => {
+            let crlf: Vec<u8> = bytes
+                .iter()
+                .flat_map(|&b| {
+                    if b == b'\n' {
+                        vec![b'\r', b'\n']
+                    } else {
+                        vec![b]
+                    }
+                })
+                .collect();
+            bytes = crlf;
+        }
+        3 => {
+            let b = (a + rng.below(100_000)).min(len);
+            for byte in &mut bytes[a..b] {
+                if *byte == b'\n' {
+                    *byte = b' ';
+                }
+            }
+        }
+        4 => {
+            let b = (a + rng.below(80)).min(len);
+            let piece: Vec<u8> = bytes[a..b]
+                .iter()
+                .filter(|&&c| c != b'\n')
+                .copied()
+                .collect();
+            let times = 1 + rng.below(500);
+            let huge: Vec<u8> = piece
+                .iter()
+                .copied()
+                .cycle()
+                .take(piece.len() * times)
+                .collect();
+            bytes.splice(a..a, huge);
+        }
+        _ => bytes.insert(a, [0xff, 0xc0, 0x80, 0xfe][rng.below(4)]),
+    }
+    bytes
+}
 
 /// xorshift64*: a seeded, reproducible stream of numbers.
 struct Rng(u64);
@@ -167,14 +233,45 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
         corpus.len()
     );
     let mut rng = Rng(0x1f2e_3d4c_5b6a_7988);
-    let (mut findings, mut lexed) = (0usize, 0usize);
+    let (mut findings, mut lexed, mut not_utf8) = (0usize, 0usize, 0usize);
+    // The worst time and heap per kilobyte of input, and the mutants they were on.
+    let (mut worst_time, mut worst_heap) = ((0.0f64, 0usize), (0.0f64, 0usize));
     for i in 0..mutants {
         let (path, text) = &corpus[rng.below(corpus.len())];
-        let mutant = mutate(&mut rng, text);
-        let report = std::panic::catch_unwind(|| {
-            lint_sources(vec![Source::new("mutant.rs", mutant.clone())])
-        })
-        .unwrap_or_else(|_| panic!("mutant {i} of {} panicked the lint", path.display()));
+        let mut bytes = mutate(&mut rng, text).into_bytes();
+        if rng.below(4) == 0 {
+            bytes = mutate_bytes(&mut rng, bytes);
+        }
+        let source = Source::from_bytes("mutant.rs", bytes.clone());
+        not_utf8 += usize::from(source.not_utf8);
+        let mutant = source.text.clone();
+        let before = ALLOCATOR.current_usage();
+        ALLOCATOR.reset_peak_usage();
+        let start = std::time::Instant::now();
+        let report = std::panic::catch_unwind(|| lint_sources(vec![source]))
+            .unwrap_or_else(|_| panic!("mutant {i} of {} panicked the lint", path.display()));
+        let seconds = start.elapsed().as_secs_f64();
+        let heap = ALLOCATOR.peak_usage().saturating_sub(before);
+        let kb = (bytes.len() as f64 / 1024.0).max(1.0);
+        if seconds / kb > worst_time.0 {
+            worst_time = (seconds / kb, i);
+        }
+        if heap as f64 / kb > worst_heap.0 {
+            worst_heap = (heap as f64 / kb, i);
+        }
+        // Bounds against hangs and blow-ups, far above the worst seen (a few ms and a few
+        // hundred KB of heap per KB): not a speed test.
+        assert!(
+            seconds < 60.0,
+            "mutant {i} of {}: {seconds:.1} s",
+            path.display()
+        );
+        assert!(
+            heap < 256 * 1024 * 1024 + 1024 * bytes.len(),
+            "mutant {i} of {}: {heap} bytes of heap for {} bytes",
+            path.display(),
+            bytes.len()
+        );
         assert!(
             report
                 .diagnostics
@@ -217,7 +314,11 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
         }
     }
     println!(
-        "{mutants} mutants of {} files: {findings} findings, {lexed} lexed and walked, no crash",
-        corpus.len()
+        "{mutants} mutants of {} files: {findings} findings, {lexed} lexed and walked, {not_utf8} not UTF-8, no crash; worst {:.2} ms per KB (mutant {}), worst heap {:.0} KB per KB (mutant {})",
+        corpus.len(),
+        worst_time.0 * 1e3,
+        worst_time.1,
+        worst_heap.0 / 1024.0,
+        worst_heap.1
     );
 }

@@ -532,24 +532,28 @@ fn self_field(expr: &syn::Expr) -> Option<String> {
     }
 }
 
-/// The layer fields an expression runs (`self.q.forward(&h)` → `self.q`).
+/// The layer fields an expression runs (`self.q.forward(&h)` → `self.q`), in the order they
+/// appear; the same reading of the expression as [`Ops`].
 fn layer_fields(expr: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = expr;
-    while let Some(at) = rest.find("self.") {
-        let after = &rest[at + 5..];
-        let end = after
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
-        if after[end..].starts_with(".forward(") {
-            let field = format!("self.{}", &after[..end]);
-            if !out.contains(&field) {
-                out.push(field);
+    struct Fields(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Fields {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "forward"
+                && let Some(field) = self_field(&m.receiver)
+            {
+                let field = format!("self.{field}");
+                if !self.0.contains(&field) {
+                    self.0.push(field);
+                }
             }
+            syn::visit::visit_expr_method_call(self, m);
         }
-        rest = &after[end..];
     }
-    out
+    let mut fields = Fields(Vec::new());
+    if let Ok(expr) = syn::parse_str::<syn::Expr>(expr) {
+        syn::visit::Visit::visit_expr(&mut fields, &expr);
+    }
+    fields.0
 }
 
 /// Whether `expr` multiplies by `var`: `.matmul(var)`, `.matmul(&var)`, `.matmul(&var.t())`.
@@ -646,6 +650,10 @@ fn f(x: &Tensor, w: &Tensor, k: &Tensor) -> Tensor {
             "{labels:?}"
         );
         assert_eq!(layer_fields("x.add(&self.o.forward(&ctx))"), ["self.o"]);
+        assert_eq!(
+            layer_fields("self.gate.forward(&h).silu().mul(&self.up.forward(&h))"),
+            ["self.gate", "self.up"]
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use infralens_cli::labs::Report;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 /// Standard output, raw-mode aware.
@@ -34,13 +34,11 @@ impl Screen {
 
     /// Writes `text` now; what cannot be written (a closed stdout) is dropped.
     pub fn write(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
         let _ = if self.raw.is_some() {
-            out.write_all(text.replace('\n', "\r\n").as_bytes())
+            crate::write_out(&text.replace('\n', "\r\n"))
         } else {
-            out.write_all(text.as_bytes())
+            crate::write_out(text)
         };
-        let _ = out.flush();
     }
 }
 

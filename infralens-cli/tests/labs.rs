@@ -196,6 +196,17 @@ fn working_crate(name: &str) -> PathBuf {
     );
     assert_eq!(code, 0, "{out}{err}");
     std::fs::copy(repo.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
+    // A package name of its own: the tests share one target directory, where cargo keys a
+    // root package's artifacts by name and version, not by path, so two working crates of the
+    // same name running at once would build over each other's exercises.
+    let manifest = std::fs::read_to_string(work.join("Cargo.toml")).expect("manifest");
+    let renamed = manifest.replacen(
+        "name = \"infralens-labs\"",
+        &format!("name = \"{name}\""),
+        1,
+    );
+    assert_ne!(manifest, renamed, "the working crate's package name moved");
+    std::fs::write(work.join("Cargo.toml"), renamed).expect("manifest");
     work
 }
 

@@ -260,14 +260,10 @@ fn document(w: &Walkthrough) -> Document {
         )
     });
     let height = TOP + slot * (BOX_H + GAP) + 10;
-    // A product whose sizes are known only at run time has no count here.
-    let unknown = rows
-        .iter()
-        .any(|r| r.cost.params.is_some() && r.cost.flops.is_none());
-    let flops = if unknown {
-        "FLOPs known at run time (a size is `dyn`)".to_owned()
-    } else {
+    let flops = if w.flops_known() {
         format!("{} FLOPs", group(flops))
+    } else {
+        "FLOPs known at run time (a size is not known here)".to_owned()
     };
     body = body.add(
         Text::new(format!(

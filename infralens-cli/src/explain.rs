@@ -286,12 +286,32 @@ impl Walkthrough {
                 dash(r.cost.params),
             );
         }
+        let flops = if self.flops_known() {
+            format!("{} FLOPs", count(flops))
+        } else {
+            "? FLOPs (a size is known only at run time)".to_owned()
+        };
         let _ = writeln!(
             out,
-            "\ntotal: {} FLOPs, {} weight parameters",
-            count(flops),
+            "\ntotal: {flops}, {} weight parameters",
             count(params)
         );
         out
+    }
+
+    /// Whether the FLOPs can all be counted here: every value the function computes has
+    /// sizes known here (a run-time or generic size leaves its products uncounted).
+    ///
+    /// ```
+    /// use infralens_cli::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = dyn; pub D = 8; }\n#[shapes(x: [S, D], w: [D, D] -> [S, D])]\nfn f(x: &Tensor, w: &Tensor) -> Tensor { x.matmul(w) }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// assert!(!w.flops_known());
+    /// assert!(w.table().contains("total: ? FLOPs (a size is known only at run time), 64 weight parameters"));
+    /// ```
+    pub fn flops_known(&self) -> bool {
+        self.rows
+            .iter()
+            .all(|r| r.kind == "param" || self.numel(&r.shape).is_some())
     }
 }

@@ -84,10 +84,17 @@ pub fn build(dir: &Path) -> Result<Vec<PathBuf>, String> {
     write("style.css", &format!("{CSS}\n{}", hl.css))?;
     write("index.html", &index(catalog))?;
     write("rules.html", &rules_page(&hl))?;
+    let starters = labs::starters();
     for (i, lab) in catalog.labs.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|i| catalog.labs.get(i));
         let next = catalog.labs.get(i + 1);
-        write(&page_name(lab), &lab_page(catalog, lab, prev, next, &hl)?)?;
+        let starter = starters
+            .iter()
+            .find(|(_, path)| path.starts_with(&format!("labs/{}/", lab.dir)));
+        write(
+            &page_name(lab),
+            &lab_page(catalog, lab, starter, prev, next, &hl)?,
+        )?;
     }
     Ok(written)
 }
@@ -199,19 +206,17 @@ fn inline_markdown(text: &str) -> String {
     out
 }
 
+/// A lab's page; `starter` is its starter (example name, path), when it has one.
 fn lab_page(
     catalog: &Catalog,
     lab: &Lab,
+    starter: Option<&(String, String)>,
     prev: Option<&Lab>,
     next: Option<&Lab>,
     hl: &Highlighter,
 ) -> Result<String, String> {
     let page = labs::file(&format!("{}/README.md", lab.dir)).unwrap_or("");
-    let starter = labs::starters()
-        .into_iter()
-        .find(|(_, path)| path.starts_with(&format!("labs/{}/", lab.dir)));
     let starter_file = starter
-        .as_ref()
         .and_then(|(_, path)| path.rsplit('/').next())
         .map(str::to_owned);
     let mut out = head(&format!(
@@ -221,7 +226,7 @@ fn lab_page(
     out.push_str(&nav("top", prev, next));
     out.push_str("<main>\n");
     out.push_str(&markdown(page, starter_file.as_deref(), hl));
-    if let Some((example, path)) = &starter {
+    if let Some((example, path)) = starter {
         let text = path
             .strip_prefix("labs/")
             .and_then(labs::file)

@@ -291,11 +291,7 @@ impl Walkthrough {
         } else {
             "? FLOPs (a size is known only at run time)".to_owned()
         };
-        let _ = writeln!(
-            out,
-            "\ntotal: {flops}, {} weight parameters",
-            count(params)
-        );
+        let _ = writeln!(out, "\ntotal: {flops}, {} weight parameters", count(params));
         out
     }
 

@@ -236,6 +236,9 @@ pub(crate) struct Allow {
     pub last: usize,
 }
 
+/// What every inline allow comment contains: a file without it has none.
+pub(crate) const ALLOW_MARK: &str = "infralens: allow(";
+
 /// The inline allows of a file: an [`Allow`] for each rule of each
 /// `// infralens: allow(rule, …)` comment, over the item or statement it stands before (or
 /// its own line, for a comment after code). `items` are the line spans of the file's items
@@ -244,7 +247,7 @@ pub(crate) fn inline_allows(
     text: &str,
     items: &[(usize, usize)],
 ) -> (Vec<Allow>, Vec<(usize, String)>) {
-    const MARK: &str = "infralens: allow(";
+    const MARK: &str = ALLOW_MARK;
     let lines: Vec<&str> = text.lines().collect();
     let mut allows = Vec::new();
     let mut errors = Vec::new();

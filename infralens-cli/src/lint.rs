@@ -259,12 +259,7 @@ fn display_path(path: &Path) -> String {
 pub fn lint_sources(sources: Vec<Source>) -> Report {
     let lines = sources.iter().map(|s| s.text.lines().count()).sum();
     let files = sources.len();
-    // Two passes over the files, each spread over the cores: what each file declares (its
-    // syntax tree dropped at once, so that memory holds one tree per thread, not one per
-    // file), then each file parsed again and checked against the whole crate's.
-    let collected = parallel_map(sources, |src| Crate::parse_one(src).1);
-    let krate = Crate::merge(collected);
-    let found = parallel_map((0..files).collect(), |i| check_file(&krate, i));
+    let (krate, found) = two_passes(sources);
     let mut diagnostics = krate.diagnostics.clone();
     diagnostics.extend(found.into_iter().flatten());
     // `// infralens: allow(rule)` over the lines it covers.
@@ -291,17 +286,28 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
     }
 }
 
-/// Checks file `i` of `krate`, parsing it again (pass 2 of [`lint_sources`]).
+/// Whether pass 2 looks at this file: only annotated functions and those with tensor
+/// types written out are checked, so a file that names neither is skipped.
+fn worth_checking(src: &Source) -> bool {
+    src.text.contains("shapes") || src.text.contains("Tensor")
+}
+
+/// Checks file `i` of `krate`, parsing it again (pass 2 of [`lint_sources`], for a file
+/// whose tree pass 1 did not keep).
 fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
     let src = &krate.files[i].src;
-    // Only annotated functions and those with tensor types written out are checked: a
-    // file that names neither is not parsed again.
-    if !krate.files[i].parsed || !(src.text.contains("shapes") || src.text.contains("Tensor")) {
+    if !krate.files[i].parsed || !worth_checking(src) {
         return Vec::new();
     }
-    let Ok(mut ast) = syn::parse_file(&src.text) else {
-        return Vec::new();
-    };
+    match syn::parse_file(&src.text) {
+        Ok(mut ast) => check_tree(krate, i, &mut ast),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Checks file `i` of `krate`, given its syntax tree.
+fn check_tree(krate: &Crate, i: usize, ast: &mut syn::File) -> Vec<Diagnostic> {
+    let src = &krate.files[i].src;
     let mut found = Vec::new();
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Checker {
@@ -314,7 +320,7 @@ fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
             sizes: krate.sizes_for(i),
             kinds: krate.kinds_for(i),
         }
-        .visit_file_mut(&mut ast);
+        .visit_file_mut(ast);
     }));
     match checked {
         Ok(()) => found,
@@ -332,69 +338,123 @@ fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
     }
 }
 
+/// How much source (in bytes) the workers keep the syntax trees of, together, from pass 1
+/// to pass 2; past it, a tree is dropped and pass 2 parses its file again. A syn tree
+/// takes about 50 times its source on the heap (258 MB for the 4.6 MB of `tests/memory.rs`'s
+/// 100,000 lines), so this keeps the trees under 50 MB: a crate of up to ≈ 25,000 lines is
+/// parsed once, and 100,000 lines stay inside the 100 MB the lint allows itself.
+const KEPT_SOURCE: usize = 1 << 20;
+
+/// The two passes of [`lint_sources`], spread over the cores: each worker parses files and
+/// collects what they declare (pass 1); once the whole crate is merged, it checks the files
+/// it parsed against it (pass 2), from the syntax trees it kept — a tree cannot move
+/// between threads, and parsing is most of the lint's time, so each file is parsed once —
+/// or, past [`KEPT_SOURCE`], by parsing them again. The results are in the order of the
+/// files.
+fn two_passes(sources: Vec<Source>) -> (Crate, Vec<Vec<Diagnostic>>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, OnceLock, mpsc};
+    let n = sources.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(n)
+        .min(64);
+    let next = AtomicUsize::new(0);
+    let kept_total = AtomicUsize::new(0);
+    let krate: OnceLock<Crate> = OnceLock::new();
+    let found: Mutex<Vec<Option<Vec<Diagnostic>>>> = Mutex::new((0..n).map(|_| None).collect());
+    let record = |i: usize, diagnostics: Vec<Diagnostic>| {
+        if let Ok(mut found) = found.lock() {
+            found[i] = Some(diagnostics);
+        }
+    };
+    let mut collected: Vec<Option<Collected>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (done, results) = mpsc::channel::<(usize, Collected)>();
+        let mut go = Vec::new();
+        for _ in 0..threads {
+            let (start, wait) = mpsc::channel::<()>();
+            let done = done.clone();
+            let (sources, next, krate, record) = (&sources, &next, &krate, &record);
+            let kept_total = &kept_total;
+            // Reserves room for `len` bytes of source under [`KEPT_SOURCE`].
+            let keep = move |len: usize| {
+                kept_total
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |total| {
+                        (total + len <= KEPT_SOURCE).then_some(total + len)
+                    })
+                    .is_ok()
+            };
+            let worker = move || {
+                let mut kept: Vec<(usize, syn::File)> = Vec::new();
+                let mut again = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(src) = sources.get(i) else { break };
+                    let worth = worth_checking(src);
+                    let (tree, c) = Crate::parse_one(src.clone());
+                    match tree {
+                        Some(tree) if worth && keep(src.text.len()) => kept.push((i, tree)),
+                        _ => again.push(i),
+                    }
+                    if done.send((i, c)).is_err() {
+                        return;
+                    }
+                }
+                drop(done);
+                // Pass 2 starts when the crate is merged.
+                if wait.recv().is_err() {
+                    return;
+                }
+                let Some(krate) = krate.get() else { return };
+                for (i, mut tree) in kept {
+                    record(i, check_tree(krate, i, &mut tree));
+                }
+                for i in again {
+                    record(i, check_file(krate, i));
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, worker);
+            if spawned.is_ok() {
+                go.push(start);
+            }
+        }
+        drop(done);
+        // Ends when every worker has finished pass 1 (or stopped).
+        for (i, c) in results {
+            collected[i] = Some(c);
+        }
+        // A file no worker finished (none could start, or one hit a bug of ours): here.
+        for (i, slot) in collected.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = Some(Crate::parse_one(sources[i].clone()).1);
+            }
+        }
+        let _ = krate.set(Crate::merge(collected.drain(..).flatten().collect()));
+        for start in go {
+            let _ = start.send(());
+        }
+    });
+    let krate = krate
+        .into_inner()
+        .unwrap_or_else(|| Crate::merge(Vec::new()));
+    let found = found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // What a worker did not get to: here.
+    let found = found
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| f.unwrap_or_else(|| check_file(&krate, i)))
+        .collect();
+    (krate, found)
+}
+
 /// The stack of the lint's worker threads: deeply nested code (up to the pre-scan's limit)
 /// must not overflow syn's recursive parser.
 const WORKER_STACK: usize = 256 << 20;
-
-/// `f` over `items` on up to as many threads as there are cores (each with a
-/// [`WORKER_STACK`], also when there is one: the caller's own stack may be small, as a test
-/// thread's 2 MiB is), the results in the order of `items`.
-fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len())
-        .min(64);
-    if threads == 0 {
-        return Vec::new();
-    }
-    let n = items.len();
-    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, || {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= n {
-                                return out;
-                            }
-                            let item = slots[i].lock().ok().and_then(|mut s| s.take());
-                            if let Some(item) = item {
-                                out.push((i, f(item)));
-                            }
-                        }
-                    })
-                    .ok()
-            })
-            .collect();
-        // A thread that could not start leaves its share to the others; one that
-        // panicked (a bug) loses its items, which the loop below runs here.
-        workers
-            .into_iter()
-            .filter_map(|w| w.join().ok())
-            .flatten()
-            .collect()
-    });
-    let mut have = vec![false; n];
-    for (i, _) in &done {
-        have[*i] = true;
-    }
-    for (i, slot) in slots.iter().enumerate() {
-        if !have[i]
-            && let Some(item) = slot.lock().ok().and_then(|mut s| s.take())
-        {
-            done.push((i, f(item)));
-        }
-    }
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
 
 /// A parsed file.
 pub(crate) struct File {
@@ -685,9 +745,16 @@ impl Crate {
             mut out,
             ..
         } = c;
-        let mut spans = ItemSpans(Vec::new());
-        spans.visit_file(&ast);
-        let (allows, bad) = crate::config::inline_allows(&src.text, &spans.0);
+        // The line spans of every item and statement cost a tenth of the lint's time
+        // (syn builds each span from the node's tokens): taken only where an allow
+        // comment needs them.
+        let (allows, bad) = if src.text.contains(crate::config::ALLOW_MARK) {
+            let mut spans = ItemSpans(Vec::new());
+            spans.visit_file(&ast);
+            crate::config::inline_allows(&src.text, &spans.0)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         for (line, message) in bad {
             let at = crate::diag::Pos { line, column: 1 };
             let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);
@@ -1269,6 +1336,40 @@ impl Checker<'_> {
 mod tests {
     use super::lint_sources;
     use crate::source::Source;
+
+    /// Files past the budget of kept syntax trees are parsed again in pass 2, and checked
+    /// alike: the same bug planted in eleven files of 130 KB each (the first ones' trees
+    /// kept, the last ones' parsed again), the dims declared in another file.
+    #[test]
+    fn kept_and_reparsed_files_are_checked_alike() {
+        let bug = |i: usize| {
+            format!(
+                "#[shapes(x: [B, S, D], w: [D, F] -> [B, S, F])]\n\
+                 fn project{i}(x: &Tensor, w: &Tensor) -> Tensor {{ w.matmul(x) }}\n"
+            )
+        };
+        let filler = "// filler\n".repeat(super::KEPT_SOURCE / 10 / 8);
+        let mut sources = vec![Source::new("a.rs", bug(0))];
+        for i in 0..10 {
+            sources.push(Source::new(&format!("f{i}.rs"), format!("fn f{i}() {{}}\n{filler}")));
+        }
+        sources.push(Source::new(
+            "dims.rs",
+            "dims! { pub B = 2; pub S = 4; pub D = 8; pub F = 16; }".into(),
+        ));
+        for i in 0..10 {
+            let text = format!("{}{filler}", bug(i + 1));
+            sources.push(Source::new(&format!("z{i}.rs"), text));
+        }
+        let total: usize = sources.iter().map(|s| s.text.len()).sum();
+        assert!(total > 2 * super::KEPT_SOURCE, "{total} bytes: past the budget");
+        let report = lint_sources(sources);
+        let files: Vec<&str> = report.diagnostics.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(files.len(), 11, "{files:?}");
+        assert_eq!(files[0], "a.rs");
+        assert!(files[1..].iter().all(|f| f.starts_with('z')), "{files:?}");
+        assert!(report.diagnostics.iter().all(|d| d.code == "shape-mismatch"));
+    }
 
     /// A name declared with different sizes in two files is each file's own dim: the
     /// file's sizes win, and a size known nowhere for sure is not a finding.

@@ -8,7 +8,7 @@ Generates, under target/build-cost/:
   annotated/  1,000 functions annotated with #[shapes(...)] and #[shape(...)]
   hand/       the same 1,000 functions with their Tensor<(…)> types written by hand
 
-and reports, for each pair, the median of --runs timings of `cargo check` and (for the
+and reports, for each pair, the median of --runs timings (the two crates interleaved) of `cargo check` and (for the
 layers) `cargo build --release` of the generated crate alone (dependencies are built once
 beforehand; the crate's source is touched before each run).
 
@@ -82,7 +82,7 @@ pub mod layer{i} {{
 """
 
 UNTYPED_PRELUDE = """use infralens::__private::kernels::{
-    attention::{AttentionSizes, attention},
+    attention::{AttentionSizes, MaskRows, attention},
     gemm::{Strided, gemm_par},
     permute::swap_axes,
 };
@@ -123,8 +123,9 @@ pub mod layer{i} {{
         let k = swap_axes(&matmul(x, wk, S, D, DKV), &[1, S, HKV, DH], 1, 2);
         let v = swap_axes(&matmul(x, wv, S, D, DKV), &[1, S, HKV, DH], 1, 2);
         let mut ctx = vec![0.0; S * D];
-        let sizes = AttentionSizes {{ b: 1, h: H, hkv: HKV, s: S, t: S, dh: DH, dv: DH }};
-        attention(sizes, &q, &k, &v, true, 1.0 / (DH as f32).sqrt(), &mut ctx);
+        let sizes = AttentionSizes {{ b: 1, h: H, hkv: HKV, s: S, t: S, dh: DH, dv: DH, k_stride: S, v_stride: S }};
+        let causal = MaskRows {{ causal_offset: Some(0), ..MaskRows::default() }};
+        attention(sizes, &q, &k, &v, (causal, None), 1.0 / (DH as f32).sqrt(), &mut ctx);
         let merged = swap_axes(&ctx, &[1, H, S, DH], 1, 2);
         let attn = matmul(&merged, wo, S, D, D);
         let up: Vec<f32> = matmul(&attn, w_up, S, D, F).iter().map(|u| u / (1.0 + (-u).exp())).collect();
@@ -177,17 +178,21 @@ def write_crate(name, source, optimised_macros=False):
     return d
 
 
-def timed(crate, args, runs, target="target"):
+def timed_pair(a, b, args, runs, target="target"):
+    """Medians of `runs` timings of `cargo <args>` on crates `a` and `b`, interleaved (a, b,
+    a, b, …) so that the machine's drift hits both alike."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(OUT / target), CARGO_NET_OFFLINE="true")
-    cmd = ["cargo"] + args + ["--quiet", "--manifest-path", str(crate / "Cargo.toml")]
-    subprocess.run(cmd, check=True, env=env)  # dependencies, and a warm cache
-    times = []
+    cmds = [["cargo"] + args + ["--quiet", "--manifest-path", str(c / "Cargo.toml")] for c in (a, b)]
+    for cmd in cmds:
+        subprocess.run(cmd, check=True, env=env)  # dependencies, and a warm cache
+    times = ([], [])
     for _ in range(runs):
-        (crate / "src" / "lib.rs").touch()
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for crate, cmd, out in zip((a, b), cmds, times):
+            (crate / "src" / "lib.rs").touch()
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, env=env)
+            out.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main():
@@ -222,8 +227,7 @@ def main():
         if opts.only in (None, "macro"):
             cases.append(("1000 #[shapes] fns vs hand-typed, cargo check", annotated, hand, ["check"], 1.5))
         for what, a, b, args, goal in cases:
-            ta = timed(a, args, runs, target)
-            tb = timed(b, args, runs, target)
+            ta, tb = timed_pair(a, b, args, runs, target)
             ratio = ta / tb
             verdict = "met" if ratio <= goal else "MISSED"
             print(f"  [{profile}] {what}: {ta:.2f} s / {tb:.2f} s = {ratio:.2f} (target <= {goal}) {verdict}", flush=True)

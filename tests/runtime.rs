@@ -313,6 +313,37 @@ fn an_early_return_is_checked_too() {
     let _ = grows(&x);
 }
 
+/// No `return`: the result is the tail expression, checked on a plain block (no closure).
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn shrinks(x: &Tensor) -> Result<Tensor, ShapeError> {
+    let at = sizes![B = x.sizes()[0], S = x.sizes()[1] - 1];
+    let zeros = Tensor::from_vec_in(vec![0.0; x.numel() - x.sizes()[0] * x.sizes()[2]], &at)?;
+    Ok(zeros)
+}
+
+#[test]
+#[should_panic(expected = "shape mismatch in `shrinks`: `S` = 3 from `x`, but 2 from `the result`")]
+fn a_tail_result_is_checked() {
+    let x = Tensor::<(B, S, D)>::ones_in(&sizes![B = 2, S = 3]);
+    let _ = shrinks(&x);
+}
+
+/// A body that never returns compiles without an `unreachable_code` warning from the
+/// check of its result (a lab starter's `todo!()`).
+#[deny(unreachable_code)]
+#[shapes(x: [B, S, D] -> [B, S, D])]
+fn not_written_yet(x: &Tensor) -> Tensor {
+    let _ = x;
+    todo!("the learner writes this")
+}
+
+#[test]
+#[should_panic(expected = "the learner writes this")]
+fn a_body_that_never_returns_compiles_cleanly() {
+    let x = Tensor::<(B, S, D)>::ones_in(&sizes![B = 1, S = 1]);
+    let _ = not_written_yet(&x);
+}
+
 /// Kinds are optional: a dim without one goes anywhere a kind is checked.
 #[test]
 fn undeclared_kinds_are_accepted_anywhere() {

@@ -75,6 +75,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `return` or `?` in the body still passes the check. That needs a return type a closure
 /// can spell: one without `impl Trait` or references; otherwise (and in `async` or `const`
 /// functions) only the parameters are checked.
+///
+/// A plain block instead of the closure, where the body has no `return`, was measured
+/// (issue: cheap typed builds): about 40 µs less of `cargo check` per function, but a
+/// wrong result then loses rustc's label "expected `Tensor<(S, F)>` because of return
+/// type" pointing at the annotation — the line a learner needs to see why. The closure
+/// stays.
 fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> TokenStream {
     if func.sig.constness.is_some() {
         return body;
@@ -116,10 +122,32 @@ fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> To
 }
 
 /// Whether a closure can be given this return type: no `impl Trait`, no reference, no
-/// lifetime (their elision rules differ between functions and closures).
+/// lifetime, no `dyn` (their elision rules differ between functions and closures). Read
+/// from the type's structure: printing it to text cost the macro a tenth of its time.
 fn closure_can_return(ty: &Type) -> bool {
-    let text = quote!(#ty).to_string();
-    !(text.contains('&') || text.contains('\'') || text.contains("impl ") || text.contains("dyn "))
+    fn args_ok(args: &PathArguments) -> bool {
+        match args {
+            PathArguments::None => true,
+            PathArguments::AngleBracketed(a) => a.args.iter().all(|arg| match arg {
+                syn::GenericArgument::Type(t) => closure_can_return(t),
+                syn::GenericArgument::Const(_) => true,
+                syn::GenericArgument::AssocType(a) => closure_can_return(&a.ty),
+                _ => false,
+            }),
+            PathArguments::Parenthesized(_) => false,
+        }
+    }
+    match ty {
+        Type::Path(p) => {
+            p.qself.as_ref().is_none_or(|q| closure_can_return(&q.ty))
+                && p.path.segments.iter().all(|s| args_ok(&s.arguments))
+        }
+        Type::Tuple(t) => t.elems.iter().all(closure_can_return),
+        Type::Array(a) => closure_can_return(&a.elem),
+        Type::Paren(p) => closure_can_return(&p.elem),
+        Type::Group(g) => closure_can_return(&g.elem),
+        _ => false,
+    }
 }
 
 /// Gives every still-bare `Tensor` of the signature a placeholder shape and the body

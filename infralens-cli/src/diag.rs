@@ -68,6 +68,8 @@ pub struct Excerpt {
     /// The number of the excerpt's first line.
     pub first_line: usize,
     source: Arc<str>,
+    /// The number of `source`'s first line.
+    source_line: usize,
     range: Range<usize>,
 }
 
@@ -83,17 +85,45 @@ impl Excerpt {
         Excerpt {
             first_line,
             source: text.into(),
+            source_line: first_line,
             range,
         }
     }
 
-    /// Lines `range` (a byte range on line boundaries) of a shared file text.
+    /// Lines `range` (a byte range on line boundaries) of a shared file text (the whole
+    /// file).
     pub(crate) fn shared(first_line: usize, source: &Arc<str>, range: Range<usize>) -> Self {
         Excerpt {
             first_line,
             source: Arc::clone(source),
+            source_line: 1,
             range,
         }
+    }
+
+    /// Lines `first..=last` of the same text, when it has them (a file's shared text has
+    /// every line): where a fix elsewhere in the file is shown.
+    pub(crate) fn lines(&self, first: usize, last: usize) -> Option<Excerpt> {
+        if first < self.source_line || last < first {
+            return None;
+        }
+        let (mut line, mut at, mut start) = (self.source_line, 0, None);
+        for l in self.source.split_inclusive('\n') {
+            if line == first {
+                start = Some(at);
+            }
+            at += l.len();
+            if line == last {
+                return start.map(|start| Excerpt {
+                    first_line: first,
+                    source: Arc::clone(&self.source),
+                    source_line: self.source_line,
+                    range: start..at,
+                });
+            }
+            line += 1;
+        }
+        None
     }
 
     /// Whole lines of the file, from `first_line` to the diagnostic's last line.

@@ -2,7 +2,7 @@
 //! `x.matmul(&w).split_heads::<H, Dh>()`, with the compiler's own messages when an op's
 //! rule is broken.
 
-use crate::diag::{Diagnostic, Edit, Fix};
+use crate::diag::{Diagnostic, Edit, Fix, Pos};
 use crate::source::Source;
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -178,6 +178,8 @@ pub(crate) struct Infer<'a> {
     pub layers: HashMap<String, Field>,
     pub returns: &'a HashMap<String, Shape>,
     pub src: &'a Source,
+    /// Where the file's own `dims!` blocks declare their dims.
+    pub decls: &'a crate::lint::DimSites,
     pub findings: Vec<Diagnostic>,
     pub cost: Cost,
 }
@@ -275,7 +277,11 @@ impl<'a> Infer<'a> {
 
     /// Offers a fix for the finding just reported: `span`'s text becomes `replacement`.
     fn fix_last(&mut self, span: Span, message: String, replacement: String) {
-        let (start, end) = self.src.positions(span);
+        self.fix_last_at(self.src.positions(span), message, replacement);
+    }
+
+    /// [`Infer::fix_last`] at positions of the file.
+    fn fix_last_at(&mut self, (start, end): (Pos, Pos), message: String, replacement: String) {
         if let Some(d) = self.findings.last_mut() {
             d.fixes.push(Fix {
                 message,
@@ -969,6 +975,23 @@ impl<'a> Infer<'a> {
                 format!("`{h}` = {hs} heads of width `{dh}` = {dhs} do not make `{d}` = {ds}"),
                 &["the heads split exactly the width they are given: declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, the output of a query projection whose head width is set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width"],
             );
+            // The head width written as a number in this file, and no width declared as
+            // `H * Dh` (a model that sets its head width on its own, as Qwen3, declares
+            // one): the heads are meant to share the model width.
+            if let Some(&(start, end)) = self.decls.literals.get(dh)
+                && !self.decls.has_product(h, dh)
+                && hs > 0
+                && ds % hs == 0
+            {
+                self.fix_last_at(
+                    (start, end),
+                    format!(
+                        "the heads share the model width: declare `{dh} = {d} / {h}` (= {})",
+                        ds / hs
+                    ),
+                    format!("{d} / {h}"),
+                );
+            }
             return None;
         }
         Some(())

@@ -456,6 +456,45 @@ fn two_passes(sources: Vec<Source>) -> (Crate, Vec<Vec<Diagnostic>>) {
 /// must not overflow syn's recursive parser.
 const WORKER_STACK: usize = 256 << 20;
 
+/// Where a file's `dims!` blocks declare their dims: what a fix at a declaration needs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DimSites {
+    /// Dims whose size is written as a number, and where that number is.
+    pub literals: HashMap<String, (crate::diag::Pos, crate::diag::Pos)>,
+    /// Dims declared as the product of two others: `Dq = H * Dh` is `("Dq", "H", "Dh")`.
+    pub products: Vec<(String, String, String)>,
+}
+
+impl DimSites {
+    fn note(&mut self, src: &Source, decl: &infralens_syntax::dims::DimDecl) {
+        use infralens_syntax::dims::SizeExpr;
+        let name = decl.name.to_string();
+        match &decl.size {
+            SizeExpr::Literal(lit) => {
+                self.literals.insert(name, src.positions(lit.span()));
+            }
+            SizeExpr::Binary {
+                left,
+                op: '*',
+                right,
+                ..
+            } => {
+                if let (SizeExpr::Dim(a), SizeExpr::Dim(b)) = (&**left, &**right) {
+                    self.products.push((name, a.to_string(), b.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether some dim is declared as `a * b` (or `b * a`).
+    pub fn has_product(&self, a: &str, b: &str) -> bool {
+        self.products
+            .iter()
+            .any(|(_, x, y)| (x == a && y == b) || (x == b && y == a))
+    }
+}
+
 /// A parsed file.
 pub(crate) struct File {
     pub src: Source,
@@ -467,6 +506,8 @@ pub(crate) struct File {
     pub own_sizes: Sizes,
     /// The kinds declared in this file's own `dims!` blocks.
     pub own_kinds: Kinds,
+    /// Where this file's `dims!` blocks declare their dims (for fixes there).
+    pub decls: DimSites,
     /// `// infralens: allow(rule)` comments: the rule and the lines they cover.
     allows: Vec<crate::config::Allow>,
 }
@@ -531,6 +572,8 @@ fn push_errors(out: &mut Vec<Diagnostic>, src: &Source, code: &str, err: syn::Er
 /// Pass 1: each file's `dims!`, `use` names and annotated return shapes.
 struct Collector<'a> {
     src: &'a Source,
+    /// Where this file's `dims!` blocks declare each dim.
+    decls: DimSites,
     /// The `Self` type of each enclosing impl block, when it is a plain name.
     impl_self: Vec<Option<String>>,
     sizes: Sizes,
@@ -563,6 +606,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                     for (decl, size) in block.decls.iter().zip(sizes) {
                         let name = decl.name.to_string();
+                        self.decls.note(self.src, decl);
                         self.kinds
                             .push((name.clone(), decl.kind.as_ref().map(ToString::to_string)));
                         let entry = self.sizes.entry(name).or_insert(size);
@@ -712,6 +756,7 @@ impl Crate {
                     imported: HashSet::new(),
                     own_sizes: Sizes::new(),
                     own_kinds: Kinds::new(),
+                    decls: DimSites::default(),
                     allows: Vec::new(),
                 };
                 let collected = Collected {
@@ -727,6 +772,7 @@ impl Crate {
         };
         let mut c = Collector {
             src: &src,
+            decls: DimSites::default(),
             impl_self: Vec::new(),
             sizes: Sizes::new(),
             kinds: Vec::new(),
@@ -743,6 +789,7 @@ impl Crate {
             returns,
             structs,
             mut out,
+            decls,
             ..
         } = c;
         // The line spans of every item and statement cost a tenth of the lint's time
@@ -768,6 +815,7 @@ impl Crate {
             imported,
             own_sizes: sizes.clone(),
             own_kinds,
+            decls,
             allows,
         };
         let collected = Collected {
@@ -1106,6 +1154,7 @@ impl Checker<'_> {
             layers: HashMap::new(),
             returns: &self.krate.returns,
             src,
+            decls: &self.krate.files[self.file].decls,
             findings: Vec::new(),
             cost: Cost::default(),
         };
@@ -1337,6 +1386,54 @@ mod tests {
     use super::lint_sources;
     use crate::source::Source;
 
+    /// `Dh = D / H` is offered where the head width is a number declared in the same file
+    /// and no width is declared `H * Dh`: a model that sets its head width on its own (as
+    /// Qwen3) declares one, and there the fix would be wrong.
+    #[test]
+    fn the_head_width_fix_is_offered_only_where_it_is_right() {
+        let code = |dims: &str| {
+            format!(
+                "dims! {{ pub B = 2; pub S = 4; pub D = 16; pub H = 4; {dims} }}\n\
+                 #[shapes(x: [B, S, D] -> [B, H, S, Dh])]\n\
+                 fn heads(x: &Tensor) -> Tensor {{ x.split_heads::<H, Dh>() }}\n"
+            )
+        };
+        let fixes = |sources: Vec<Source>| {
+            let report = lint_sources(sources);
+            assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+            let d = &report.diagnostics[0];
+            assert!(
+                d.message.contains("`H` × `Dh` must equal `D`"),
+                "{}",
+                d.message
+            );
+            d.fixes
+                .iter()
+                .flat_map(|f| {
+                    f.edits
+                        .iter()
+                        .map(|e| (e.start.line, e.start.column, e.replacement.clone()))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fixes(vec![Source::new("a.rs", code("pub Dh = 8;"))]),
+            vec![(1, 63, "D / H".to_owned())]
+        );
+        // Qwen3: the query width is `H * Dh`, and the head width is right as it is.
+        assert!(
+            fixes(vec![Source::new(
+                "a.rs",
+                code("pub Dh = 8; pub Dq = H * Dh;")
+            )])
+            .is_empty()
+        );
+        // Declared in another file: the edit would not be in the finding's file.
+        let other = Source::new("dims.rs", "dims! { pub Dh = 8; }".into());
+        let code = code("").replace("pub D = 16;", "pub D = 16; pub Dx = 1;");
+        assert!(fixes(vec![Source::new("a.rs", code), other]).is_empty());
+    }
+
     /// Files past the budget of kept syntax trees are parsed again in pass 2, and checked
     /// alike: the same bug planted in eleven files of 130 KB each (the first ones' trees
     /// kept, the last ones' parsed again), the dims declared in another file.
@@ -1351,7 +1448,10 @@ mod tests {
         let filler = "// filler\n".repeat(super::KEPT_SOURCE / 10 / 8);
         let mut sources = vec![Source::new("a.rs", bug(0))];
         for i in 0..10 {
-            sources.push(Source::new(&format!("f{i}.rs"), format!("fn f{i}() {{}}\n{filler}")));
+            sources.push(Source::new(
+                &format!("f{i}.rs"),
+                format!("fn f{i}() {{}}\n{filler}"),
+            ));
         }
         sources.push(Source::new(
             "dims.rs",
@@ -1362,13 +1462,21 @@ mod tests {
             sources.push(Source::new(&format!("z{i}.rs"), text));
         }
         let total: usize = sources.iter().map(|s| s.text.len()).sum();
-        assert!(total > 2 * super::KEPT_SOURCE, "{total} bytes: past the budget");
+        assert!(
+            total > 2 * super::KEPT_SOURCE,
+            "{total} bytes: past the budget"
+        );
         let report = lint_sources(sources);
         let files: Vec<&str> = report.diagnostics.iter().map(|d| d.file.as_str()).collect();
         assert_eq!(files.len(), 11, "{files:?}");
         assert_eq!(files[0], "a.rs");
         assert!(files[1..].iter().all(|f| f.starts_with('z')), "{files:?}");
-        assert!(report.diagnostics.iter().all(|d| d.code == "shape-mismatch"));
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code == "shape-mismatch")
+        );
     }
 
     /// A name declared with different sizes in two files is each file's own dim: the

@@ -72,7 +72,8 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Apply the mechanical fixes (a weight or the keys read transposed, the attention
-        /// scale's width, a bottom-right causal mask), then report what is left.
+        /// scale's width, a bottom-right causal mask, `Dh = D / H`), then report what is
+        /// left.
         #[arg(long)]
         fix: bool,
     },

@@ -1,7 +1,7 @@
 //! The output formats: `human` (rustc-style snippets), `json` (one object a line),
 //! `sarif` (SARIF 2.1.0, for GitHub code scanning) and `github` (workflow commands).
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Excerpt, Fix, Severity};
 use crate::rules::{RULES, rule};
 use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
 use serde_json::{Value, json};
@@ -111,36 +111,49 @@ fn human(diagnostics: &[Diagnostic], color: bool) -> String {
             group = group.element(Level::HELP.message(more.as_str()));
         }
         let mut groups = vec![group];
-        // Each mechanical fix as rustc shows a suggestion: the line with the edit made.
-        if let Some(ex) = &d.excerpt {
+        // Each mechanical fix as rustc shows a suggestion: the line with the edit made
+        // (the finding's own lines, or those of the edit when it is elsewhere in the file,
+        // as a declaration in `dims!` is).
+        let shown: Vec<(&Fix, Excerpt)> = match &d.excerpt {
+            Some(ex) => d
+                .fixes
+                .iter()
+                .filter_map(|fix| Some((fix, fix_excerpt(ex, fix)?)))
+                .collect(),
+            None => Vec::new(),
+        };
+        for (fix, ex) in &shown {
             let text = ex.text();
-            for fix in &d.fixes {
-                let last_line = ex.first_line + text.lines().count().saturating_sub(1);
-                if fix
-                    .edits
-                    .iter()
-                    .any(|e| e.start.line < ex.first_line || e.end.line > last_line)
-                {
-                    continue;
-                }
-                let patches = fix.edits.iter().map(|e| {
-                    let a = excerpt_offset(text, ex.first_line, e.start.line, e.start.column);
-                    let b = excerpt_offset(text, ex.first_line, e.end.line, e.end.column);
-                    Patch::new(a..b.max(a), e.replacement.as_str())
-                });
-                groups.push(
-                    Group::with_title(Level::HELP.secondary_title(fix.message.as_str())).element(
-                        Snippet::source(text)
-                            .line_start(ex.first_line)
-                            .path(d.file.as_str())
-                            .patches(patches),
-                    ),
-                );
-            }
+            let patches = fix.edits.iter().map(|e| {
+                let a = excerpt_offset(text, ex.first_line, e.start.line, e.start.column);
+                let b = excerpt_offset(text, ex.first_line, e.end.line, e.end.column);
+                Patch::new(a..b.max(a), e.replacement.as_str())
+            });
+            groups.push(
+                Group::with_title(Level::HELP.secondary_title(fix.message.as_str())).element(
+                    Snippet::source(text)
+                        .line_start(ex.first_line)
+                        .path(d.file.as_str())
+                        .patches(patches),
+                ),
+            );
         }
         let _ = writeln!(out, "{}\n", renderer.render(&groups));
     }
     out
+}
+
+/// The lines to show `fix` on: the finding's excerpt when the edits are inside it, else
+/// the edits' own lines of the same file.
+fn fix_excerpt(ex: &Excerpt, fix: &Fix) -> Option<Excerpt> {
+    let first = fix.edits.iter().map(|e| e.start.line).min()?;
+    let last = fix.edits.iter().map(|e| e.end.line).max()?;
+    let last_shown = ex.first_line + ex.text().lines().count().saturating_sub(1);
+    if first >= ex.first_line && last <= last_shown {
+        Some(ex.clone())
+    } else {
+        ex.lines(first, last)
+    }
 }
 
 /// The byte offset of `(line, column)` inside an excerpt whose first line is `first_line`

@@ -563,7 +563,10 @@ fn configuration_excludes_allows_and_ignores() {
 fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
     let broken = "use infralens::prelude::*;\n\n\
         dims! {\n    pub B: Batch = 1;\n    pub S: Sequence = 4;\n    pub P: Sequence = 2;\n    pub T: Sequence = P + S;\n    \
-        pub D: ModelWidth = 16;\n    pub H: Heads = 4;\n    pub Dh: HeadWidth = D / H;\n    pub Dkv = 8;\n}\n\n\
+        pub D: ModelWidth = 16;\n    pub H: Heads = 4;\n    pub Dh: HeadWidth = 8;\n    pub Dkv = 8;\n}\n\n\
+        /// The queries' heads, of a width that does not partition `D`.\n\
+        #[shapes(q: [B, S, D] -> [B, H, S, Dh])]\n\
+        pub fn heads(q: &Tensor) -> Tensor {\n    q.split_heads::<H, Dh>()\n}\n\n\
         /// Keys stored `(out, in)`, as `nn.Linear` keeps them.\n\
         #[shapes(x: [B, S, D] -> [B, S, Dkv])]\n\
         pub fn keys(x: &Tensor, wk: &Tensor<(Dkv, D)>) -> Tensor {\n    x.matmul(wk)\n}\n\n\
@@ -580,9 +583,16 @@ fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
         "{human}"
     );
     assert!(human.contains("     x.matmul(&wk.t())\n"), "{human}");
+    // A fix at the declaration, shown on its own line of the file.
+    assert!(
+        human.contains(
+            "help: the heads share the model width: declare `Dh = D / H` (= 4)\n   |\n10 -     pub Dh: HeadWidth = 8;\n10 +     pub Dh: HeadWidth = D / H;\n"
+        ),
+        "{human}"
+    );
     let (_, sarif, _) = run(&dir, &["lint", "--format", "sarif"]);
     let log: Value = serde_json::from_str(&sarif).expect("SARIF");
-    let fix = &log["runs"][0]["results"][0]["fixes"][0];
+    let fix = &log["runs"][0]["results"][1]["fixes"][0];
     assert_eq!(
         fix["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "&wk.t()",
         "{sarif}"
@@ -591,11 +601,15 @@ fn lint_fix_applies_the_suggestions_and_the_code_compiles() {
     let (code, out, err) = run(&dir, &["lint", "--fix"]);
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     assert!(
-        err.starts_with("infralens: applied 4 fixes in 1 file\n"),
+        err.starts_with("infralens: applied 5 fixes in 1 file\n"),
         "{err}"
     );
     let fixed = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
     assert!(fixed.contains("    x.matmul(&wk.t())\n"), "{fixed}");
+    assert!(
+        fixed.contains("    pub Dh: HeadWidth = D / H;\n"),
+        "{fixed}"
+    );
     assert!(
         fixed.contains("let scores = q.attention_scale::<Dh>().matmul(&k.t());"),
         "{fixed}"

@@ -17,13 +17,23 @@ unoptimised, and with `[profile.dev.build-override] opt-level = 3` in the genera
 crates, which builds the `dims!`/`#[shapes]` macros optimised (as serde and sqlx advise).
 
     python3 scripts/build-cost.py [--runs 5] [--only layers|macro] [--default-profile-only]
+    python3 scripts/build-cost.py --ablation [--runs 11]
 
-It ends with one table of every ratio measured in the run. CI does not run it (it takes
+It ends with one table of every ratio measured in the run. `--ablation` instead splits each
+ratio into its parts, every variant interleaved with the others in one run:
+
+  macro:  hand-typed | hand-typed under an identity attribute macro (the floor of any
+          attribute macro: rustc hands each function to a proc macro and parses it back) |
+          hand-typed plus exactly the tokens #[shapes] expands to (type-checking the
+          expansion, no macro run) | annotated
+  layers: untyped twin | the dims! expansion written out (no macro run) | the dims! blocks
+          alone | typed CI does not run it (it takes
 minutes); run it by hand, or `INFRALENS_BUILD_COST=1 bash .ci/run`.
 """
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -42,7 +52,7 @@ publish = false
 
 [dependencies]
 infralens = {{ path = "{root}" }}
-
+{extra}
 [workspace]
 """
 
@@ -166,10 +176,83 @@ opt-level = 3
 """
 
 
-def write_crate(name, source, optimised_macros=False):
+# The expansion of ANNOTATED_FN, as `-Zunpretty=expanded` prints it, typed in by hand.
+EXPANDED_FN = """
+pub fn f{i}(x: &Tensor<(B, S, D)>, w: &Tensor<(D, D)>) -> Tensor<(B, S, D)> {{
+    let mut __infralens_bindings = ::infralens::__private::Bindings::new("f{i}");
+    __infralens_bindings.bind("x", &x).bind("w", &w);
+    let __infralens_result: Tensor<(B, S, D)> = ::infralens::__private::call(|| -> Tensor<(B, S, D)> {{
+        let y = x.matmul(w);
+        {{
+            #[allow(non_camel_case_types, dead_code)]
+            enum y {{}}
+            ::infralens::__private::check_shape::<_, _, (B, S, D), y>(&y);
+        }}
+        y.scale({i}.0)
+    }});
+    __infralens_bindings.bind("the result", &__infralens_result);
+    __infralens_result
+}}
+"""
+
+# HAND_FN under an attribute macro that hands its input back unchanged.
+IDENTITY_FN = "\n#[identity_attr::identity]" + HAND_FN
+
+IDENTITY_CRATE = """[package]
+name = "identity-attr"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[lib]
+proc-macro = true
+
+[workspace]
+"""
+
+IDENTITY_LIB = """//! An attribute macro that does nothing: the floor of any attribute macro's cost.
+extern crate proc_macro;
+use proc_macro::TokenStream;
+
+#[proc_macro_attribute]
+pub fn identity(_: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
+"""
+
+
+def dims_written_out(source):
+    """`source` with each `dims!` block replaced by what the macro expands it to."""
+
+    def tn(n):
+        t = "::infralens::__private::typenum::UTerm"
+        for bit in reversed(range(n.bit_length())):
+            b = "B1" if (n >> bit) & 1 else "B0"
+            t = f"::infralens::__private::typenum::UInt<{t}, ::infralens::__private::typenum::{b}>"
+        return t
+
+    def expand(block):
+        sizes, out = {}, []
+        for name, expr in re.findall(r"pub (\w+) = ([^;]+);", block.group(1)):
+            size = eval(expr, {}, dict(sizes)) if not expr.strip().isdigit() else int(expr)
+            size = int(size)
+            sizes[name] = size
+            out.append(f"""#[doc = " Size: `{size}`."]
+pub struct {name};
+impl ::core::clone::Clone for {name} {{ #[inline(always)] fn clone(&self) -> Self {{ *self }} }}
+impl ::core::marker::Copy for {name} {{}}
+impl ::core::fmt::Debug for {name} {{ fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ f.write_str("{name}") }} }}
+impl ::infralens::__private::Dim for {name} {{ type Size = {tn(size)}; type Kind = ::infralens::kind::Any; const NAME: &'static str = "{name}"; }}
+""")
+        return "\n".join(out)
+
+    return re.sub(r"dims! \{(.*?)\n    \}", expand, source, flags=re.S)
+
+
+def write_crate(name, source, optimised_macros=False, extra=""):
     d = OUT / name
     (d / "src").mkdir(parents=True, exist_ok=True)
-    manifest = MANIFEST.format(name=name, root=ROOT.as_posix())
+    manifest = MANIFEST.format(name=name, root=ROOT.as_posix(), extra=extra)
     if optimised_macros:
         manifest += OPTIMISED_MACROS
     (d / "Cargo.toml").write_text(manifest)
@@ -178,21 +261,64 @@ def write_crate(name, source, optimised_macros=False):
     return d
 
 
-def timed_pair(a, b, args, runs, target="target"):
-    """Medians of `runs` timings of `cargo <args>` on crates `a` and `b`, interleaved (a, b,
-    a, b, …) so that the machine's drift hits both alike."""
+def timed_many(crates, args, runs, target="target"):
+    """Medians of `runs` timings of `cargo <args>` on each crate, interleaved (a, b, c, a, b,
+    c, …) so that the machine's drift hits all alike."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(OUT / target), CARGO_NET_OFFLINE="true")
-    cmds = [["cargo"] + args + ["--quiet", "--manifest-path", str(c / "Cargo.toml")] for c in (a, b)]
+    cmds = [["cargo"] + args + ["--quiet", "--manifest-path", str(c / "Cargo.toml")] for c in crates]
     for cmd in cmds:
         subprocess.run(cmd, check=True, env=env)  # dependencies, and a warm cache
-    times = ([], [])
+    times = [[] for _ in crates]
     for _ in range(runs):
-        for crate, cmd, out in zip((a, b), cmds, times):
+        for crate, cmd, out in zip(crates, cmds, times):
             (crate / "src" / "lib.rs").touch()
             start = time.perf_counter()
             subprocess.run(cmd, check=True, env=env)
             out.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+    return [statistics.median(t) for t in times]
+
+
+def timed_pair(a, b, args, runs, target="target"):
+    """[`timed_many`] of two crates."""
+    ta, tb = timed_many([a, b], args, runs, target)
+    return ta, tb
+
+
+def ablation(runs, layers_typed, layers_untyped, fns_annotated, fns_hand):
+    """Each ratio split into its parts (see the module's doc)."""
+    ident = OUT / "identity-attr"
+    (ident / "src").mkdir(parents=True, exist_ok=True)
+    (ident / "Cargo.toml").write_text(IDENTITY_CRATE)
+    (ident / "src" / "lib.rs").write_text(IDENTITY_LIB)
+    extra = f'identity-attr = {{ path = "{ident.as_posix()}" }}\n'
+    macro = [
+        ("hand-typed", write_crate("hand", fns_hand)),
+        ("hand-typed, under an identity attribute macro", write_crate(
+            "hand-identity", DIMS + "".join(IDENTITY_FN.format(i=i) for i in range(1000)), extra=extra)),
+        ("hand-typed plus the #[shapes] expansion, written out", write_crate(
+            "hand-expanded", DIMS + "".join(EXPANDED_FN.format(i=i) for i in range(1000)))),
+        ("annotated with #[shapes]", write_crate("annotated", fns_annotated)),
+    ]
+    dims_only = re.sub(r"\n    /// Attention \(GQA\).*?\n    }\n", "\n", layers_typed, flags=re.S)
+    dims_only = dims_only.replace("    use infralens::prelude::*;", "    #[allow(unused_imports)]\n    use infralens::prelude::*;")
+    layers = [
+        ("untyped twin", write_crate("untyped", layers_untyped)),
+        ("the dims! blocks' expansion, written out (no macro run)", write_crate("dims-expanded", dims_written_out(dims_only))),
+        ("the dims! blocks alone", write_crate("dims-only", dims_only)),
+        ("typed layers", write_crate("typed", layers_typed)),
+    ]
+    print(f"cargo check, medians of {runs} interleaved runs, cargo's default profile:")
+    for title, variants in [("1000 functions", macro), ("32 Llama-3-8B-shaped layers", layers)]:
+        medians = timed_many([c for _, c in variants], ["check"], runs)
+        base = medians[0]
+        print(f"\n{title}:")
+        print("| variant | s | ÷ first | step |")
+        print("| --- | --- | --- | --- |")
+        prev = None
+        for (what, _), t in zip(variants, medians):
+            step = "" if prev is None else f"{t - prev:+.3f} s"
+            print(f"| {what} | {t:.3f} | {t / base:.2f} | {step} |", flush=True)
+            prev = t
 
 
 def main():
@@ -201,6 +327,8 @@ def main():
     parser.add_argument("--only", choices=["layers", "macro"], help="measure one pair only")
     parser.add_argument("--default-profile-only", action="store_true",
                         help="skip the build-override (optimised proc macro) measurements")
+    parser.add_argument("--ablation", action="store_true",
+                        help="split each ratio into its parts instead")
     opts = parser.parse_args()
     runs = opts.runs
 
@@ -208,6 +336,9 @@ def main():
     layers_untyped = UNTYPED_PRELUDE + "".join(UNTYPED_LAYER.format(i=i, s=s) for i, s in enumerate(SEQ_LENS))
     fns_annotated = DIMS + "".join(ANNOTATED_FN.format(i=i) for i in range(1000))
     fns_hand = DIMS + "".join(HAND_FN.format(i=i) for i in range(1000))
+    if opts.ablation:
+        ablation(runs, layers_typed, layers_untyped, fns_annotated, fns_hand)
+        return
 
     print(f"medians of {runs} runs, the generated crate alone (dependencies built):")
     rows = []

@@ -341,9 +341,11 @@ fn check_tree(krate: &Crate, i: usize, ast: &mut syn::File) -> Vec<Diagnostic> {
 /// How much source (in bytes) the workers keep the syntax trees of, together, from pass 1
 /// to pass 2; past it, a tree is dropped and pass 2 parses its file again. A syn tree
 /// takes about 50 times its source on the heap (258 MB for the 4.6 MB of `tests/memory.rs`'s
-/// 100,000 lines), so this keeps the trees under 50 MB: a crate of up to ≈ 25,000 lines is
-/// parsed once, and 100,000 lines stay inside the 100 MB the lint allows itself.
-const KEPT_SOURCE: usize = 1 << 20;
+/// 100,000 lines), and about twice that resident: so a crate of up to ≈ 12,000 lines is
+/// parsed once, and 100,000 lines stay near the 100 MB resident the lint allows itself
+/// (67 MB with no tree kept, 92–100 MB with this budget, 122–129 MB with twice it:
+/// `/usr/bin/time -v infralens lint` on the benchmark's corpora).
+const KEPT_SOURCE: usize = 1 << 19;
 
 /// The two passes of [`lint_sources`], spread over the cores: each worker parses files and
 /// collects what they declare (pass 1); once the whole crate is merged, it checks the files

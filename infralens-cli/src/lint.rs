@@ -556,7 +556,7 @@ fn shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
 
 fn parse_shapes_args(attr: &Attribute) -> syn::Result<ShapesArgs> {
     match &attr.meta {
-        Meta::List(list) => syn::parse2(list.tokens.clone()),
+        Meta::List(list) => ShapesArgs::from_tokens(list.tokens.clone()),
         Meta::Path(_) => syn::parse2(TokenStream::new()),
         Meta::NameValue(nv) => Err(syn::Error::new_spanned(
             nv,

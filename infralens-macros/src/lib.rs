@@ -5,6 +5,7 @@
 
 mod dims;
 mod shapes;
+mod signature;
 
 use proc_macro::TokenStream;
 

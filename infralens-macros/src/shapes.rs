@@ -5,17 +5,41 @@ use infralens_syntax::body::{ShapeSite, rewrite_shape_lets};
 use infralens_syntax::function::{apply_signature, is_bare_tensor, with_value_type};
 use infralens_syntax::shapes::ShapesArgs;
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::{FnArg, ItemFn, PathArguments, ReturnType, Type};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    // Only the signature goes through syn: the body is walked as token trees (issue:
-    // cheap typed builds), so the function is parsed with an empty body in its place.
+    expand_with(args, item, true)
+}
+
+/// [`expand`], with or without the light parse of the signature (the tests compare the
+/// two paths).
+pub(crate) fn expand_with(args: TokenStream, item: TokenStream, light: bool) -> TokenStream {
+    // The body is walked as token trees (issue: cheap typed builds); the signature is
+    // read from its tokens when it is a plain one (`signature`), else parsed by syn with
+    // an empty body in the body's place.
     let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let body = match tokens.pop() {
         Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => body,
         _ => return not_a_function(item),
     };
+    if light
+        && let Ok(parsed) = ShapesArgs::from_tokens(args.clone())
+        && let Some(sig) = crate::signature::read(&tokens, &parsed)
+        && let Ok(body) = rewrite_shape_lets(
+            TokenStream::from(TokenTree::Group(body.clone())),
+            check_stmt,
+        )
+    {
+        let info = FnInfo {
+            name: sig.name,
+            plain: true,
+            output: sig.output,
+        };
+        let mut out: TokenStream = sig.head.into_iter().collect();
+        out.extend(bind_run_time_dims(&parsed, &info, body));
+        return out;
+    }
     let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
     empty.set_span(body.span());
     tokens.push(TokenTree::Group(empty));
@@ -28,7 +52,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    let parsed = syn::parse2::<ShapesArgs>(args);
+    let parsed = ShapesArgs::from_tokens(args);
     if let Err(e) = parsed
         .as_ref()
         .map_err(Clone::clone)
@@ -48,7 +72,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     match errors {
         None => {
             let body = match &parsed {
-                Ok(args) => bind_run_time_dims(args, &func, body),
+                Ok(args) => bind_run_time_dims(args, &FnInfo::of(&func), body),
                 Err(_) => body,
             };
             let ItemFn {
@@ -81,11 +105,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// wrong result then loses rustc's label "expected `Tensor<(S, F)>` because of return
 /// type" pointing at the annotation — the line a learner needs to see why. The closure
 /// stays.
-fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> TokenStream {
-    if func.sig.constness.is_some() {
+fn bind_run_time_dims(args: &ShapesArgs, func: &FnInfo, body: TokenStream) -> TokenStream {
+    if !func.plain {
         return body;
     }
-    let fn_name = func.sig.ident.to_string();
+    let fn_name = &func.name;
     let binds: Vec<TokenStream> = args
         .params
         .iter()
@@ -96,11 +120,7 @@ fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> To
             quote!(.bind(#text, &#name))
         })
         .collect();
-    let checks_result = args.ret.is_some() && func.sig.asyncness.is_none();
-    let ret = match &func.sig.output {
-        ReturnType::Type(_, ty) if checks_result && closure_can_return(ty) => Some(ty),
-        _ => None,
-    };
+    let ret = func.output.as_ref().filter(|_| args.ret.is_some());
     if binds.is_empty() && ret.is_none() {
         return body;
     }
@@ -118,6 +138,30 @@ fn bind_run_time_dims(args: &ShapesArgs, func: &ItemFn, body: TokenStream) -> To
             ::infralens::__private::Bindings::new(#fn_name) #(#binds)*;
             #body
         }},
+    }
+}
+
+/// What the binding of run-time dims needs to know of a function.
+struct FnInfo {
+    /// Its name, for the messages.
+    name: String,
+    /// Neither `const` nor `async`: a function whose body can be wrapped.
+    plain: bool,
+    /// The return type, when a closure can spell it.
+    output: Option<TokenStream>,
+}
+
+impl FnInfo {
+    fn of(func: &ItemFn) -> Self {
+        let output = match &func.sig.output {
+            ReturnType::Type(_, ty) if closure_can_return(ty) => Some(ty.to_token_stream()),
+            _ => None,
+        };
+        FnInfo {
+            name: func.sig.ident.to_string(),
+            plain: func.sig.constness.is_none(),
+            output: output.filter(|_| func.sig.asyncness.is_none()),
+        }
     }
 }
 
@@ -258,6 +302,105 @@ mod tests {
             }
         );
         assert_eq!(annotated.to_string(), by_hand.to_string());
+    }
+
+    /// The light parse of the signature and syn's produce the same tokens, on every
+    /// `#[shapes]` function of the repository (labs, models, tests, the UI cases with
+    /// their mistakes, the parity corpus): the light one where it applies, syn's where it
+    /// declines. Also counts how many functions take the light path.
+    #[test]
+    fn the_light_signature_path_expands_as_syn_does() {
+        use quote::ToTokens;
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name();
+                if path.is_dir() && name != "target" && name != ".git" {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        fn functions(
+            items: &[syn::Item],
+            out: &mut Vec<(Vec<syn::Attribute>, proc_macro2::TokenStream)>,
+        ) {
+            for item in items {
+                match item {
+                    syn::Item::Fn(f) => out.push((f.attrs.clone(), f.to_token_stream())),
+                    syn::Item::Impl(i) => {
+                        for it in &i.items {
+                            if let syn::ImplItem::Fn(f) = it {
+                                out.push((f.attrs.clone(), f.to_token_stream()));
+                            }
+                        }
+                    }
+                    syn::Item::Mod(m) => {
+                        if let Some((_, items)) = &m.content {
+                            functions(items, out);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut paths = Vec::new();
+        files(&root, &mut paths);
+        let (mut compared, mut light) = (0, 0);
+        for path in paths {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !text.contains("shapes(") {
+                continue;
+            }
+            let Ok(file) = syn::parse_file(&text) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            functions(&file.items, &mut found);
+            for (attrs, tokens) in found {
+                let Some(attr) = attrs.iter().find(|a| a.path().is_ident("shapes")) else {
+                    continue;
+                };
+                let syn::Meta::List(list) = &attr.meta else {
+                    continue;
+                };
+                let args = list.tokens.clone();
+                // The item as the macro receives it: without its `#[shapes]` attribute.
+                let mut func: syn::ItemFn = match syn::parse2(tokens) {
+                    Ok(f) => f,
+                    Err(_) => continue,
+                };
+                func.attrs.retain(|a| !a.path().is_ident("shapes"));
+                let item = func.to_token_stream();
+                let fast = super::expand_with(args.clone(), item.clone(), true).to_string();
+                let slow = super::expand_with(args.clone(), item.clone(), false).to_string();
+                assert_eq!(fast, slow, "{}: `{}`", path.display(), func.sig.ident);
+                compared += 1;
+                let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
+                tokens.pop();
+                if let Ok(parsed) = syn::parse2(args) {
+                    light += usize::from(crate::signature::read(&tokens, &parsed).is_some());
+                    // Every cut of the signature is read without a panic (and declined
+                    // where it is no signature).
+                    for end in 0..tokens.len() {
+                        let _ = crate::signature::read(&tokens[..end], &parsed);
+                        let _ = crate::signature::read(&tokens[end..], &parsed);
+                    }
+                }
+            }
+        }
+        println!("{compared} annotated functions, {light} of them read without syn");
+        assert!(
+            compared > 100 && light > compared / 2,
+            "{compared} compared, {light} light"
+        );
     }
 
     /// A `#[shape]` adds one block whose only call is to `check_shape`, an empty

@@ -460,6 +460,97 @@ impl Parse for Relation {
     }
 }
 
+impl ShapesArgs {
+    /// Parses `#[shapes(...)]`'s arguments. The common form — `name: [A, B, …]` pairs and
+    /// a return shape, no `where` — is read straight from the tokens (no parse buffer: a
+    /// proc macro runs unoptimised under cargo's default profile, where syn's parse of
+    /// the annotation was a tenth of `#[shapes]`' time); anything else goes through the
+    /// full parser, which also gives the errors. Both read the same arguments alike.
+    ///
+    /// ```
+    /// use infralens_syntax::shapes::ShapesArgs;
+    /// let args = ShapesArgs::from_tokens(quote::quote!(x: [B, S, D], w: [D, F] -> [B, S, F]))?;
+    /// assert_eq!((args.params.len(), args.ret.map(|r| r.to_string())), (2, Some("[B, S, F]".into())));
+    /// let err = ShapesArgs::from_tokens(quote::quote!(x: [B, 4])).unwrap_err();
+    /// assert!(err.to_string().starts_with("expected a dim name such as `S`, found the number `4`"));
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The tokens are not `#[shapes]` arguments.
+    pub fn from_tokens(tokens: proc_macro2::TokenStream) -> syn::Result<Self> {
+        match Self::plain(&tokens) {
+            Some(args) => Ok(args),
+            None => syn::parse2(tokens),
+        }
+    }
+
+    /// `name: [dims], …, -> [dims]` with each name once and each shape names only;
+    /// `None` for anything else.
+    fn plain(tokens: &proc_macro2::TokenStream) -> Option<Self> {
+        use proc_macro2::{Delimiter, Spacing, TokenTree};
+        let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let shape = |tree: Option<&TokenTree>| match tree {
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {
+                let names = LetShape::names_only(&g.stream())?;
+                Some(ShapeLit {
+                    dims: names.dims,
+                    span: g.span(),
+                })
+            }
+            _ => None,
+        };
+        let comma = |tree: Option<&TokenTree>| matches!(tree, Some(TokenTree::Punct(p)) if p.as_char() == ',');
+        let (mut params, mut ret) = (Vec::<ParamShape>::new(), None);
+        let mut i = 0;
+        while i < tokens.len() {
+            match (&tokens[i], tokens.get(i + 1)) {
+                (TokenTree::Ident(name), Some(TokenTree::Punct(colon)))
+                    if ret.is_none()
+                        && colon.as_char() == ':'
+                        && colon.spacing() == Spacing::Alone
+                        && !is_keyword(name) =>
+                {
+                    if params.iter().any(|p| p.name == *name) {
+                        return None;
+                    }
+                    let shape = shape(tokens.get(i + 2))?;
+                    params.push(ParamShape {
+                        name: name.clone(),
+                        shape,
+                    });
+                    i += 3;
+                }
+                (TokenTree::Punct(dash), Some(TokenTree::Punct(gt)))
+                    if ret.is_none()
+                        && dash.as_char() == '-'
+                        && dash.spacing() == Spacing::Joint
+                        && gt.as_char() == '>' =>
+                {
+                    ret = Some(shape(tokens.get(i + 2))?);
+                    i += 3;
+                }
+                _ => return None,
+            }
+            if comma(tokens.get(i)) {
+                i += 1;
+            } else if i < tokens.len()
+                && !matches!(&tokens[i], TokenTree::Punct(p) if p.as_char() == '-')
+            {
+                return None;
+            }
+        }
+        if params.is_empty() && ret.is_none() {
+            return None;
+        }
+        Some(ShapesArgs {
+            params,
+            ret,
+            relations: Vec::new(),
+        })
+    }
+}
+
 impl Parse for ShapesArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut params: Vec<ParamShape> = Vec::new();
@@ -538,6 +629,46 @@ impl Parse for ShapesArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The token-level reading of the common form gives what the full parser gives, and
+    /// declines everything else (which the full parser then reports).
+    #[test]
+    fn plain_arguments_read_as_the_parser_reads_them() {
+        let same = [
+            "x: [B, S, D]",
+            "x: [B, S, D], w: [D, F] -> [B, S, F]",
+            "x: [B, S, D], w: [D, F], -> [B, S, F],",
+            "x: [B, S, D] -> [B, S, D]",
+            "-> [B, S, D]",
+            "r#type: [A], y: [A, B, C, D, E, F]",
+            "x: [B, S, D,], w: [D,]",
+        ];
+        for src in same {
+            let tokens: proc_macro2::TokenStream = src.parse().expect("tokens");
+            let plain = ShapesArgs::plain(&tokens).unwrap_or_else(|| panic!("`{src}` is plain"));
+            let full: ShapesArgs = syn::parse2(tokens).expect("parses");
+            assert_eq!(format!("{plain:?}"), format!("{full:?}"), "{src}");
+        }
+        let declined = [
+            "x: [B, S, D] where D = H * Dh",
+            "x: [B, 4]",
+            "x: [_]",
+            "x: []",
+            "x: [A, B, C, D, E, F, G]",
+            "x: [B], x: [B]",
+            "-> [B], x: [B]",
+            "-> [B] -> [B]",
+            "self: [B]",
+            "x: [B] y: [B]",
+            "x [B]",
+            "x: B",
+            "",
+        ];
+        for src in declined {
+            let tokens: proc_macro2::TokenStream = src.parse().expect("tokens");
+            assert!(ShapesArgs::plain(&tokens).is_none(), "`{src}` is not plain");
+        }
+    }
 
     fn err(src: &str) -> String {
         syn::parse_str::<ShapesArgs>(src)

@@ -1,0 +1,256 @@
+//! The light parse of a `#[shapes]` signature (issue: cheap typed builds): the common
+//! function — annotated parameters and return value written as a bare `Tensor` — is
+//! rewritten from its token trees, without building a syn syntax tree (run unoptimised,
+//! as cargo's default profile runs proc macros, syn's parse of a signature cost about a
+//! fifth of the macro's time). Anything else — generics are fine, but `const`/`async`
+//! functions, `where` relations, tensors written in full, patterns, errors of any kind —
+//! returns `None`, and the macro takes the syn path, which produces the same tokens for
+//! what this path handles (a test compares the two on every annotated function of the
+//! repository) and the errors for the rest.
+
+use infralens_syntax::shapes::{ShapeLit, ShapesArgs};
+use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// A function signature read from its tokens, annotated shapes filled in.
+pub(crate) struct Light {
+    /// Everything before the body, rewritten.
+    pub head: Vec<TokenTree>,
+    /// The function's name.
+    pub name: String,
+    /// The rewritten return type, when the annotation gives one.
+    pub output: Option<TokenStream>,
+}
+
+fn is_punct(tree: Option<&TokenTree>, c: char) -> bool {
+    matches!(tree, Some(TokenTree::Punct(p)) if p.as_char() == c)
+}
+
+fn is_ident(tree: Option<&TokenTree>, word: &str) -> bool {
+    matches!(tree, Some(TokenTree::Ident(i)) if i == word)
+}
+
+/// Whether `Tensor` occurs anywhere in `tokens` (inside groups too).
+fn mentions_tensor(tokens: &[TokenTree]) -> bool {
+    tokens.iter().any(|t| match t {
+        TokenTree::Ident(i) => i == "Tensor",
+        TokenTree::Group(g) => mentions_tensor(&g.stream().into_iter().collect::<Vec<_>>()),
+        _ => false,
+    })
+}
+
+/// `Tensor<(B, S, D,)>` as syn prints the path `apply_signature` builds: `<` and `>` at
+/// the call site, the tuple's parentheses and commas at the annotation.
+fn shape_args(shape: &ShapeLit) -> [TokenTree; 3] {
+    let mut inner = Vec::with_capacity(shape.dims.len() * 2);
+    for dim in &shape.dims {
+        inner.push(TokenTree::Ident(dim.clone()));
+        let mut comma = Punct::new(',', Spacing::Alone);
+        comma.set_span(shape.span);
+        inner.push(TokenTree::Punct(comma));
+    }
+    let mut tuple = Group::new(Delimiter::Parenthesis, inner.into_iter().collect());
+    tuple.set_span(shape.span);
+    let angle = |c| {
+        let mut p = Punct::new(c, Spacing::Alone);
+        p.set_span(Span::call_site());
+        TokenTree::Punct(p)
+    };
+    [angle('<'), TokenTree::Group(tuple), angle('>')]
+}
+
+/// `type` with the shape written into its `Tensor`, when it is a bare `Tensor` path,
+/// behind `&`, a lifetime or `mut` at most: `&'a mut infralens::Tensor`.
+fn fill(ty: &[TokenTree], shape: &ShapeLit, refs_allowed: bool) -> Option<Vec<TokenTree>> {
+    let mut at = 0;
+    if refs_allowed && is_punct(ty.first(), '&') {
+        at = 1;
+        if matches!(ty.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '\'' && p.spacing() == Spacing::Joint)
+        {
+            at += 2;
+        }
+        if is_ident(ty.get(at), "mut") {
+            at += 1;
+        }
+    }
+    // `[::] name (:: name)*`, ending in `Tensor`, and nothing after it.
+    let path = &ty[at.min(ty.len())..];
+    let mut k = 0;
+    loop {
+        if is_punct(path.get(k), ':') {
+            if !(is_punct(path.get(k + 1), ':')) {
+                return None;
+            }
+            k += 2;
+        }
+        match path.get(k) {
+            Some(TokenTree::Ident(_)) => k += 1,
+            _ => return None,
+        }
+        if k == path.len() {
+            break;
+        }
+    }
+    if !is_ident(path.last(), "Tensor") {
+        return None;
+    }
+    let mut out = ty.to_vec();
+    out.extend(shape_args(shape));
+    Some(out)
+}
+
+/// Reads `tokens` (the function without its body) as `#[attrs] [pub[(…)]] fn name
+/// [<generics>] (params) [-> Ret] [where …]`, and fills in the annotated shapes; `None`
+/// for anything the syn path must see.
+pub(crate) fn read(tokens: &[TokenTree], args: &ShapesArgs) -> Option<Light> {
+    if !args.relations.is_empty() {
+        return None;
+    }
+    let mut i = 0;
+    while is_punct(tokens.get(i), '#')
+        && matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket)
+    {
+        i += 2;
+    }
+    if is_ident(tokens.get(i), "pub") {
+        i += 1;
+        if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
+            i += 1;
+        }
+    }
+    if !is_ident(tokens.get(i), "fn") {
+        return None;
+    }
+    let name = match tokens.get(i + 1) {
+        Some(TokenTree::Ident(name)) => name.to_string(),
+        _ => return None,
+    };
+    i += 2;
+    // Generics, verbatim: `<` … the `>` that closes it (not one of a `->`).
+    if is_punct(tokens.get(i), '<') {
+        let mut depth = 0usize;
+        loop {
+            match tokens.get(i) {
+                Some(TokenTree::Punct(p)) if p.as_char() == '<' => depth += 1,
+                Some(TokenTree::Punct(p)) if p.as_char() == '>' => {
+                    let arrow = matches!(tokens.get(i.wrapping_sub(1)), Some(TokenTree::Punct(q)) if q.as_char() == '-' && q.spacing() == Spacing::Joint);
+                    if !arrow {
+                        depth = depth.checked_sub(1)?;
+                    }
+                }
+                None => return None,
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+    let params = match tokens.get(i) {
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => g,
+        _ => return None,
+    };
+    let params_at = i;
+    i += 1;
+
+    // The parameters, split at their top-level commas.
+    let inner: Vec<TokenTree> = params.stream().into_iter().collect();
+    let mut segments: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut depth) = (0, 0usize);
+    for (k, tree) in inner.iter().enumerate() {
+        let TokenTree::Punct(p) = tree else { continue };
+        match p.as_char() {
+            '<' => depth += 1,
+            '>' if !(k > 0
+                && matches!(&inner[k - 1], TokenTree::Punct(q) if q.as_char() == '-' && q.spacing() == Spacing::Joint)) =>
+            {
+                depth = depth.checked_sub(1)?;
+            }
+            ',' if depth == 0 => {
+                segments.push((start, k));
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < inner.len() {
+        segments.push((start, inner.len()));
+    }
+    let mut new_params: Vec<TokenTree> = Vec::with_capacity(inner.len() + 4 * args.params.len());
+    let mut found = 0;
+    for (from, to) in segments {
+        let param = &inner[from..to];
+        // `[mut] name: Type`
+        let at = usize::from(is_ident(param.first(), "mut"));
+        let annotated = match (param.get(at), param.get(at + 1)) {
+            (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(colon)))
+                if colon.as_char() == ':' && colon.spacing() == Spacing::Alone =>
+            {
+                if name == "self" {
+                    return None;
+                }
+                args.params.iter().find(|p| p.name == *name)
+            }
+            // A pattern, a receiver, an attribute: fine unless a tensor is near.
+            _ if mentions_tensor(param) || is_punct(param.first(), '#') => return None,
+            _ => None,
+        };
+        match annotated {
+            Some(p) => {
+                found += 1;
+                new_params.extend(param[..at + 2].iter().cloned());
+                new_params.extend(fill(&param[at + 2..], &p.shape, true)?);
+            }
+            None if mentions_tensor(param) => return None,
+            None => new_params.extend(param.iter().cloned()),
+        }
+        // The comma after it, as written.
+        if let Some(comma) = inner.get(to) {
+            new_params.push(comma.clone());
+        }
+    }
+    if found != args.params.len() {
+        return None;
+    }
+
+    // `-> Ret`, up to a `where` or the end.
+    let mut output = None;
+    let mut ret_tokens: Vec<TokenTree> = Vec::new();
+    let arrow = matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == '-' && p.spacing() == Spacing::Joint)
+        && is_punct(tokens.get(i + 1), '>');
+    let where_at = if arrow {
+        let from = i + 2;
+        let to = (from..tokens.len())
+            .find(|&k| is_ident(tokens.get(k), "where"))
+            .unwrap_or(tokens.len());
+        let ret = &tokens[from..to];
+        match &args.ret {
+            Some(shape) => {
+                let filled = fill(ret, shape, false)?;
+                output = Some(filled.iter().cloned().collect());
+                ret_tokens.extend(tokens[i..from].iter().cloned());
+                ret_tokens.extend(filled);
+            }
+            None if mentions_tensor(ret) => return None,
+            None => ret_tokens.extend(tokens[i..to].iter().cloned()),
+        }
+        to
+    } else {
+        if args.ret.is_some() {
+            return None;
+        }
+        i
+    };
+    if mentions_tensor(&tokens[where_at..]) {
+        return None;
+    }
+
+    let mut head: Vec<TokenTree> = tokens[..params_at].to_vec();
+    let mut group = Group::new(Delimiter::Parenthesis, new_params.into_iter().collect());
+    group.set_span(params.span());
+    head.push(TokenTree::Group(group));
+    head.extend(ret_tokens);
+    head.extend(tokens[where_at..].iter().cloned());
+    Some(Light { head, name, output })
+}

@@ -98,6 +98,83 @@ fn fill(ty: &[TokenTree], shape: &ShapeLit, refs_allowed: bool) -> Option<Vec<To
     Some(out)
 }
 
+/// Whether `ty` is a bare `Tensor` path, behind references at most.
+fn is_bare_tensor(ty: &[TokenTree]) -> bool {
+    let dummy = ShapeLit {
+        dims: Vec::new(),
+        span: Span::call_site(),
+    };
+    fill(ty, &dummy, true).is_some()
+}
+
+/// `self`, `&self`, `&mut self`, `&'a self`, `mut self` (not `self: Type`).
+fn is_receiver(param: &[TokenTree]) -> bool {
+    let mut at = 0;
+    if is_punct(param.first(), '&') {
+        at = 1;
+        if matches!(param.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '\'' && p.spacing() == Spacing::Joint)
+        {
+            at += 2;
+        }
+    }
+    if is_ident(param.get(at), "mut") {
+        at += 1;
+    }
+    is_ident(param.get(at), "self") && at + 1 == param.len()
+}
+
+/// A type a closure can be given, in the simplest form: names, paths, generic arguments
+/// and tuples of them (no reference, lifetime, `impl`, `dyn`, `fn`).
+fn plain_type(ty: &[TokenTree]) -> bool {
+    ty.iter().all(|t| match t {
+        TokenTree::Ident(i) => !["impl", "dyn", "fn", "_", "unsafe", "extern"]
+            .iter()
+            .any(|k| i == k),
+        TokenTree::Punct(p) => matches!(p.as_char(), ':' | '<' | '>' | ','),
+        TokenTree::Group(g) => {
+            g.delimiter() == Delimiter::Parenthesis
+                && plain_type(&g.stream().into_iter().collect::<Vec<_>>())
+        }
+        TokenTree::Literal(_) => false,
+    })
+}
+
+/// `Result<Tensor, E>` or `Option<Tensor>` (a path ending in either) with the shape
+/// written into its `Tensor`, where the rest is a plain type; as `with_value_type` and
+/// `fill` do on syn's tree.
+fn fill_value(ty: &[TokenTree], shape: &ShapeLit) -> Option<Vec<TokenTree>> {
+    let open = ty.iter().position(|t| is_punct(Some(t), '<'))?;
+    if !(is_ident(ty.get(open.wrapping_sub(1)), "Result")
+        || is_ident(ty.get(open.wrapping_sub(1)), "Option"))
+        || !is_punct(ty.last(), '>')
+        || !plain_type(ty)
+    {
+        return None;
+    }
+    // The first argument runs to the first top-level `,` or the closing `>`.
+    let (mut depth, mut end) = (0usize, None);
+    for (k, t) in ty.iter().enumerate().skip(open + 1) {
+        match t {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && depth == 0 => {
+                end = Some(k);
+                break;
+            }
+            TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
+            TokenTree::Punct(p) if p.as_char() == ',' && depth == 0 => {
+                end = Some(k);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let mut out = ty[..open + 1].to_vec();
+    out.extend(fill(&ty[open + 1..end], shape, false)?);
+    out.extend(ty[end..].iter().cloned());
+    Some(out)
+}
+
 /// Reads `tokens` (the function without its body) as `#[attrs] [pub[(…)]] fn name
 /// [<generics>] (params) [-> Ret] [where …]`, and fills in the annotated shapes; `None`
 /// for anything the syn path must see.
@@ -192,8 +269,13 @@ pub(crate) fn read(tokens: &[TokenTree], args: &ShapesArgs) -> Option<Light> {
                 }
                 args.params.iter().find(|p| p.name == *name)
             }
-            // A pattern, a receiver, an attribute: fine unless a tensor is near.
-            _ if mentions_tensor(param) || is_punct(param.first(), '#') => return None,
+            // A receiver is fine; a pattern or an attribute near a tensor is the syn
+            // path's.
+            _ if is_punct(param.first(), '#')
+                || (mentions_tensor(param) && !is_receiver(param)) =>
+            {
+                return None;
+            }
             _ => None,
         };
         match annotated {
@@ -202,7 +284,9 @@ pub(crate) fn read(tokens: &[TokenTree], args: &ShapesArgs) -> Option<Light> {
                 new_params.extend(param[..at + 2].iter().cloned());
                 new_params.extend(fill(&param[at + 2..], &p.shape, true)?);
             }
-            None if mentions_tensor(param) => return None,
+            // Not annotated: a bare `Tensor` is an error (the syn path says which), one
+            // written in full stays as written.
+            None if is_bare_tensor(&param[(at + 2).min(param.len())..]) => return None,
             None => new_params.extend(param.iter().cloned()),
         }
         // The comma after it, as written.
@@ -227,7 +311,7 @@ pub(crate) fn read(tokens: &[TokenTree], args: &ShapesArgs) -> Option<Light> {
         let ret = &tokens[from..to];
         match &args.ret {
             Some(shape) => {
-                let filled = fill(ret, shape, false)?;
+                let filled = fill(ret, shape, false).or_else(|| fill_value(ret, shape))?;
                 output = Some(filled.iter().cloned().collect());
                 ret_tokens.extend(tokens[i..from].iter().cloned());
                 ret_tokens.extend(filled);

@@ -1,12 +1,13 @@
 //! The light parse of a `#[shapes]` signature (issue: cheap typed builds): the common
-//! function — annotated parameters and return value written as a bare `Tensor` — is
-//! rewritten from its token trees, without building a syn syntax tree (run unoptimised,
-//! as cargo's default profile runs proc macros, syn's parse of a signature cost about a
-//! fifth of the macro's time). Anything else — generics are fine, but `const`/`async`
-//! functions, `where` relations, tensors written in full, patterns, errors of any kind —
-//! returns `None`, and the macro takes the syn path, which produces the same tokens for
-//! what this path handles (a test compares the two on every annotated function of the
-//! repository) and the errors for the rest.
+//! function — annotated parameters written as a bare `Tensor` (behind `&`/`&mut`), the
+//! return value as a bare `Tensor`, `Result<Tensor, E>` or `Option<Tensor>` — is rewritten
+//! from its token trees, without building a syn syntax tree (run unoptimised, as cargo's
+//! default profile runs proc macros, syn's parse of a signature cost about a fifth of the
+//! macro's time). Anything else — `const`/`async` functions, `where` relations, annotated
+//! tensors written in full, patterns near a tensor, errors of any kind — returns `None`,
+//! and the macro takes the syn path, which produces the same tokens for what this path
+//! handles (a test compares the two on every annotated function of the repository) and
+//! the errors for the rest.
 
 use infralens_syntax::shapes::{ShapeLit, ShapesArgs};
 use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};

@@ -403,6 +403,113 @@ mod tests {
         );
     }
 
+    /// Real signatures of every style, from the crates in `$CARGO_HOME/registry/src` (a
+    /// fixed sample of 30 of them; all with `INFRALENS_ROBUSTNESS_ALL=1`): each function's
+    /// first named parameter becomes an annotated `&Tensor` and its return value an
+    /// annotated `Tensor`, and the light path must expand it as syn's does — through
+    /// generics with `->` in their bounds, `where` clauses, lifetimes, receivers,
+    /// attributes, patterns, qualifiers — or decline it.
+    #[test]
+    fn real_signatures_expand_alike_both_ways() {
+        use quote::ToTokens;
+        let home = std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo"))
+            });
+        let Some(home) = home else { return };
+        let mut crates: Vec<std::path::PathBuf> = std::fs::read_dir(home.join("registry/src"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|r| std::fs::read_dir(r.path()).into_iter().flatten().flatten())
+            .map(|k| k.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        crates.sort();
+        if std::env::var_os("INFRALENS_ROBUSTNESS_ALL").is_none() && crates.len() > 30 {
+            let step = crates.len().div_ceil(30);
+            crates = crates.into_iter().step_by(step).collect();
+        }
+        fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    rs_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let (mut compared, mut light) = (0usize, 0usize);
+        for krate in &crates {
+            let mut files = Vec::new();
+            rs_files(krate, &mut files);
+            for path in files {
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let Ok(file) = syn::parse_file(&text) else {
+                    continue;
+                };
+                let mut sigs: Vec<syn::ItemFn> = Vec::new();
+                for item in &file.items {
+                    match item {
+                        syn::Item::Fn(f) => sigs.push(f.clone()),
+                        syn::Item::Impl(i) => {
+                            sigs.extend(i.items.iter().filter_map(|it| match it {
+                                syn::ImplItem::Fn(f) => Some(syn::ItemFn {
+                                    attrs: f.attrs.clone(),
+                                    vis: f.vis.clone(),
+                                    sig: f.sig.clone(),
+                                    block: Box::new(f.block.clone()),
+                                }),
+                                _ => None,
+                            }))
+                        }
+                        _ => {}
+                    }
+                }
+                for mut func in sigs {
+                    let Some(name) = func.sig.inputs.iter_mut().find_map(|arg| match arg {
+                        syn::FnArg::Typed(t) => match &*t.pat {
+                            syn::Pat::Ident(p) => {
+                                let name = p.ident.clone();
+                                *t.ty = syn::parse_quote!(&Tensor);
+                                Some(name)
+                            }
+                            _ => None,
+                        },
+                        syn::FnArg::Receiver(_) => None,
+                    }) else {
+                        continue;
+                    };
+                    func.sig.output = syn::parse_quote!(-> Tensor);
+                    func.block = Box::new(syn::parse_quote!({ unimplemented!() }));
+                    let args = quote::quote!(#name: [B, S] -> [B, S]);
+                    let item = func.to_token_stream();
+                    let fast = super::expand_with(args.clone(), item.clone(), true).to_string();
+                    let slow = super::expand_with(args.clone(), item.clone(), false).to_string();
+                    assert_eq!(fast, slow, "{}: `{}`", path.display(), func.sig.ident);
+                    compared += 1;
+                    let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
+                    tokens.pop();
+                    if let Ok(parsed) = syn::parse2(args) {
+                        light += usize::from(crate::signature::read(&tokens, &parsed).is_some());
+                    }
+                }
+            }
+        }
+        println!(
+            "{} crates: {compared} real signatures, {light} of them read without syn",
+            crates.len()
+        );
+        assert!(
+            crates.is_empty() || light > 0,
+            "{compared} compared, none light"
+        );
+    }
+
     /// A `#[shape]` adds one block whose only call is to `check_shape`, an empty
     /// `#[inline(always)]` function: a compile-time check, no run-time work.
     #[test]

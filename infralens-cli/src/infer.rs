@@ -978,7 +978,12 @@ impl<'a> Infer<'a> {
             // The head width written as a number in this file, and no width declared as
             // `H * Dh` (a model that sets its head width on its own, as Qwen3, declares
             // one): the heads are meant to share the model width.
+            // Not when the head width named is the model width or the head count itself
+            // (`split_heads::<H, D>()`: the call names the wrong dim, and `D = D / H`
+            // would be no fix).
             if let Some(&(start, end)) = self.decls.literals.get(dh)
+                && dh != d
+                && dh != h
                 && !self.decls.has_product(h, dh)
                 && hs > 0
                 && ds % hs == 0

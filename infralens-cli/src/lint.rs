@@ -1405,7 +1405,7 @@ mod tests {
             assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
             let d = &report.diagnostics[0];
             assert!(
-                d.message.contains("`H` × `Dh` must equal `D`"),
+                d.message.contains("must equal `D`: the heads partition"),
                 "{}",
                 d.message
             );
@@ -1430,6 +1430,11 @@ mod tests {
             )])
             .is_empty()
         );
+        // The call names the model width as the head width (Lab 02, exercise 04): the
+        // declaration is right, the call is not, and `D = D / H` would be no fix.
+        let wrong_dim =
+            code("pub Dh = D / H;").replace("split_heads::<H, Dh>", "split_heads::<H, D>");
+        assert!(fixes(vec![Source::new("a.rs", wrong_dim)]).is_empty());
         // Declared in another file: the edit would not be in the finding's file.
         let other = Source::new("dims.rs", "dims! { pub Dh = 8; }".into());
         let code = code("").replace("pub D = 16;", "pub D = 16; pub Dx = 1;");

@@ -304,6 +304,34 @@ mod tests {
         assert_eq!(annotated.to_string(), by_hand.to_string());
     }
 
+    /// Expands `func` under `args` through the light path and through syn, asserts the
+    /// two agree, and returns whether the light path read it. With `cuts`, every prefix
+    /// and suffix of the signature is also read (without a panic).
+    fn expands_alike(
+        args: proc_macro2::TokenStream,
+        func: &syn::ItemFn,
+        what: &str,
+        cuts: bool,
+    ) -> bool {
+        use quote::ToTokens;
+        let item = func.to_token_stream();
+        let fast = super::expand_with(args.clone(), item.clone(), true).to_string();
+        let slow = super::expand_with(args.clone(), item.clone(), false).to_string();
+        assert_eq!(fast, slow, "{what}");
+        let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
+        tokens.pop();
+        let Ok(parsed) = syn::parse2(args) else {
+            return false;
+        };
+        if cuts {
+            for end in 0..tokens.len() {
+                let _ = crate::signature::read(&tokens[..end], &parsed);
+                let _ = crate::signature::read(&tokens[end..], &parsed);
+            }
+        }
+        crate::signature::read(&tokens, &parsed).is_some()
+    }
+
     /// The light parse of the signature and syn's produce the same tokens, on every
     /// `#[shapes]` function of the repository (labs, models, tests, the UI cases with
     /// their mistakes, the parity corpus): the light one where it applies, syn's where it
@@ -378,22 +406,9 @@ mod tests {
                     Err(_) => continue,
                 };
                 func.attrs.retain(|a| !a.path().is_ident("shapes"));
-                let item = func.to_token_stream();
-                let fast = super::expand_with(args.clone(), item.clone(), true).to_string();
-                let slow = super::expand_with(args.clone(), item.clone(), false).to_string();
-                assert_eq!(fast, slow, "{}: `{}`", path.display(), func.sig.ident);
+                let what = format!("{}: `{}`", path.display(), func.sig.ident);
                 compared += 1;
-                let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
-                tokens.pop();
-                if let Ok(parsed) = syn::parse2(args) {
-                    light += usize::from(crate::signature::read(&tokens, &parsed).is_some());
-                    // Every cut of the signature is read without a panic (and declined
-                    // where it is no signature).
-                    for end in 0..tokens.len() {
-                        let _ = crate::signature::read(&tokens[..end], &parsed);
-                        let _ = crate::signature::read(&tokens[end..], &parsed);
-                    }
-                }
+                light += usize::from(expands_alike(args, &func, &what, true));
             }
         }
         println!("{compared} annotated functions, {light} of them read without syn");
@@ -411,7 +426,6 @@ mod tests {
     /// attributes, patterns, qualifiers — or decline it.
     #[test]
     fn real_signatures_expand_alike_both_ways() {
-        use quote::ToTokens;
         let home = std::env::var_os("CARGO_HOME")
             .map(std::path::PathBuf::from)
             .or_else(|| {
@@ -487,16 +501,9 @@ mod tests {
                     func.sig.output = syn::parse_quote!(-> Tensor);
                     *func.block = syn::parse_quote!({ unimplemented!() });
                     let args = quote::quote!(#name: [B, S] -> [B, S]);
-                    let item = func.to_token_stream();
-                    let fast = super::expand_with(args.clone(), item.clone(), true).to_string();
-                    let slow = super::expand_with(args.clone(), item.clone(), false).to_string();
-                    assert_eq!(fast, slow, "{}: `{}`", path.display(), func.sig.ident);
+                    let what = format!("{}: `{}`", path.display(), func.sig.ident);
                     compared += 1;
-                    let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
-                    tokens.pop();
-                    if let Ok(parsed) = syn::parse2(args) {
-                        light += usize::from(crate::signature::read(&tokens, &parsed).is_some());
-                    }
+                    light += usize::from(expands_alike(args, &func, &what, false));
                 }
             }
         }

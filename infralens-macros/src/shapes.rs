@@ -23,9 +23,10 @@ pub(crate) fn expand_with(args: TokenStream, item: TokenStream, light: bool) -> 
         Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => body,
         _ => return not_a_function(item),
     };
+    let parsed = ShapesArgs::from_tokens(args);
     if light
-        && let Ok(parsed) = ShapesArgs::from_tokens(args.clone())
-        && let Some(sig) = crate::signature::read(&tokens, &parsed)
+        && let Ok(args) = &parsed
+        && let Some(sig) = crate::signature::read(&tokens, args)
         && let Ok(body) = rewrite_shape_lets(
             TokenStream::from(TokenTree::Group(body.clone())),
             check_stmt,
@@ -37,7 +38,7 @@ pub(crate) fn expand_with(args: TokenStream, item: TokenStream, light: bool) -> 
             output: sig.output,
         };
         let mut out: TokenStream = sig.head.into_iter().collect();
-        out.extend(bind_run_time_dims(&parsed, &info, body));
+        out.extend(bind_run_time_dims(args, &info, body));
         return out;
     }
     let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
@@ -52,7 +53,6 @@ pub(crate) fn expand_with(args: TokenStream, item: TokenStream, light: bool) -> 
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    let parsed = ShapesArgs::from_tokens(args);
     if let Err(e) = parsed
         .as_ref()
         .map_err(Clone::clone)

@@ -304,6 +304,43 @@ mod tests {
         assert_eq!(annotated.to_string(), by_hand.to_string());
     }
 
+    /// The `.rs` files under `dir`, `target` and `.git` left out.
+    fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() && name != "target" && name != ".git" {
+                rs_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The functions of `items` (methods as functions too, inline modules included).
+    fn functions(items: &[syn::Item], out: &mut Vec<syn::ItemFn>) {
+        for item in items {
+            match item {
+                syn::Item::Fn(f) => out.push(f.clone()),
+                syn::Item::Impl(i) => out.extend(i.items.iter().filter_map(|it| match it {
+                    syn::ImplItem::Fn(f) => Some(syn::ItemFn {
+                        attrs: f.attrs.clone(),
+                        vis: f.vis.clone(),
+                        sig: f.sig.clone(),
+                        block: Box::new(f.block.clone()),
+                    }),
+                    _ => None,
+                })),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        functions(items, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Expands `func` under `args` through the light path and through syn, asserts the
     /// two agree, and returns whether the light path read it. With `cuts`, every prefix
     /// and suffix of the signature is also read (without a panic).
@@ -338,47 +375,9 @@ mod tests {
     /// declines. Also counts how many functions take the light path.
     #[test]
     fn the_light_signature_path_expands_as_syn_does() {
-        use quote::ToTokens;
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let name = entry.file_name();
-                if path.is_dir() && name != "target" && name != ".git" {
-                    files(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
-        fn functions(
-            items: &[syn::Item],
-            out: &mut Vec<(Vec<syn::Attribute>, proc_macro2::TokenStream)>,
-        ) {
-            for item in items {
-                match item {
-                    syn::Item::Fn(f) => out.push((f.attrs.clone(), f.to_token_stream())),
-                    syn::Item::Impl(i) => {
-                        for it in &i.items {
-                            if let syn::ImplItem::Fn(f) = it {
-                                out.push((f.attrs.clone(), f.to_token_stream()));
-                            }
-                        }
-                    }
-                    syn::Item::Mod(m) => {
-                        if let Some((_, items)) = &m.content {
-                            functions(items, out);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut paths = Vec::new();
-        files(&root, &mut paths);
+        rs_files(&root, &mut paths);
         let (mut compared, mut light) = (0, 0);
         for path in paths {
             let Ok(text) = std::fs::read_to_string(&path) else {
@@ -392,8 +391,8 @@ mod tests {
             };
             let mut found = Vec::new();
             functions(&file.items, &mut found);
-            for (attrs, tokens) in found {
-                let Some(attr) = attrs.iter().find(|a| a.path().is_ident("shapes")) else {
+            for mut func in found {
+                let Some(attr) = func.attrs.iter().find(|a| a.path().is_ident("shapes")) else {
                     continue;
                 };
                 let syn::Meta::List(list) = &attr.meta else {
@@ -401,10 +400,6 @@ mod tests {
                 };
                 let args = list.tokens.clone();
                 // The item as the macro receives it: without its `#[shapes]` attribute.
-                let mut func: syn::ItemFn = match syn::parse2(tokens) {
-                    Ok(f) => f,
-                    Err(_) => continue,
-                };
                 func.attrs.retain(|a| !a.path().is_ident("shapes"));
                 let what = format!("{}: `{}`", path.display(), func.sig.ident);
                 compared += 1;
@@ -445,16 +440,6 @@ mod tests {
             let step = crates.len().div_ceil(30);
             crates = crates.into_iter().step_by(step).collect();
         }
-        fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    rs_files(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
         let (mut compared, mut light) = (0usize, 0usize);
         for krate in &crates {
             let mut files = Vec::new();
@@ -466,24 +451,8 @@ mod tests {
                 let Ok(file) = syn::parse_file(&text) else {
                     continue;
                 };
-                let mut sigs: Vec<syn::ItemFn> = Vec::new();
-                for item in &file.items {
-                    match item {
-                        syn::Item::Fn(f) => sigs.push(f.clone()),
-                        syn::Item::Impl(i) => {
-                            sigs.extend(i.items.iter().filter_map(|it| match it {
-                                syn::ImplItem::Fn(f) => Some(syn::ItemFn {
-                                    attrs: f.attrs.clone(),
-                                    vis: f.vis.clone(),
-                                    sig: f.sig.clone(),
-                                    block: Box::new(f.block.clone()),
-                                }),
-                                _ => None,
-                            }))
-                        }
-                        _ => {}
-                    }
-                }
+                let mut sigs = Vec::new();
+                functions(&file.items, &mut sigs);
                 for mut func in sigs {
                     let Some(name) = func.sig.inputs.iter_mut().find_map(|arg| match arg {
                         syn::FnArg::Typed(t) => match &*t.pat {

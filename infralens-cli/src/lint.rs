@@ -794,16 +794,11 @@ impl Crate {
             decls,
             ..
         } = c;
-        // The line spans of every item and statement cost a tenth of the lint's time
-        // (syn builds each span from the node's tokens): taken only where an allow
-        // comment needs them.
-        let (allows, bad) = if src.text.contains(crate::config::ALLOW_MARK) {
+        let (allows, bad) = crate::config::inline_allows(&src.text, || {
             let mut spans = ItemSpans(Vec::new());
             spans.visit_file(&ast);
-            crate::config::inline_allows(&src.text, &spans.0)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+            spans.0
+        });
         for (line, message) in bad {
             let at = crate::diag::Pos { line, column: 1 };
             let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);

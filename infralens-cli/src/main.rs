@@ -264,21 +264,17 @@ fn run(cli: Cli) -> ExitCode {
                     ExplainFormat::Svg => outln!("{}", infralens_cli::diagram::svg(&w)),
                     ExplainFormat::Html => out!("{}", infralens_cli::diagram::html(&w)),
                 }
-                if format != ExplainFormat::Table {
-                    // The findings go to stderr: stdout is the drawing.
-                    if !w.diagnostics.is_empty() {
-                        eprint!("{}", render(&w.diagnostics, Format::Human, false));
-                        return ExitCode::from(1);
-                    }
+                if w.diagnostics.is_empty() {
                     return ExitCode::SUCCESS;
                 }
-                if w.diagnostics.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
+                if format == ExplainFormat::Table {
                     outln!();
                     out!("{}", render(&w.diagnostics, Format::Human, color_out()));
-                    ExitCode::from(1)
+                } else {
+                    // The findings go to stderr: stdout is the drawing.
+                    eprint!("{}", render(&w.diagnostics, Format::Human, false));
                 }
+                ExitCode::from(1)
             }
         },
     }

@@ -62,64 +62,58 @@ fn shape_args(shape: &ShapeLit) -> [TokenTree; 3] {
 /// `type` with the shape written into its `Tensor`, when it is a bare `Tensor` path,
 /// behind `&`, a lifetime or `mut` at most: `&'a mut infralens::Tensor`.
 fn fill(ty: &[TokenTree], shape: &ShapeLit, refs_allowed: bool) -> Option<Vec<TokenTree>> {
-    let mut at = 0;
-    if refs_allowed && is_punct(ty.first(), '&') {
-        at = 1;
-        if matches!(ty.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '\'' && p.spacing() == Spacing::Joint)
-        {
-            at += 2;
-        }
-        if is_ident(ty.get(at), "mut") {
-            at += 1;
-        }
+    is_bare_tensor(ty, refs_allowed).then(|| {
+        let mut out = ty.to_vec();
+        out.extend(shape_args(shape));
+        out
+    })
+}
+
+/// How many tokens `& ['a] [mut]` take at the start of `ty` (0 when it is no reference).
+fn reference_len(ty: &[TokenTree]) -> usize {
+    if !is_punct(ty.first(), '&') {
+        return 0;
     }
-    // `[::] name (:: name)*`, ending in `Tensor`, and nothing after it.
+    let mut at = 1;
+    if matches!(ty.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '\'' && p.spacing() == Spacing::Joint)
+    {
+        at += 2;
+    }
+    if is_ident(ty.get(at), "mut") {
+        at += 1;
+    }
+    at
+}
+
+/// Whether `ty` is a bare `Tensor` path (`[::] name (:: name)*` ending in `Tensor`), behind
+/// a reference at most when `refs_allowed`.
+fn is_bare_tensor(ty: &[TokenTree], refs_allowed: bool) -> bool {
+    let at = if refs_allowed { reference_len(ty) } else { 0 };
     let path = &ty[at.min(ty.len())..];
     let mut k = 0;
     loop {
         if is_punct(path.get(k), ':') {
             if !(is_punct(path.get(k + 1), ':')) {
-                return None;
+                return false;
             }
             k += 2;
         }
         match path.get(k) {
             Some(TokenTree::Ident(_)) => k += 1,
-            _ => return None,
+            _ => return false,
         }
         if k == path.len() {
             break;
         }
     }
-    if !is_ident(path.last(), "Tensor") {
-        return None;
-    }
-    let mut out = ty.to_vec();
-    out.extend(shape_args(shape));
-    Some(out)
-}
-
-/// Whether `ty` is a bare `Tensor` path, behind references at most.
-fn is_bare_tensor(ty: &[TokenTree]) -> bool {
-    let dummy = ShapeLit {
-        dims: Vec::new(),
-        span: Span::call_site(),
-    };
-    fill(ty, &dummy, true).is_some()
+    is_ident(path.last(), "Tensor")
 }
 
 /// `self`, `&self`, `&mut self`, `&'a self`, `mut self` (not `self: Type`).
 fn is_receiver(param: &[TokenTree]) -> bool {
-    let mut at = 0;
-    if is_punct(param.first(), '&') {
+    let mut at = reference_len(param);
+    if at == 0 && is_ident(param.first(), "mut") {
         at = 1;
-        if matches!(param.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '\'' && p.spacing() == Spacing::Joint)
-        {
-            at += 2;
-        }
-    }
-    if is_ident(param.get(at), "mut") {
-        at += 1;
     }
     is_ident(param.get(at), "self") && at + 1 == param.len()
 }
@@ -287,7 +281,7 @@ pub(crate) fn read(tokens: &[TokenTree], args: &ShapesArgs) -> Option<Light> {
             }
             // Not annotated: a bare `Tensor` is an error (the syn path says which), one
             // written in full stays as written.
-            None if is_bare_tensor(&param[(at + 2).min(param.len())..]) => return None,
+            None if is_bare_tensor(&param[(at + 2).min(param.len())..], true) => return None,
             None => new_params.extend(param.iter().cloned()),
         }
         // The comma after it, as written.

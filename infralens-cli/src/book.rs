@@ -163,13 +163,13 @@ fn rules_page(hl: &Highlighter) -> String {
     let mut out = head("The lint's rules · InfraLens handbook");
     out.push_str(&nav("top", None, None));
     out.push_str("<main>\n<h1>The rules of <code>infralens lint</code></h1>\n");
-    for rule in crate::rules::RULES {
+    for rule in crate::rules::RULES.iter() {
         let _ = write!(
             out,
             "<section id=\"rule-{id}\">\n<h2><code>{id}</code></h2>\n<p><strong>{summary}</strong></p>\n{explanation}<p>Wrong:</p>\n{wrong}<p>Right:</p>\n{right}",
             id = rule.id,
             summary = escape(rule.summary),
-            explanation = inline_markdown(rule.explanation),
+            explanation = inline_markdown(&rule.explanation),
             wrong = hl.code(rule.wrong, "rust"),
             right = hl.code(rule.right, "rust"),
         );

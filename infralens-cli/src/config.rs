@@ -207,19 +207,21 @@ impl Config {
     /// assert!(!infralens_cli::config::Config::default().allows("dims"));
     /// ```
     pub fn allows(&self, rule: &str) -> bool {
-        self.allow.iter().any(|r| r == rule)
+        self.allow.iter().any(|r| crate::rules::covers(r, rule))
     }
 }
 
 /// `rule` is a rule's id, else an error listing them.
 pub(crate) fn check_rule(rule: &str) -> Result<(), String> {
-    if crate::rules::rule(rule).is_some() {
+    if crate::rules::known(rule) {
         return Ok(());
     }
     let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
+    let groups: Vec<&str> = crate::rules::GROUPS.iter().map(|(g, _)| *g).collect();
     Err(format!(
-        "names no rule `{rule}`; the rules are {}",
-        ids.join(", ")
+        "names no rule `{rule}`; the rules are {}, and the groups {} (`infralens rules` lists them)",
+        ids.join(", "),
+        groups.join(", ")
     ))
 }
 

@@ -4,6 +4,7 @@
 
 use crate::diag::{Diagnostic, Edit, Fix, Pos};
 use crate::source::Source;
+use infralens_core::rules::{self, Rule};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
@@ -12,8 +13,8 @@ use syn::{Expr, GenericArgument, PathArguments, Type};
 /// A shape: dim names, outermost first.
 pub type Shape = Vec<String>;
 
-/// `[B, S, D]`, as annotations write shapes; `(B, H)`, as the compiler prints them.
-pub(crate) use infralens_syntax::shapes::{bracket_text as show, tuple_text as tuple};
+/// `(B, H)`, as the compiler prints shapes.
+pub(crate) use infralens_syntax::shapes::tuple_text as tuple;
 
 /// The dims of `Tensor<(B, S, D)>` (through `&`), and the element size in bytes.
 pub(crate) fn tensor_type(ty: &Type) -> Option<(Shape, usize)> {
@@ -177,6 +178,9 @@ pub(crate) struct Infer<'a> {
     /// Bindings and parameters holding a layer or a RoPE table.
     pub layers: HashMap<String, Field>,
     pub returns: &'a HashMap<String, Shape>,
+    /// The parameter shapes of the crate's functions, by name (`Type::name` for an
+    /// associated function).
+    pub params: &'a HashMap<String, Vec<Option<Shape>>>,
     pub src: &'a Source,
     /// Where the file's own `dims!` blocks declare their dims.
     pub decls: &'a crate::lint::DimSites,
@@ -204,11 +208,11 @@ impl<'a> Infer<'a> {
         if let Some(Some(kind)) = self.kind(dim)
             && kind != "Heads"
         {
-            self.mismatch(
+            let kind = kind.to_owned();
+            self.broke(
                 span,
-                format!("shape mismatch: `{dim}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{dim}` is declared a `{kind}` axis"),
-                format!("the heads are expected here, not a `{kind}` axis"),
-                &["heads come right after the batch: `(B, H, S, Dh)`; a tensor in `(B, S, H, Dh)` order had its heads split but not transposed: `.transpose::<1, 2>()` puts them first"],
+                &rules::HEADS_AXIS_KIND,
+                &[("Self", dim), ("K", &kind)],
             );
             return None;
         }
@@ -245,12 +249,12 @@ impl<'a> Infer<'a> {
                     && ks.checked_mul(ps) != Some(ls)
                 {
                     let call_span = join(m.method.span(), m.paren_token.span.close());
-                    self.mismatch(
+                    self.broke(
                         call_span,
-                        format!("shape mismatch: `{k}` × `{part}` must equal `{last}`: `chunk` cuts the last axis into `{k}` equal parts of `{part}`"),
-                        format!("`{k}` = {ks} parts of `{part}` = {ps} do not make `{last}` = {ls}"),
-                        &["a fused projection such as GPT-2's `c_attn` is `(…, 3·D)`: `chunk::<Three, D>()` gives the queries, keys and values"],
+                        &rules::CHUNK_PARTITION,
+                        &[("K", &k), ("Part", &part), ("Self", &last)],
                     );
+                    self.sizes_note(&[(&k, ks), (&part, ps), (&last, ls)]);
                     return None;
                 }
                 let mut out = recv;
@@ -267,12 +271,19 @@ impl<'a> Infer<'a> {
             .try_fold(1u64, |n, d| n.checked_mul(self.size(d)?))
     }
 
-    fn mismatch(&mut self, span: Span, message: String, label: String, notes: &[&str]) {
-        let mut d = self.src.diagnostic(span, "shape-mismatch", &message);
-        d.label = Some(label);
-        d.notes = notes.iter().map(|n| (*n).to_owned()).collect();
-        d.lab = Some("02".to_owned());
-        self.findings.push(d);
+    /// Reports `rule` broken at `span`, in the words of its one declaration (the compiler's
+    /// message, label and notes), with `args` naming its dims.
+    pub(crate) fn broke(&mut self, span: Span, rule: &Rule, args: &[(&str, &str)]) {
+        self.findings.push(finding(self.src, span, rule, args));
+    }
+
+    /// Adds the sizes behind the finding just reported, which the compiler cannot print:
+    /// "`H` = 4, `Dh` = 3, `D` = 16".
+    fn sizes_note(&mut self, sizes: &[(&str, u64)]) {
+        if let Some(d) = self.findings.last_mut() {
+            let sizes: Vec<String> = sizes.iter().map(|(n, s)| format!("`{n}` = {s}")).collect();
+            d.notes.push(format!("the sizes: {}", sizes.join(", ")));
+        }
     }
 
     /// Offers a fix for the finding just reported: `span`'s text becomes `replacement`.
@@ -360,13 +371,15 @@ impl<'a> Infer<'a> {
                     return None;
                 }
                 self.heads_axis(args[0].span(), &q[1])?;
+                if k[0] != q[0] {
+                    self.unpaired(args[1].span(), &q[0], &k[0]);
+                    return None;
+                }
                 if name == "scaled_dot_product_attention" && k[1] != q[1] {
-                    let (h, hk) = (&q[1], &k[1]);
-                    self.mismatch(
+                    self.broke(
                         args[1].span(),
-                        format!("shape mismatch: attention pairs the query's heads `{h}` with the keys' `{hk}`; they must be the same dim"),
-                        format!("the query has `{h}` heads, the keys have `{hk}`"),
-                        &["when the keys and values have fewer heads than the queries (grouped-query attention), `grouped_query_attention` shares each of them with a group of query heads"],
+                        &rules::ATTENTION_HEADS,
+                        &[("H", &q[1]), ("Self", &k[1])],
                     );
                     return None;
                 }
@@ -375,22 +388,23 @@ impl<'a> Infer<'a> {
                     return None;
                 }
                 if k[3] != q[3] {
-                    self.unpaired(
-                        args[1].span(),
-                        (&q[3], &k[3]),
-                        "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`",
+                    self.unpaired(args[1].span(), &q[3], &k[3]);
+                    return None;
+                }
+                // `ValuesMatchKeys`: the values' batch, then heads, are the keys'.
+                if let Some(i) = (0..2).find(|&i| v[i] != k[i]) {
+                    self.broke(
+                        args[2].span(),
+                        &rules::VALUES_MATCH_KEYS,
+                        &[("Key", &k[i]), ("Self", &v[i])],
                     );
                     return None;
                 }
                 if v[2] != k[2] {
-                    self.mismatch(
+                    self.broke(
                         args[2].span(),
-                        format!(
-                            "shape mismatch: keys have length `{}` but values have length `{}`; every key needs its value",
-                            k[2], v[2]
-                        ),
-                        format!("values of length `{}`, keys of length `{}`", v[2], k[2]),
-                        &[],
+                        &rules::KEY_VALUE_LENGTH,
+                        &[("T", &k[2]), ("Self", &v[2])],
                     );
                     return None;
                 }
@@ -408,7 +422,10 @@ impl<'a> Infer<'a> {
                 Some(vec![q[0].clone(), q[1].clone(), q[2].clone(), v[3].clone()])
             }
             // `Tensor::<(B, S, D)>::randn(0)` and the other constructors.
-            "zeros" | "ones" | "randn" | "from_fn" | "from_vec" if segments.len() >= 2 => {
+            "zeros" | "ones" | "randn" | "from_fn" | "from_vec" | "zeros_in" | "ones_in"
+            | "randn_in" | "from_fn_in" | "from_vec_in"
+                if segments.len() >= 2 =>
+            {
                 let ty = &segments[segments.len() - 2];
                 if ty.ident != "Tensor" {
                     return None;
@@ -421,16 +438,21 @@ impl<'a> Infer<'a> {
                     _ => None,
                 }
             }
-            _ if segments.len() == 1 => self.returns.get(&name).cloned(),
-            // `Self::helper(…)`, `Attention::new_scores(…)`.
             _ => {
-                let ty = segments[segments.len() - 2].ident.to_string();
-                let ty = if ty == "Self" {
-                    self.self_type.clone()?
+                // `helper(…)`, or `Self::helper(…)` and `Attention::new_scores(…)`.
+                let key = if segments.len() == 1 {
+                    name
                 } else {
-                    ty
+                    let ty = segments[segments.len() - 2].ident.to_string();
+                    let ty = if ty == "Self" {
+                        self.self_type.clone()?
+                    } else {
+                        ty
+                    };
+                    format!("{ty}::{name}")
                 };
-                self.returns.get(&format!("{ty}::{name}")).cloned()
+                self.arguments(&key, &args)?;
+                self.returns.get(&key).cloned()
             }
         }
     }
@@ -455,11 +477,11 @@ impl<'a> Infer<'a> {
         };
         let (a, b) = (self.infer(args[0])?, self.infer(args[1])?);
         if axis >= a.len() {
-            self.mismatch(
+            let axis = axis.to_string();
+            self.broke(
                 span,
-                format!("shape mismatch: `{}` has no axis {axis}", tuple(&a)),
-                "axes are numbered from 0 to the rank minus one".to_owned(),
-                &[],
+                &rules::AXIS_RANGE,
+                &[("Self", &tuple(&a)), ("I", &axis)],
             );
             return None;
         }
@@ -469,15 +491,11 @@ impl<'a> Infer<'a> {
                 .enumerate()
                 .any(|(i, (x, y))| i != axis && x != y);
         if others_differ {
-            self.mismatch(
+            let axis = axis.to_string();
+            self.broke(
                 span,
-                format!(
-                    "shape mismatch: `cat` along axis {axis} joins `{}` and `{}`, but every other axis must be the same dim",
-                    tuple(&a),
-                    tuple(&b)
-                ),
-                format!("joined along axis {axis}, `{}` here", a[axis]),
-                &["a KV cache grows along the positions: keys `(B, Hkv, T, Dh)` are joined on axis 2, after the heads were moved before the positions"],
+                &rules::CAT_SAME_EXCEPT,
+                &[("I", &axis), ("Self", &tuple(&a)), ("Other", &tuple(&b))],
             );
             return None;
         }
@@ -485,12 +503,8 @@ impl<'a> Infer<'a> {
         if let (Some(xs), Some(ys), Some(ns)) = (self.size(x), self.size(y), self.size(&n))
             && xs.checked_add(ys) != Some(ns)
         {
-            self.mismatch(
-                span,
-                format!("shape mismatch: `{x}` + `{y}` must equal `{n}`: `cat` joins the two along this axis"),
-                format!("`{x}` = {xs} and `{y}` = {ys} make {}, not `{n}` = {ns}", xs.saturating_add(ys)),
-                &["declare the joined length as the sum in `dims!`: `pub T = P + S;`"],
-            );
+            self.broke(span, &rules::CAT_SUM, &[("A", x), ("B", y), ("Self", &n)]);
+            self.sizes_note(&[(x, xs), (y, ys), (&n, ns)]);
             return None;
         }
         let mut out = a;
@@ -498,24 +512,48 @@ impl<'a> Infer<'a> {
         Some(out)
     }
 
-    /// `AttentionPair`'s rule, in the compiler's words: a key dim must be the query's.
-    fn unpaired(&mut self, span: Span, (query, keys): (&str, &str), note: &str) {
-        self.mismatch(
+    /// The arguments of a call to the crate's function `key` against its parameters' shapes,
+    /// as the compiler compares them: `None` after reporting one that differs.
+    fn arguments(&mut self, key: &str, args: &[&Expr]) -> Option<()> {
+        let Some(params) = self.params.get(key) else {
+            return Some(());
+        };
+        if params.len() != args.len() {
+            return Some(());
+        }
+        for (param, arg) in params.iter().zip(args) {
+            let Some(want) = param else { continue };
+            if let Some(got) = self.infer(arg)
+                && got != *want
+            {
+                let name = key.rsplit("::").next().unwrap_or(key);
+                self.broke(
+                    arg.span(),
+                    &rules::ARGUMENT_SHAPE,
+                    &[
+                        ("Fn", name),
+                        ("Expected", &tuple(want)),
+                        ("Found", &tuple(&got)),
+                    ],
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// `AttentionPair`: a key dim must be the query's.
+    fn unpaired(&mut self, span: Span, query: &str, keys: &str) {
+        self.broke(
             span,
-            format!("shape mismatch: attention pairs the query's `{query}` with the keys' `{keys}`; they must be the same dim"),
-            format!("the query has `{query}` here, the keys have `{keys}`"),
-            &[note],
+            &rules::ATTENTION_PAIR,
+            &[("Query", query), ("Self", keys)],
         );
     }
 
-    /// `DividesHeads`' rule, in the compiler's words.
+    /// `DividesHeads`: the key/value heads divide the query heads.
     fn heads_not_shared(&mut self, span: Span, hkv: &str, h: &str) {
-        self.mismatch(
-            span,
-            format!("shape mismatch: `{hkv}` key/value heads must divide `{h}` query heads"),
-            format!("`{h}` query heads cannot be shared out evenly over `{hkv}` key/value heads"),
-            &["in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"],
-        );
+        self.broke(span, &rules::KV_HEADS_DIVIDE, &[("Self", hkv), ("H", h)]);
     }
 
     /// `small` divides `big`, as far as the sizes are known: a dim without a single known
@@ -592,10 +630,17 @@ impl<'a> Infer<'a> {
         };
         let built = match kind.as_str() {
             "Rope" => match turbofish.as_slice() {
-                [positions, width, ..] => Some(Field::Rope {
-                    positions: positions.clone(),
-                    width: width.clone(),
-                }),
+                [positions, width, ..] => {
+                    // `EvenWidth`: the lanes rotate in pairs.
+                    if self.size(width).is_some_and(|w| w % 2 == 1) {
+                        self.broke(c.span(), &rules::ROPE_EVEN_WIDTH, &[("Self", width)]);
+                        return None;
+                    }
+                    Some(Field::Rope {
+                        positions: positions.clone(),
+                        width: width.clone(),
+                    })
+                }
                 _ => None,
             },
             "Linear" | "Conv1D" | "RmsNorm" | "LayerNorm" if !c.args.is_empty() => {
@@ -633,14 +678,17 @@ impl<'a> Infer<'a> {
                     } else {
                         "(in, out), as GPT-2's `Conv1D`"
                     };
-                    self.mismatch(
+                    self.broke(
                         c.args[0].span(),
-                        format!(
-                            "shape mismatch: `{kind}<{input}, {output}>` stores its weight `{stored}`, {layout}, but this weight is `{}`",
-                            tuple(&weight)
-                        ),
-                        format!("`{}` here, `{stored}` wanted", tuple(&weight)),
-                        &["`Linear<In, Out>` holds `(Out, In)` and `Conv1D<In, Out>` holds `(In, Out)`: both map `(…, In)` to `(…, Out)`"],
+                        &rules::LAYER_LAYOUT,
+                        &[
+                            ("Layer", &kind),
+                            ("In", input),
+                            ("Out", output),
+                            ("Stored", &stored),
+                            ("Layout", layout),
+                            ("Found", &tuple(&weight)),
+                        ],
                     );
                     return None;
                 }
@@ -696,22 +744,21 @@ impl<'a> Infer<'a> {
                 if let Some(Some(kind)) = self.kind(rows)
                     && kind != "Sequence"
                 {
-                    self.mismatch(
+                    let kind = kind.to_owned();
+                    self.broke(
                         call_span,
-                        format!("shape mismatch: RoPE rotates each row by its position, but the rows here are `{rows}`, declared a `{kind}` axis"),
-                        format!("positions are expected here, not a `{kind}` axis"),
-                        &["apply RoPE to `(B, H, S, Dh)`, after the heads moved before the positions: in `(B, S, H, Dh)` the rows are the heads, and each head would be rotated by its index"],
+                        &rules::POSITIONS_AXIS_KIND,
+                        &[("Self", rows), ("K", &kind)],
                     );
                     return None;
                 }
-                if let Some(Field::Rope { positions, width }) = self.field(&m.args[0]) {
+                if let Some(Field::Rope { width, .. }) = self.field(&m.args[0]) {
                     let col = recv.last()?;
                     if *col != width {
-                        self.mismatch(
+                        self.broke(
                             m.args[0].span(),
-                            format!("shape mismatch: the RoPE table `Rope<{positions}, {width}>` rotates heads of width `{width}`, but these rows are `{col}` wide"),
-                            format!("a table for `{width}`, rows of `{col}`"),
-                            &["RoPE rotates each head's lanes in pairs: its table is built for the head width, `Rope<MaxPos, Dh>`, not the model width"],
+                            &rules::ROPE_WIDTH,
+                            &[("Self", &width), ("Dh", col)],
                         );
                         return None;
                     }
@@ -722,14 +769,10 @@ impl<'a> Infer<'a> {
                 let weight = self.infer(&m.args[0])?;
                 let last = recv.last()?;
                 if weight.len() != 1 || weight[0] != *last {
-                    self.mismatch(
+                    self.broke(
                         m.args[0].span(),
-                        format!(
-                            "shape mismatch: `{name}` normalises the last axis `{last}`, so its weight is `({last},)`, not `{}`",
-                            tuple(&weight)
-                        ),
-                        format!("a weight of `{}` for rows of `{last}`", tuple(&weight)),
-                        &["a norm scales each of the `D` numbers of a position: `input_layernorm.weight` is `(hidden_size,)`"],
+                        &rules::NORM_WIDTH,
+                        &[("Op", &name), ("Last", last), ("Found", &tuple(&weight))],
                     );
                     return None;
                 }
@@ -739,35 +782,42 @@ impl<'a> Infer<'a> {
                 let gate = self.infer(&m.args[0])?;
                 let up = self.infer(&m.args[1])?;
                 if gate != up {
-                    self.mismatch(
+                    self.broke(
                         m.args[1].span(),
-                        format!(
-                            "shape mismatch: `swiglu` multiplies the gate and the up projection element by element, so both weights are `{}`; this one is `{}`",
-                            tuple(&gate),
-                            tuple(&up)
-                        ),
-                        format!("`{}` here, `{}` for the gate", tuple(&up), tuple(&gate)),
-                        &["Llama's MLP is `down(silu(x·Wg) ⊙ (x·Wu))`: gate and up both map `D` to the hidden width `F`"],
+                        &rules::SWIGLU_WIDTHS,
+                        &[("Gate", &tuple(&gate)), ("Up", &tuple(&up))],
                     );
                     return None;
                 }
                 self.matmul(m.args[0].span(), &recv, &gate)
+            }
+            // A bias over the scores' last two axes: `(S, T)` for scores `(…, S, T)`.
+            "add_bias" if m.args.len() == 1 && recv.len() >= 2 => {
+                let bias = self.infer(&m.args[0])?;
+                let want = &recv[recv.len() - 2..];
+                if bias.len() == 2 && bias != want {
+                    self.broke(
+                        m.args[0].span(),
+                        &rules::ARGUMENT_SHAPE,
+                        &[
+                            ("Fn", "add_bias"),
+                            ("Expected", &tuple(want)),
+                            ("Found", &tuple(&bias)),
+                        ],
+                    );
+                    return None;
+                }
+                Some(recv)
             }
             "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
             | "rope" | "masked" | "add_bias" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => {
                 let rhs = self.infer(&m.args[0])?;
                 if rhs.len() > recv.len() || recv[recv.len() - rhs.len()..] != rhs[..] {
-                    self.mismatch(
+                    self.broke(
                         m.args[0].span(),
-                        format!(
-                            "shape mismatch: `{}` does not broadcast over `{}`: its dims must be the trailing dims of `{}`",
-                            tuple(&rhs),
-                            tuple(&recv),
-                            tuple(&recv)
-                        ),
-                        format!("`{}` is not the end of `{}`", tuple(&rhs), tuple(&recv)),
-                        &["element-wise ops line the smaller shape up with the end of the larger one, by name: `(B, S, D)` takes `(D,)` (a bias), `(S, D)` (position embeddings) or `(B, S, D)` (a residual)"],
+                        &rules::BROADCAST,
+                        &[("Small", &tuple(&rhs)), ("Self", &tuple(&recv))],
                     );
                     return None;
                 }
@@ -798,12 +848,7 @@ impl<'a> Infer<'a> {
                 let w = type_arg(0)?;
                 let col = recv.last()?.clone();
                 if w != col {
-                    self.mismatch(
-                        call_span,
-                        format!("shape mismatch: the attention scale is `1/sqrt({col})`, the width `Q·K^T` contracts, not `1/sqrt({w})`"),
-                        format!("the query rows have width `{col}`, not `{w}`"),
-                        &["scaling by the model width `D` instead of the head width `Dh` shrinks every score by `sqrt(H)`, and the softmax comes out too flat"],
-                    );
+                    self.broke(call_span, &rules::SCALE_WIDTH, &[("W", &col), ("Self", &w)]);
                     if let Some(g) = generics.first() {
                         self.fix_last(
                             g.span(),
@@ -824,14 +869,10 @@ impl<'a> Infer<'a> {
             "causal_mask" if recv.len() >= 2 => {
                 let n = recv.len();
                 if recv[n - 1] != recv[n - 2] {
-                    self.mismatch(
+                    self.broke(
                         call_span,
-                        format!(
-                            "shape mismatch: a causal mask needs square scores, but the last two dims are `{}` and `{}`",
-                            recv[n - 2], recv[n - 1]
-                        ),
-                        format!("scores over `{}` queries and `{}` keys", recv[n - 2], recv[n - 1]),
-                        &["a causal mask compares query position i with key position j of the same sequence: both axes must be `S`"],
+                        &rules::SQUARE_SCORES,
+                        &[("Row", &recv[n - 2]), ("Self", &recv[n - 1])],
                     );
                     self.fix_last(
                         call_span,
@@ -854,14 +895,11 @@ impl<'a> Infer<'a> {
                 };
                 let (i, j) = (axis(0)?, axis(1)?);
                 if i >= recv.len() || j >= recv.len() {
-                    self.mismatch(
+                    let (i, j) = (i.to_string(), j.to_string());
+                    self.broke(
                         call_span,
-                        format!(
-                            "shape mismatch: cannot swap axes {i} and {j} of `{}`: an axis index is past the last axis",
-                            tuple(&recv)
-                        ),
-                        "axes are numbered from 0 to the rank minus one".to_owned(),
-                        &[],
+                        &rules::SWAP_AXES_RANGE,
+                        &[("I", &i), ("J", &j), ("Self", &tuple(&recv))],
                     );
                     return None;
                 }
@@ -877,16 +915,14 @@ impl<'a> Infer<'a> {
                 if let (Some(a), Some(b)) = (self.numel(&recv), self.numel(&target))
                     && a != b
                 {
-                    self.mismatch(
+                    self.broke(
                         call_span,
-                        format!(
-                            "shape mismatch: cannot reshape `{}` into `{}`: their element counts differ, or are not known at compile time",
-                            tuple(&recv),
-                            tuple(&target)
-                        ),
-                        format!("{a} elements cannot become {b}"),
-                        &["a reshape only regroups the same elements; to change the width, multiply by a weight"],
+                        &rules::RESHAPE_NUMEL,
+                        &[("Self", &tuple(&recv)), ("Target", &tuple(&target))],
                     );
+                    if let Some(d) = self.findings.last_mut() {
+                        d.notes.push(format!("{a} elements cannot become {b}"));
+                    }
                     return None;
                 }
                 if name == "reshape"
@@ -894,22 +930,10 @@ impl<'a> Infer<'a> {
                         (self.kind_order(&recv), self.kind_order(&target))
                     && from != to
                 {
-                    self.mismatch(
+                    self.broke(
                         call_span,
-                        format!(
-                            "shape mismatch: reshaping `{}` into `{}` moves axes across each other, which a reshape cannot do",
-                            tuple(&recv),
-                            tuple(&target)
-                        ),
-                        format!(
-                            "a reshape regroups neighbouring axes in place; the axis kinds of `{}` and `{}` are in another order",
-                            tuple(&recv),
-                            tuple(&target)
-                        ),
-                        &[
-                            "a model width splits into heads, then head width, in place: `(…, D) → (…, H, Dh)`; moving the heads past the positions takes a transpose: `split_heads` and `merge_heads` do both steps, `(B, S, D) ↔ (B, H, S, Dh)`",
-                            "a deliberately raw regroup of the elements in memory order is `reshape_raw`",
-                        ],
+                        &rules::RESHAPE_AXIS_ORDER,
+                        &[("Self", &tuple(&recv)), ("Target", &tuple(&target))],
                     );
                     return None;
                 }
@@ -969,12 +993,12 @@ impl<'a> Infer<'a> {
         if let (Some(hs), Some(dhs), Some(ds)) = (self.size(h), self.size(dh), self.size(d))
             && hs.checked_mul(dhs) != Some(ds)
         {
-            self.mismatch(
+            self.broke(
                 span,
-                format!("shape mismatch: `{h}` × `{dh}` must equal `{d}`: the heads partition the model width"),
-                format!("`{h}` = {hs} heads of width `{dh}` = {dhs} do not make `{d}` = {ds}"),
-                &["the heads split exactly the width they are given: declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, the output of a query projection whose head width is set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width"],
+                &rules::HEADS_PARTITION,
+                &[("H", h), ("Dh", dh), ("Self", d)],
             );
+            self.sizes_note(&[(h, hs), (dh, dhs), (d, ds)]);
             // The head width written as a number in this file, and no width declared as
             // `H * Dh` (a model that sets its head width on its own, as Qwen3, declares
             // one): the heads are meant to share the model width.
@@ -1008,40 +1032,21 @@ impl<'a> Infer<'a> {
         }
         let (k_left, k_right) = (&lhs[lhs.len() - 1], &rhs[rhs.len() - 2]);
         if k_left != k_right {
-            // The compiler's `Contracts` (a weight) or `ContractsScores` (batched), each with
-            // its own note.
-            let (operand, note) = if rhs.len() == 2 {
-                (
-                    "weight",
-                    "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in), and reads the other way round",
-                )
+            // The compiler's `Contracts` (a weight) or `ContractsScores` (batched).
+            let rule = if rhs.len() == 2 {
+                &rules::MATMUL_CONTRACTION
             } else {
-                (
-                    "operand",
-                    "a batched product `(…, S, K)·(…, K, T)` contracts the left operand's last dim with the right operand's second-to-last; the scores `Q·K^T` contract the head width, so the keys are read transposed",
-                )
+                &rules::SCORES_CONTRACTION
             };
-            self.mismatch(
-                span,
-                format!(
-                    "shape mismatch: matmul contracts `{k_left}` with `{k_right}`, but the left operand's last dim must be the right operand's row dim"
-                ),
-                format!("the left operand ends in `{k_left}`, this {operand}'s rows are `{k_right}`"),
-                &[note],
-            );
+            self.broke(span, rule, &[("Left", k_left), ("Self", k_right)]);
             return None;
         }
         let (lb, rb) = (&lhs[..lhs.len() - 2], &rhs[..rhs.len() - 2]);
         if !rb.is_empty() && lb != rb {
-            self.mismatch(
+            self.broke(
                 span,
-                format!(
-                    "shape mismatch: batched matmul needs the same leading dims on both sides, found `{}` and `{}`",
-                    tuple(lb),
-                    tuple(rb)
-                ),
-                format!("leading dims `{}` on the left, `{}` here", tuple(lb), tuple(rb)),
-                &["a batched matmul multiplies matrix `i` of the left operand by matrix `i` of the right one: their leading dims must be the same dims, in the same order"],
+                &rules::MATMUL_BATCH,
+                &[("Left", &tuple(lb)), ("Self", &tuple(rb))],
             );
             return None;
         }
@@ -1068,4 +1073,14 @@ impl<'a> Infer<'a> {
         }
         Some(out)
     }
+}
+
+/// The finding for `rule` broken at `span` in `src`: the rule's message, label and notes
+/// with `args` filled in, its id and its lab.
+pub(crate) fn finding(src: &Source, span: Span, rule: &Rule, args: &[(&str, &str)]) -> Diagnostic {
+    let mut d = src.diagnostic(span, rule.id, &rule.message_with(args));
+    d.label = Some(rule.label_with(args));
+    d.notes = rule.notes_with(args);
+    d.lab = Some(rule.lab.to_owned());
+    d
 }

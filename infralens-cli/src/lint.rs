@@ -2,8 +2,9 @@
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, show, tensor_type};
+use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, tensor_type, tuple};
 use crate::source::Source;
+use infralens_core::rules;
 use infralens_syntax::dims::DimsBlock;
 use infralens_syntax::function::{apply_signature, pat_name, walk_lets};
 use infralens_syntax::shapes::ShapesArgs;
@@ -272,8 +273,10 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
     if !allows.is_empty() {
         diagnostics.retain(|d| {
             !allows.get(d.file.as_str()).is_some_and(|a| {
-                a.iter()
-                    .any(|a| a.rule == d.code && (a.first..=a.last).contains(&d.start.line))
+                a.iter().any(|a| {
+                    crate::rules::covers(&a.rule, &d.code)
+                        && (a.first..=a.last).contains(&d.start.line)
+                })
             })
         });
     }
@@ -286,10 +289,12 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
     }
 }
 
-/// Whether pass 2 looks at this file: only annotated functions and those with tensor
-/// types written out are checked, so a file that names neither is skipped.
+/// Whether pass 2 looks at this file: one that names no annotation, tensor, layer or RoPE
+/// table has nothing the lint follows, and is skipped.
 fn worth_checking(src: &Source) -> bool {
-    src.text.contains("shapes") || src.text.contains("Tensor")
+    ["shapes", "Tensor", "Rope", "Linear", "Conv1D", "Norm"]
+        .iter()
+        .any(|w| src.text.contains(w))
 }
 
 /// Checks file `i` of `krate`, parsing it again (pass 2 of [`lint_sources`], for a file
@@ -521,6 +526,9 @@ pub(crate) struct Crate {
     /// Each dim's kind, crate-wide (a dim declared with two kinds is left out).
     pub kinds: Kinds,
     returns: HashMap<String, Shape>,
+    /// The parameter shapes of the crate's functions (`None` for a parameter that is not a
+    /// known tensor), by name.
+    params: HashMap<String, Vec<Option<Shape>>>,
     /// The fields the lint follows, by struct name (a name declared twice with other
     /// fields is left out).
     structs: HashMap<String, HashMap<String, Field>>,
@@ -582,6 +590,7 @@ struct Collector<'a> {
     kinds: Vec<(String, Option<String>)>,
     imported: HashSet<String>,
     returns: Vec<(String, Shape)>,
+    params: Vec<(String, Vec<Option<Shape>>)>,
     structs: Vec<(String, HashMap<String, Field>)>,
     out: Vec<Diagnostic>,
 }
@@ -660,12 +669,57 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 }
 
 impl Collector<'_> {
-    /// A non-generic annotated function's return shape, so that a call to it is followed.
+    /// A non-generic function's parameter shapes (annotated, or written in full), so that
+    /// the arguments of a call to it are checked as the compiler checks them.
+    fn note_params(&mut self, args: Option<&ShapesArgs>, sig: &syn::Signature) {
+        if !sig.generics.params.is_empty() || sig.receiver().is_some() {
+            return;
+        }
+        let params: Vec<Option<Shape>> = sig
+            .inputs
+            .iter()
+            .map(|arg| {
+                let FnArg::Typed(t) = arg else { return None };
+                let name = pat_name(&t.pat).map(ToString::to_string);
+                let annotated = args.and_then(|a| {
+                    a.params
+                        .iter()
+                        .find(|p| Some(p.name.to_string()) == name)
+                        .map(|p| p.shape.dims.iter().map(ToString::to_string).collect())
+                });
+                annotated.or_else(|| tensor_type(&t.ty).map(|(s, _)| s))
+            })
+            .collect();
+        if params.iter().all(Option::is_none) {
+            return;
+        }
+        if let Some(Some(ty)) = self.impl_self.last() {
+            self.params
+                .push((format!("{ty}::{}", sig.ident), params.clone()));
+        }
+        self.params.push((sig.ident.to_string(), params));
+    }
+
+    /// A non-generic function's return shape (annotated, or written in full), so that a
+    /// call to it is followed.
     fn note_return(&mut self, attrs: &[Attribute], sig: &syn::Signature) {
         let Some(attr) = attrs.iter().find(|a| is_shapes_attr(a)) else {
+            self.note_params(None, sig);
+            // An unannotated function whose return type is written in full.
+            if sig.generics.params.is_empty()
+                && let syn::ReturnType::Type(_, ty) = &sig.output
+                && let Some((shape, _)) = tensor_type(ty)
+            {
+                if let Some(Some(ty)) = self.impl_self.last() {
+                    self.returns
+                        .push((format!("{ty}::{}", sig.ident), shape.clone()));
+                }
+                self.returns.push((sig.ident.to_string(), shape));
+            }
             return;
         };
         let args = shapes_args(attr);
+        self.note_params(args.as_ref().ok(), sig);
         if sig.generics.params.is_empty()
             && let Ok(args) = &args
             && let Some(ret) = &args.ret
@@ -688,6 +742,7 @@ pub(crate) struct Collected {
     sizes: Sizes,
     kinds: Vec<(String, Option<String>)>,
     returns: Vec<(String, Shape)>,
+    params: Vec<(String, Vec<Option<Shape>>)>,
     structs: Vec<(String, HashMap<String, Field>)>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -766,6 +821,7 @@ impl Crate {
                     sizes: Sizes::new(),
                     kinds: Vec::new(),
                     returns: Vec::new(),
+                    params: Vec::new(),
                     structs: Vec::new(),
                     diagnostics: vec![d],
                 };
@@ -780,6 +836,7 @@ impl Crate {
             kinds: Vec::new(),
             imported: HashSet::new(),
             returns: Vec::new(),
+            params: Vec::new(),
             structs: Vec::new(),
             out: Vec::new(),
         };
@@ -789,6 +846,7 @@ impl Crate {
             kinds,
             imported,
             returns,
+            params,
             structs,
             mut out,
             decls,
@@ -820,6 +878,7 @@ impl Crate {
             sizes,
             kinds,
             returns,
+            params,
             structs,
             diagnostics: out,
         };
@@ -833,6 +892,7 @@ impl Crate {
         let mut diagnostics = Vec::new();
         let mut sizes = Sizes::new();
         let mut returns: HashMap<String, Option<Shape>> = HashMap::new();
+        let mut params: HashMap<String, Option<Vec<Option<Shape>>>> = HashMap::new();
         let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
         let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
         for c in collected {
@@ -860,6 +920,12 @@ impl Crate {
                     *entry = None;
                 }
             }
+            for (name, shapes) in c.params {
+                let entry = params.entry(name).or_insert(Some(shapes.clone()));
+                if entry.as_ref() != Some(&shapes) {
+                    *entry = None;
+                }
+            }
             diagnostics.extend(c.diagnostics);
             files.push(c.file);
         }
@@ -871,6 +937,10 @@ impl Crate {
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
             returns: returns
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect(),
+            params: params
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
@@ -1054,13 +1124,12 @@ impl VisitMut for Checker<'_> {
 impl Checker<'_> {
     /// Annotated functions are checked; `explain` also wants to hear of its function when
     /// it is not annotated, to say so.
-    fn wants(&self, attrs: &[Attribute], sig: &syn::Signature) -> bool {
-        attrs.iter().any(is_shapes_attr)
-            || typed_tensor_params(sig)
-            || self
-                .explain
-                .as_ref()
-                .is_some_and(|e| sig.ident == e.function && self.in_type(e))
+    ///
+    /// Every function is followed, annotated or not: a `let` of a typed constructor
+    /// (`Tensor::<(B, S, D)>::randn(0)`) or a parameter written in full gives the shapes, as
+    /// it does to the compiler.
+    fn wants(&self, _attrs: &[Attribute], _sig: &syn::Signature) -> bool {
+        true
     }
 
     /// Whether the function being visited belongs to the type `explain` names, if any.
@@ -1076,9 +1145,9 @@ impl Checker<'_> {
             .as_ref()
             .is_some_and(|e| !e.found && func.sig.ident == e.function && self.in_type(e));
         let attr = func.attrs.iter().find(|a| is_shapes_attr(a)).cloned();
-        // Unannotated functions are followed when their tensor parameters are written in
-        // full; `explain` still says that a function is not annotated.
-        if attr.is_none() && (explaining || !typed_tensor_params(&func.sig)) {
+        // Unannotated functions are followed too; `explain` still says that a function is
+        // not annotated, unless its tensor parameters are written in full.
+        if attr.is_none() && explaining && !typed_tensor_params(&func.sig) {
             if explaining && let Some(e) = self.explain.as_mut() {
                 e.found = true;
             }
@@ -1150,6 +1219,7 @@ impl Checker<'_> {
             chunks: HashMap::new(),
             layers: HashMap::new(),
             returns: &self.krate.returns,
+            params: &self.krate.params,
             src,
             decls: &self.krate.files[self.file].decls,
             findings: Vec::new(),
@@ -1267,22 +1337,22 @@ impl Checker<'_> {
             if let (Some((want, at)), Some(got)) = (&expected, &inferred)
                 && want != got
             {
-                let mut d = src.diagnostic(
+                let name = name.to_string();
+                let mut d = crate::infer::finding(
+                    src,
                     *at,
-                    "shape-mismatch",
-                    &format!(
-                        "shape mismatch at `{name}`: expected `{}`, inferred `{}`",
-                        show(want),
-                        show(got)
-                    ),
+                    &rules::LET_SHAPE,
+                    &[
+                        ("Name", &name),
+                        ("Expected", &tuple(want)),
+                        ("Self", &tuple(got)),
+                    ],
                 );
-                d.label = Some(format!("`{name}` is annotated `{}`", show(want)));
                 d.notes.push(format!(
                     "`{}` has the shape `{}`",
                     src.text_of(init.expr.span()),
-                    show(got)
+                    tuple(got)
                 ));
-                d.lab = Some("02".to_owned());
                 infer.findings.push(d);
             }
             let Some(shape) = expected.map(|(s, _)| s).or(inferred) else {
@@ -1339,20 +1409,16 @@ impl Checker<'_> {
             infer.cost = Cost::default();
             if let Some(got) = infer.infer(tail) {
                 if want != got {
-                    let mut d = src.diagnostic(
+                    let d = crate::infer::finding(
+                        src,
                         tail.span(),
-                        "shape-mismatch",
-                        &format!(
-                            "shape mismatch at the return value of `{}`: expected `{}`, inferred `{}`",
-                            func.sig.ident,
-                            show(&want),
-                            show(&got)
-                        ),
+                        &rules::RETURN_SHAPE,
+                        &[
+                            ("Fn", &func.sig.ident.to_string()),
+                            ("Expected", &tuple(&want)),
+                            ("Found", &tuple(&got)),
+                        ],
                     );
-                    d.label = Some(format!("this is `{}`", show(&got)));
-                    d.notes
-                        .push(format!("the signature returns `{}`", show(&want)));
-                    d.lab = Some("02".to_owned());
                     infer.findings.push(d);
                 }
                 if explaining {
@@ -1477,7 +1543,7 @@ mod tests {
             report
                 .diagnostics
                 .iter()
-                .all(|d| d.code == "shape-mismatch")
+                .all(|d| crate::rules::covers("shape-mismatch", &d.code))
         );
     }
 

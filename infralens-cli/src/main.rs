@@ -222,8 +222,12 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Next => next_cmd(),
         Cmd::Rules => {
             let mut text = String::new();
-            for r in infralens_cli::rules::RULES {
-                text.push_str(&format!("{:<16} {}\n", r.id, r.summary));
+            for r in infralens_cli::rules::RULES.iter() {
+                text.push_str(&format!("{:<20} {}\n", r.id, r.summary));
+            }
+            text.push_str("\nGroups, for `allow(…)` and `infralens.toml`:\n");
+            for (group, what) in infralens_cli::rules::GROUPS {
+                text.push_str(&format!("{group:<20} {what}\n"));
             }
             text.push_str("\n`infralens rule ID` explains one.\n");
             match write_out(&text) {
@@ -236,6 +240,21 @@ fn run(cli: Cli) -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => ExitCode::from(2),
             },
+            None if infralens_cli::rules::known(&id) => {
+                let members: Vec<&str> = infralens_cli::rules::RULES
+                    .iter()
+                    .filter(|r| r.group == Some(id.as_str()))
+                    .map(|r| r.id)
+                    .collect();
+                let text = format!(
+                    "{id}: a group of rules; `allow({id})` allows them all:\n\n{}\n\n`infralens rule ID` explains one.\n",
+                    members.join("\n")
+                );
+                match write_out(&text) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::from(2),
+                }
+            }
             None => {
                 let ids: Vec<&str> = infralens_cli::rules::RULES.iter().map(|r| r.id).collect();
                 fail(&format!(

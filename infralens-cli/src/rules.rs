@@ -1,36 +1,71 @@
 //! The lint's rules, documented: what each finds, a wrong and a right example, and the lab
 //! that teaches the mistake. `infralens rules` lists them, `infralens rule ID` prints one,
 //! SARIF carries the text as each rule's `help`.
+//!
+//! The shape rules are not written here: each is read from its one declaration in
+//! [`infralens_core::rules`], next to the trait the compiler checks, so that the lint's
+//! finding and the compiler's error are the same text. This file declares only the lint's
+//! own rules (a file that does not parse, a malformed annotation, `dims!` arithmetic, an
+//! unknown dim) and the group `shape-mismatch`.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// One rule of `infralens lint`.
 ///
 /// ```
-/// let rule = infralens_cli::rules::rule("shape-mismatch").expect("a rule");
+/// let rule = infralens_cli::rules::rule("matmul-contraction").expect("a rule");
 /// assert!(rule.wrong.contains("matmul"));
+/// assert_eq!(rule.group, Some("shape-mismatch"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    /// The id findings carry: `shape-mismatch`.
+    /// The id findings carry: `heads-partition`.
     pub id: &'static str,
     /// One line.
     pub summary: &'static str,
     /// A paragraph: what the rule checks and why it matters.
-    pub explanation: &'static str,
+    pub explanation: Cow<'static, str>,
     /// Code it reports.
     pub wrong: &'static str,
     /// The same code fixed.
     pub right: &'static str,
     /// The lab that teaches the mistake, if one does.
     pub lab: Option<&'static str>,
+    /// The group it belongs to (`shape-mismatch`), which `allow(…)` and `infralens.toml`
+    /// also accept.
+    pub group: Option<&'static str>,
+    /// For a shape rule, its declaration in the core: the compiler's message, label and
+    /// notes.
+    pub shape: Option<&'static infralens_core::rules::Rule>,
 }
 
-/// Every rule, in the order `infralens rules` lists them.
+/// The group of every shape rule: `allow(shape-mismatch)` allows them all.
+pub const SHAPE_MISMATCH: &str = "shape-mismatch";
+
+/// The groups of rules, with what they hold.
 ///
 /// ```
-/// assert_eq!(infralens_cli::rules::RULES.len(), 6);
+/// assert_eq!(infralens_cli::rules::GROUPS[0].0, "shape-mismatch");
 /// ```
-pub const RULES: &[Rule] = &[
-    Rule {
+pub const GROUPS: &[(&str, &str)] = &[(
+    SHAPE_MISMATCH,
+    "every shape rule: following the ops, a value has another shape than its annotation or its op requires",
+)];
+
+/// One of the lint's own rules, as declared here.
+struct Own {
+    id: &'static str,
+    summary: &'static str,
+    explanation: &'static str,
+    wrong: &'static str,
+    right: &'static str,
+    lab: Option<&'static str>,
+}
+
+/// The lint's own rules, before the shape rules.
+const OWN: &[Own] = &[
+    Own {
         id: "parse-error",
         summary: "The file is not valid Rust.",
         explanation: "The lint reads files with `syn`; a file it cannot parse (an unclosed bracket, a stray character, nesting too deep) is one finding at the first problem, never a crash.",
@@ -38,7 +73,7 @@ pub const RULES: &[Rule] = &[
         right: "fn f() { let x = (1, 2); }",
         lab: None,
     },
-    Rule {
+    Own {
         id: "annotation",
         summary: "A `#[shapes]` or `#[shape]` annotation is malformed or disagrees with the signature.",
         explanation: "The annotation is parsed as the macro parses it: each parameter it names must exist and be a tensor, a type written in full must agree with it, and `#[shape(...)]` goes on a `let` with a plain name. The message says what to write instead.",
@@ -46,7 +81,7 @@ pub const RULES: &[Rule] = &[
         right: "#[shapes(x: [B, S, D])]\nfn f(x: Tensor) {} // the annotation fills the type in",
         lab: Some("02"),
     },
-    Rule {
+    Own {
         id: "dims",
         summary: "A `dims!` block declares a size that does not divide, a cycle, a duplicate or a zero.",
         explanation: "`dims!` evaluates every size when the crate is linted, as the macro does when it compiles: `Dh = D / H` must divide exactly, names must be unique and declared, sizes at least 1, and a size cannot be computed from a run-time (`dyn`) dim.",
@@ -54,7 +89,7 @@ pub const RULES: &[Rule] = &[
         right: "dims! { pub D = 16; pub H = 4; pub Dh = D / H; }",
         lab: Some("02"),
     },
-    Rule {
+    Own {
         id: "unknown-dim",
         summary: "An annotation names a dim declared in no `dims!` block and no generic parameter.",
         explanation: "Every dim of an annotation is a type: it must be declared in a `dims!` block of the crate, imported, or be a generic parameter of the function or its impl. A typo here would be a `cannot find type` error from the compiler.",
@@ -62,23 +97,85 @@ pub const RULES: &[Rule] = &[
         right: "dims! { pub B = 2; pub S = 4; pub D = 16; }\n#[shapes(x: [B, S, D] -> [B, S, D])]\nfn f(x: &Tensor) -> Tensor { x.clone() }",
         lab: Some("01"),
     },
-    Rule {
-        id: "shape-mismatch",
-        summary: "Following the ops, a value has another shape than its annotation or its op requires.",
-        explanation: "The lint follows shapes through the ops (matmul, the head split and merge, attention, masks, broadcasting, norms, layers held in struct fields) from the annotated or fully typed parameters, and reports what the compiler would: a contraction of two different dims, heads that do not partition the width, key/value heads that do not divide the query heads, a `#[shape]` or return type the value does not have, cache joins and chunks of the wrong length, axis kinds out of order, a RoPE table or a norm weight of the wrong width. The message is the compiler's own. Where the fix is mechanical (a weight or the keys read transposed, the attention scale's width, a bottom-right causal mask, a head width declared as a number where `Dh = D / H` is meant) the finding shows it as a suggestion and `infralens lint --fix` applies it.",
-        wrong: "#[shapes(x: [B, S, D], wk: [Dkv, D] -> [B, S, Dkv])]\nfn keys(x: &Tensor, wk: &Tensor) -> Tensor {\n    x.matmul(wk) // matmul contracts `D` with `Dkv`\n}",
-        right: "#[shapes(x: [B, S, D], wk: [Dkv, D] -> [B, S, Dkv])]\nfn keys(x: &Tensor, wk: &Tensor) -> Tensor {\n    x.matmul(wk.t()) // nn.Linear stores (out, in): read it transposed\n}",
-        lab: Some("02"),
-    },
-    Rule {
-        id: "internal-error",
-        summary: "InfraLens could not analyse this file; please report it.",
-        explanation: "A bug in the lint, caught so that the other files are still checked. The finding names the file; the compiler's own check (`infralens check`) is unaffected.",
-        wrong: "(any file that triggers it)",
-        right: "(report it with the file)",
-        lab: None,
-    },
 ];
+
+/// The last rule: the lint's own failure.
+const INTERNAL: Own = Own {
+    id: "internal-error",
+    summary: "InfraLens could not analyse this file; please report it.",
+    explanation: "A bug in the lint, caught so that the other files are still checked. The finding names the file; the compiler's own check (`infralens check`) is unaffected.",
+    wrong: "(any file that triggers it)",
+    right: "(report it with the file)",
+    lab: None,
+};
+
+/// A shape rule's explanation, from its declaration: how the compiler reports it and
+/// its notes.
+fn shape_explanation(r: &infralens_core::rules::Rule) -> String {
+    let mut text = match r.relation {
+        Some(relation) => format!(
+            "The compiler checks it as the trait `{relation}` and reports it (error {}) in the words the lint uses: “{}”.",
+            r.code, r.message
+        ),
+        None => format!(
+            "The compiler reports it as a type mismatch (error {}, `mismatched types`); the lint names the dims: “{}”.",
+            r.code, r.message
+        ),
+    };
+    for note in r.notes {
+        text.push_str("\n\nNote: ");
+        text.push_str(note);
+    }
+    text
+}
+
+/// Every rule, in the order `infralens rules` lists them: the lint's own, then every
+/// shape rule of [`infralens_core::rules::RULES`], then `internal-error`.
+///
+/// ```
+/// let rules = &*infralens_cli::rules::RULES;
+/// assert!(rules.len() >= 24 + 5);
+/// assert_eq!(rules[0].id, "parse-error");
+/// ```
+pub static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    let own = |o: &Own| Rule {
+        id: o.id,
+        summary: o.summary,
+        explanation: Cow::Borrowed(o.explanation),
+        wrong: o.wrong,
+        right: o.right,
+        lab: o.lab,
+        group: None,
+        shape: None,
+    };
+    let shapes = infralens_core::rules::RULES.iter().map(|r| Rule {
+        id: r.id,
+        summary: r.summary,
+        explanation: Cow::Owned(shape_explanation(r)),
+        wrong: r.wrong,
+        right: r.right,
+        lab: Some(r.lab),
+        group: Some(SHAPE_MISMATCH),
+        shape: Some(r),
+    });
+    OWN.iter()
+        .map(own)
+        .chain(shapes)
+        .chain([own(&INTERNAL)])
+        .collect()
+});
+
+/// `allowed` (a rule's id or a group) covers findings of the rule `id`.
+///
+/// ```
+/// use infralens_cli::rules::covers;
+/// assert!(covers("shape-mismatch", "heads-partition"));
+/// assert!(covers("heads-partition", "heads-partition"));
+/// assert!(!covers("dims", "heads-partition"));
+/// ```
+pub fn covers(allowed: &str, id: &str) -> bool {
+    allowed == id || rule(id).is_some_and(|r| r.group == Some(allowed))
+}
 
 /// The rule `id`, if there is one.
 ///
@@ -88,6 +185,17 @@ pub const RULES: &[Rule] = &[
 /// ```
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
+}
+
+/// `id` names a rule or a group of rules.
+///
+/// ```
+/// assert!(infralens_cli::rules::known("shape-mismatch"));
+/// assert!(infralens_cli::rules::known("cat-sum"));
+/// assert!(!infralens_cli::rules::known("nope"));
+/// ```
+pub fn known(id: &str) -> bool {
+    rule(id).is_some() || GROUPS.iter().any(|(g, _)| *g == id)
 }
 
 impl Rule {
@@ -112,6 +220,11 @@ impl Rule {
         if let Some(lab) = self.lab {
             text.push_str(&format!("\nTaught in Lab {lab}: `infralens lab {lab}`.\n"));
         }
+        if let Some(group) = self.group {
+            text.push_str(&format!(
+                "\nIn the group `{group}`: `allow({group})` allows it with the others.\n"
+            ));
+        }
         text
     }
 }
@@ -122,8 +235,9 @@ mod tests {
     use crate::lint::lint_sources;
     use crate::source::Source;
 
-    /// Each rule's wrong example is reported under that rule, and its right example is clean:
-    /// the documentation is checked by the lint it documents.
+    /// Each rule's wrong example is reported first under that rule, and its right example is
+    /// clean: the documentation is checked by the lint it documents (and, for the shape
+    /// rules, by the compiler: the core's doc tests).
     #[test]
     fn wrong_examples_are_reported_and_right_ones_are_clean() {
         let header = "dims! { pub B = 1; pub S = 4; pub D = 16; pub Dkv = 8; }\n";
@@ -136,9 +250,10 @@ mod tests {
             lint_sources(vec![Source::new("example.rs", text)]).diagnostics
         };
         for r in RULES.iter().filter(|r| r.id != "internal-error") {
-            let wrong = lint(r.wrong);
+            let mut wrong = lint(r.wrong);
+            wrong.sort_by_key(|d| d.start);
             assert!(
-                wrong.iter().any(|d| d.code == r.id),
+                wrong.first().is_some_and(|d| d.code == r.id),
                 "{}: the wrong example gives {:?}",
                 r.id,
                 wrong

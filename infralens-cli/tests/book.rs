@@ -100,7 +100,7 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
     }
     // The rules, each at the anchor SARIF's `helpUri` points at.
     let rules = std::fs::read_to_string(dir.join("rules.html")).expect("rules.html");
-    for rule in infralens_cli::rules::RULES {
+    for rule in infralens_cli::rules::RULES.iter() {
         assert!(
             rules.contains(&format!("<section id=\"rule-{}\">", rule.id)),
             "{}",

@@ -54,7 +54,10 @@ fn broken_crate_json() {
     }
     let codes: Vec<&str> = lines.iter().filter_map(|d| d["code"].as_str()).collect();
     for code in [
-        "shape-mismatch",
+        "matmul-contraction",
+        "let-shape",
+        "scores-contraction",
+        "heads-partition",
         "unknown-dim",
         "annotation",
         "dims",

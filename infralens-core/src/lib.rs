@@ -11,7 +11,8 @@
 //!   `repeat_kv`, [`cat`], `narrow`, [`scaled_dot_product_attention`],
 //!   [`grouped_query_attention`], and the [`KvCache`].
 //! - [`relations`]: the rules the ops check, each with the message a learner reads when
-//!   it does not hold.
+//!   it does not hold; [`rules`]: each rule's id, message, notes, lab and examples, the one
+//!   declaration the compiler's message and `infralens lint` both read.
 //!
 //! ```
 //! use infralens::prelude::*;
@@ -26,6 +27,10 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+// First: the `relation!` macro the relation traits are declared with.
+#[macro_use]
+pub mod rules;
 
 mod dim;
 mod element;

@@ -55,6 +55,7 @@ use crate::{Element, Shape, Tensor};
 use core::ops::{Mul, Rem};
 use typenum::{Mod, Prod, Same, U0, Unsigned};
 
+relation! {
 /// `Self` (a weight's rows) is the same dim as `Left` (the left operand's last dim): the
 /// contraction of a projection `(…, K)·(K, N)`.
 ///
@@ -65,14 +66,24 @@ use typenum::{Mod, Prod, Same, U0, Unsigned};
 /// fn contracts<R: Contracts<L>, L>() {}
 /// contracts::<D, D>();
 /// ```
+#[rule(
+    MATMUL_CONTRACTION,
+    id = "matmul-contraction",
+    lab = "01",
+    summary = "A projection `(…, K)·(K, N)` contracts the same dim on both sides: a weight is read (in, out).",
+    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [F, D] -> [S, F])]\nfn up(x: &Tensor, w: &Tensor) -> Tensor {\n    x.matmul(w)\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [F, D] -> [S, F])]\nfn up(x: &Tensor, w: &Tensor) -> Tensor {\n    x.matmul(&w.t())\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
     label = "the left operand ends in `{Left}`, this weight's rows are `{Self}`",
     note = "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in), and reads the other way round"
 )]
 pub trait Contracts<Left> {}
+}
 impl<K: Dim> Contracts<K> for K {}
 
+relation! {
 /// `Self` (the right operand's rows) is the same dim as `Left` (the left operand's last
 /// dim) in a batched matmul `(…, S, K)·(…, K, T)`, such as the scores `Q·K^T`.
 ///
@@ -83,12 +94,21 @@ impl<K: Dim> Contracts<K> for K {}
 /// fn contracts<R: ContractsScores<L>, L>() {}
 /// contracts::<Dh, Dh>();
 /// ```
+#[rule(
+    SCORES_CONTRACTION,
+    id = "scores-contraction",
+    lab = "02",
+    summary = "A batched matmul `(…, S, K)·(…, K, T)` contracts the same dim on both sides: the scores read the keys transposed.",
+    wrong = "dims! { pub B = 2; pub H = 4; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(k)\n}",
+    right = "dims! { pub B = 2; pub H = 4; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(&k.t())\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
     label = "the left operand ends in `{Left}`, this operand's rows are `{Self}`",
     note = "a batched product `(…, S, K)·(…, K, T)` contracts the left operand's last dim with the right operand's second-to-last; the scores `Q·K^T` contract the head width, so the keys are read transposed"
 )]
 pub trait ContractsScores<Left> {}
+}
 impl<K: Dim> ContractsScores<K> for K {}
 
 /// Which contraction a matmul is (`Self`): by a shared weight ([`Projection`]) or batched
@@ -110,6 +130,7 @@ pub enum Projection {}
 #[derive(Clone, Copy, Debug)]
 pub enum Batched {}
 
+relation! {
 /// `Self` (the right operand's leading dims) are the same dims as `Left` (the left
 /// operand's leading dims) in a batched matmul.
 ///
@@ -120,14 +141,24 @@ pub enum Batched {}
 /// fn same<R: SameBatch<L>, L>() {}
 /// same::<(B, H), (B, H)>();
 /// ```
+#[rule(
+    MATMUL_BATCH,
+    id = "matmul-batch",
+    lab = "02",
+    summary = "A batched matmul has the same leading dims on both sides.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, Hkv, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(&k.t())\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, Hkv, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(&k.repeat_kv::<H>().t())\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: batched matmul needs the same leading dims on both sides, found `{Left}` and `{Self}`",
     label = "leading dims `{Left}` on the left, `{Self}` here",
     note = "a batched matmul multiplies matrix `i` of the left operand by matrix `i` of the right one: their leading dims must be the same dims, in the same order"
 )]
 pub trait SameBatch<Left> {}
+}
 impl<L> SameBatch<L> for L {}
 
+relation! {
 /// `H` heads of width `Dh` make exactly the model width `Self`: `H × Dh = D`. Checked by
 /// the compiler when all three are compile-time sizes; when one is a run-time dim (a model
 /// whose widths come from its `config.json`), it holds here and the ops check it when they
@@ -140,6 +171,14 @@ impl<L> SameBatch<L> for L {}
 /// fn partition<D: HeadsPartition<H, Dh>, H, Dh>() {}
 /// partition::<D, H, Dh>();
 /// ```
+#[rule(
+    HEADS_PARTITION,
+    id = "heads-partition",
+    lab = "02",
+    summary = "`H` heads of width `Dh` make exactly the width they split or merge: `H × Dh = D`.",
+    wrong = "dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = 8; }\n#[shapes(x: [B, S, D] -> [B, H, S, Dh])]\nfn heads(x: &Tensor) -> Tensor {\n    x.split_heads::<H, Dh>()\n}",
+    right = "dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }\n#[shapes(x: [B, S, D] -> [B, H, S, Dh])]\nfn heads(x: &Tensor) -> Tensor {\n    x.split_heads::<H, Dh>()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{H}` × `{Dh}` must equal `{Self}`: the heads partition the model width",
     label = "`{H}` heads of width `{Dh}` do not make `{Self}`",
@@ -147,6 +186,7 @@ impl<L> SameBatch<L> for L {}
     note = "in a function generic over its dims, state the relation: `#[shapes(…, where D = H * Dh)]`"
 )]
 pub trait HeadsPartition<H, Dh> {}
+}
 #[diagnostic::do_not_recommend]
 impl<D: Dim, H: Dim, Dh: Dim> HeadsPartition<H, Dh> for D where
     (D::Size, H::Size, Dh::Size): ProductOf
@@ -165,6 +205,7 @@ impl<A: DimSize, B: DimSize> ProductOf for (Dyn, A, B) {}
 impl<N: Unsigned, B: DimSize> ProductOf for (N, Dyn, B) {}
 impl<N: Unsigned, A: Unsigned> ProductOf for (N, A, Dyn) {}
 
+relation! {
 /// `Self` key/value heads divide `H` query heads (grouped-query and multi-query attention).
 ///
 /// ```
@@ -174,12 +215,21 @@ impl<N: Unsigned, A: Unsigned> ProductOf for (N, A, Dyn) {}
 /// fn divides<Hk: DividesHeads<H>, H>() {}
 /// divides::<Hkv, H>();
 /// ```
+#[rule(
+    KV_HEADS_DIVIDE,
+    id = "kv-heads-divide",
+    lab = "05",
+    summary = "The key/value head count divides the query head count (GQA, MQA).",
+    wrong = "dims! { pub B = 1; pub H = 4; pub Hkv = 3; pub S = 4; pub Dh = 8; }\n#[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\nfn share(k: &Tensor) -> Tensor {\n    k.repeat_kv::<H>()\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\nfn share(k: &Tensor) -> Tensor {\n    k.repeat_kv::<H>()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{Self}` key/value heads must divide `{H}` query heads",
     label = "`{H}` query heads cannot be shared out evenly over `{Self}` key/value heads",
     note = "in GQA every group of `H / Hkv` query heads reads one key/value head; MQA is `Hkv = 1`"
 )]
 pub trait DividesHeads<H> {}
+}
 #[diagnostic::do_not_recommend]
 impl<Hkv: Dim, H: Dim> DividesHeads<H> for Hkv where (H::Size, Hkv::Size): DivisibleBy {}
 
@@ -191,6 +241,7 @@ impl<H: Unsigned + Rem<K>, K: Unsigned> DivisibleBy for (H, K) where Mod<H, K>: 
 impl<K: DimSize> DivisibleBy for (Dyn, K) {}
 impl<H: Unsigned> DivisibleBy for (H, Dyn) {}
 
+relation! {
 /// The shapes `Self` and `Target` hold the same number of elements, so one can be
 /// reshaped into the other.
 ///
@@ -201,6 +252,14 @@ impl<H: Unsigned> DivisibleBy for (H, Dyn) {}
 /// fn same<A: SameNumel<T>, T>() {}
 /// same::<(S, D), (S, H, Dh)>();
 /// ```
+#[rule(
+    RESHAPE_NUMEL,
+    id = "reshape-numel",
+    lab = "02",
+    summary = "A reshape keeps the element count.",
+    wrong = "dims! { pub S = 4; pub D = 16; pub H = 4; pub Dh = 8; }\n#[shapes(x: [S, D] -> [S, H, Dh])]\nfn split(x: &Tensor) -> Tensor {\n    x.clone().reshape::<(S, H, Dh)>()\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }\n#[shapes(x: [S, D] -> [S, H, Dh])]\nfn split(x: &Tensor) -> Tensor {\n    x.clone().reshape::<(S, H, Dh)>()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: cannot reshape `{Self}` into `{Target}`: their element counts differ, or are not known at compile time",
     label = "the compiler cannot prove that `{Self}` and `{Target}` hold the same number of elements",
@@ -208,9 +267,11 @@ impl<H: Unsigned> DivisibleBy for (H, Dyn) {}
     note = "with run-time or generic dims, regroup with `split_last::<H, Dh>()` / `merge_last::<D>()` or `split_heads` / `merge_heads`, which prove the count from the dims they regroup"
 )]
 pub trait SameNumel<Target> {}
+}
 #[diagnostic::do_not_recommend]
 impl<S: TypeNumel, T: TypeNumel> SameNumel<T> for S where S::Numel: Same<T::Numel> {}
 
+relation! {
 /// The last dim `Self` is the same dim as the second-to-last `Row`: square scores.
 ///
 /// ```
@@ -220,14 +281,24 @@ impl<S: TypeNumel, T: TypeNumel> SameNumel<T> for S where S::Numel: Same<T::Nume
 /// fn square<C: SquareScores<R>, R>() {}
 /// square::<S, S>();
 /// ```
+#[rule(
+    SQUARE_SCORES,
+    id = "causal-mask-square",
+    lab = "03",
+    summary = "`causal_mask` (top-left) needs square scores, `(…, S, S)`; scores against a cache are masked bottom-right.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub S = 1; pub T = 6; }\n#[shapes(scores: [B, H, S, T] -> [B, H, S, T])]\nfn mask(scores: &Tensor) -> Tensor {\n    scores.causal_mask()\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub S = 1; pub T = 6; }\n#[shapes(scores: [B, H, S, T] -> [B, H, S, T])]\nfn mask(scores: &Tensor) -> Tensor {\n    scores.masked(Mask::Causal)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: a causal mask needs square scores, but the last two dims are `{Row}` and `{Self}`",
     label = "scores over `{Row}` queries and `{Self}` keys",
     note = "a causal mask compares query position i with key position j of the same sequence: both axes must be `S`"
 )]
 pub trait SquareScores<Row> {}
+}
 impl<S: Dim> SquareScores<S> for S {}
 
+relation! {
 /// A key dim `Self` matches the query's dim `Query` (the batch, or the head width that
 /// `Q·K^T` contracts).
 ///
@@ -238,14 +309,24 @@ impl<S: Dim> SquareScores<S> for S {}
 /// fn pair<K: AttentionPair<Q>, Q>() {}
 /// pair::<Dh, Dh>();
 /// ```
+#[rule(
+    ATTENTION_PAIR,
+    id = "attention-pair",
+    lab = "03",
+    summary = "Queries and keys have the same batch and head width: `(B, H, S, Dh)` with `(B, H, T, Dh)`.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub S = 4; pub Dh = 8; pub Dk = 16; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dk], v: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub S = 4; pub Dh = 8; pub Dk = 16; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: attention pairs the query's `{Query}` with the keys' `{Self}`; they must be the same dim",
     label = "the query has `{Query}` here, the keys have `{Self}`",
     note = "queries, keys and values are `(B, H, S, Dh)`, `(B, H, T, Dh)` and `(B, H, T, Dv)`"
 )]
 pub trait AttentionPair<Query> {}
+}
 impl<D: Dim> AttentionPair<D> for D {}
 
+relation! {
 /// The keys' heads `Self` are the query's heads `H` (multi-head attention).
 ///
 /// ```
@@ -255,14 +336,24 @@ impl<D: Dim> AttentionPair<D> for D {}
 /// fn same<K: SameHeads<Q>, Q>() {}
 /// same::<H, H>();
 /// ```
+#[rule(
+    ATTENTION_HEADS,
+    id = "attention-heads",
+    lab = "05",
+    summary = "Multi-head attention reads keys with the query's heads; fewer key/value heads take grouped-query attention.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, Hkv, S, Dh], v: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, Hkv, S, Dh], v: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    grouped_query_attention(q, k, v, Mask::None)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: attention pairs the query's heads `{H}` with the keys' `{Self}`; they must be the same dim",
     label = "the query has `{H}` heads, the keys have `{Self}`",
     note = "when the keys and values have fewer heads than the queries (grouped-query attention), `grouped_query_attention` shares each of them with a group of query heads"
 )]
 pub trait SameHeads<H> {}
+}
 impl<D: Dim> SameHeads<D> for D {}
 
+relation! {
 /// A value dim `Self` matches the keys' dim `Key` (batch or heads).
 ///
 /// ```
@@ -272,14 +363,24 @@ impl<D: Dim> SameHeads<D> for D {}
 /// fn pair<V: ValuesMatchKeys<K>, K>() {}
 /// pair::<Hkv, Hkv>();
 /// ```
+#[rule(
+    VALUES_MATCH_KEYS,
+    id = "values-match-keys",
+    lab = "03",
+    summary = "Values have the keys' batch and heads: one value per key.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub S = 4; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: values must have the keys' `{Key}`, found `{Self}`",
     label = "the keys have `{Key}` here, the values have `{Self}`",
     note = "keys and values are `(B, H, T, Dh)` and `(B, H, T, Dv)`: one value per key"
 )]
 pub trait ValuesMatchKeys<Key> {}
+}
 impl<D: Dim> ValuesMatchKeys<D> for D {}
 
+relation! {
 /// The values' length `Self` is the keys' length `T`.
 ///
 /// ```
@@ -289,12 +390,22 @@ impl<D: Dim> ValuesMatchKeys<D> for D {}
 /// fn same<V: SameKeyLen<K>, K>() {}
 /// same::<T, T>();
 /// ```
+#[rule(
+    KEY_VALUE_LENGTH,
+    id = "key-value-length",
+    lab = "03",
+    summary = "Keys and values have the same length `T`: every key needs its value.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub S = 4; pub P = 3; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, P, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub S = 4; pub P = 3; pub Dh = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: keys have length `{T}` but values have length `{Self}`; every key needs its value",
     label = "values of length `{Self}`, keys of length `{T}`"
 )]
 pub trait SameKeyLen<T> {}
+}
 
+relation! {
 /// `Self` is `W`, the width `Q·K^T` contracts: attention scales by `1/sqrt(W)`.
 ///
 /// ```
@@ -304,15 +415,25 @@ pub trait SameKeyLen<T> {}
 /// fn scales<K: ScaleWidth<W>, W>() {}
 /// scales::<Dh, Dh>();
 /// ```
+#[rule(
+    SCALE_WIDTH,
+    id = "scale-width",
+    lab = "02",
+    summary = "The attention scale is `1/sqrt(Dh)`, of the width the scores contract.",
+    wrong = "dims! { pub B = 2; pub H = 4; pub S = 4; pub D = 16; pub Dh = D / H; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.attention_scale::<D>().matmul(&k.t())\n}",
+    right = "dims! { pub B = 2; pub H = 4; pub S = 4; pub D = 16; pub Dh = D / H; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn scores(q: &Tensor, k: &Tensor) -> Tensor {\n    q.attention_scale::<Dh>().matmul(&k.t())\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: the attention scale is `1/sqrt({W})`, the width `Q·K^T` contracts, not `1/sqrt({Self})`",
     label = "the query rows have width `{W}`, not `{Self}`",
     note = "scaling by the model width `D` instead of the head width `Dh` shrinks every score by `sqrt(H)`, and the softmax comes out too flat"
 )]
 pub trait ScaleWidth<W> {}
+}
 impl<T: Dim> ScaleWidth<T> for T {}
 impl<T: Dim> SameKeyLen<T> for T {}
 
+relation! {
 /// `Self` is a dim that an op may read as the heads: of kind [`Heads`](kind::Heads), or
 /// with no declared kind. `K` is `Self`'s kind.
 ///
@@ -327,15 +448,25 @@ impl<T: Dim> SameKeyLen<T> for T {}
 /// heads::<H>();
 /// heads::<X>();
 /// ```
+#[rule(
+    HEADS_AXIS_KIND,
+    id = "heads-axis-kind",
+    lab = "03",
+    summary = "Ops that read axis 1 as the heads get a heads axis there: `(B, H, S, Dh)`, not `(B, S, H, Dh)`.",
+    wrong = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub H: Heads = 4; pub Dh: HeadWidth = 8; }\n#[shapes(q: [B, S, H, Dh], k: [B, S, H, Dh], v: [B, S, H, Dh] -> [B, S, H, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+    right = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub H: Heads = 4; pub Dh: HeadWidth = 8; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::None)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{Self}` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `{Self}` is declared a `{K}` axis",
     label = "the heads are expected here, not a `{K}` axis",
     note = "heads come right after the batch: `(B, H, S, Dh)`; a tensor in `(B, S, H, Dh)` order had its heads split but not transposed: `.transpose::<1, 2>()` puts them first"
 )]
 pub trait HeadsAxis<K> {}
+}
 impl<D: Dim<Kind = kind::Heads>> HeadsAxis<kind::Heads> for D {}
 impl<D: Dim<Kind = kind::Any>> HeadsAxis<kind::Any> for D {}
 
+relation! {
 /// `Self` is a dim that an op may read as token positions: of kind
 /// [`Sequence`](kind::Sequence), or with no declared kind. `K` is `Self`'s kind. RoPE states
 /// it for the rows it rotates (in a function generic over that dim, add the bound).
@@ -347,15 +478,25 @@ impl<D: Dim<Kind = kind::Any>> HeadsAxis<kind::Any> for D {}
 /// fn positions<D: Dim + PositionsAxis<D::Kind>>() {}
 /// positions::<S>();
 /// ```
+#[rule(
+    POSITIONS_AXIS_KIND,
+    id = "positions-axis-kind",
+    lab = "06",
+    summary = "RoPE rotates rows by their position: the rows it reads are a sequence axis.",
+    wrong = "dims! { pub B: Batch = 1; pub H: Heads = 2; pub S: Sequence = 4; pub Dh: HeadWidth = 8; pub MaxPos: Sequence = 16; }\n#[shapes(q: [B, S, H, Dh] -> [B, S, H, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+    right = "dims! { pub B: Batch = 1; pub H: Heads = 2; pub S: Sequence = 4; pub Dh: HeadWidth = 8; pub MaxPos: Sequence = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: RoPE rotates each row by its position, but the rows here are `{Self}`, declared a `{K}` axis",
     label = "positions are expected here, not a `{K}` axis",
     note = "apply RoPE to `(B, H, S, Dh)`, after the heads moved before the positions: in `(B, S, H, Dh)` the rows are the heads, and each head would be rotated by its index"
 )]
 pub trait PositionsAxis<K> {}
+}
 impl<D: Dim<Kind = kind::Sequence>> PositionsAxis<kind::Sequence> for D {}
 impl<D: Dim<Kind = kind::Any>> PositionsAxis<kind::Any> for D {}
 
+relation! {
 /// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.
 ///
 /// ```
@@ -365,6 +506,14 @@ impl<D: Dim<Kind = kind::Any>> PositionsAxis<kind::Any> for D {}
 /// fn swapped<Sh: SwapAxes<1, 2>>() -> &'static [&'static str] { <Sh::Output as Shape>::NAMES }
 /// assert_eq!(swapped::<(B, S, H, Dh)>(), &["B", "H", "S", "Dh"]);
 /// ```
+#[rule(
+    SWAP_AXES_RANGE,
+    id = "swap-axes-range",
+    lab = "02",
+    summary = "`transpose::<I, J>()` names axes that exist.",
+    wrong = "dims! { pub B = 2; pub S = 4; pub D = 16; }\n#[shapes(x: [B, S, D] -> [B, D, S])]\nfn swap(x: &Tensor) -> Tensor {\n    x.transpose::<1, 3>()\n}",
+    right = "dims! { pub B = 2; pub S = 4; pub D = 16; }\n#[shapes(x: [B, S, D] -> [B, D, S])]\nfn swap(x: &Tensor) -> Tensor {\n    x.transpose::<1, 2>()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: cannot swap axes {I} and {J} of `{Self}`: an axis index is past the last axis",
     label = "axes are numbered from 0 to the rank minus one"
@@ -372,6 +521,7 @@ impl<D: Dim<Kind = kind::Any>> PositionsAxis<kind::Any> for D {}
 pub trait SwapAxes<const I: usize, const J: usize> {
     /// The shape with axes `I` and `J` swapped.
     type Output: crate::Shape;
+}
 }
 
 /// The element count of a shape as a `typenum` number (internal to [`SameNumel`]).
@@ -405,6 +555,7 @@ macro_rules! type_numel {
 }
 type_numel!(A0, A1, A2, A3, A4, A5);
 
+relation! {
 /// `Self` is `Expected`: what `#[shape(...)]` on a `let` checks. `Name` is a type named
 /// after the variable, so that the message names it.
 ///
@@ -416,11 +567,20 @@ type_numel!(A0, A1, A2, A3, A4, A5);
 /// fn has<Sh: HasShape<Expected, Name>, Expected, Name>() {}
 /// has::<(S, D), (S, D), x>();
 /// ```
+#[rule(
+    LET_SHAPE,
+    id = "let-shape",
+    lab = "02",
+    summary = "A `#[shape(...)]`-annotated `let` has the shape it is annotated with.",
+    wrong = "dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }\n#[shapes(x: [B, S, D])]\nfn heads(x: &Tensor) {\n    #[shape(B, H, S, Dh)]\n    let q = x.clone().reshape::<(B, S, H, Dh)>();\n    drop(q);\n}",
+    right = "dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }\n#[shapes(x: [B, S, D])]\nfn heads(x: &Tensor) {\n    #[shape(B, H, S, Dh)]\n    let q = x.split_heads::<H, Dh>();\n    drop(q);\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch at `{Name}`: expected `{Expected}`, found `{Self}`",
     label = "`{Name}` is `{Self}` here"
 )]
 pub trait HasShape<Expected, Name> {}
+}
 impl<T, Name> HasShape<T, Name> for T {}
 
 /// Anything `#[shape(...)]` can annotate: a [`Tensor`], a transposed view

@@ -5,6 +5,7 @@
 use crate::sizes::agree_axes;
 use crate::{Dim, Element, Shape, Tensor};
 
+relation! {
 /// `Small`'s dims are the trailing dims of `Self`, so `Small` broadcasts over `Self`:
 /// `(D,)` and `(S, D)` over `(B, S, D)`. Implemented for every pair of ranks.
 ///
@@ -17,12 +18,21 @@ use crate::{Dim, Element, Shape, Tensor};
 /// fits::<(B, S, D), (S, D)>();
 /// fits::<(B, S, D), (B, S, D)>();
 /// ```
+#[rule(
+    BROADCAST,
+    id = "broadcast",
+    lab = "01",
+    summary = "An element-wise op's smaller operand is the trailing dims of the larger one.",
+    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [D, F], b: [D] -> [S, F])]\nfn up(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {\n    x.matmul(w).add(b)\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [D, F], b: [F] -> [S, F])]\nfn up(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {\n    x.matmul(w).add(b)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{Small}` does not broadcast over `{Self}`: its dims must be the trailing dims of `{Self}`",
     label = "`{Small}` is not the end of `{Self}`",
     note = "element-wise ops line the smaller shape up with the end of the larger one, by name: `(B, S, D)` takes `(D,)` (a bias), `(S, D)` (position embeddings) or `(B, S, D)` (a residual)"
 )]
 pub trait Broadcasts<Small> {}
+}
 
 macro_rules! broadcasts {
     ($( [$($lead:ident),*] [$($tail:ident),+] ; )+) => {$(

@@ -92,6 +92,7 @@ where
         };
 }
 
+relation! {
 /// `Self` is `A + B`: the axis `cat` forms. Holds at compile time when all three are
 /// compile-time sizes and add up; when one of them is a run-time dim the sum is checked
 /// when `cat` runs.
@@ -104,12 +105,21 @@ where
 /// sums::<T, P, S>();
 /// sums::<N, P, S>(); // checked at run time
 /// ```
+#[rule(
+    CAT_SUM,
+    id = "cat-sum",
+    lab = "05",
+    summary = "`cat` along an axis of `A` and `B` makes `A + B`: declare the joined length as the sum.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = 5; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{A}` + `{B}` must equal `{Self}`: `cat` joins the two along this axis",
     label = "`{A}` and `{B}` do not add up to `{Self}`",
     note = "declare the sum in `dims!` (`pub T = P + S;`), or name the axis `Sum<{A}, {B}>`"
 )]
 pub trait SumOf<A, B> {}
+}
 #[diagnostic::do_not_recommend]
 impl<N: Dim, A: Dim, B: Dim> SumOf<A, B> for N where (N::Size, A::Size, B::Size): SizeSum {}
 
@@ -124,6 +134,7 @@ impl<U: Unsigned, X: Unsigned + Add<Y>, Y: Unsigned> SizeSum for (U, X, Y) where
 impl<U: Unsigned, Y: DimSize> SizeSum for (U, Dyn, Y) {}
 impl<U: Unsigned, X: Unsigned> SizeSum for (U, X, Dyn) {}
 
+relation! {
 /// Axis `I` of a shape: its dim, and the shape with another dim there.
 ///
 /// ```
@@ -133,6 +144,14 @@ impl<U: Unsigned, X: Unsigned> SizeSum for (U, X, Dyn) {}
 /// type Cut = <(B, T, D) as Axis<1>>::With<S>;
 /// assert_eq!(Cut::symbolic(), "(B, S, D)");
 /// ```
+#[rule(
+    AXIS_RANGE,
+    id = "axis-range",
+    lab = "05",
+    summary = "An op that names an axis by number names one that exists.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<4, T, _, _, _>(past, new)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{Self}` has no axis {I}",
     label = "axes are numbered from 0 to the rank minus one"
@@ -143,7 +162,9 @@ pub trait Axis<const I: usize>: Shape {
     /// The shape with `N` at axis `I`.
     type With<N: Dim>: Shape;
 }
+}
 
+relation! {
 /// `Self` and `Other` have the same dims on every axis but `I` (what `cat` needs).
 ///
 /// ```
@@ -153,11 +174,20 @@ pub trait Axis<const I: usize>: Shape {
 /// fn same<A: SameExcept<1, O>, O>() {}
 /// same::<(B, P, D), (B, S, D)>();
 /// ```
+#[rule(
+    CAT_SAME_EXCEPT,
+    id = "cat-same-except",
+    lab = "05",
+    summary = "`cat` joins two tensors that agree on every axis but the one it joins along.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dk] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `cat` along axis {I} joins `{Self}` and `{Other}`, but every other axis must be the same dim",
     label = "`{Other}` differs from `{Self}` on an axis other than {I}"
 )]
 pub trait SameExcept<const I: usize, Other> {}
+}
 
 macro_rules! axis_impls {
     ($($i:literal: [$($pre:ident),*] $x:ident [$($post:ident),*];)+) => {$(
@@ -321,6 +351,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     }
 }
 
+relation! {
 /// The last dim `Self` is `K` parts of `Part`: `K × Part = Self` (what [`Tensor::chunk`]
 /// cuts).
 ///
@@ -331,12 +362,21 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
 /// fn parts<W: Chunks<K, P>, K, P>() {}
 /// parts::<D3, Three, D>();
 /// ```
+#[rule(
+    CHUNK_PARTITION,
+    id = "chunk-partition",
+    lab = "07",
+    summary = "`chunk::<K, Part>()` cuts the last axis into `K` equal parts: `K × Part` is its width.",
+    wrong = "dims! { pub S = 4; pub D = 16; pub Three = 3; pub D3 = 40; }\n#[shapes(x: [S, D3] -> [S, D])]\nfn queries(x: &Tensor) -> Tensor {\n    let parts = x.chunk::<Three, D>();\n    parts[0].clone()\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub Three = 3; pub D3 = Three * D; }\n#[shapes(x: [S, D3] -> [S, D])]\nfn queries(x: &Tensor) -> Tensor {\n    let parts = x.chunk::<Three, D>();\n    parts[0].clone()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{K}` × `{Part}` must equal `{Self}`: `chunk` cuts the last axis into `{K}` equal parts of `{Part}`",
     label = "`{K}` parts of `{Part}` do not make `{Self}`",
     note = "GPT-2's fused `c_attn` is `(…, 3·D)`: declare `pub D3 = Three * D;` and cut it with `chunk::<Three, D>()`"
 )]
 pub trait Chunks<K, Part> {}
+}
 #[diagnostic::do_not_recommend]
 impl<W: Dim, K: Dim, P: Dim> Chunks<K, P> for W
 where

@@ -142,6 +142,7 @@ macro_rules! kind_order {
 }
 kind_order!(A0, A1, A2, A3, A4, A5);
 
+relation! {
 /// A reshape of `Self` into `Target` keeps the axes' kinds in order: it only regroups
 /// neighbouring axes in place (a model width counts as heads then head width; dims without
 /// a kind are not constrained). `(B, S, D) → (B, S, H, Dh)` keeps the order;
@@ -157,6 +158,14 @@ kind_order!(A0, A1, A2, A3, A4, A5);
 /// fn keeps<A: KeepsAxisOrder<T>, T>() {}
 /// keeps::<(B, S, D), (B, S, H, Dh)>();
 /// ```
+#[rule(
+    RESHAPE_AXIS_ORDER,
+    id = "reshape-axis-order",
+    lab = "04",
+    summary = "A reshape regroups neighbouring axes in place; moving axes past each other takes a transpose.",
+    wrong = "dims! { pub B: Batch = 2; pub S: Sequence = 4; pub D: ModelWidth = 16; pub H: Heads = 4; pub Dh: HeadWidth = D / H; }\n#[shapes(x: [B, S, D] -> [B, H, S, Dh])]\nfn heads(x: &Tensor) -> Tensor {\n    x.clone().reshape::<(B, H, S, Dh)>()\n}",
+    right = "dims! { pub B: Batch = 2; pub S: Sequence = 4; pub D: ModelWidth = 16; pub H: Heads = 4; pub Dh: HeadWidth = D / H; }\n#[shapes(x: [B, S, D] -> [B, H, S, Dh])]\nfn heads(x: &Tensor) -> Tensor {\n    x.split_heads::<H, Dh>()\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: reshaping `{Self}` into `{Target}` moves axes across each other, which a reshape cannot do",
     label = "a reshape regroups neighbouring axes in place; the axis kinds of `{Self}` and `{Target}` are in another order",
@@ -164,5 +173,6 @@ kind_order!(A0, A1, A2, A3, A4, A5);
     note = "a deliberately raw regroup of the elements in memory order is `reshape_raw`"
 )]
 pub trait KeepsAxisOrder<Target> {}
+}
 #[diagnostic::do_not_recommend]
 impl<S: KindOrder, T: KindOrder> KeepsAxisOrder<T> for S where S::List: Same<T::List> {}

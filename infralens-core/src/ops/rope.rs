@@ -25,6 +25,7 @@ pub enum RopeStyle {
     Halves,
 }
 
+relation! {
 /// The head width `Self` is even: RoPE rotates lanes in pairs.
 ///
 /// ```
@@ -34,15 +35,25 @@ pub enum RopeStyle {
 /// fn even<D: EvenWidth>() {}
 /// even::<Dh>();
 /// ```
+#[rule(
+    ROPE_EVEN_WIDTH,
+    id = "rope-even-width",
+    lab = "06",
+    summary = "RoPE rotates a head's lanes in pairs: its head width is even.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub S = 4; pub Dh = 5; pub MaxPos = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub S = 4; pub Dh = 6; pub MaxPos = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: RoPE rotates the lanes of a head in pairs, so the head width `{Self}` must be even",
     label = "`{Self}` is odd, or not a compile-time size",
     note = "every real model's head width is even (64, 128, …); check the `dims!` declaration"
 )]
 pub trait EvenWidth {}
+}
 #[diagnostic::do_not_recommend]
 impl<D: Dim> EvenWidth for D where D::Size: EvenSize {}
 
+relation! {
 /// `Self`, the head width a RoPE table is built for, is `Dh`, the width of the rows it
 /// rotates.
 ///
@@ -53,12 +64,21 @@ impl<D: Dim> EvenWidth for D where D::Size: EvenSize {}
 /// fn rotates<W: RopeWidth<Dh>>() {}
 /// rotates::<Dh>();
 /// ```
+#[rule(
+    ROPE_WIDTH,
+    id = "rope-width",
+    lab = "06",
+    summary = "A RoPE table is built for the head width of the rows it rotates, `Rope<MaxPos, Dh>`.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub S = 4; pub D = 16; pub Dh = 8; pub MaxPos = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, D>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub S = 4; pub D = 16; pub Dh = 8; pub MaxPos = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: the RoPE table `Rope<_, {Self}>` rotates heads of width `{Self}`, but these rows are `{Dh}` wide",
     label = "a table for `{Self}`, rows of `{Dh}`",
     note = "RoPE rotates each head's lanes in pairs: its table is built for the head width, `Rope<MaxPos, Dh>`, not the model width"
 )]
 pub trait RopeWidth<Dh> {}
+}
 impl<D: Dim> RopeWidth<D> for D {}
 
 /// A size that is even, or a run-time size (checked when the table is built).

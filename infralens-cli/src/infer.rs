@@ -516,6 +516,11 @@ impl<'a> Infer<'a> {
     /// as the compiler compares them: `None` after reporting one that differs.
     fn arguments(&mut self, key: &str, args: &[&Expr]) -> Option<()> {
         let Some(params) = self.params.get(key) else {
+            // A call the lint cannot follow: what its arguments compute is still checked
+            // (`add_bias(&x.matmul(&w), &b)`).
+            for arg in args {
+                self.infer(arg);
+            }
             return Some(());
         };
         if params.len() != args.len() {
@@ -726,9 +731,18 @@ impl<'a> Infer<'a> {
             },
         };
         if let Some(ty) = owner {
+            for arg in &m.args {
+                self.infer(arg);
+            }
             return self.returns.get(&format!("{ty}::{name}")).cloned();
         }
-        let recv = self.infer(&m.receiver)?;
+        let Some(recv) = self.infer(&m.receiver) else {
+            // A receiver the lint cannot type: its arguments are still checked.
+            for arg in &m.args {
+                self.infer(arg);
+            }
+            return None;
+        };
         let generics = Self::turbofish(m);
         let type_arg = |i: usize| -> Option<String> {
             match generics.get(i) {
@@ -832,8 +846,17 @@ impl<'a> Infer<'a> {
                     _ => return None,
                 };
                 let dim = type_arg(1)?;
+                if axis >= recv.len() {
+                    let axis = axis.to_string();
+                    self.broke(
+                        call_span,
+                        &rules::AXIS_RANGE,
+                        &[("Self", &tuple(&recv)), ("I", &axis)],
+                    );
+                    return None;
+                }
                 let mut out = recv;
-                *out.get_mut(axis)? = dim;
+                out[axis] = dim;
                 Some(out)
             }
             "split_last" if !recv.is_empty() => {
@@ -984,7 +1007,13 @@ impl<'a> Infer<'a> {
                 }
                 out
             }
-            _ => None,
+            _ => {
+                // A method the lint does not know: its arguments are still checked.
+                for arg in &m.args {
+                    self.infer(arg);
+                }
+                None
+            }
         }
     }
 

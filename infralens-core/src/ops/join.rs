@@ -148,9 +148,9 @@ relation! {
     AXIS_RANGE,
     id = "axis-range",
     lab = "05",
-    summary = "An op that names an axis by number names one that exists.",
-    wrong = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<4, T, _, _, _>(past, new)\n}",
-    right = "dims! { pub B = 1; pub H = 2; pub P = 3; pub S = 1; pub T = P + S; pub Dh = 8; pub Dk = 4; }\n#[shapes(past: [B, H, P, Dh], new: [B, H, S, Dh] -> [B, H, T, Dh])]\nfn grow(past: &Tensor, new: &Tensor) -> Tensor {\n    cat::<2, T, _, _, _>(past, new)\n}",
+    summary = "An op that names an axis by number (`narrow`, `cat`) names one that exists: axes are numbered from 0.",
+    wrong = "dims! { pub B = 1; pub T = 6; pub D = 4; pub One = 1; }\n#[shapes(x: [B, T, D] -> [B, One, D])]\nfn last(x: &Tensor) -> Tensor {\n    x.narrow::<3, One>(5, 1)\n}",
+    right = "dims! { pub B = 1; pub T = 6; pub D = 4; pub One = 1; }\n#[shapes(x: [B, T, D] -> [B, One, D])]\nfn last(x: &Tensor) -> Tensor {\n    x.narrow::<1, One>(5, 1)\n}",
 )]
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{Self}` has no axis {I}",

@@ -135,3 +135,133 @@ fn the_action_steps_and_the_workflow_run_in_a_fresh_crate() {
         let _ = std::fs::remove_dir_all(parent);
     }
 }
+
+/// `action.yml` as GitHub's action metadata schema has it (the fields a composite action
+/// may have; an unknown one is an error, as it is on GitHub). Fields are declared to be
+/// accepted, not all of them read.
+#[allow(dead_code)]
+mod metadata {
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Action {
+        pub name: String,
+        pub description: String,
+        #[serde(default)]
+        pub author: Option<String>,
+        pub branding: Option<Branding>,
+        #[serde(default)]
+        pub inputs: BTreeMap<String, Input>,
+        #[serde(default)]
+        pub outputs: BTreeMap<String, serde_yaml_ng::Value>,
+        pub runs: Runs,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Branding {
+        pub icon: String,
+        pub color: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Input {
+        pub description: String,
+        #[serde(default)]
+        pub required: Option<bool>,
+        #[serde(default)]
+        pub default: Option<String>,
+        #[serde(default, rename = "deprecationMessage")]
+        pub deprecation_message: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Runs {
+        pub using: String,
+        pub steps: Vec<Step>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Step {
+        #[serde(default)]
+        pub id: Option<String>,
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default, rename = "if")]
+        pub condition: Option<String>,
+        #[serde(default)]
+        pub uses: Option<String>,
+        #[serde(default)]
+        pub run: Option<String>,
+        #[serde(default)]
+        pub shell: Option<String>,
+        #[serde(default)]
+        pub with: BTreeMap<String, serde_yaml_ng::Value>,
+        #[serde(default)]
+        pub env: BTreeMap<String, String>,
+        #[serde(default, rename = "working-directory")]
+        pub working_directory: Option<String>,
+        #[serde(default, rename = "continue-on-error")]
+        pub continue_on_error: Option<serde_yaml_ng::Value>,
+    }
+}
+
+/// `action.yml` loads with a real YAML parser and is valid action metadata: a composite
+/// action whose steps each `run` (with a `shell`) or `use` an action, whose inputs each
+/// have a description, and whose branding colour is one GitHub offers. (It once did not
+/// parse: an unquoted `: ` inside a description.)
+#[test]
+fn the_action_metadata_parses_and_fits_the_schema() {
+    let text = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
+    let action: metadata::Action =
+        serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("action.yml: {e}"));
+    assert!(!action.name.is_empty() && !action.description.trim().is_empty());
+    assert_eq!(action.runs.using, "composite");
+    for (name, input) in &action.inputs {
+        assert!(
+            !input.description.is_empty(),
+            "input `{name}` has no description"
+        );
+    }
+    if let Some(b) = &action.branding {
+        let colours = [
+            "white",
+            "black",
+            "yellow",
+            "blue",
+            "green",
+            "orange",
+            "red",
+            "purple",
+            "gray-dark",
+        ];
+        assert!(
+            colours.contains(&b.color.as_str()),
+            "branding colour {}",
+            b.color
+        );
+        assert!(!b.icon.is_empty());
+    }
+    for (i, step) in action.runs.steps.iter().enumerate() {
+        match (&step.run, &step.uses) {
+            (Some(_), None) => assert!(step.shell.is_some(), "step {i} runs without a shell"),
+            (None, Some(_)) => {}
+            _ => panic!("step {i} must either `run` or `uses`"),
+        }
+    }
+    // The workflow the README shows is YAML too, with its jobs.
+    let workflow =
+        std::fs::read_to_string(repo().join("ci/github/workflow.yml")).expect("workflow");
+    let workflow: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&workflow).unwrap_or_else(|e| panic!("workflow.yml: {e}"));
+    assert!(
+        workflow
+            .get("jobs")
+            .is_some_and(|j| j.as_mapping().is_some_and(|m| !m.is_empty()))
+    );
+}

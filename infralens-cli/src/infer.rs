@@ -280,9 +280,15 @@ impl<'a> Infer<'a> {
     /// Adds the sizes behind the finding just reported, which the compiler cannot print:
     /// "`H` = 4, `Dh` = 3, `D` = 16".
     fn sizes_note(&mut self, sizes: &[(&str, u64)]) {
+        let sizes: Vec<String> = sizes.iter().map(|(n, s)| format!("`{n}` = {s}")).collect();
+        self.note_last(format!("the sizes: {}", sizes.join(", ")));
+    }
+
+    /// Adds `note` to the finding just reported: what the lint knows beyond the rule's
+    /// words.
+    fn note_last(&mut self, note: String) {
         if let Some(d) = self.findings.last_mut() {
-            let sizes: Vec<String> = sizes.iter().map(|(n, s)| format!("`{n}` = {s}")).collect();
-            d.notes.push(format!("the sizes: {}", sizes.join(", ")));
+            d.notes.push(note);
         }
     }
 
@@ -516,11 +522,7 @@ impl<'a> Infer<'a> {
     /// as the compiler compares them: `None` after reporting one that differs.
     fn arguments(&mut self, key: &str, args: &[&Expr]) -> Option<()> {
         let Some(params) = self.params.get(key) else {
-            // A call the lint cannot follow: what its arguments compute is still checked
-            // (`add_bias(&x.matmul(&w), &b)`).
-            for arg in args {
-                self.infer(arg);
-            }
+            self.check_each(args.iter().copied());
             return Some(());
         };
         if params.len() != args.len() {
@@ -532,19 +534,32 @@ impl<'a> Infer<'a> {
                 && got != *want
             {
                 let name = key.rsplit("::").next().unwrap_or(key);
-                self.broke(
-                    arg.span(),
-                    &rules::ARGUMENT_SHAPE,
-                    &[
-                        ("Fn", name),
-                        ("Expected", &tuple(want)),
-                        ("Found", &tuple(&got)),
-                    ],
-                );
+                self.wrong_argument(arg.span(), name, want, &got);
                 return None;
             }
         }
         Some(())
+    }
+
+    /// `argument-shape`: `function` takes `want` where this argument is `got`.
+    fn wrong_argument(&mut self, span: Span, function: &str, want: &[String], got: &[String]) {
+        self.broke(
+            span,
+            &rules::ARGUMENT_SHAPE,
+            &[
+                ("Fn", function),
+                ("Expected", &tuple(want)),
+                ("Found", &tuple(got)),
+            ],
+        );
+    }
+
+    /// The arguments of a call the lint cannot follow: what they compute is still checked
+    /// (`helper(add_bias(&x.matmul(&w), &b))`).
+    fn check_each<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) {
+        for arg in args {
+            self.infer(arg);
+        }
     }
 
     /// `AttentionPair`: a key dim must be the query's.
@@ -731,16 +746,12 @@ impl<'a> Infer<'a> {
             },
         };
         if let Some(ty) = owner {
-            for arg in &m.args {
-                self.infer(arg);
-            }
+            self.check_each(&m.args);
             return self.returns.get(&format!("{ty}::{name}")).cloned();
         }
         let Some(recv) = self.infer(&m.receiver) else {
-            // A receiver the lint cannot type: its arguments are still checked.
-            for arg in &m.args {
-                self.infer(arg);
-            }
+            // A receiver the lint cannot type.
+            self.check_each(&m.args);
             return None;
         };
         let generics = Self::turbofish(m);
@@ -810,15 +821,7 @@ impl<'a> Infer<'a> {
                 let bias = self.infer(&m.args[0])?;
                 let want = &recv[recv.len() - 2..];
                 if bias.len() == 2 && bias != want {
-                    self.broke(
-                        m.args[0].span(),
-                        &rules::ARGUMENT_SHAPE,
-                        &[
-                            ("Fn", "add_bias"),
-                            ("Expected", &tuple(want)),
-                            ("Found", &tuple(&bias)),
-                        ],
-                    );
+                    self.wrong_argument(m.args[0].span(), "add_bias", want, &bias);
                     return None;
                 }
                 Some(recv)
@@ -943,9 +946,7 @@ impl<'a> Infer<'a> {
                         &rules::RESHAPE_NUMEL,
                         &[("Self", &tuple(&recv)), ("Target", &tuple(&target))],
                     );
-                    if let Some(d) = self.findings.last_mut() {
-                        d.notes.push(format!("{a} elements cannot become {b}"));
-                    }
+                    self.note_last(format!("{a} elements cannot become {b}"));
                     return None;
                 }
                 if name == "reshape"
@@ -1008,10 +1009,8 @@ impl<'a> Infer<'a> {
                 out
             }
             _ => {
-                // A method the lint does not know: its arguments are still checked.
-                for arg in &m.args {
-                    self.infer(arg);
-                }
+                // A method the lint does not know.
+                self.check_each(&m.args);
                 None
             }
         }

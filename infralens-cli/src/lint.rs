@@ -640,7 +640,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_fn(&mut self, f: &'ast ItemFn) {
-        self.note_return(&f.attrs, &f.sig);
+        self.note_signature(&f.attrs, &f.sig);
         syn::visit::visit_item_fn(self, f);
     }
 
@@ -663,17 +663,30 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.note_return(&f.attrs, &f.sig);
+        self.note_signature(&f.attrs, &f.sig);
         syn::visit::visit_impl_item_fn(self, f);
     }
 }
 
 impl Collector<'_> {
-    /// A non-generic function's parameter shapes (annotated, or written in full), so that
-    /// the arguments of a call to it are checked as the compiler checks them.
-    fn note_params(&mut self, args: Option<&ShapesArgs>, sig: &syn::Signature) {
-        if !sig.generics.params.is_empty() || sig.receiver().is_some() {
+    /// A non-generic function's signature, so that a call to it is followed: its parameter
+    /// shapes (annotated, or written in full), against which the compiler checks the
+    /// arguments, and its return shape (annotated; written in full when it is not
+    /// annotated).
+    fn note_signature(&mut self, attrs: &[Attribute], sig: &syn::Signature) {
+        if !sig.generics.params.is_empty() {
             return;
+        }
+        let args = attrs.iter().find(|a| is_shapes_attr(a)).map(shapes_args);
+        let annotation = match &args {
+            Some(Ok(a)) => Some(a),
+            _ => None,
+        };
+        // A method is also known by its type: `Attention::forward`, for
+        // `self.attn.forward(…)` and `Self::forward(…)`.
+        let mut names = vec![sig.ident.to_string()];
+        if let Some(Some(ty)) = self.impl_self.last() {
+            names.insert(0, format!("{ty}::{}", sig.ident));
         }
         let params: Vec<Option<Shape>> = sig
             .inputs
@@ -681,7 +694,7 @@ impl Collector<'_> {
             .map(|arg| {
                 let FnArg::Typed(t) = arg else { return None };
                 let name = pat_name(&t.pat).map(ToString::to_string);
-                let annotated = args.and_then(|a| {
+                let annotated = annotation.and_then(|a| {
                     a.params
                         .iter()
                         .find(|p| Some(p.name.to_string()) == name)
@@ -690,48 +703,23 @@ impl Collector<'_> {
                 annotated.or_else(|| tensor_type(&t.ty).map(|(s, _)| s))
             })
             .collect();
-        if params.iter().all(Option::is_none) {
-            return;
-        }
-        if let Some(Some(ty)) = self.impl_self.last() {
-            self.params
-                .push((format!("{ty}::{}", sig.ident), params.clone()));
-        }
-        self.params.push((sig.ident.to_string(), params));
-    }
-
-    /// A non-generic function's return shape (annotated, or written in full), so that a
-    /// call to it is followed.
-    fn note_return(&mut self, attrs: &[Attribute], sig: &syn::Signature) {
-        let Some(attr) = attrs.iter().find(|a| is_shapes_attr(a)) else {
-            self.note_params(None, sig);
-            // An unannotated function whose return type is written in full.
-            if sig.generics.params.is_empty()
-                && let syn::ReturnType::Type(_, ty) = &sig.output
-                && let Some((shape, _)) = tensor_type(ty)
-            {
-                if let Some(Some(ty)) = self.impl_self.last() {
-                    self.returns
-                        .push((format!("{ty}::{}", sig.ident), shape.clone()));
-                }
-                self.returns.push((sig.ident.to_string(), shape));
+        if sig.receiver().is_none() && params.iter().any(Option::is_some) {
+            for name in &names {
+                self.params.push((name.clone(), params.clone()));
             }
-            return;
+        }
+        let ret: Option<Shape> = match (&args, &sig.output) {
+            (Some(Ok(a)), _) => a
+                .ret
+                .as_ref()
+                .map(|r| r.dims.iter().map(ToString::to_string).collect()),
+            (None, syn::ReturnType::Type(_, ty)) => tensor_type(ty).map(|(s, _)| s),
+            _ => None,
         };
-        let args = shapes_args(attr);
-        self.note_params(args.as_ref().ok(), sig);
-        if sig.generics.params.is_empty()
-            && let Ok(args) = &args
-            && let Some(ret) = &args.ret
-        {
-            let shape: Shape = ret.dims.iter().map(ToString::to_string).collect();
-            // A method is also known by its type: `Attention::forward`, for
-            // `self.attn.forward(…)` and `Self::forward(…)`.
-            if let Some(Some(ty)) = self.impl_self.last() {
-                self.returns
-                    .push((format!("{ty}::{}", sig.ident), shape.clone()));
+        if let Some(shape) = ret {
+            for name in names {
+                self.returns.push((name, shape.clone()));
             }
-            self.returns.push((sig.ident.to_string(), shape));
         }
     }
 }

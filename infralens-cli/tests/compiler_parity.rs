@@ -14,6 +14,9 @@
 //!
 //! `cargo test -p infralens-cli --test compiler_parity -- --nocapture` prints the table.
 
+mod common;
+
+use common::repo;
 use infralens_cli::diag::Diagnostic;
 use infralens_cli::lint::lint_sources;
 use infralens_cli::source::Source;
@@ -87,10 +90,7 @@ fn first_error(stderr: &str) -> Option<(String, String, usize)> {
 
 /// Every case: (its path from the root, the source, the compiler's pinned output).
 fn cases() -> Vec<(String, String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf();
+    let root = repo();
     let mut out = Vec::new();
     let mut ui: Vec<PathBuf> = Vec::new();
     let ui_root = root.join("ui-tests/tests/ui");

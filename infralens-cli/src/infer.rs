@@ -55,6 +55,13 @@ pub(crate) enum Field {
     Norm(String),
     /// `Rope<T, Dh>`: a table over `T` positions for heads of width `Dh`.
     Rope { positions: String, width: String },
+    /// `KvCache<B, Hkv, C, Dh>`: it takes new keys and values `(B, Hkv, S, Dh)` and hands
+    /// out views `(B, Hkv, T, Dh)`.
+    Cache {
+        batch: String,
+        heads: String,
+        width: String,
+    },
     /// Another type of the crate, such as a layer written there: its annotated methods are
     /// followed (`self.attn.forward(&h)` returns what `Attention::forward` is annotated to).
     Struct(String),
@@ -93,6 +100,11 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
         ("RmsNorm" | "LayerNorm", [d, ..]) => Some(Field::Norm(d.clone())),
         ("Rope", [positions, width, ..]) => Some(Field::Rope {
             positions: positions.clone(),
+            width: width.clone(),
+        }),
+        ("KvCache", [batch, heads, _, width, ..]) => Some(Field::Cache {
+            batch: batch.clone(),
+            heads: heads.clone(),
             width: width.clone(),
         }),
         (name, _) => Some(Field::Struct(name.to_owned())),
@@ -167,8 +179,11 @@ fn product(factors: &[u64]) -> u128 {
 /// Infers the shapes of expressions in one function.
 pub(crate) struct Infer<'a> {
     pub env: HashMap<String, Shape>,
-    /// The fields of `self`'s type, in a method.
-    pub fields: Option<&'a HashMap<String, Field>>,
+    /// The fields the lint follows, by struct name: `self.wq`, `cache.keys`, `self.ln_1.0`
+    /// (the crate's; a name declared twice differently is left out).
+    pub structs: &'a HashMap<String, HashMap<String, Field>>,
+    /// The structs the file itself declares, which win over the crate's.
+    pub own_structs: &'a HashMap<String, HashMap<String, Field>>,
     pub sizes: &'a Sizes,
     pub kinds: &'a Kinds,
     /// The `Self` type of the method being followed, when it is a plain name.
@@ -234,6 +249,16 @@ impl<'a> Infer<'a> {
             Expr::Path(p) => self.chunks.get(&p.path.get_ident()?.to_string()).cloned(),
             Expr::Reference(r) => self.chunk_parts(&r.expr),
             Expr::Paren(p) => self.chunk_parts(&p.expr),
+            Expr::Try(t) => self.chunk_parts(&t.expr),
+            // `x.chunk::<Three, D>().try_into().expect("3 parts")`: into an array.
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "try_into" | "expect" | "unwrap"
+                ) =>
+            {
+                self.chunk_parts(&m.receiver)
+            }
             Expr::MethodCall(m) if m.method == "chunk" => {
                 let recv = self.infer(&m.receiver)?;
                 let generics = Self::turbofish(m);
@@ -248,9 +273,9 @@ impl<'a> Infer<'a> {
                     (self.size(&k), self.size(&part), self.size(&last))
                     && ks.checked_mul(ps) != Some(ls)
                 {
-                    let call_span = join(m.method.span(), m.paren_token.span.close());
+                    // Where the compiler reports it: the tensor being cut.
                     self.broke(
-                        call_span,
+                        m.receiver.span(),
                         &rules::CHUNK_PARTITION,
                         &[("K", &k), ("Part", &part), ("Self", &last)],
                     );
@@ -597,27 +622,78 @@ impl<'a> Infer<'a> {
             .unwrap_or_default()
     }
 
-    /// The field `self.name`, in a method, or a local layer or table (through references
-    /// and parentheses).
+    /// What `expr` holds when it is a layer, table, cache or struct: a parameter or local
+    /// (through references and parentheses), or a field — named or by position — of
+    /// `self` or of any value whose struct the crate declares (`self.wq`, `cache.keys`,
+    /// `self.ln_1.0`, `self.attn.wq`).
     fn field(&self, expr: &Expr) -> Option<Field> {
         match expr {
             Expr::Reference(r) => self.field(&r.expr),
             Expr::Paren(p) => self.field(&p.expr),
             Expr::Path(p) => self.layers.get(&p.path.get_ident()?.to_string()).cloned(),
             Expr::Field(f) => {
-                let Expr::Path(base) = &*f.base else {
-                    return None;
+                let owner = match &*f.base {
+                    Expr::Path(base) if base.path.is_ident("self") => self.self_type.clone()?,
+                    base => match self.field(base)? {
+                        Field::Struct(ty) => ty,
+                        _ => return None,
+                    },
                 };
-                if !base.path.is_ident("self") {
-                    return None;
-                }
-                let syn::Member::Named(name) = &f.member else {
-                    return None;
+                let member = match &f.member {
+                    syn::Member::Named(name) => name.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                self.fields?.get(&name.to_string()).cloned()
+                self.own_structs
+                    .get(&owner)
+                    .or_else(|| self.structs.get(&owner))?
+                    .get(&member)
+                    .cloned()
             }
             _ => None,
         }
+    }
+
+    /// The two views `cache.append::<S, T>(&k, &v)` hands out, `(B, Hkv, T, Dh)` each,
+    /// after checking the new keys and values against `(B, Hkv, S, Dh)`; through `?`,
+    /// `.expect(…)` and `.unwrap()`. `None` for anything else (or after a finding).
+    pub(crate) fn appended(&mut self, expr: &Expr) -> Option<Shape> {
+        let m = match expr {
+            Expr::Try(t) => return self.appended(&t.expr),
+            Expr::Paren(p) => return self.appended(&p.expr),
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "expect" | "unwrap") => {
+                return self.appended(&m.receiver);
+            }
+            Expr::MethodCall(m) if m.method == "append" && m.args.len() == 2 => m,
+            _ => return None,
+        };
+        let Some(Field::Cache {
+            batch,
+            heads,
+            width,
+        }) = self.field(&m.receiver)
+        else {
+            return None;
+        };
+        let dims: Vec<String> = Self::turbofish(m)
+            .iter()
+            .filter_map(|g| match g {
+                GenericArgument::Type(t) => single(t)?.pop(),
+                _ => None,
+            })
+            .collect();
+        let [new, total] = dims.as_slice() else {
+            return None;
+        };
+        let want = vec![batch.clone(), heads.clone(), new.clone(), width.clone()];
+        for arg in &m.args {
+            if let Some(got) = self.infer(arg)
+                && got != want
+            {
+                self.wrong_argument(arg.span(), "append", &want, &got);
+                return None;
+            }
+        }
+        Some(vec![batch, heads, total.clone(), width])
     }
 
     /// The layer or table a `let` builds: `Linear::new(w, b)` (weight `(Out, In)`),
@@ -649,6 +725,14 @@ impl<'a> Infer<'a> {
             _ => Vec::new(),
         };
         let built = match kind.as_str() {
+            "KvCache" => match turbofish.as_slice() {
+                [batch, heads, _, width, ..] => Some(Field::Cache {
+                    batch: batch.clone(),
+                    heads: heads.clone(),
+                    width: width.clone(),
+                }),
+                _ => None,
+            },
             "Rope" => match turbofish.as_slice() {
                 [positions, width, ..] => {
                     // `EvenWidth`: the lanes rotate in pairs.
@@ -732,10 +816,39 @@ impl<'a> Infer<'a> {
                 }
                 Some(Field::Norm(d)) => {
                     let x = self.infer(&m.args[0])?;
-                    return (x.last() == Some(&d)).then_some(x);
+                    let last = x.last()?;
+                    if *last != d {
+                        self.broke(
+                            m.args[0].span(),
+                            &rules::NORM_WIDTH,
+                            &[("Op", "forward"), ("Last", last), ("Found", &tuple(&[d]))],
+                        );
+                        return None;
+                    }
+                    return Some(x);
                 }
                 _ => {}
             }
+        }
+        // The KV cache: `cache.append::<S, T>(&k, &v)` (its views are bound by a `let`
+        // pattern), `cache.keys::<T>()`, `cache.values::<T>()`.
+        if let Some(Field::Cache {
+            batch,
+            heads,
+            width,
+        }) = self.field(&m.receiver)
+        {
+            if name == "append" {
+                self.appended(&Expr::MethodCall(m.clone()));
+                return None;
+            }
+            if matches!(name.as_str(), "keys" | "values")
+                && let [GenericArgument::Type(t)] = Self::turbofish(m).as_slice()
+            {
+                let len = single(t)?.pop()?;
+                return Some(vec![batch, heads, len, width]);
+            }
+            return None;
         }
         // A method of a type of the crate: `self.attn.forward(&h)`, `self.helper(&x)`.
         let owner = match &*m.receiver {
@@ -827,7 +940,7 @@ impl<'a> Infer<'a> {
                 Some(recv)
             }
             "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
-            | "rope" | "masked" | "add_bias" => Some(recv),
+            | "rope" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => {
                 let rhs = self.infer(&m.args[0])?;
                 if rhs.len() > recv.len() || recv[recv.len() - rhs.len()..] != rhs[..] {

@@ -513,6 +513,9 @@ pub(crate) struct File {
     pub own_sizes: Sizes,
     /// The kinds declared in this file's own `dims!` blocks.
     pub own_kinds: Kinds,
+    /// The structs this file declares, which win over the crate's (two modules may each
+    /// have a `Block`).
+    pub own_structs: HashMap<String, HashMap<String, Field>>,
     /// Where this file's `dims!` blocks declare their dims (for fixes there).
     pub decls: DimSites,
     /// `// infralens: allow(rule)` comments: the rule and the lines they cover.
@@ -648,7 +651,15 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let fields: HashMap<String, Field> = s
             .fields
             .iter()
-            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), field_type(&f.ty)?)))
+            .enumerate()
+            .filter_map(|(i, f)| {
+                // A tuple struct's fields by position: `self.ln_1.0`.
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| i.to_string(), ToString::to_string);
+                Some((name, field_type(&f.ty)?))
+            })
             .collect();
         if !fields.is_empty() && s.generics.params.is_empty() {
             self.structs.push((s.ident.to_string(), fields));
@@ -801,6 +812,7 @@ impl Crate {
                     imported: HashSet::new(),
                     own_sizes: Sizes::new(),
                     own_kinds: Kinds::new(),
+                    own_structs: HashMap::new(),
                     decls: DimSites::default(),
                     allows: Vec::new(),
                 };
@@ -858,6 +870,7 @@ impl Crate {
             imported,
             own_sizes: sizes.clone(),
             own_kinds,
+            own_structs: structs.iter().cloned().collect(),
             decls,
             allows,
         };
@@ -1193,14 +1206,10 @@ impl Checker<'_> {
         }
 
         // Parameters, then each `let` in order.
-        let fields = self
-            .impl_self
-            .last()
-            .and_then(Option::as_ref)
-            .and_then(|name| self.krate.structs.get(name));
         let mut infer = Infer {
             env: HashMap::new(),
-            fields,
+            structs: &self.krate.structs,
+            own_structs: &self.krate.files[self.file].own_structs,
             sizes: &self.sizes,
             kinds: &self.kinds,
             self_type: self.impl_self.last().cloned().flatten(),
@@ -1248,20 +1257,43 @@ impl Checker<'_> {
                     infer.env.remove(&id);
                     infer.chunks.remove(&id);
                 }
-                // `let [q, k, v] = x.chunk::<Three, D>();` and `let [q, k] = [&a[0], &a[1]];`
+                // `let [q, k, v] = x.chunk::<Three, D>();` (also through `.try_into()` and
+                // a written type), `let [q, k] = [&a[0], &a[1]];`, `let (q, k) = (a, b);`
+                // and `let (keys, values) = cache.append::<S, T>(&k, &v)?;`.
+                let pat = match &site.local.pat {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                let elems = match pat {
+                    syn::Pat::Slice(slice) => Some(&slice.elems),
+                    syn::Pat::Tuple(tuple) => Some(&tuple.elems),
+                    _ => None,
+                };
                 if signature_ok
-                    && let syn::Pat::Slice(slice) = &site.local.pat
+                    && elems.is_none()
                     && let Some(init) = &site.local.init
                 {
-                    let names: Vec<Option<String>> = slice
-                        .elems
+                    // `let _ = …;` and other patterns: what the value computes is checked.
+                    infer.infer(&init.expr);
+                }
+                if signature_ok
+                    && let Some(elems) = elems
+                    && let Some(init) = &site.local.init
+                {
+                    let names: Vec<Option<String>> = elems
                         .iter()
                         .map(|p| pat_name(p).map(|n| n.to_string()))
                         .collect();
                     let shapes: Vec<Option<Shape>> = match &*init.expr {
                         syn::Expr::Array(a) => a.elems.iter().map(|e| infer.infer(e)).collect(),
+                        syn::Expr::Tuple(t) => t.elems.iter().map(|e| infer.infer(e)).collect(),
                         e => {
-                            let part = infer.chunk_parts(e);
+                            let reported = infer.findings.len();
+                            let part = infer.chunk_parts(e).or_else(|| infer.appended(e));
+                            if part.is_none() && infer.findings.len() == reported {
+                                // Not followed into the pattern, still checked.
+                                infer.infer(e);
+                            }
                             vec![part; names.len()]
                         }
                     };

@@ -25,14 +25,6 @@ use std::path::{Path, PathBuf};
 /// Cases the lint does not follow, and why: (path from the repository root, reason).
 const NOT_FOLLOWED: &[(&str, &str)] = &[
     (
-        "labs/05-gqa-and-kv-cache/exercises/03_caching_the_repeated_keys.rs",
-        "`KvCache::append`'s arguments are not followed yet",
-    ),
-    (
-        "labs/05-gqa-and-kv-cache/exercises/05_cache_with_positions_before_heads.rs",
-        "`KvCache::append`'s arguments are not followed yet",
-    ),
-    (
         "ui-tests/tests/ui/annotations/shape-on-something-else.rs",
         "`#[shape]` on a `let` of a number: the lint types tensors, not other values",
     ),

@@ -98,7 +98,7 @@ impl Message {
             }
         }
         if text.starts_with("shape mismatch") {
-            d.lab = Some(crate::labs::lab_for(&text));
+            d.lab = Some(crate::catalog::lab_for(&text));
             Some(Message::Shape(d))
         } else {
             Some(Message::Other(d, rendered))

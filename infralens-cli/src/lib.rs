@@ -1,5 +1,6 @@
-//! The `infralens` command, as a library: the lint, the compiler-output reader, the
-//! renderers and the labs, so that they can be tested and benchmarked.
+//! The `infralens` command, as a library: the compiler-output reader, the labs runner, the
+//! handbook and the diagrams, over the analysis of [`infralens_lint`] (re-exported here as
+//! it was before it became a crate of its own), so that they can be tested and benchmarked.
 //!
 //! ```
 //! use infralens_cli::{lint::lint_sources, render::{render, Format}, source::Source};
@@ -13,19 +14,12 @@
 #![warn(missing_docs)]
 
 pub mod book;
+pub mod catalog;
 pub mod check;
-pub mod config;
-pub mod diag;
 pub mod diagram;
-pub mod explain;
-pub mod fix;
-mod infer;
 pub mod labs;
-pub mod lint;
 mod markdown;
-pub mod prescan;
-pub mod render;
-pub mod rules;
-pub mod source;
 
-pub use infer::{Cost, Shape};
+pub use infralens_lint::{
+    Cost, Shape, config, diag, explain, fix, lint, prescan, render, rules, source,
+};

@@ -65,7 +65,7 @@ enum Cmd {
         /// Files or directories [default: src, examples and tests, those that exist].
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = format_parser())]
         format: Format,
         /// The configuration file [default: infralens.toml or Cargo.toml's
         /// metadata.infralens, here or above].
@@ -83,7 +83,7 @@ enum Cmd {
     /// the mistake; every other message passes through unchanged. Exits as the build does.
     Check {
         /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = format_parser())]
         format: Format,
         /// Arguments for `cargo check`, after `--`.
         #[arg(last = true)]
@@ -932,6 +932,12 @@ fn watch(id: Option<&str>) -> ExitCode {
 }
 
 /// What `explain` prints.
+/// `--format` for the lint and `check`: one of [`Format::NAMES`], listed in `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Format::NAMES).try_map(|s| s.parse::<Format>())
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ExplainFormat {
     /// The walkthrough as a text table.

@@ -31,7 +31,7 @@
 //! # Ok::<(), syn::Error>(())
 //! ```
 
-use crate::function::{NOT_ON_LET, ON_A_PATTERN, TWO_SHAPES, no_value};
+use crate::messages::{NOT_ON_LET, ON_A_PATTERN, TWO_SHAPES, no_value};
 use crate::shapes::{LetShape, NO_PARENTHESES, ShapeLit};
 use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 

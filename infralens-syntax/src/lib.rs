@@ -26,4 +26,5 @@
 pub mod body;
 pub mod dims;
 pub mod function;
+mod messages;
 pub mod shapes;

@@ -1,6 +1,7 @@
 //! `infralens lint`: checks `dims!` blocks and `#[shapes]` annotations without compiling.
 
 use crate::config::Config;
+use crate::decls::DimSites;
 use crate::diag::Diagnostic;
 use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, tensor_type, tuple};
 use crate::source::Source;
@@ -19,7 +20,7 @@ use syn::{Attribute, FnArg, ItemFn, Meta, Stmt};
 /// What a lint run found.
 ///
 /// ```
-/// use infralens_cli::{lint::lint_sources, source::Source};
+/// use infralens_lint::{lint::lint_sources, source::Source};
 /// let report = lint_sources(vec![Source::new("a.rs", "fn main() {}".into())]);
 /// assert_eq!((report.files, report.lines, report.diagnostics.len()), (1, 1, 0));
 /// ```
@@ -45,7 +46,7 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// its `x.stderr`); see [`collect_files_with`] for a configuration's `exclude`.
 ///
 /// ```
-/// use infralens_cli::lint::collect_files;
+/// use infralens_lint::lint::collect_files;
 /// let files = collect_files(&["src".into()])?;
 /// assert!(files.iter().any(|f| f.ends_with("lint.rs")));
 /// # Ok::<(), std::io::Error>(())
@@ -62,7 +63,7 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 /// in `paths` is always read.
 ///
 /// ```
-/// use infralens_cli::{config::Config, lint::collect_files_with};
+/// use infralens_lint::{config::Config, lint::collect_files_with};
 /// let config = Config::parse("exclude = [\"lint.rs\"]", ".".as_ref(), "infralens.toml")?;
 /// let files = collect_files_with(&["src".into()], &config).map_err(|e| e.to_string())?;
 /// assert!(!files.iter().any(|f| f.ends_with("lint.rs")));
@@ -187,7 +188,7 @@ fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
 /// declared in any file's `dims!` is known in all of them.
 ///
 /// ```no_run
-/// let report = infralens_cli::lint::lint_paths(&["src".into()])?;
+/// let report = infralens_lint::lint::lint_paths(&["src".into()])?;
 /// println!("{} findings", report.diagnostics.len());
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -202,7 +203,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
 /// walks, and findings of the rules it `allow`s are not reported.
 ///
 /// ```no_run
-/// use infralens_cli::{config::Config, lint::lint_paths_with};
+/// use infralens_lint::{config::Config, lint::lint_paths_with};
 /// let config = Config::find(".".as_ref()).map_err(std::io::Error::other)?;
 /// let report = lint_paths_with(&["src".into()], &config)?;
 /// # Ok::<(), std::io::Error>(())
@@ -241,7 +242,7 @@ fn display_path(path: &Path) -> String {
 /// Lints sources already in memory, as one crate.
 ///
 /// ```
-/// use infralens_cli::{lint::lint_sources, source::Source};
+/// use infralens_lint::{lint::lint_sources, source::Source};
 /// let code = r#"
 /// dims! { pub B = 2; pub S = 4; pub D = 16; }
 /// #[shapes(x: [B, S, D], w: [D, D] -> [B, S, D])]
@@ -462,45 +463,6 @@ fn two_passes(sources: Vec<Source>) -> (Crate, Vec<Vec<Diagnostic>>) {
 /// The stack of the lint's worker threads: deeply nested code (up to the pre-scan's limit)
 /// must not overflow syn's recursive parser.
 const WORKER_STACK: usize = 256 << 20;
-
-/// Where a file's `dims!` blocks declare their dims: what a fix at a declaration needs.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct DimSites {
-    /// Dims whose size is written as a number, and where that number is.
-    pub literals: HashMap<String, (crate::diag::Pos, crate::diag::Pos)>,
-    /// Dims declared as the product of two others: `Dq = H * Dh` is `("Dq", "H", "Dh")`.
-    pub products: Vec<(String, String, String)>,
-}
-
-impl DimSites {
-    fn note(&mut self, src: &Source, decl: &infralens_syntax::dims::DimDecl) {
-        use infralens_syntax::dims::SizeExpr;
-        let name = decl.name.to_string();
-        match &decl.size {
-            SizeExpr::Literal(lit) => {
-                self.literals.insert(name, src.positions(lit.span()));
-            }
-            SizeExpr::Binary {
-                left,
-                op: '*',
-                right,
-                ..
-            } => {
-                if let (SizeExpr::Dim(a), SizeExpr::Dim(b)) = (&**left, &**right) {
-                    self.products.push((name, a.to_string(), b.to_string()));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Whether some dim is declared as `a * b` (or `b * a`).
-    pub fn has_product(&self, a: &str, b: &str) -> bool {
-        self.products
-            .iter()
-            .any(|(_, x, y)| (x == a && y == b) || (x == b && y == a))
-    }
-}
 
 /// A parsed file.
 pub(crate) struct File {

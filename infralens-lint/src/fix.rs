@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// made.
 ///
 /// ```
-/// use infralens_cli::{diag::{Edit, Pos}, fix::apply};
+/// use infralens_lint::{diag::{Edit, Pos}, fix::apply};
 /// let at = |column| Pos { line: 1, column };
 /// let edits = [Edit { start: at(10), end: at(11), replacement: "&w.t()".into() }];
 /// assert_eq!(apply("x.matmul(w)", &edits), ("x.matmul(&w.t())".to_owned(), 1));
@@ -41,9 +41,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
 /// The first fix of each finding, grouped by file: what one round of `--fix` makes.
 ///
 /// ```
-/// use infralens_cli::diag::{Diagnostic, Pos};
+/// use infralens_lint::diag::{Diagnostic, Pos};
 /// let at = Pos { line: 1, column: 1 };
-/// assert!(infralens_cli::fix::by_file(&[Diagnostic::new("a.rs", at, at, "dims", "m")]).is_empty());
+/// assert!(infralens_lint::fix::by_file(&[Diagnostic::new("a.rs", at, at, "dims", "m")]).is_empty());
 /// ```
 pub fn by_file(diagnostics: &[Diagnostic]) -> BTreeMap<String, Vec<Edit>> {
     let mut files: BTreeMap<String, Vec<Edit>> = BTreeMap::new();

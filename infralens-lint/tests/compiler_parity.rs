@@ -12,14 +12,11 @@
 //! Nothing is compiled here: the compiler's output is the pinned snapshots, which the UI
 //! test and the labs test keep current.
 //!
-//! `cargo test -p infralens-cli --test compiler_parity -- --nocapture` prints the table.
+//! `cargo test -p infralens-lint --test compiler_parity -- --nocapture` prints the table.
 
-mod common;
-
-use common::repo;
-use infralens_cli::diag::Diagnostic;
-use infralens_cli::lint::lint_sources;
-use infralens_cli::source::Source;
+use infralens_lint::diag::Diagnostic;
+use infralens_lint::lint::lint_sources;
+use infralens_lint::source::Source;
 use std::path::{Path, PathBuf};
 
 /// Cases the lint does not follow, and why: (path from the repository root, reason).
@@ -82,7 +79,10 @@ fn first_error(stderr: &str) -> Option<(String, String, usize)> {
 
 /// Every case: (its path from the root, the source, the compiler's pinned output).
 fn cases() -> Vec<(String, String, String)> {
-    let root = repo();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf();
     let mut out = Vec::new();
     let mut ui: Vec<PathBuf> = Vec::new();
     let ui_root = root.join("ui-tests/tests/ui");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 /// A file's text with the byte offset of each line, to locate spans and cut excerpts.
 ///
 /// ```
-/// use infralens_cli::source::Source;
+/// use infralens_lint::source::Source;
 /// let src = Source::new("a.rs", "fn f() {}\nfn g() {}\n".into());
 /// assert_eq!(src.line(2), Some("fn g() {}"));
 /// ```
@@ -26,7 +26,7 @@ impl Source {
     /// Indexes `text`.
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// assert_eq!(Source::new("a.rs", String::new()).line(1), Some(""));
     /// ```
     pub fn new(name: &str, text: String) -> Self {
@@ -43,7 +43,7 @@ impl Source {
     /// A file whose bytes are not UTF-8: reported as such, never parsed.
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// assert!(Source::not_utf8("a.rs").not_utf8);
     /// ```
     pub fn not_utf8(name: &str) -> Self {
@@ -55,7 +55,7 @@ impl Source {
     /// A file as read: its text when the bytes are UTF-8, else [`Source::not_utf8`].
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// assert_eq!(&*Source::from_bytes("a.rs", b"fn f() {}".to_vec()).text, "fn f() {}");
     /// assert!(Source::from_bytes("a.rs", vec![0xff, 0xfe]).not_utf8);
     /// ```
@@ -69,7 +69,7 @@ impl Source {
     /// Line `n` (from 1) without its line break.
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// let src = Source::new("a.rs", "x\r\ny".into());
     /// assert_eq!((src.line(1), src.line(2), src.line(3)), (Some("x"), Some("y"), None));
     /// ```
@@ -86,7 +86,7 @@ impl Source {
     /// file.
     ///
     /// ```
-    /// use infralens_cli::{diag::Pos, source::Source};
+    /// use infralens_lint::{diag::Pos, source::Source};
     /// let src = Source::new("a.rs", "é = 1;\nx".into());
     /// assert_eq!(src.offset(Pos { line: 1, column: 2 }), 2);
     /// assert_eq!(src.offset(Pos { line: 2, column: 1 }), 8);
@@ -106,7 +106,7 @@ impl Source {
     /// A diagnostic at `span` (a span of this file, parsed in this thread).
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// let src = Source::new("a.rs", "fn f() {}".into());
     /// let file = syn::parse_file(&src.text)?;
     /// let syn::Item::Fn(f) = &file.items[0] else { unreachable!() };
@@ -124,7 +124,7 @@ impl Source {
     /// Whole lines `start.line..=end.line`.
     ///
     /// ```
-    /// use infralens_cli::{diag::Pos, source::Source};
+    /// use infralens_lint::{diag::Pos, source::Source};
     /// let src = Source::new("a.rs", "a\nb\nc\n".into());
     /// let e = src.excerpt(Pos { line: 2, column: 1 }, Pos { line: 3, column: 2 });
     /// assert_eq!((e.first_line, e.text()), (2, "b\nc\n"));
@@ -147,7 +147,7 @@ impl Source {
     /// The positions a span covers (1-based lines and columns, the end exclusive).
     ///
     /// ```
-    /// use infralens_cli::{diag::Pos, source::Source};
+    /// use infralens_lint::{diag::Pos, source::Source};
     /// let src = Source::new("a.rs", "let q = x;".into());
     /// let e: syn::Expr = syn::parse_str("x")?;
     /// let (start, _) = src.positions(syn::spanned::Spanned::span(&e));
@@ -161,7 +161,7 @@ impl Source {
     /// The text a span covers (empty when it is out of range).
     ///
     /// ```
-    /// use infralens_cli::source::Source;
+    /// use infralens_lint::source::Source;
     /// let src = Source::new("a.rs", "let q = x.matmul(w);".into());
     /// let stmt: syn::Stmt = syn::parse_str(&src.text)?;
     /// let syn::Stmt::Local(l) = &stmt else { unreachable!() };

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 /// An output format.
 ///
 /// ```
-/// use infralens_cli::render::Format;
+/// use infralens_lint::render::Format;
 /// assert_eq!("sarif".parse::<Format>(), Ok(Format::Sarif));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// rustc-style: the message, the line with carets under the span, notes.
     Human,
@@ -26,18 +26,40 @@ pub enum Format {
     Github,
 }
 
+impl Format {
+    /// Every format's name, as `--format` takes it.
+    ///
+    /// ```
+    /// use infralens_lint::render::Format;
+    /// for name in Format::NAMES {
+    ///     assert!(name.parse::<Format>().is_ok());
+    /// }
+    /// ```
+    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
+    /// A format by its name, in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        <Format as clap::ValueEnum>::from_str(s, true)
+        match s.to_ascii_lowercase().as_str() {
+            "human" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "github" => Ok(Format::Github),
+            _ => Err(format!(
+                "unknown format `{s}`: the formats are {}",
+                Format::NAMES.join(", ")
+            )),
+        }
     }
 }
 
 /// Renders `diagnostics` in `format`; `color` only matters for `human`.
 ///
 /// ```
-/// use infralens_cli::diag::{Diagnostic, Pos};
-/// use infralens_cli::render::{render, Format};
+/// use infralens_lint::diag::{Diagnostic, Pos};
+/// use infralens_lint::render::{render, Format};
 /// let at = Pos { line: 3, column: 5 };
 /// let d = Diagnostic::new("src/lib.rs", at, Pos { line: 3, column: 6 }, "unknown-dim", "unknown dim `T`");
 /// assert_eq!(
@@ -191,9 +213,9 @@ fn excerpt_range(d: &Diagnostic, text: &str, first_line: usize) -> (usize, usize
 /// One diagnostic as a JSON object: the `json` format's schema.
 ///
 /// ```
-/// use infralens_cli::diag::{Diagnostic, Pos};
+/// use infralens_lint::diag::{Diagnostic, Pos};
 /// let at = Pos { line: 1, column: 2 };
-/// let v = infralens_cli::render::to_json(&Diagnostic::new("a.rs", at, at, "dims", "m"));
+/// let v = infralens_lint::render::to_json(&Diagnostic::new("a.rs", at, at, "dims", "m"));
 /// assert_eq!(v["line"], 1);
 /// assert_eq!(v["code"], "dims");
 /// assert!(v["lab"].is_null());
@@ -229,7 +251,7 @@ pub fn to_json(d: &Diagnostic) -> Value {
 /// non-ASCII name is a valid URI.
 ///
 /// ```
-/// use infralens_cli::render::uri_path;
+/// use infralens_lint::render::uri_path;
 /// assert_eq!(uri_path("src/a#b.rs"), "src/a%23b.rs");
 /// assert_eq!(uri_path("my dir/ü.rs"), "my%20dir/%C3%BC.rs");
 /// assert_eq!(uri_path("back\\slash.rs"), "back%5Cslash.rs");
@@ -251,7 +273,7 @@ pub fn uri_path(path: &str) -> String {
 /// `helpUri` is that page at the rule's anchor.
 ///
 /// ```
-/// let log = infralens_cli::render::sarif(&[]);
+/// let log = infralens_lint::render::sarif(&[]);
 /// assert_eq!(log["version"], "2.1.0");
 /// assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "infralens");
 /// ```
@@ -270,7 +292,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
 ///
 /// ```
 /// let url = "https://example.org/infralens/rules.html";
-/// let log = infralens_cli::render::sarif_with(&[], "/no/repo".as_ref(), Some(url));
+/// let log = infralens_lint::render::sarif_with(&[], "/no/repo".as_ref(), Some(url));
 /// let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
 /// assert_eq!(rule["helpUri"], format!("{url}#rule-{}", rule["id"].as_str().unwrap_or("")));
 /// ```
@@ -330,7 +352,7 @@ fn file_uri(path: &Path, dir: bool) -> String {
 /// above `cwd`), which `originalUriBaseIds` gives as a `file:` URI.
 ///
 /// ```
-/// use infralens_cli::{diag::{Diagnostic, Pos}, render::sarif_at};
+/// use infralens_lint::{diag::{Diagnostic, Pos}, render::sarif_at};
 /// let at = Pos { line: 1, column: 1 };
 /// let d = Diagnostic::new("src/a b.rs", at, at, "dims", "`B` has size 0");
 /// let log = sarif_at(&[d], "/no/repo/crate".as_ref());

@@ -13,8 +13,8 @@ use syn::visit_mut::VisitMut;
 /// findings inside it.
 ///
 /// ```
-/// use infralens_cli::explain::explain_source;
-/// use infralens_cli::source::Source;
+/// use infralens_lint::explain::explain_source;
+/// use infralens_lint::source::Source;
 /// let code = r#"
 /// dims! { pub B = 2; pub S = 4; pub D = 16; pub H = 4; pub Dh = D / H; }
 /// #[shapes(x: [B, S, D], w: [D, D] -> [B, H, S, Dh])]
@@ -45,7 +45,7 @@ pub struct Walkthrough {
 /// (for `dims!` declared elsewhere).
 ///
 /// ```no_run
-/// let w = infralens_cli::explain::explain("examples/qkv_walkthrough.rs::attend")?;
+/// let w = infralens_lint::explain::explain("examples/qkv_walkthrough.rs::attend")?;
 /// print!("{}", w.table());
 /// # Ok::<(), String>(())
 /// ```
@@ -194,7 +194,14 @@ impl<'ast> Visit<'ast> for FnNames<'_> {
 
 impl Walkthrough {
     /// The size of `dim`, when it is known.
-    pub(crate) fn size(&self, dim: &str) -> Option<u64> {
+    ///
+    /// ```
+    /// use infralens_lint::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = dyn; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// assert_eq!((w.size("S"), w.size("D")), (Some(4), None));
+    /// ```
+    pub fn size(&self, dim: &str) -> Option<u64> {
         self.sizes
             .iter()
             .find(|(d, _)| d == dim)
@@ -202,14 +209,29 @@ impl Walkthrough {
     }
 
     /// The elements of `shape`, when every size is known (saturating).
-    pub(crate) fn numel(&self, shape: &Shape) -> Option<u128> {
+    ///
+    /// ```
+    /// use infralens_lint::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = dyn; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// assert_eq!(w.numel(&vec!["S".to_owned(), "S".to_owned()]), Some(16));
+    /// assert_eq!(w.numel(&vec!["S".to_owned(), "D".to_owned()]), None);
+    /// ```
+    pub fn numel(&self, shape: &Shape) -> Option<u128> {
         shape.iter().try_fold(1u128, |n, d| {
             Some(n.saturating_mul(u128::from(self.size(d)?)))
         })
     }
 
     /// Each dim with its size (`?` when known only at run time): `B=2 S=? D=16`.
-    pub(crate) fn dims(&self) -> String {
+    ///
+    /// ```
+    /// use infralens_lint::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = dyn; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// assert_eq!(w.dims(), "S=4 D=?");
+    /// ```
+    pub fn dims(&self) -> String {
         let dims: Vec<String> = self
             .sizes
             .iter()
@@ -225,7 +247,7 @@ impl Walkthrough {
     /// the FLOPs and weight parameters of its matmuls; then the totals.
     ///
     /// ```
-    /// use infralens_cli::{explain::explain_source, source::Source};
+    /// use infralens_lint::{explain::explain_source, source::Source};
     /// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D] -> [S, D])]\nfn f(x: &Tensor) -> Tensor { x.softmax() }";
     /// let table = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap().table();
     /// assert!(table.contains("(4, 8)"));
@@ -299,7 +321,7 @@ impl Walkthrough {
     /// sizes known here (a run-time or generic size leaves its products uncounted).
     ///
     /// ```
-    /// use infralens_cli::{explain::explain_source, source::Source};
+    /// use infralens_lint::{explain::explain_source, source::Source};
     /// let code = "dims! { pub S = dyn; pub D = 8; }\n#[shapes(x: [S, D], w: [D, D] -> [S, D])]\nfn f(x: &Tensor, w: &Tensor) -> Tensor { x.matmul(w) }";
     /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
     /// assert!(!w.flops_known());

@@ -198,7 +198,7 @@ pub(crate) struct Infer<'a> {
     pub params: &'a HashMap<String, Vec<Option<Shape>>>,
     pub src: &'a Source,
     /// Where the file's own `dims!` blocks declare their dims.
-    pub decls: &'a crate::lint::DimSites,
+    pub decls: &'a crate::decls::DimSites,
     pub findings: Vec<Diagnostic>,
     pub cost: Cost,
 }

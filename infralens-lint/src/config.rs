@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// What `infralens.toml` (or the `metadata.infralens` table of `Cargo.toml`) says.
 ///
 /// ```
-/// use infralens_cli::config::Config;
+/// use infralens_lint::config::Config;
 /// let c = Config::parse("exclude = [\"gen/**\"]\nallow = [\"dims\"]", "/repo".as_ref(), "infralens.toml")?;
 /// assert!(c.excludes(std::path::Path::new("/repo/gen/a.rs")));
 /// assert!(!c.excludes(std::path::Path::new("/repo/src/a.rs")));
@@ -57,7 +57,7 @@ impl Config {
     /// `file` names it in errors.
     ///
     /// ```
-    /// use infralens_cli::config::Config;
+    /// use infralens_lint::config::Config;
     /// let err = Config::parse("allow = [\"shape-mismach\"]", "/".as_ref(), "infralens.toml").unwrap_err();
     /// assert!(err.starts_with("infralens.toml: `allow` names no rule `shape-mismach`"));
     /// ```
@@ -115,7 +115,7 @@ impl Config {
     /// configuration (a `Cargo.toml` without one gives the default).
     ///
     /// ```no_run
-    /// let config = infralens_cli::config::Config::load("infralens.toml".as_ref())?;
+    /// let config = infralens_lint::config::Config::load("infralens.toml".as_ref())?;
     /// # Ok::<(), String>(())
     /// ```
     ///
@@ -160,7 +160,7 @@ impl Config {
     /// default when there is none.
     ///
     /// ```
-    /// let config = infralens_cli::config::Config::find(std::path::Path::new("/"))?;
+    /// let config = infralens_lint::config::Config::find(std::path::Path::new("/"))?;
     /// assert!(config.allow.is_empty());
     /// # Ok::<(), String>(())
     /// ```
@@ -188,7 +188,7 @@ impl Config {
     /// `path` is left out of directory walks by `exclude`.
     ///
     /// ```
-    /// use infralens_cli::config::Config;
+    /// use infralens_lint::config::Config;
     /// let c = Config::parse("exclude = [\"tests/ui\", \"*.gen.rs\"]", "/r".as_ref(), "x")?;
     /// assert!(c.excludes("/r/tests/ui/a.rs".as_ref()));
     /// assert!(c.excludes("/r/src/deep/model.gen.rs".as_ref()));
@@ -204,7 +204,7 @@ impl Config {
     /// Findings of `rule` are not reported.
     ///
     /// ```
-    /// assert!(!infralens_cli::config::Config::default().allows("dims"));
+    /// assert!(!infralens_lint::config::Config::default().allows("dims"));
     /// ```
     pub fn allows(&self, rule: &str) -> bool {
         self.allow.iter().any(|r| crate::rules::covers(r, rule))

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 /// One rule of `infralens lint`.
 ///
 /// ```
-/// let rule = infralens_cli::rules::rule("matmul-contraction").expect("a rule");
+/// let rule = infralens_lint::rules::rule("matmul-contraction").expect("a rule");
 /// assert!(rule.wrong.contains("matmul"));
 /// assert_eq!(rule.group, Some("shape-mismatch"));
 /// ```
@@ -46,7 +46,7 @@ pub const SHAPE_MISMATCH: &str = "shape-mismatch";
 /// The groups of rules, with what they hold.
 ///
 /// ```
-/// assert_eq!(infralens_cli::rules::GROUPS[0].0, "shape-mismatch");
+/// assert_eq!(infralens_lint::rules::GROUPS[0].0, "shape-mismatch");
 /// ```
 pub const GROUPS: &[(&str, &str)] = &[(
     SHAPE_MISMATCH,
@@ -133,7 +133,7 @@ fn shape_explanation(r: &infralens_core::rules::Rule) -> String {
 /// shape rule of [`infralens_core::rules::RULES`], then `internal-error`.
 ///
 /// ```
-/// let rules = &*infralens_cli::rules::RULES;
+/// let rules = &*infralens_lint::rules::RULES;
 /// assert!(rules.len() >= 24 + 5);
 /// assert_eq!(rules[0].id, "parse-error");
 /// ```
@@ -168,7 +168,7 @@ pub static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 /// `allowed` (a rule's id or a group) covers findings of the rule `id`.
 ///
 /// ```
-/// use infralens_cli::rules::covers;
+/// use infralens_lint::rules::covers;
 /// assert!(covers("shape-mismatch", "heads-partition"));
 /// assert!(covers("heads-partition", "heads-partition"));
 /// assert!(!covers("dims", "heads-partition"));
@@ -180,8 +180,8 @@ pub fn covers(allowed: &str, id: &str) -> bool {
 /// The rule `id`, if there is one.
 ///
 /// ```
-/// assert!(infralens_cli::rules::rule("dims").is_some());
-/// assert!(infralens_cli::rules::rule("nope").is_none());
+/// assert!(infralens_lint::rules::rule("dims").is_some());
+/// assert!(infralens_lint::rules::rule("nope").is_none());
 /// ```
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
@@ -190,9 +190,9 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 /// `id` names a rule or a group of rules.
 ///
 /// ```
-/// assert!(infralens_cli::rules::known("shape-mismatch"));
-/// assert!(infralens_cli::rules::known("cat-sum"));
-/// assert!(!infralens_cli::rules::known("nope"));
+/// assert!(infralens_lint::rules::known("shape-mismatch"));
+/// assert!(infralens_lint::rules::known("cat-sum"));
+/// assert!(!infralens_lint::rules::known("nope"));
 /// ```
 pub fn known(id: &str) -> bool {
     rule(id).is_some() || GROUPS.iter().any(|(g, _)| *g == id)
@@ -202,7 +202,7 @@ impl Rule {
     /// The rule as `infralens rule ID` prints it.
     ///
     /// ```
-    /// let text = infralens_cli::rules::rule("dims").expect("a rule").page();
+    /// let text = infralens_lint::rules::rule("dims").expect("a rule").page();
     /// assert!(text.starts_with("dims: "));
     /// assert!(text.contains("Wrong:") && text.contains("Right:"));
     /// ```

@@ -7,7 +7,7 @@ use std::sync::Arc;
 /// How bad a finding is.
 ///
 /// ```
-/// use infralens_cli::diag::Severity;
+/// use infralens_lint::diag::Severity;
 /// assert_eq!(Severity::Error.as_str(), "error");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +22,7 @@ impl Severity {
     /// `"error"` or `"warning"`, as in rustc and SARIF.
     ///
     /// ```
-    /// use infralens_cli::diag::Severity;
+    /// use infralens_lint::diag::Severity;
     /// assert_eq!(Severity::Warning.as_str(), "warning");
     /// ```
     pub fn as_str(self) -> &'static str {
@@ -36,7 +36,7 @@ impl Severity {
 /// A position in a file: line and column, both counted from 1, the column in characters.
 ///
 /// ```
-/// use infralens_cli::diag::Pos;
+/// use infralens_lint::diag::Pos;
 /// let p = Pos { line: 3, column: 9 };
 /// assert_eq!(p.to_string(), "3:9");
 /// ```
@@ -59,7 +59,7 @@ impl fmt::Display for Pos {
 /// 150 KB line as on a short one.
 ///
 /// ```
-/// use infralens_cli::diag::Excerpt;
+/// use infralens_lint::diag::Excerpt;
 /// let e = Excerpt::new(10, "let q = x;\n".into());
 /// assert_eq!((e.first_line, e.text()), (10, "let q = x;\n"));
 /// ```
@@ -77,7 +77,7 @@ impl Excerpt {
     /// An excerpt of its own text: whole lines, the first numbered `first_line`.
     ///
     /// ```
-    /// let e = infralens_cli::diag::Excerpt::new(3, "a\nb\n".into());
+    /// let e = infralens_lint::diag::Excerpt::new(3, "a\nb\n".into());
     /// assert_eq!(e.text().lines().count(), 2);
     /// ```
     pub fn new(first_line: usize, text: String) -> Self {
@@ -129,7 +129,7 @@ impl Excerpt {
     /// Whole lines of the file, from `first_line` to the diagnostic's last line.
     ///
     /// ```
-    /// assert_eq!(infralens_cli::diag::Excerpt::new(1, "x\n".into()).text(), "x\n");
+    /// assert_eq!(infralens_lint::diag::Excerpt::new(1, "x\n".into()).text(), "x\n");
     /// ```
     pub fn text(&self) -> &str {
         self.source.get(self.range.clone()).unwrap_or("")
@@ -149,7 +149,7 @@ impl Eq for Excerpt {}
 /// One finding, located in a file.
 ///
 /// ```
-/// use infralens_cli::diag::{Diagnostic, Pos, Severity};
+/// use infralens_lint::diag::{Diagnostic, Pos, Severity};
 /// let d = Diagnostic::new("src/lib.rs", Pos { line: 1, column: 1 }, Pos { line: 1, column: 4 }, "unknown-dim", "unknown dim `T`");
 /// assert_eq!(d.severity, Severity::Error);
 /// ```
@@ -184,7 +184,7 @@ pub struct Diagnostic {
 /// file.
 ///
 /// ```
-/// use infralens_cli::diag::{Edit, Pos};
+/// use infralens_lint::diag::{Edit, Pos};
 /// let e = Edit { start: Pos { line: 3, column: 14 }, end: Pos { line: 3, column: 15 }, replacement: "&w.t()".into() };
 /// assert_eq!(e.replacement, "&w.t()");
 /// ```
@@ -201,7 +201,7 @@ pub struct Edit {
 /// A mechanical fix for a finding: what it does, and its edits.
 ///
 /// ```
-/// use infralens_cli::diag::Fix;
+/// use infralens_lint::diag::Fix;
 /// let f = Fix { message: "read the weight transposed".into(), edits: Vec::new() };
 /// assert!(f.edits.is_empty());
 /// ```
@@ -217,7 +217,7 @@ impl Diagnostic {
     /// An error with no label, notes, lab or excerpt.
     ///
     /// ```
-    /// use infralens_cli::diag::{Diagnostic, Pos};
+    /// use infralens_lint::diag::{Diagnostic, Pos};
     /// let at = Pos { line: 2, column: 5 };
     /// let d = Diagnostic::new("a.rs", at, at, "dims", "`B` has size 0");
     /// assert_eq!(d.code, "dims");

@@ -4,7 +4,7 @@
 //! stream").
 //!
 //! ```
-//! use infralens_cli::prescan::{Problem, prescan};
+//! use infralens_lint::prescan::{Problem, prescan};
 //! assert_eq!(prescan("fn f() { let s = \"open; }"), Some(Problem::UnterminatedString { line: 1, column: 18 }));
 //! assert_eq!(prescan("fn f() {}"), None);
 //! let deep = format!("fn f() {}{}", "{".repeat(5000), "}".repeat(5000));
@@ -57,7 +57,7 @@ impl Problem {
     /// What to tell the reader, and where.
     ///
     /// ```
-    /// use infralens_cli::prescan::Problem;
+    /// use infralens_lint::prescan::Problem;
     /// let p = Problem::StrayCharacter { found: '`', line: 3, column: 7 };
     /// assert_eq!(p.message(), "this file does not parse as Rust: the character '`' is not part of any Rust token");
     /// ```
@@ -81,7 +81,7 @@ impl Problem {
     /// The 1-based line and column.
     ///
     /// ```
-    /// use infralens_cli::prescan::Problem;
+    /// use infralens_lint::prescan::Problem;
     /// assert_eq!(Problem::TooDeep { line: 2, column: 5 }.position(), (2, 5));
     /// ```
     pub fn position(&self) -> (usize, usize) {

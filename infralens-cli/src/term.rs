@@ -35,9 +35,9 @@ impl Screen {
     /// Writes `text` now; what cannot be written (a closed stdout) is dropped.
     pub fn write(&self, text: &str) {
         let _ = if self.raw.is_some() {
-            crate::write_out(&text.replace('\n', "\r\n"))
+            crate::cmd::out::write_out(&text.replace('\n', "\r\n"))
         } else {
-            crate::write_out(text)
+            crate::cmd::out::write_out(text)
         };
     }
 }

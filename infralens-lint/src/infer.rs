@@ -220,15 +220,17 @@ impl<'a> Infer<'a> {
     /// `HeadsAxis`' rule, in the compiler's words: the dim at axis 1 of `(B, H, S, Dh)` must
     /// be heads (or have no kind).
     fn heads_axis(&mut self, span: Span, dim: &str) -> Option<()> {
+        self.axis_kind(span, dim, "Heads", &rules::HEADS_AXIS_KIND)
+    }
+
+    /// `dim`, read by an op as an axis of kind `wanted`, has that kind or none; else `rule`
+    /// (`HeadsAxis`, `PositionsAxis`) is broken.
+    fn axis_kind(&mut self, span: Span, dim: &str, wanted: &str, rule: &Rule) -> Option<()> {
         if let Some(Some(kind)) = self.kind(dim)
-            && kind != "Heads"
+            && kind != wanted
         {
             let kind = kind.to_owned();
-            self.broke(
-                span,
-                &rules::HEADS_AXIS_KIND,
-                &[("Self", dim), ("K", &kind)],
-            );
+            self.broke(span, rule, &[("Self", dim), ("K", &kind)]);
             return None;
         }
         Some(())
@@ -879,17 +881,7 @@ impl<'a> Infer<'a> {
         match name.as_str() {
             "rope" if recv.len() >= 2 && !m.args.is_empty() => {
                 let rows = &recv[recv.len() - 2];
-                if let Some(Some(kind)) = self.kind(rows)
-                    && kind != "Sequence"
-                {
-                    let kind = kind.to_owned();
-                    self.broke(
-                        call_span,
-                        &rules::POSITIONS_AXIS_KIND,
-                        &[("Self", rows), ("K", &kind)],
-                    );
-                    return None;
-                }
+                self.axis_kind(call_span, rows, "Sequence", &rules::POSITIONS_AXIS_KIND)?;
                 if let Some(Field::Rope { width, .. }) = self.field(&m.args[0]) {
                     let col = recv.last()?;
                     if *col != width {

@@ -860,16 +860,10 @@ impl Crate {
         let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
         for c in collected {
             for (name, kind) in c.kinds {
-                let entry = kinds.entry(name).or_insert(Some(kind.clone()));
-                if entry.as_ref() != Some(&kind) {
-                    *entry = None;
-                }
+                agree(&mut kinds, name, kind);
             }
             for (name, fields) in c.structs {
-                let entry = structs.entry(name).or_insert(Some(fields.clone()));
-                if entry.as_ref() != Some(&fields) {
-                    *entry = None;
-                }
+                agree(&mut structs, name, fields);
             }
             for (name, size) in c.sizes {
                 let entry = sizes.entry(name).or_insert(size);
@@ -878,16 +872,10 @@ impl Crate {
                 }
             }
             for (name, shape) in c.returns {
-                let entry = returns.entry(name).or_insert(Some(shape.clone()));
-                if entry.as_ref() != Some(&shape) {
-                    *entry = None;
-                }
+                agree(&mut returns, name, shape);
             }
             for (name, shapes) in c.params {
-                let entry = params.entry(name).or_insert(Some(shapes.clone()));
-                if entry.as_ref() != Some(&shapes) {
-                    *entry = None;
-                }
+                agree(&mut params, name, shapes);
             }
             diagnostics.extend(c.diagnostics);
             files.push(c.file);
@@ -912,6 +900,21 @@ impl Crate {
                 .filter_map(|(k, v)| Some((k, v?)))
                 .collect(),
             diagnostics,
+        }
+    }
+}
+
+/// Records `value` for `name` as the files merge: a name declared twice alike is known, one
+/// declared differently is known as neither (`None`).
+fn agree<V: PartialEq>(map: &mut HashMap<String, Option<V>>, name: String, value: V) {
+    match map.entry(name) {
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Some(value));
+        }
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            if e.get().as_ref() != Some(&value) {
+                e.insert(None);
+            }
         }
     }
 }

@@ -609,6 +609,30 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_item_fn(self, f);
     }
 
+    /// `#[shapes]` on a struct, an impl block, …: the macro's own error.
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        use syn::Item;
+        let attrs: &[Attribute] = match item {
+            Item::Struct(i) => &i.attrs,
+            Item::Enum(i) => &i.attrs,
+            Item::Impl(i) => &i.attrs,
+            Item::Trait(i) => &i.attrs,
+            Item::Const(i) => &i.attrs,
+            Item::Static(i) => &i.attrs,
+            Item::Mod(i) => &i.attrs,
+            _ => &[],
+        };
+        if attrs.iter().any(is_shapes_attr) {
+            push_errors(
+                &mut self.out,
+                self.src,
+                "annotation",
+                infralens_syntax::not_a_function(item),
+            );
+        }
+        syn::visit::visit_item(self, item);
+    }
+
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         let fields: HashMap<String, Field> = s
             .fields

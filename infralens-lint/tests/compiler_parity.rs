@@ -26,14 +26,6 @@ const NOT_FOLLOWED: &[(&str, &str)] = &[
         "`#[shape]` on a `let` of a number: the lint types tensors, not other values",
     ),
     (
-        "ui-tests/tests/ui/annotations/shapes-on-a-struct.rs",
-        "the macro's misplaced-attribute error lives in infralens-macros, not in the grammar the lint shares",
-    ),
-    (
-        "ui-tests/tests/ui/annotations/shapes-on-an-impl-block.rs",
-        "the macro's misplaced-attribute error lives in infralens-macros, not in the grammar the lint shares",
-    ),
-    (
         "ui-tests/tests/ui/annotations/unclosed-bracket.rs",
         "a file that does not parse: the lint reports it on the same line, in words of its own (rustc's parser's are not the grammar's)",
     ),

@@ -4,7 +4,7 @@
 use infralens_syntax::body::{ShapeSite, rewrite_shape_lets};
 use infralens_syntax::function::{apply_signature, is_bare_tensor, with_value_type};
 use infralens_syntax::shapes::ShapesArgs;
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{FnArg, ItemFn, PathArguments, ReturnType, Type};
 
@@ -226,21 +226,11 @@ fn stub(func: &mut ItemFn) {
 
 /// `#[shapes]` on a struct, an impl block, …: one error, and the item unchanged.
 fn not_a_function(item: TokenStream) -> TokenStream {
-    let what = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Struct(s)) => Some(("a struct", s.struct_token.span)),
-        Ok(syn::Item::Enum(e)) => Some(("an enum", e.enum_token.span)),
-        Ok(syn::Item::Impl(i)) => Some(("an impl block", i.impl_token.span)),
-        Ok(syn::Item::Trait(t)) => Some(("a trait", t.trait_token.span)),
-        Ok(syn::Item::Const(c)) => Some(("a constant", c.const_token.span)),
-        Ok(syn::Item::Static(s)) => Some(("a static", s.static_token.span)),
-        Ok(syn::Item::Mod(m)) => Some(("a module", m.mod_token.span)),
-        _ => None,
-    };
-    let (what, span) = what.unwrap_or(("this item", Span::call_site()));
-    let msg = format!(
-        "`#[shapes]` goes on a function, not on {what}: annotate each function that takes or returns tensors"
-    );
-    let err = syn::Error::new(span, msg).to_compile_error();
+    let err = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(parsed) => infralens_syntax::not_a_function(&parsed),
+        Err(_) => infralens_syntax::not_an_item(),
+    }
+    .to_compile_error();
     quote! { #err #item }
 }
 

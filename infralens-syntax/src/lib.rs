@@ -28,3 +28,5 @@ pub mod dims;
 pub mod function;
 mod messages;
 pub mod shapes;
+
+pub use messages::{not_a_function, not_an_item};

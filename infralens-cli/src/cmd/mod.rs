@@ -1,4 +1,4 @@
-//! One module per subcommand (`run` in each), and [`out`]: writing to the terminal.
+//! One module per subcommand (`run` in each), and [`out`](mod@out): writing to the terminal.
 
 pub(crate) mod book;
 pub(crate) mod check;

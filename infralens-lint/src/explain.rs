@@ -132,6 +132,7 @@ pub fn explain_source(
     Checker {
         krate: &krate,
         file: 0,
+        src: &krate.files[0].src,
         impl_generics: Vec::new(),
         impl_self: Vec::new(),
         out: &mut diagnostics,

@@ -301,24 +301,36 @@ fn worth_checking(src: &Source) -> bool {
 /// Checks file `i` of `krate`, parsing it again (pass 2 of [`lint_sources`], for a file
 /// whose tree pass 1 did not keep).
 fn check_file(krate: &Crate, i: usize) -> Vec<Diagnostic> {
-    let src = &krate.files[i].src;
-    if !krate.files[i].parsed || !worth_checking(src) {
+    let file = &krate.files[i];
+    let src = &file.src;
+    if !file.parsed || !worth_checking(src) {
         return Vec::new();
     }
+    // A file pass 1 read in parts is checked part by part: one part's tree at a time.
+    if let Some(parts) = &file.parts {
+        let mut found = Vec::new();
+        for range in parts {
+            let part = src.part(range.start);
+            if let Ok(mut ast) = syn::parse_file(&src.text[range.clone()]) {
+                found.extend(check_tree(krate, i, &part, &mut ast));
+            }
+        }
+        return found;
+    }
     match syn::parse_file(&src.text) {
-        Ok(mut ast) => check_tree(krate, i, &mut ast),
+        Ok(mut ast) => check_tree(krate, i, src, &mut ast),
         Err(_) => Vec::new(),
     }
 }
 
-/// Checks file `i` of `krate`, given its syntax tree.
-fn check_tree(krate: &Crate, i: usize, ast: &mut syn::File) -> Vec<Diagnostic> {
-    let src = &krate.files[i].src;
+/// Checks file `i` of `krate` (or the part of it `src` reads), given its syntax tree.
+fn check_tree(krate: &Crate, i: usize, src: &Source, ast: &mut syn::File) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Checker {
             krate,
             file: i,
+            src,
             impl_generics: Vec::new(),
             impl_self: Vec::new(),
             out: &mut found,
@@ -352,6 +364,12 @@ fn check_tree(krate: &Crate, i: usize, ast: &mut syn::File) -> Vec<Diagnostic> {
 /// (67 MB with no tree kept, 92–100 MB with this budget, 122–129 MB with twice it:
 /// `/usr/bin/time -v infralens lint` on the benchmark's corpora).
 const KEPT_SOURCE: usize = 1 << 19;
+
+/// A file larger than this (in bytes) is parsed one range of top-level items at a time, in
+/// both passes, so that no more than one item's tree is held at once: a 98,000-line file
+/// whole took 341 MB at the peak and 2.3 s, in parts 52–55 MB and 0.9–1.3 s (`/usr/bin/time` of
+/// a release `infralens lint` on one 2.3 MB file of 98,000 lines of annotated functions).
+const PARSED_WHOLE: usize = KEPT_SOURCE;
 
 /// The two passes of [`lint_sources`], spread over the cores: each worker parses files and
 /// collects what they declare (pass 1); once the whole crate is merged, it checks the files
@@ -416,7 +434,7 @@ fn two_passes(sources: Vec<Source>) -> (Crate, Vec<Vec<Diagnostic>>) {
                 }
                 let Some(krate) = krate.get() else { return };
                 for (i, mut tree) in kept {
-                    record(i, check_tree(krate, i, &mut tree));
+                    record(i, check_tree(krate, i, &krate.files[i].src, &mut tree));
                 }
                 for i in again {
                     record(i, check_file(krate, i));
@@ -482,6 +500,9 @@ pub(crate) struct File {
     pub decls: DimSites,
     /// `// infralens: allow(rule)` comments: the rule and the lines they cover.
     allows: Vec<crate::config::Allow>,
+    /// For a file too large to parse whole, the ranges of top-level items pass 1 parsed
+    /// one at a time; pass 2 reads it the same way.
+    parts: Option<Vec<std::ops::Range<usize>>>,
 }
 
 /// Everything the files declare together.
@@ -558,6 +579,24 @@ struct Collector<'a> {
     params: Vec<(String, Vec<Option<Shape>>)>,
     structs: Vec<(String, HashMap<String, Field>)>,
     out: Vec<Diagnostic>,
+}
+
+impl<'a> Collector<'a> {
+    /// Nothing collected yet, from `src`.
+    fn new(src: &'a Source) -> Self {
+        Collector {
+            src,
+            decls: DimSites::default(),
+            impl_self: Vec::new(),
+            sizes: Sizes::new(),
+            kinds: Vec::new(),
+            imported: HashSet::new(),
+            returns: Vec::new(),
+            params: Vec::new(),
+            structs: Vec::new(),
+            out: Vec::new(),
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
@@ -743,6 +782,13 @@ impl Crate {
     /// Parses one source and collects what it declares: its `dims!`, `use` names, struct
     /// fields, annotated return shapes and allow comments.
     pub(crate) fn parse_one(src: Source) -> (Option<syn::File>, Collected) {
+        if src.text.len() > PARSED_WHOLE
+            && !src.not_utf8
+            && let Some(ranges) = crate::prescan::top_level_ranges(&src.text)
+            && let Some(collected) = Crate::parse_parts(&src, ranges)
+        {
+            return (None, collected);
+        }
         let problem = crate::prescan::prescan(&src.text);
         let parsed = if src.not_utf8 {
             let at = crate::diag::Pos { line: 1, column: 1 };
@@ -801,6 +847,7 @@ impl Crate {
                     own_structs: HashMap::new(),
                     decls: DimSites::default(),
                     allows: Vec::new(),
+                    parts: None,
                 };
                 let collected = Collected {
                     file,
@@ -814,19 +861,44 @@ impl Crate {
                 return (None, collected);
             }
         };
-        let mut c = Collector {
-            src: &src,
-            decls: DimSites::default(),
-            impl_self: Vec::new(),
-            sizes: Sizes::new(),
-            kinds: Vec::new(),
-            imported: HashSet::new(),
-            returns: Vec::new(),
-            params: Vec::new(),
-            structs: Vec::new(),
-            out: Vec::new(),
-        };
+        let mut c = Collector::new(&src);
         c.visit_file(&ast);
+        let collected = Crate::collected(&src, c, None, || {
+            let mut spans = ItemSpans(&src, Vec::new());
+            spans.visit_file(&ast);
+            spans.1
+        });
+        (Some(ast), collected)
+    }
+
+    /// Pass 1 of a file too large to parse whole, one range of top-level items at a time
+    /// (a syn tree takes about 50 times its source: a 2.3 MB file would hold 340 MB at
+    /// once). `None` when a range does not parse on its own: the file is then parsed whole,
+    /// so that its error is reported as for any file.
+    fn parse_parts(src: &Source, ranges: Vec<std::ops::Range<usize>>) -> Option<Collected> {
+        let parts: Vec<Source> = ranges.iter().map(|r| src.part(r.start)).collect();
+        let mut c = Collector::new(src);
+        let mut spans = Vec::new();
+        for (range, part) in ranges.iter().zip(&parts) {
+            let ast = syn::parse_file(&src.text[range.clone()]).ok()?;
+            c.src = part;
+            c.visit_file(&ast);
+            let mut item_spans = ItemSpans(part, Vec::new());
+            item_spans.visit_file(&ast);
+            spans.extend(item_spans.1);
+        }
+        Some(Crate::collected(src, c, Some(ranges), || spans))
+    }
+
+    /// What pass 1 found in a file: `c`'s declarations, its allow comments (`item_spans`
+    /// gives the lines of its items, asked for only when it has one), and how pass 2 reads
+    /// it (`parts`).
+    fn collected(
+        src: &Source,
+        c: Collector<'_>,
+        parts: Option<Vec<std::ops::Range<usize>>>,
+        item_spans: impl FnOnce() -> Vec<(usize, usize)>,
+    ) -> Collected {
         let Collector {
             sizes,
             kinds,
@@ -838,11 +910,7 @@ impl Crate {
             decls,
             ..
         } = c;
-        let (allows, bad) = crate::config::inline_allows(&src.text, || {
-            let mut spans = ItemSpans(Vec::new());
-            spans.visit_file(&ast);
-            spans.0
-        });
+        let (allows, bad) = crate::config::inline_allows(&src.text, item_spans);
         for (line, message) in bad {
             let at = crate::diag::Pos { line, column: 1 };
             let mut d = Diagnostic::new(&src.name, at, at, "annotation", &message);
@@ -851,7 +919,8 @@ impl Crate {
         }
         let own_kinds = kinds.iter().cloned().collect();
         let file = File {
-            src,
+            // Shares the text and its index.
+            src: src.clone(),
             parsed: true,
             imported,
             own_sizes: sizes.clone(),
@@ -859,8 +928,9 @@ impl Crate {
             own_structs: structs.iter().cloned().collect(),
             decls,
             allows,
+            parts,
         };
-        let collected = Collected {
+        Collected {
             file,
             sizes,
             kinds,
@@ -868,8 +938,7 @@ impl Crate {
             params,
             structs,
             diagnostics: out,
-        };
-        (Some(ast), collected)
+        }
     }
 
     /// The crate of the collected files: a name declared twice alike is known, one declared
@@ -973,6 +1042,8 @@ pub(crate) struct Explain {
 pub(crate) struct Checker<'a> {
     pub krate: &'a Crate,
     pub file: usize,
+    /// The file's source, for the part of it being checked (see [`Source::part`]).
+    pub src: &'a Source,
     pub impl_generics: Vec<HashSet<String>>,
     /// The `Self` type of each enclosing impl block, when it is a plain name.
     pub impl_self: Vec<Option<String>>,
@@ -1012,16 +1083,18 @@ fn self_type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-/// The line spans of a file's items, fields and statements, for the allow comments.
-struct ItemSpans(Vec<(usize, usize)>);
+/// The line spans of a file's items, fields and statements, for the allow comments (lines
+/// of the file, through the source of the part parsed).
+struct ItemSpans<'a>(&'a Source, Vec<(usize, usize)>);
 
-impl ItemSpans {
+impl ItemSpans<'_> {
     fn note(&mut self, span: Span) {
-        self.0.push((span.start().line, span.end().line));
+        let (start, end) = self.0.positions(span);
+        self.1.push((start.line, end.line));
     }
 }
 
-impl<'ast> Visit<'ast> for ItemSpans {
+impl<'ast> Visit<'ast> for ItemSpans<'_> {
     fn visit_item(&mut self, i: &'ast syn::Item) {
         self.note(i.span());
         syn::visit::visit_item(self, i);
@@ -1144,7 +1217,7 @@ impl Checker<'_> {
             return;
         }
         let file = &self.krate.files[self.file];
-        let src = &file.src;
+        let src = self.src;
         let mut out = Vec::new();
 
         let args = match attr {
@@ -1670,6 +1743,72 @@ mod tests {
 
     /// The parts of a `chunk` (bound whole, indexed, or destructured), `cat` along an axis,
     /// and the axis kinds of `reshape` and `repeat_kv`: followed, with the compiler's rules.
+    /// A file too large to parse whole is read range by range in both passes: the dims
+    /// declared at its top reach the functions at its end, a finding keeps its line and
+    /// column, an allow comment still covers its item, and the result equals the same
+    /// file's parsed whole (the code below the size limit).
+    #[test]
+    fn a_file_too_large_to_parse_whole_is_read_in_parts() {
+        let head = "dims! { pub B = 2; pub S = 4; pub D = 16; pub F = 64; }\n";
+        let function = |i: usize, body: &str| {
+            format!(
+                "/// Up {i}.\n#[shapes(x: [B, S, D], w: [D, F] -> [B, S, F])]\nfn up{i}(x: &Tensor, w: &Tensor) -> Tensor {{\n    {body}\n}}\n"
+            )
+        };
+        let build = |n: usize| {
+            let mut text = head.to_owned();
+            for i in 0..n {
+                let body = match i {
+                    // A bug early, one allowed in the middle, one at the end.
+                    3 => "x.matmul(&w.t())",
+                    _ if i == n / 2 => {
+                        "// infralens: allow(matmul-contraction)\n    x.matmul(&w.t())"
+                    }
+                    _ if i == n - 1 => "x.matmul(w).add(&x)",
+                    _ => "x.matmul(w)",
+                };
+                text.push_str(&function(i, body));
+            }
+            text
+        };
+        let lint = |text: String| {
+            let mut found = lint_sources(vec![Source::new("big.rs", text)]).diagnostics;
+            found.sort_by_key(|d| d.start);
+            found
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{} {} {}",
+                        d.start.line, d.start.column, d.code, d.message
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let big = build(6_000);
+        assert!(big.len() > super::PARSED_WHOLE, "{} bytes", big.len());
+        let found = lint(big.clone());
+        assert_eq!(found.len(), 2, "{found:#?}");
+        // Line 1 is the dims; each function is 5 lines: function 3's body is line 20.
+        assert!(
+            found[0].starts_with("20:14 matmul-contraction"),
+            "{}",
+            found[0]
+        );
+        let last = big.lines().count() - 1;
+        assert!(
+            found[1].starts_with(&format!("{last}:")),
+            "{} (line {last})",
+            found[1]
+        );
+        assert!(found[1].contains(" broadcast "), "{}", found[1]);
+        // The same code small enough to parse whole gives the same findings, by line.
+        let small = build(40);
+        assert!(small.len() < super::PARSED_WHOLE);
+        let small_found = lint(small.clone());
+        assert_eq!(small_found.len(), 2, "{small_found:#?}");
+        assert_eq!(small_found[0], found[0]);
+    }
+
     #[test]
     fn chunks_cat_and_axis_kinds_are_followed() {
         let dims = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub P: Sequence = 2; pub T: Sequence = P + S;\n\

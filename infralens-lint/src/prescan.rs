@@ -98,6 +98,48 @@ impl Problem {
 /// in syn's way. Works on bytes (every character it looks for is ASCII); columns count
 /// characters, as rustc's do.
 pub fn prescan(text: &str) -> Option<Problem> {
+    scan(text, |_| {})
+}
+
+/// Where `text` can be cut into top-level items that parse on their own: the byte ranges,
+/// each starting on a line of its own, cut after a `}` or `;` that closes an item at the
+/// top level when nothing but white space follows it on its line. `None` when
+/// [`prescan`] finds a problem. A file too large to parse whole within the lint's memory
+/// is parsed range by range.
+///
+/// ```
+/// use infralens_lint::prescan::top_level_ranges;
+/// let text = "use a::b;\nfn f() {\n    let s = \"}\";\n}\nstruct S { x: u8 } // c\nfn g() {}\n";
+/// let ranges = top_level_ranges(text).unwrap();
+/// let parts: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+/// assert_eq!(parts, ["use a::b;\n", "fn f() {\n    let s = \"}\";\n}\n", "struct S { x: u8 } // c\nfn g() {}\n"]);
+/// ```
+pub fn top_level_ranges(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let bytes = text.as_bytes();
+    let mut cuts = vec![0];
+    let problem = scan(text, |end| {
+        // After the item's last byte: only spaces or tabs, then the line's end.
+        let rest = &bytes[end..];
+        let blank = rest
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
+            .count();
+        if rest.get(blank) == Some(&b'\n') {
+            cuts.push(end + blank + 1);
+        }
+    });
+    if problem.is_some() {
+        return None;
+    }
+    if cuts.last() != Some(&text.len()) {
+        cuts.push(text.len());
+    }
+    Some(cuts.windows(2).map(|w| w[0]..w[1]).collect())
+}
+
+/// [`prescan`]'s one pass, calling `top_level_end` with the byte just past each `}` or `;`
+/// that brings the bracket depth back to zero.
+fn scan(text: &str, mut top_level_end: impl FnMut(usize)) -> Option<Problem> {
     let bytes = text.as_bytes();
     let mut at = Cursor {
         i: 0,
@@ -195,9 +237,17 @@ pub fn prescan(text: &str) -> Option<Problem> {
                 depth = depth.saturating_sub(1);
                 if c == b'}' {
                     run = 0;
+                    if depth == 0 {
+                        top_level_end(at.i + 1);
+                    }
                 }
             }
-            b';' | b',' => run = 0,
+            b';' | b',' => {
+                run = 0;
+                if c == b';' && depth == 0 {
+                    top_level_end(at.i + 1);
+                }
+            }
             b'!' | b'-' | b'*' | b'&' | b'|' => {
                 run += 1;
                 if run > MAX_OPERATOR_RUN {

@@ -19,7 +19,11 @@ pub struct Source {
     pub text: Arc<str>,
     /// The file's bytes were not UTF-8: `text` is empty and the lint reports it.
     pub not_utf8: bool,
-    line_starts: Vec<usize>,
+    line_starts: Arc<[usize]>,
+    /// Lines before the part of the file whose spans this value reads: a file too large to
+    /// parse whole is parsed one range of items at a time, each range's spans counting
+    /// lines from its own start (see [`Source::part`]).
+    line_offset: usize,
 }
 
 impl Source {
@@ -36,8 +40,29 @@ impl Source {
             name: name.to_owned(),
             text: text.into(),
             not_utf8: false,
-            line_starts,
+            line_starts: line_starts.into(),
+            line_offset: 0,
         }
+    }
+
+    /// The same file, for the spans of the part of it that starts at byte `start` (on a
+    /// line's start) and was parsed on its own: their lines count from that part's first
+    /// line. Shares the text and its index.
+    ///
+    /// ```
+    /// use infralens_lint::source::Source;
+    /// let src = Source::new("a.rs", "fn f() {}\nfn g() {}\n".into());
+    /// let part = src.part(10);
+    /// let file = syn::parse_file(&src.text[10..])?;
+    /// let syn::Item::Fn(g) = &file.items[0] else { unreachable!() };
+    /// assert_eq!(part.positions(g.sig.ident.span()).0.line, 2);
+    /// assert_eq!(part.text_of(g.sig.ident.span()), "g");
+    /// # Ok::<(), syn::Error>(())
+    /// ```
+    pub fn part(&self, start: usize) -> Source {
+        let mut part = self.clone();
+        part.line_offset = self.line_starts.partition_point(|&s| s <= start) - 1;
+        part
     }
 
     /// A file whose bytes are not UTF-8: reported as such, never parsed.
@@ -115,7 +140,7 @@ impl Source {
     /// # Ok::<(), syn::Error>(())
     /// ```
     pub fn diagnostic(&self, span: Span, code: &str, message: &str) -> Diagnostic {
-        let (start, end) = span_pos(span);
+        let (start, end) = self.positions(span);
         let mut d = Diagnostic::new(&self.name, start, end, code, message);
         d.excerpt = Some(self.excerpt(start, end));
         d
@@ -155,7 +180,10 @@ impl Source {
     /// # Ok::<(), syn::Error>(())
     /// ```
     pub fn positions(&self, span: Span) -> (Pos, Pos) {
-        span_pos(span)
+        let (mut start, mut end) = span_pos(span);
+        start.line += self.line_offset;
+        end.line += self.line_offset;
+        (start, end)
     }
 
     /// The text a span covers (empty when it is out of range).
@@ -170,7 +198,7 @@ impl Source {
     /// # Ok::<(), syn::Error>(())
     /// ```
     pub fn text_of(&self, span: Span) -> &str {
-        let (start, end) = span_pos(span);
+        let (start, end) = self.positions(span);
         let (a, b) = (self.offset(start), self.offset(end));
         self.text.get(a..b.max(a)).unwrap_or("")
     }

@@ -665,9 +665,17 @@ impl<'a> Infer<'a> {
             Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "expect" | "unwrap") => {
                 return self.appended(&m.receiver);
             }
-            Expr::MethodCall(m) if m.method == "append" && m.args.len() == 2 => m,
+            Expr::MethodCall(m) => m,
             _ => return None,
         };
+        self.append(m)
+    }
+
+    /// `cache.append::<S, T>(&k, &v)` itself: see [`Infer::appended`].
+    fn append(&mut self, m: &syn::ExprMethodCall) -> Option<Shape> {
+        if m.method != "append" || m.args.len() != 2 {
+            return None;
+        }
         let Some(Field::Cache {
             batch,
             heads,
@@ -841,7 +849,7 @@ impl<'a> Infer<'a> {
         }) = self.field(&m.receiver)
         {
             if name == "append" {
-                self.appended(&Expr::MethodCall(m.clone()));
+                self.append(m);
                 return None;
             }
             if matches!(name.as_str(), "keys" | "values")

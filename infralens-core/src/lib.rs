@@ -32,6 +32,7 @@
 #[macro_use]
 pub mod rules;
 
+pub mod cost;
 mod dim;
 mod element;
 mod error;

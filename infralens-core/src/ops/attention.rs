@@ -230,6 +230,12 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
         k_stride,
         v_stride,
     };
+    // `QKᵀ` and `P·V`, as two batched products.
+    let width = qs[3].saturating_add(vs[3]);
+    crate::cost::record(
+        crate::cost::product(&[2, qs[0], qs[1], qs[2], ks[2], width]),
+        0,
+    );
     let scale = E::from_f64(1.0 / (qs[3].max(1) as f64).sqrt());
     let out_sizes = [qs[0], qs[1], qs[2], vs[3]];
     let mut out = vec![E::ZERO; out_sizes.iter().product()];

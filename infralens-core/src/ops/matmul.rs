@@ -254,6 +254,12 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             );
         }
         let batch: usize = a[..rank - 2].iter().product();
+        let weight = if shared {
+            crate::cost::product(&[k, n])
+        } else {
+            0
+        };
+        crate::cost::record(crate::cost::product(&[2, batch, m, k, n]), weight);
         let (b_data, transposed) = rhs.storage();
         let out = matmul_kernel(
             (batch, m, k, n),

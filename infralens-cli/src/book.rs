@@ -336,8 +336,14 @@ fn terminal(text: &str) -> String {
     out
 }
 
-/// The annotated functions of a file, as `explain` names them: `f`, or `Type::method`.
-fn annotated_functions(text: &str) -> Vec<String> {
+/// The annotated functions of a file, as `explain` names them: `f`, or `Type::method`;
+/// the handbook draws a diagram for each.
+///
+/// ```
+/// let code = "#[shapes(x: [S] -> [S])]\nfn f(x: &Tensor) -> Tensor { x.clone() }\nfn g() {}";
+/// assert_eq!(infralens_cli::book::annotated_functions(code), ["f"]);
+/// ```
+pub fn annotated_functions(text: &str) -> Vec<String> {
     let Ok(file) = syn::parse_file(text) else {
         return Vec::new();
     };

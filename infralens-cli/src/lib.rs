@@ -21,5 +21,5 @@ pub mod labs;
 mod markdown;
 
 pub use infralens_lint::{
-    Cost, Shape, config, diag, explain, fix, lint, prescan, render, rules, source,
+    Cost, Shape, config, diag, explain, fix, lint, prescan, render, rules, source, trace,
 };

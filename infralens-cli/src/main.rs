@@ -98,9 +98,14 @@ enum Cmd {
     Explain {
         /// The function, as `src/attention.rs::scores`.
         target: String,
-        /// `table` (text), `svg` (the shape diagram) or `html` (a page with both).
+        /// `table` (text), `svg` (the shape diagram), `html` (a page with both) or `json`
+        /// (the trace: every value, its op, inputs, shape and cost).
         #[arg(long, value_enum, default_value = "table")]
         format: ExplainFormat,
+        /// A size for a dim, as `S=4096`: a run-time dim becomes known, so the FLOPs are
+        /// counted (repeat for more dims).
+        #[arg(long = "size", value_name = "DIM=N", value_parser = size_parser)]
+        sizes: Vec<(String, u64)>,
     },
     /// List the labs and exercises with your progress, or make a working crate (`--init`).
     #[command(visible_alias = "list")]
@@ -213,7 +218,11 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Rules => cmd::rules::list(),
         Cmd::Rule { id } => cmd::rules::one(&id),
         Cmd::Book { dir } => cmd::book::run(&dir),
-        Cmd::Explain { target, format } => cmd::explain::run(&target, format),
+        Cmd::Explain {
+            target,
+            format,
+            sizes,
+        } => cmd::explain::run(&target, format, &sizes),
     }
 }
 
@@ -221,4 +230,18 @@ fn run(cli: Cli) -> ExitCode {
 fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(Format::NAMES).try_map(|s| s.parse::<Format>())
+}
+
+/// `--size DIM=N`.
+fn size_parser(arg: &str) -> Result<(String, u64), String> {
+    let (dim, size) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("expected DIM=N, as in `S=4096`; found `{arg}`"))?;
+    let size = size.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "the size of `{}` must be a whole number, as in `S=4096`; found `{size}`",
+            dim.trim()
+        )
+    })?;
+    Ok((dim.trim().to_owned(), size))
 }

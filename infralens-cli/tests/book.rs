@@ -117,10 +117,19 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
         "split heads",
         "w: (D, D)",
         "256 params",
-        "scale → kᵀ → matmul over Dh",
+        "matmul over Dh · 1,024 FLOPs",
+        "matmul over S · 1,024 FLOPs",
         "merge heads",
     ] {
         assert!(lab02.contains(label), "Lab 02's diagrams lack `{label}`");
+    }
+    // Each op labels its own arrow: the scores' scale, K read transposed, then the
+    // product; softmax is the arrow out of the scores, before the product with V.
+    for label in ["scale", "kᵀ", "softmax"] {
+        assert!(
+            lab02.lines().any(|l| l.trim() == label),
+            "Lab 02's diagrams lack the op `{label}` as a label of its own"
+        );
     }
 }
 
@@ -330,4 +339,105 @@ fn the_readme_diagram_is_current() {
     );
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     assert!(readme.contains("docs/attention-diagram.svg"));
+}
+
+/// Each lab starter's diagrams state the cost the starter counts as it runs: the example
+/// prints `cost of FUNCTION[ at DIM = n, …]: F FLOPs, P weight parameters` (counted by
+/// `infralens::cost::count`), and the diagram of that function, at those sizes, totals the
+/// same — for every annotated function of all eight starters. The handbook's own diagram
+/// (the declared sizes) states the same parameters.
+#[test]
+fn every_lab_diagram_totals_what_its_starter_counts() {
+    use infralens_cli::{book::annotated_functions, diagram, explain::explain_at};
+    // `cargo test` builds the root package's examples next to this test's binary.
+    let exe = std::env::current_exe().expect("this test's path");
+    let examples = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .join("examples");
+    let mut compared = 0;
+    for lab in &catalog().expect("catalog").labs {
+        let dir = repo().join("labs").join(&lab.dir);
+        let starter = std::fs::read_dir(&dir)
+            .expect("lab dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "rs"))
+            .expect("a starter");
+        let stem = starter.file_stem().and_then(|s| s.to_str()).expect("name");
+        let example = examples.join(format!(
+            "lab{}_{stem}{}",
+            lab.id,
+            std::env::consts::EXE_SUFFIX
+        ));
+        assert!(
+            example.is_file(),
+            "{} is not built: run this test through `cargo test` (which builds the examples), or `cargo build --examples` first",
+            example.display()
+        );
+        let run = std::process::Command::new(&example)
+            .output()
+            .expect("the starter runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        let text = std::fs::read_to_string(&starter).expect("starter");
+        let mut seen: HashSet<String> = HashSet::new();
+        for line in stdout
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("cost of "))
+        {
+            let (head, counts) = line.split_once(": ").expect("`cost of F: …`");
+            let (function, at) = match head.split_once(" at ") {
+                Some((f, at)) => (f, at),
+                None => (head, ""),
+            };
+            let sizes: Vec<(String, u64)> = at
+                .split(", ")
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    let (d, n) = s.split_once(" = ").expect("DIM = n");
+                    (d.to_owned(), n.parse().expect("a size"))
+                })
+                .collect();
+            let numbers: Vec<u128> = counts
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let [flops, params] = numbers[..] else {
+                panic!("`{line}`: expected `F FLOPs, P weight parameters`");
+            };
+            let target = format!("{}::{function}", starter.display());
+            let w = explain_at(&target, &sizes).expect("explained");
+            assert_eq!(
+                w.totals(),
+                (Some(flops), params),
+                "Lab {}: the diagram of `{function}` at {sizes:?} disagrees with what the starter counted",
+                lab.id
+            );
+            let svg = diagram::svg(&w);
+            let total = diagram::total_line(&w).replace(',', "");
+            assert!(
+                svg.replace(',', "").contains(&total) && total.contains(&format!("{flops} FLOPs")),
+                "Lab {}: `{total}` not in the diagram of `{function}`",
+                lab.id
+            );
+            let declared = explain_at(&target, &[]).expect("explained");
+            assert_eq!(declared.totals().1, params, "Lab {}: {function}", lab.id);
+            seen.insert(function.to_owned());
+            compared += 1;
+        }
+        for function in annotated_functions(&text) {
+            assert!(
+                seen.contains(&function),
+                "Lab {}: the starter does not print the cost of `{function}`, whose diagram the handbook draws",
+                lab.id
+            );
+        }
+    }
+    assert!(compared >= 12, "{compared} diagrams compared");
 }

@@ -40,7 +40,7 @@ impl Severity {
 /// let p = Pos { line: 3, column: 9 };
 /// assert_eq!(p.to_string(), "3:9");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
     /// Line, from 1.
     pub line: usize,

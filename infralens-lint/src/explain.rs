@@ -4,6 +4,7 @@ use crate::diag::Diagnostic;
 use crate::infer::Shape;
 use crate::lint::{Checker, Crate, Explain, Row, collect_files};
 use crate::source::Source;
+use crate::trace::Node;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use syn::visit::Visit;
@@ -39,6 +40,8 @@ pub struct Walkthrough {
     pub sizes: Vec<(String, Option<u64>)>,
     /// Findings of `lint` inside the function's file.
     pub diagnostics: Vec<Diagnostic>,
+    /// Every value the function computes, one node per op: what the diagrams draw.
+    pub trace: Vec<Node>,
 }
 
 /// Explains `FILE::FUNCTION`, reading the file and the `src/` of the crate it belongs to
@@ -54,6 +57,20 @@ pub struct Walkthrough {
 /// A target without `::`, a file that cannot be read, or no such annotated function:
 /// a one-line message saying what to write instead.
 pub fn explain(target: &str) -> Result<Walkthrough, String> {
+    explain_at(target, &[])
+}
+
+/// [`explain`] at the sizes `at` gives: see [`explain_source_at`].
+///
+/// ```no_run
+/// let w = infralens_lint::explain::explain_at("src/block.rs::Block::forward", &[("S".into(), 4096)])?;
+/// println!("{:?}", w.totals());
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// As [`explain`] and [`explain_source_at`].
+pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, String> {
     // `FILE::function` or `FILE::Type::method`; the file ends in `.rs`.
     let split = target
         .split_once(".rs::")
@@ -76,7 +93,7 @@ pub fn explain(target: &str) -> Result<Walkthrough, String> {
             }
         }
     }
-    explain_source(Source::new(file, text), others, function)
+    explain_source_at(Source::new(file, text), others, function, at)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -105,11 +122,46 @@ pub fn explain_source(
     others: Vec<Source>,
     function: &str,
 ) -> Result<Walkthrough, String> {
+    explain_source_at(file, others, function, &[])
+}
+
+/// [`explain_source`] at the sizes `at` gives (`S = 4096`): run-time dims (`dyn`) become
+/// known, so the FLOPs can be counted; a declared size is replaced. A dim computed from
+/// another (`Dkv = Hkv * Dh`) keeps the size it was declared with.
+///
+/// ```
+/// use infralens_lint::{explain::explain_source_at, source::Source};
+/// let code = "dims! { pub S = dyn; pub D = 8; }\n#[shapes(x: [S, D], w: [D, D] -> [S, D])]\nfn f(x: &Tensor, w: &Tensor) -> Tensor { x.matmul(w) }";
+/// let w = explain_source_at(Source::new("a.rs", code.into()), vec![], "f", &[("S".into(), 3)]).unwrap();
+/// assert_eq!(w.totals(), (Some(2 * 3 * 8 * 8), 64));
+/// let unknown = explain_source_at(Source::new("a.rs", code.into()), vec![], "f", &[("T".into(), 3)]);
+/// assert_eq!(unknown.unwrap_err(), "no dim `T` is declared here; the dims are: D, S");
+/// ```
+///
+/// # Errors
+/// As [`explain_source`]; and a dim of `at` that no `dims!` block declares.
+pub fn explain_source_at(
+    file: Source,
+    others: Vec<Source>,
+    function: &str,
+    at: &[(String, u64)],
+) -> Result<Walkthrough, String> {
     let name = file.name.clone();
     let mut sources = vec![file];
     sources.extend(others);
     let (krate, mut asts) = Crate::parse(sources);
-    let sizes = krate.sizes_for(0);
+    let mut sizes = krate.sizes_for(0);
+    for (dim, size) in at {
+        if !sizes.contains_key(dim) {
+            let mut known: Vec<&str> = sizes.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(format!(
+                "no dim `{dim}` is declared here; the dims are: {}",
+                known.join(", ")
+            ));
+        }
+        sizes.insert(dim.clone(), Some(*size));
+    }
     let Some(mut ast) = asts.swap_remove(0) else {
         return Err(format!(
             "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
@@ -127,6 +179,7 @@ pub fn explain_source(
         self_type,
         found: false,
         rows: Vec::new(),
+        trace: Vec::new(),
     };
     let mut diagnostics = Vec::new();
     Checker {
@@ -182,6 +235,7 @@ pub fn explain_source(
         rows: explain.rows,
         sizes,
         diagnostics,
+        trace: explain.trace,
     })
 }
 
@@ -279,7 +333,6 @@ impl Walkthrough {
             }
         };
         let dash = |v: Option<u128>| v.map_or_else(|| "-".to_owned(), count);
-        let (mut flops, mut params) = (0u128, 0u128);
         for r in &self.rows {
             let symbolic = format!("({})", r.shape.join(", "));
             let concrete: Vec<String> = r
@@ -293,8 +346,6 @@ impl Walkthrough {
             if expr.chars().count() > 30 {
                 expr = expr.chars().take(29).collect::<String>() + "…";
             }
-            flops = flops.saturating_add(r.cost.flops.unwrap_or(0));
-            params = params.saturating_add(r.cost.params.unwrap_or(0));
             let _ = writeln!(
                 out,
                 "{:<7} {:<10} {:<30} {:<15} {:<14} {:>9} {:>9} {:>10} {:>8}",
@@ -309,13 +360,72 @@ impl Walkthrough {
                 dash(r.cost.params),
             );
         }
-        let flops = if self.flops_known() {
-            format!("{} FLOPs", count(flops))
-        } else {
-            "? FLOPs (a size is known only at run time)".to_owned()
+        let (flops, params) = self.totals();
+        let flops = match flops {
+            Some(f) if self.flops_known() => format!("{} FLOPs", count(f)),
+            _ => "? FLOPs (a size is known only at run time)".to_owned(),
         };
         let _ = writeln!(out, "\ntotal: {flops}, {} weight parameters", count(params));
         out
+    }
+
+    /// The walkthrough as one JSON object: the function, each dim's size (`null` when
+    /// known only at run time), the trace (one object per value: `name`, `op`, `inputs` as
+    /// indices into `trace`, `shape`, `contracted`, `flops`, `params`, `weight`, `expr`,
+    /// `returned`) and the totals. Counts are numbers (`u128`, saturating).
+    ///
+    /// ```
+    /// use infralens_lint::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D], w: [D, D] -> [S, D])]\nfn f(x: &Tensor, w: &Tensor) -> Tensor { x.matmul(w) }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// let json: serde_json::Value = serde_json::from_str(&w.to_json()).unwrap();
+    /// assert_eq!(json["trace"][2]["op"], "matmul");
+    /// assert_eq!(json["trace"][2]["inputs"], serde_json::json!([0, 1]));
+    /// assert_eq!(json["totals"]["flops"], 512);
+    /// ```
+    pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Totals {
+            flops: Option<u128>,
+            params: u128,
+        }
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            function: &'a str,
+            sizes: std::collections::BTreeMap<&'a str, Option<u64>>,
+            trace: &'a [Node],
+            totals: Totals,
+        }
+        let (flops, params) = self.totals();
+        let json = Json {
+            function: &self.function,
+            sizes: self.sizes.iter().map(|(d, s)| (d.as_str(), *s)).collect(),
+            trace: &self.trace,
+            totals: Totals { flops, params },
+        };
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    }
+
+    /// The FLOPs of every product the function computes (`None` when a size is known
+    /// only at run time) and the weight parameters they read: the totals of the table and
+    /// of the diagram, summed over [`Walkthrough::trace`] (saturating).
+    ///
+    /// ```
+    /// use infralens_lint::{explain::explain_source, source::Source};
+    /// let code = "dims! { pub S = 4; pub D = 8; }\n#[shapes(x: [S, D], w: [D, D] -> [S, D])]\nfn f(x: &Tensor, w: &Tensor) -> Tensor { x.matmul(w).matmul(w) }";
+    /// let w = explain_source(Source::new("a.rs", code.into()), vec![], "f").unwrap();
+    /// assert_eq!(w.totals(), (Some(2 * (2 * 4 * 8 * 8)), 2 * 64));
+    /// ```
+    pub fn totals(&self) -> (Option<u128>, u128) {
+        let flops = self
+            .trace
+            .iter()
+            .try_fold(0u128, |sum, n| Some(sum.saturating_add(n.flops?)));
+        let params = self
+            .trace
+            .iter()
+            .fold(0u128, |sum, n| sum.saturating_add(n.params.unwrap_or(0)));
+        (flops, params)
     }
 
     /// Whether the FLOPs can all be counted here: every value the function computes has

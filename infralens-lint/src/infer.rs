@@ -4,6 +4,7 @@
 
 use crate::diag::{Diagnostic, Edit, Fix, Pos};
 use crate::source::Source;
+use crate::trace::Tracer;
 use infralens_core::rules::{self, Rule};
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -201,6 +202,14 @@ pub(crate) struct Infer<'a> {
     pub decls: &'a crate::decls::DimSites,
     pub findings: Vec<Diagnostic>,
     pub cost: Cost,
+    /// Closures bound by a `let`, followed where they are called: `cols(wq)`.
+    pub closures: HashMap<String, syn::ExprClosure>,
+    /// The node a closure call's body made, for the trace of the call.
+    pub closure_result: Option<usize>,
+    /// The trace of every value, when `explain` asks for one.
+    pub trace: Option<Tracer>,
+    /// The cost of the ops inferred since the last node was traced: the next node's own.
+    pub pending: Cost,
 }
 
 fn join(a: Span, b: Span) -> Span {
@@ -208,7 +217,7 @@ fn join(a: Span, b: Span) -> Span {
 }
 
 impl<'a> Infer<'a> {
-    fn size(&self, name: &str) -> Option<u64> {
+    pub(crate) fn size(&self, name: &str) -> Option<u64> {
         self.sizes.get(name).copied().flatten()
     }
 
@@ -363,8 +372,16 @@ impl<'a> Infer<'a> {
     }
 
     /// The shape of `expr`, when the ops in it are known; `None` otherwise (or after
-    /// reporting a broken rule, so one mistake gives one finding).
+    /// reporting a broken rule, so one mistake gives one finding). Traced, when tracing.
     pub(crate) fn infer(&mut self, expr: &Expr) -> Option<Shape> {
+        let shape = self.infer_untraced(expr)?;
+        if self.trace.is_some() {
+            self.record(expr, &shape);
+        }
+        Some(shape)
+    }
+
+    fn infer_untraced(&mut self, expr: &Expr) -> Option<Shape> {
         match expr {
             Expr::Path(p) => self.env.get(&p.path.get_ident()?.to_string()).cloned(),
             Expr::Field(_) => match self.field(expr)? {
@@ -388,11 +405,28 @@ impl<'a> Infer<'a> {
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> Option<Shape> {
+        let args: Vec<&Expr> = c.args.iter().collect();
+        // A closure called where it is written, `(|w| …)(wq)`, or through its `let`.
+        let mut func = &*c.func;
+        while let Expr::Paren(p) = func {
+            func = &p.expr;
+        }
+        if let Expr::Closure(closure) = func {
+            return self.closure(closure, "closure", &args);
+        }
+        if let Expr::Path(f) = func
+            && let Some(name) = f.path.get_ident()
+            && let Some(closure) = self.closures.remove(&name.to_string())
+        {
+            // Out of the map while its body is followed: a name in it is an outer one.
+            let out = self.closure(&closure, &name.to_string(), &args);
+            self.closures.insert(name.to_string(), closure);
+            return out;
+        }
         let Expr::Path(f) = &*c.func else { return None };
         let segments = &f.path.segments;
         let last = segments.last()?;
         let name = last.ident.to_string();
-        let args: Vec<&Expr> = c.args.iter().collect();
         match name.as_str() {
             "Ok" | "Some" if args.len() == 1 => self.infer(args[0]),
             "cat" if args.len() == 2 => self.cat(c.span(), last, &args),
@@ -492,6 +526,58 @@ impl<'a> Infer<'a> {
 
     /// `cat::<I, N, _, _, _>(&a, &b)`: the same dims but on axis `I`, where `N` = `a`'s +
     /// `b`'s (checked when the three sizes are known).
+    /// `closure` called with `args`: its body with each parameter bound to its argument
+    /// (checked against the parameter's written type, as the compiler does).
+    fn closure(&mut self, closure: &syn::ExprClosure, name: &str, args: &[&Expr]) -> Option<Shape> {
+        if closure.inputs.len() != args.len() {
+            return None;
+        }
+        let mut bound = Vec::new();
+        for (pat, arg) in closure.inputs.iter().zip(args) {
+            let param = infralens_syntax::function::pat_name(pat)?.to_string();
+            let got = self.infer(arg);
+            let written = match pat {
+                syn::Pat::Type(t) => tensor_type(&t.ty).map(|(s, _)| s),
+                _ => None,
+            };
+            if let (Some(want), Some(got)) = (&written, &got)
+                && want != got
+            {
+                self.wrong_argument(arg.span(), name, want, got);
+                return None;
+            }
+            bound.push((param, written.or(got), self.node_of(arg)));
+        }
+        let mut saved = Vec::new();
+        for (param, shape, node) in bound {
+            let var = self.trace.as_mut().and_then(|t| match node {
+                Some(n) => t.vars.insert(param.clone(), n),
+                None => t.vars.remove(&param),
+            });
+            let old = match shape {
+                Some(s) => self.env.insert(param.clone(), s),
+                None => self.env.remove(&param),
+            };
+            saved.push((param, old, var));
+        }
+        let out = self.infer(&closure.body);
+        let result = out.as_ref().and_then(|_| self.node_of(&closure.body));
+        for (param, old, var) in saved {
+            match old {
+                Some(s) => self.env.insert(param.clone(), s),
+                None => self.env.remove(&param),
+            };
+            if let Some(t) = self.trace.as_mut() {
+                match var {
+                    Some(n) => t.vars.insert(param, n),
+                    None => t.vars.remove(&param),
+                };
+            }
+        }
+        self.closure_result = result;
+        out
+    }
+
     fn cat(&mut self, span: Span, path: &syn::PathSegment, args: &[&Expr]) -> Option<Shape> {
         let PathArguments::AngleBracketed(generics) = &path.arguments else {
             return None;
@@ -614,10 +700,11 @@ impl<'a> Infer<'a> {
 
     fn add_flops(&mut self, flops: u128) {
         self.cost.flops = Some(self.cost.flops.unwrap_or(0).saturating_add(flops));
+        self.pending.flops = Some(self.pending.flops.unwrap_or(0).saturating_add(flops));
     }
 
     /// The dims in a turbofish: `::<H, Dh>` → `["H", "Dh"]`.
-    fn turbofish(m: &syn::ExprMethodCall) -> Vec<&GenericArgument> {
+    pub(crate) fn turbofish(m: &syn::ExprMethodCall) -> Vec<&GenericArgument> {
         m.turbofish
             .as_ref()
             .map(|t| t.args.iter().collect())
@@ -628,7 +715,7 @@ impl<'a> Infer<'a> {
     /// (through references and parentheses), or a field — named or by position — of
     /// `self` or of any value whose struct the crate declares (`self.wq`, `cache.keys`,
     /// `self.ln_1.0`, `self.attn.wq`).
-    fn field(&self, expr: &Expr) -> Option<Field> {
+    pub(crate) fn field(&self, expr: &Expr) -> Option<Field> {
         match expr {
             Expr::Reference(r) => self.field(&r.expr),
             Expr::Paren(p) => self.field(&p.expr),
@@ -1211,6 +1298,7 @@ impl<'a> Infer<'a> {
         {
             let p = product(&sizes);
             self.cost.params = Some(self.cost.params.unwrap_or(0).saturating_add(p));
+            self.pending.params = Some(self.pending.params.unwrap_or(0).saturating_add(p));
         }
         Some(out)
     }

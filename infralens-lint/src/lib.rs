@@ -33,5 +33,6 @@ pub mod prescan;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod trace;
 
 pub use infer::{Cost, Shape};

@@ -5,6 +5,7 @@ use crate::decls::DimSites;
 use crate::diag::Diagnostic;
 use crate::infer::{Cost, Field, Infer, Kinds, Shape, Sizes, field_type, tensor_type, tuple};
 use crate::source::Source;
+use crate::trace::{Node, Tracer};
 use infralens_core::rules;
 use infralens_syntax::dims::DimsBlock;
 use infralens_syntax::function::{apply_signature, pat_name, walk_lets};
@@ -1036,6 +1037,7 @@ pub(crate) struct Explain {
     pub self_type: Option<String>,
     pub found: bool,
     pub rows: Vec<Row>,
+    pub trace: Vec<Node>,
 }
 
 /// Pass 2: every annotated function.
@@ -1283,6 +1285,10 @@ impl Checker<'_> {
             decls: &self.krate.files[self.file].decls,
             findings: Vec::new(),
             cost: Cost::default(),
+            closures: HashMap::new(),
+            closure_result: None,
+            trace: explaining.then(Tracer::default),
+            pending: Cost::default(),
         };
         let mut rows = Vec::new();
         for arg in &func.sig.inputs {
@@ -1298,6 +1304,12 @@ impl Checker<'_> {
                     elem_bytes: bytes,
                     cost: Cost::default(),
                 });
+                if let Some(t) = infer.trace.as_mut() {
+                    let i = t.nodes.len();
+                    t.nodes
+                        .push(Node::leaf(&name.to_string(), "param", shape.clone()));
+                    t.vars.insert(name.to_string(), i);
+                }
                 infer.env.insert(name.to_string(), shape);
             } else if let FnArg::Typed(t) = arg
                 && let Some(name) = pat_name(&t.pat)
@@ -1360,8 +1372,19 @@ impl Checker<'_> {
                         }
                     };
                     if shapes.len() == names.len() {
-                        for (name, shape) in names.into_iter().zip(shapes) {
+                        for (i, (name, shape)) in names.into_iter().zip(shapes).enumerate() {
                             if let (Some(name), Some(shape)) = (name, shape) {
+                                if explaining {
+                                    rows.push(Row {
+                                        kind: "let",
+                                        var: name.clone(),
+                                        expr: src.text_of(init.expr.span()).to_owned(),
+                                        shape: shape.clone(),
+                                        elem_bytes: default_bytes,
+                                        cost: Cost::default(),
+                                    });
+                                    infer.trace_part(&name, &init.expr, i, &shape);
+                                }
                                 infer.env.insert(name, shape);
                             }
                         }
@@ -1371,6 +1394,15 @@ impl Checker<'_> {
             };
             infer.chunks.remove(&name.to_string());
             infer.layers.remove(&name.to_string());
+            infer.closures.remove(&name.to_string());
+            if let Some(init) = site.local.init.as_ref()
+                && let syn::Expr::Closure(closure) = &*init.expr
+            {
+                // Followed where it is called.
+                infer.env.remove(&name.to_string());
+                infer.closures.insert(name.to_string(), closure.clone());
+                return None;
+            }
             let Some(init) = site.local.init.as_ref() else {
                 infer.env.remove(&name.to_string());
                 return None;
@@ -1450,6 +1482,7 @@ impl Checker<'_> {
                     elem_bytes: default_bytes,
                     cost: infer.cost,
                 });
+                infer.trace_binding(&name.to_string(), &init.expr, &shape);
             }
             infer.env.insert(name.to_string(), shape);
             None
@@ -1504,6 +1537,7 @@ impl Checker<'_> {
                     infer.findings.push(d);
                 }
                 if explaining {
+                    infer.trace_binding("return", tail, &want);
                     rows.push(Row {
                         kind: "return",
                         var: "return".to_owned(),
@@ -1522,6 +1556,7 @@ impl Checker<'_> {
         if explaining && let Some(e) = self.explain.as_mut() {
             e.found = true;
             e.rows = rows;
+            e.trace = infer.trace.map(|t| t.nodes).unwrap_or_default();
         }
     }
 }

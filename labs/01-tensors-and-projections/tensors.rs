@@ -1,4 +1,5 @@
 //! Lab 01 — Tensors, named dims and projections: the starter.
+use infralens::cost::count;
 use infralens::layers::Linear;
 use infralens::prelude::*;
 
@@ -40,7 +41,7 @@ fn main() {
 
     // The same layer as a checkpoint keeps it, (out, in) = (F, D).
     let layer = Linear::new(w.t().to_tensor(), Some(b));
-    let h2 = up(&x, &layer);
+    let (h2, cost) = count(|| up(&x, &layer));
     println!(
         "Linear<D, F> from a (F, D) weight: {}, {} parameters",
         h2.describe(),
@@ -52,4 +53,15 @@ fn main() {
         .zip(h2.as_slice())
         .all(|(a, b)| (a - b).abs() < 1e-5);
     println!("  the same numbers: {same}");
+    print_cost("up", cost);
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
+    );
 }

@@ -1,4 +1,5 @@
 //! Lab 02 — Q/K/V shape walkthrough: the starter, every shape written as on paper.
+use infralens::cost::count;
 use infralens::prelude::*;
 
 dims! {
@@ -34,18 +35,28 @@ fn attend(s: &Tensor, v: &Tensor) -> Tensor {
 fn main() {
     let x = Tensor::<(B, S, D)>::randn(0);
     let (wq, wk, wv) = (Tensor::randn(1), Tensor::randn(2), Tensor::randn(3));
-    let (q, k, v) = (
-        project_heads(&x, &wq),
-        project_heads(&x, &wk),
-        project_heads(&x, &wv),
-    );
-    let s = scores(&q, &k);
-    let out = attend(&s, &v);
+    let (q, projection) = count(|| project_heads(&x, &wq));
+    let (k, v) = (project_heads(&x, &wk), project_heads(&x, &wv));
+    let (s, scoring) = count(|| scores(&q, &k));
+    let (out, attending) = count(|| attend(&s, &v));
     println!(
         "x {} -> q {} -> scores {} -> out {}",
         x.describe(),
         q.describe(),
         s.describe(),
         out.describe()
+    );
+    print_cost("project_heads", projection);
+    print_cost("scores", scoring);
+    print_cost("attend", attending);
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

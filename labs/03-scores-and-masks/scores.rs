@@ -1,4 +1,5 @@
 //! Lab 03 — Scores, scale, softmax and masks: the starter.
+use infralens::cost::count;
 use infralens::prelude::*;
 
 dims! {
@@ -27,9 +28,12 @@ fn main() {
     let prefill = sizes![S = 4, T = 4];
     let q = Tensor::<(B, H, S, Dh)>::randn_in(0, &prefill);
     let k = Tensor::<(B, H, T, Dh)>::randn_in(1, &prefill);
-    let p = weights(&scores(&q, &k), Mask::Causal);
+    let (s, scoring) = count(|| scores(&q, &k));
+    let (p, weighing) = count(|| weights(&s, Mask::Causal));
     println!("prefill weights {}:", p.describe());
     print_rows(&p);
+    print_cost("scores at S = 4, T = 4", scoring);
+    print_cost("weights at S = 4, T = 4", weighing);
 
     // Decode: 1 new position against 5 cached keys. Bottom-right alignment: the new
     // query is position 4 and sees keys 0..=4 — all of them.
@@ -48,6 +52,16 @@ fn main() {
     let p = weights(&scores(&q, &k), Mask::sliding_window(2));
     println!("sliding window of 2:");
     print_rows(&p);
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
+    );
 }
 
 /// Head 0's rows of each batch entry, two decimals.

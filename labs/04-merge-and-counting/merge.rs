@@ -1,4 +1,5 @@
 //! Lab 04 — Merge, output projection and counting: the starter.
+use infralens::cost::count;
 use infralens::prelude::*;
 
 dims! {
@@ -30,8 +31,9 @@ fn main() {
     let x = Tensor::<(B, S, D)>::randn(0);
     let (wq, wo) = (Tensor::<(D, D)>::randn(1), Tensor::<(D, D)>::randn(2));
     let (wk, wv) = (Tensor::<(D, Dkv)>::randn(3), Tensor::<(D, Dkv)>::randn(4));
-    let y = attention(&x, &wq, &wk, &wv, &wo);
+    let (y, cost) = count(|| attention(&x, &wq, &wk, &wv, &wo));
     println!("attention: {} → {}", x.describe(), y.describe());
+    print_cost("attention", cost);
 
     let (d, dkv, s) = (D::SIZE, Dkv::SIZE, S::SIZE);
     let params = wq.numel() + wk.numel() + wv.numel() + wo.numel();
@@ -53,5 +55,15 @@ fn main() {
         "scores held at once: B·H·S·S = {} numbers, {} bytes in f32",
         B::SIZE * H::SIZE * s * s,
         B::SIZE * H::SIZE * s * s * 4
+    );
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

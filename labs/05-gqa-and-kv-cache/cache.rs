@@ -1,4 +1,5 @@
 //! Lab 05 — GQA, MQA and the KV cache: the starter.
+use infralens::cost::count;
 use infralens::prelude::*;
 
 dims! {
@@ -48,8 +49,9 @@ fn main() {
     for (i, new) in [3, 1, 1, 1].into_iter().enumerate() {
         println!("step {i}: S = {new}");
         let x = Tensor::<(B, S, D)>::randn_in(10 + i as u64, &sizes![S = new]);
-        let out = step(&x, &wq, &wk, &wv, &mut cache);
+        let (out, cost) = count(|| step(&x, &wq, &wk, &wv, &mut cache));
         println!("  out {}", out.describe());
+        print_cost(&format!("step at S = {new}, T = {}", cache.len()), cost);
     }
 
     // KV-cache bytes per token: 2 (keys and values) · layers · Hkv · Dh · bytes per number.
@@ -69,5 +71,15 @@ fn main() {
         "  an 8,192-token context: {} MiB instead of {} MiB",
         (gqa * 8192) >> 20,
         (mha * 8192) >> 20
+    );
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "  cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

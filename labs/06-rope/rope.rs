@@ -1,4 +1,5 @@
 //! Lab 06 — RoPE: the starter.
+use infralens::cost::count;
 use infralens::prelude::*;
 use infralens::{Rope, RopeStyle};
 
@@ -38,10 +39,22 @@ fn main() {
     // Decoding: rotating the last position alone, at its offset, equals rotating them all.
     let four = sizes![S = 4];
     let x = Tensor::<(B, H, S, Dh)>::randn_in(2, &four);
-    let all = rotate(&x, &rope, 0);
+    let (all, cost) = count(|| rotate(&x, &rope, 0));
     let last = rotate(&x.narrow::<2, S>(3, 1), &rope, 3);
     println!(
         "position 3 alone at offset 3 = position 3 of all: {}",
         all.narrow::<2, S>(3, 1) == last
+    );
+    // RoPE multiplies element by element: no products, no weights.
+    print_cost("rotate at S = 4", cost);
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

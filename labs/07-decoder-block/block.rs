@@ -1,4 +1,5 @@
 //! Lab 07 — The decoder block and the model: the starter.
+use infralens::cost::count;
 use infralens::layers::{Embedding, Linear, RmsNorm};
 use infralens::prelude::*;
 use infralens::{Ids, Rope, RopeStyle};
@@ -74,9 +75,8 @@ fn main() {
     let ids = Ids::<(B, S)>::from_vec_in(prompt.to_vec(), &sizes![S = prompt.len()]).expect("ids");
     let mut x = embed.forward(&ids).expect("ids below V");
     println!("embed: {} → {}", ids.describe(), x.describe());
-    for block in &blocks {
-        x = block.forward(&x, &rope);
-    }
+    let (first, cost) = count(|| blocks[0].forward(&x, &rope));
+    x = blocks[1].forward(&first, &rope);
     let logits = lm_head.forward(&norm.forward(&x));
     println!(
         "logits: {}; next token after the prompt: {}",
@@ -91,5 +91,17 @@ fn main() {
         per_block,
         V::SIZE * D::SIZE,
         2 * per_block + V::SIZE * D::SIZE + D::SIZE
+    );
+    // The products' weights only: the two norms' 2·D weights scale, they are not multiplied in.
+    print_cost(&format!("Block::forward at S = {}", prompt.len()), cost);
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

@@ -1,4 +1,5 @@
 //! Lab 08 — Tensor parallelism: the starter. Two ranks, simulated in one process.
+use infralens::cost::count;
 use infralens::prelude::*;
 
 dims! {
@@ -41,11 +42,16 @@ fn rank(x: &Tensor, wq: &Tensor, wk: &Tensor, wv: &Tensor, wo: &Tensor, r: usize
 fn main() {
     let x = Tensor::<(B, S, D)>::randn(0);
     let [wq, wk, wv, wo] = [1, 2, 3, 4].map(|s| Tensor::<(D, D)>::randn(s).scale(0.3));
-    let full = block(&x, &wq, &wk, &wv, &wo);
+    let (full, cost) = count(|| block(&x, &wq, &wk, &wv, &wo));
+    print_cost("block", cost);
 
     // Each rank computes its partial output; the all-reduce sums them.
     let partials: Vec<Tensor<(B, S, D)>> = (0..Tp::SIZE)
-        .map(|r| rank(&x, &wq, &wk, &wv, &wo, r))
+        .map(|r| {
+            let (partial, cost) = count(|| rank(&x, &wq, &wk, &wv, &wo, r));
+            print_cost("rank", cost);
+            partial
+        })
         .collect();
     let mut reduced = partials[0].clone();
     for p in &partials[1..] {
@@ -72,5 +78,15 @@ fn main() {
     println!(
         "communication: one all-reduce of (B, S, D) = {} numbers per block",
         x.numel()
+    );
+}
+
+/// One line per function its diagram draws: the FLOPs of its products and the weight
+/// parameters they read, counted as it ran (`infralens explain FILE::FUNCTION` states the
+/// same totals without running it).
+fn print_cost(function: &str, cost: infralens::cost::Cost) {
+    println!(
+        "cost of {function}: {} FLOPs, {} weight parameters",
+        cost.flops, cost.params
     );
 }

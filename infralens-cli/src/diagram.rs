@@ -95,12 +95,9 @@ pub fn html(w: &Walkthrough) -> String {
     )
 }
 
-/// `&`, `<`, `>` and `"` as HTML entities.
+/// `&`, `<`, `>` and `"` as HTML entities (text that may sit in an attribute too).
 pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    html_escape::encode_double_quoted_attribute(text).into_owned()
 }
 
 fn document(w: &Walkthrough) -> Document {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 /// assert!(c.excludes(std::path::Path::new("/repo/gen/a.rs")));
 /// assert!(!c.excludes(std::path::Path::new("/repo/src/a.rs")));
 /// assert!(c.allows("dims"));
-/// # Ok::<(), String>(())
+/// # Ok::<(), infralens_lint::config::ConfigError>(())
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Config {
@@ -52,6 +52,31 @@ struct Raw {
     allow: Vec<String>,
 }
 
+/// Why a configuration cannot be used.
+///
+/// ```
+/// use infralens_lint::config::{Config, ConfigError};
+/// let err = Config::load("no/such/infralens.toml".as_ref()).unwrap_err();
+/// assert!(matches!(err, ConfigError::Read { .. }));
+/// assert!(err.to_string().starts_with("cannot read `no/such/infralens.toml`"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read `{}`: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not a valid configuration: the message names the file and the key, and says what
+    /// to write.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 impl Config {
     /// Parses a configuration's text; `base` is the directory its globs are relative to,
     /// `file` names it in errors.
@@ -59,20 +84,20 @@ impl Config {
     /// ```
     /// use infralens_lint::config::Config;
     /// let err = Config::parse("allow = [\"shape-mismach\"]", "/".as_ref(), "infralens.toml").unwrap_err();
-    /// assert!(err.starts_with("infralens.toml: `allow` names no rule `shape-mismach`"));
+    /// assert!(err.to_string().starts_with("infralens.toml: `allow` names no rule `shape-mismach`"));
     /// ```
     ///
     /// # Errors
     /// Invalid TOML, a key other than `exclude` and `allow`, an invalid glob or an unknown
     /// rule; the message names the file and says what to write.
-    pub fn parse(text: &str, base: &Path, file: &str) -> Result<Config, String> {
+    pub fn parse(text: &str, base: &Path, file: &str) -> Result<Config, ConfigError> {
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            format!(
+            ConfigError::Invalid(format!(
                 "{file}: {}; the keys are `exclude = [\"glob\", …]` and `allow = [\"rule\", …]`",
                 e.message()
-            )
+            ))
         })?;
-        Config::from_raw(raw, base, file)
+        Config::from_raw(raw, base, file).map_err(ConfigError::Invalid)
     }
 
     fn from_raw(raw: Raw, base: &Path, file: &str) -> Result<Config, String> {
@@ -116,19 +141,21 @@ impl Config {
     ///
     /// ```no_run
     /// let config = infralens_lint::config::Config::load("infralens.toml".as_ref())?;
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), infralens_lint::config::ConfigError>(())
     /// ```
     ///
     /// # Errors
     /// A file that cannot be read or is not a valid configuration.
-    pub fn load(file: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    pub fn load(file: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
         let base = absolute(file.parent().unwrap_or(Path::new(".")));
         let name = file.display().to_string();
         let mut config = if file.file_name().is_some_and(|n| n == "Cargo.toml") {
-            let manifest: toml::Table =
-                toml::from_str(&text).map_err(|e| format!("{name}: {}", e.message()))?;
+            let manifest: toml::Table = toml::from_str(&text)
+                .map_err(|e| ConfigError::Invalid(format!("{name}: {}", e.message())))?;
             let table = ["package", "workspace"].into_iter().find_map(|top| {
                 manifest
                     .get(top)?
@@ -137,15 +164,17 @@ impl Config {
                     .cloned()
             });
             match table {
-                None => Config::from_raw(Raw::default(), &base, &name)?,
+                None => {
+                    Config::from_raw(Raw::default(), &base, &name).map_err(ConfigError::Invalid)?
+                }
                 Some(t) => {
                     let raw: Raw = t.try_into().map_err(|e: toml::de::Error| {
-                        format!(
+                        ConfigError::Invalid(format!(
                             "{name}: [metadata.infralens]: {}; the keys are `exclude` and `allow`",
                             e.message()
-                        )
+                        ))
                     })?;
-                    Config::from_raw(raw, &base, &name)?
+                    Config::from_raw(raw, &base, &name).map_err(ConfigError::Invalid)?
                 }
             }
         } else {
@@ -162,12 +191,12 @@ impl Config {
     /// ```
     /// let config = infralens_lint::config::Config::find(std::path::Path::new("/"))?;
     /// assert!(config.allow.is_empty());
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), infralens_lint::config::ConfigError>(())
     /// ```
     ///
     /// # Errors
     /// The configuration found is not valid.
-    pub fn find(dir: &Path) -> Result<Config, String> {
+    pub fn find(dir: &Path) -> Result<Config, ConfigError> {
         let dir = absolute(dir);
         for d in dir.ancestors() {
             let own = d.join("infralens.toml");
@@ -182,7 +211,7 @@ impl Config {
                 return Config::load(&manifest);
             }
         }
-        Config::from_raw(Raw::default(), &dir, "")
+        Config::from_raw(Raw::default(), &dir, "").map_err(ConfigError::Invalid)
     }
 
     /// `path` is left out of directory walks by `exclude`.
@@ -193,7 +222,7 @@ impl Config {
     /// assert!(c.excludes("/r/tests/ui/a.rs".as_ref()));
     /// assert!(c.excludes("/r/src/deep/model.gen.rs".as_ref()));
     /// assert!(!c.excludes("/r/tests/lint.rs".as_ref()));
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), infralens_lint::config::ConfigError>(())
     /// ```
     pub fn excludes(&self, path: &Path) -> bool {
         let path = absolute(path);

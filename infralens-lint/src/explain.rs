@@ -10,6 +10,58 @@ use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
+/// Why a function cannot be explained: each says what to write instead.
+///
+/// ```
+/// use infralens_lint::explain::{explain, ExplainError};
+/// let e = explain("no-separator").unwrap_err();
+/// assert!(matches!(e, ExplainError::Target(_)));
+/// assert!(e.to_string().starts_with("expected FILE::FUNCTION"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExplainError {
+    /// The target is not `FILE::FUNCTION` or `FILE::Type::method`.
+    #[error(
+        "expected FILE::FUNCTION or FILE::Type::method, as in `src/attention.rs::scores`; found `{0}`"
+    )]
+    Target(String),
+    /// The file cannot be read.
+    #[error("cannot read `{file}`: {source}")]
+    Read {
+        /// The file, as given.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not Rust.
+    #[error("`{0}` does not parse as Rust: run `infralens lint {0}` to see where")]
+    Parse(String),
+    /// No function of that name in the file.
+    #[error("no {what} in `{file}`; its functions are: {functions}")]
+    NoFunction {
+        /// `function `f`` or `method `T::f``.
+        what: String,
+        /// The file.
+        file: String,
+        /// Its functions, as a list.
+        functions: String,
+    },
+    /// The function has no shapes to explain.
+    #[error(
+        "`{0}` has no `#[shapes(...)]` annotation, so it has no shapes to explain: annotate it, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`"
+    )]
+    NotAnnotated(String),
+    /// A size was given for a dim no `dims!` block declares.
+    #[error("no dim `{dim}` is declared here; the dims are: {known}")]
+    UnknownDim {
+        /// The dim given.
+        dim: String,
+        /// The declared dims, as a list.
+        known: String,
+    },
+}
+
 /// The walkthrough of one function: its rows, the sizes they were computed with, and any
 /// findings inside it.
 ///
@@ -50,13 +102,13 @@ pub struct Walkthrough {
 /// ```no_run
 /// let w = infralens_lint::explain::explain("examples/qkv_walkthrough.rs::attend")?;
 /// print!("{}", w.table());
-/// # Ok::<(), String>(())
+/// # Ok::<(), infralens_lint::explain::ExplainError>(())
 /// ```
 ///
 /// # Errors
 /// A target without `::`, a file that cannot be read, or no such annotated function:
 /// a one-line message saying what to write instead.
-pub fn explain(target: &str) -> Result<Walkthrough, String> {
+pub fn explain(target: &str) -> Result<Walkthrough, ExplainError> {
     explain_at(target, &[])
 }
 
@@ -65,24 +117,25 @@ pub fn explain(target: &str) -> Result<Walkthrough, String> {
 /// ```no_run
 /// let w = infralens_lint::explain::explain_at("src/block.rs::Block::forward", &[("S".into(), 4096)])?;
 /// println!("{:?}", w.totals());
-/// # Ok::<(), String>(())
+/// # Ok::<(), infralens_lint::explain::ExplainError>(())
 /// ```
 ///
 /// # Errors
 /// As [`explain`] and [`explain_source_at`].
-pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, String> {
+pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, ExplainError> {
     // `FILE::function` or `FILE::Type::method`; the file ends in `.rs`.
     let split = target
         .split_once(".rs::")
         .map(|(f, rest)| (&target[..f.len() + 3], rest))
         .or_else(|| target.rsplit_once("::"));
     let Some((file, function)) = split.filter(|(f, n)| !f.is_empty() && !n.is_empty()) else {
-        return Err(format!(
-            "expected FILE::FUNCTION or FILE::Type::method, as in `src/attention.rs::scores`; found `{target}`"
-        ));
+        return Err(ExplainError::Target(target.to_owned()));
     };
     let path = PathBuf::from(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ExplainError::Read {
+        file: file.to_owned(),
+        source,
+    })?;
     let mut others = Vec::new();
     if let Some(src_dir) = crate_src(&path) {
         for other in collect_files(&[src_dir]).unwrap_or_default() {
@@ -121,7 +174,7 @@ pub fn explain_source(
     file: Source,
     others: Vec<Source>,
     function: &str,
-) -> Result<Walkthrough, String> {
+) -> Result<Walkthrough, ExplainError> {
     explain_source_at(file, others, function, &[])
 }
 
@@ -135,7 +188,7 @@ pub fn explain_source(
 /// let w = explain_source_at(Source::new("a.rs", code.into()), vec![], "f", &[("S".into(), 3)]).unwrap();
 /// assert_eq!(w.totals(), (Some(2 * 3 * 8 * 8), 64));
 /// let unknown = explain_source_at(Source::new("a.rs", code.into()), vec![], "f", &[("T".into(), 3)]);
-/// assert_eq!(unknown.unwrap_err(), "no dim `T` is declared here; the dims are: D, S");
+/// assert_eq!(unknown.unwrap_err().to_string(), "no dim `T` is declared here; the dims are: D, S");
 /// ```
 ///
 /// # Errors
@@ -145,7 +198,7 @@ pub fn explain_source_at(
     others: Vec<Source>,
     function: &str,
     at: &[(String, u64)],
-) -> Result<Walkthrough, String> {
+) -> Result<Walkthrough, ExplainError> {
     let name = file.name.clone();
     let mut sources = vec![file];
     sources.extend(others);
@@ -155,17 +208,15 @@ pub fn explain_source_at(
         if !sizes.contains_key(dim) {
             let mut known: Vec<&str> = sizes.keys().map(String::as_str).collect();
             known.sort_unstable();
-            return Err(format!(
-                "no dim `{dim}` is declared here; the dims are: {}",
-                known.join(", ")
-            ));
+            return Err(ExplainError::UnknownDim {
+                dim: dim.clone(),
+                known: known.join(", "),
+            });
         }
         sizes.insert(dim.clone(), Some(*size));
     }
     let Some(mut ast) = asts.swap_remove(0) else {
-        return Err(format!(
-            "`{name}` does not parse as Rust: run `infralens lint {name}` to see where"
-        ));
+        return Err(ExplainError::Parse(name));
     };
     let (self_type, function) = match function.rsplit_once("::") {
         Some((ty, method)) => (
@@ -201,19 +252,18 @@ pub fn explain_source_at(
             Some(ty) => format!("method `{ty}::{function}`"),
             None => format!("function `{function}`"),
         };
-        return Err(format!(
-            "no {what} in `{name}`; its functions are: {}",
-            if names.is_empty() {
+        return Err(ExplainError::NoFunction {
+            what,
+            file: name,
+            functions: if names.is_empty() {
                 "none".to_owned()
             } else {
                 names.join(", ")
-            }
-        ));
+            },
+        });
     }
     if explain.rows.is_empty() {
-        return Err(format!(
-            "`{function}` has no `#[shapes(...)]` annotation, so it has no shapes to explain: annotate it, as in `#[shapes(x: [B, S, D] -> [B, S, D])]`"
-        ));
+        return Err(ExplainError::NotAnnotated(function.to_owned()));
     }
     let mut dims: Vec<String> = Vec::new();
     for row in &explain.rows {

@@ -221,29 +221,75 @@ fn excerpt_range(d: &Diagnostic, text: &str, first_line: usize) -> (usize, usize
 /// assert!(v["lab"].is_null());
 /// ```
 pub fn to_json(d: &Diagnostic) -> Value {
-    json!({
-        "file": d.file,
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
-        "severity": d.severity.as_str(),
-        "code": d.code,
-        "message": d.message,
-        "label": d.label,
-        "notes": d.notes,
-        "lab": d.lab,
-        "fixes": d.fixes.iter().map(|f| json!({
-            "message": f.message,
-            "edits": f.edits.iter().map(|e| json!({
-                "line": e.start.line,
-                "column": e.start.column,
-                "end_line": e.end.line,
-                "end_column": e.end.column,
-                "replacement": e.replacement,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(JsonDiagnostic::from(d)).unwrap_or_default()
+}
+
+/// The `json` format's object: [`to_json`].
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    severity: &'static str,
+    code: &'a str,
+    message: &'a str,
+    label: Option<&'a str>,
+    notes: &'a [String],
+    lab: Option<&'a str>,
+    fixes: Vec<JsonFix<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonFix<'a> {
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonEdit<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    replacement: &'a str,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            file: &d.file,
+            line: d.start.line,
+            column: d.start.column,
+            end_line: d.end.line,
+            end_column: d.end.column,
+            severity: d.severity.as_str(),
+            code: &d.code,
+            message: &d.message,
+            label: d.label.as_deref(),
+            notes: &d.notes,
+            lab: d.lab.as_deref(),
+            fixes: d
+                .fixes
+                .iter()
+                .map(|f| JsonFix {
+                    message: &f.message,
+                    edits: f
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            line: e.start.line,
+                            column: e.start.column,
+                            end_line: e.end.line,
+                            end_column: e.end.column,
+                            replacement: &e.replacement,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A relative path as the path of a URI reference (RFC 3986): every byte but the unreserved
@@ -257,15 +303,15 @@ pub fn to_json(d: &Diagnostic) -> Value {
 /// assert_eq!(uri_path("back\\slash.rs"), "back%5Cslash.rs");
 /// ```
 pub fn uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for &b in path.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// Every byte but RFC 3986's unreserved characters and `/`.
+    const PATH: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    utf8_percent_encode(path, PATH).to_string()
 }
 
 /// The SARIF 2.1.0 log of `diagnostics`. When `INFRALENS_RULES_URL` is set to where the

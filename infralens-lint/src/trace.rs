@@ -173,7 +173,8 @@ impl crate::infer::Infer<'_> {
             },
             _ => None,
         };
-        let known = |this: &Self, shape: &[String]| this.numel(shape).is_some();
+        // Every size known (their product may be past `u64`: the cost saturates).
+        let known = |this: &Self, shape: &[String]| shape.iter().all(|d| this.size(d).is_some());
         let Some(t) = self.trace.as_mut() else { return };
         if let Some(i) = passed {
             t.by_span.insert(at, i);

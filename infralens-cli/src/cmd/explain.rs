@@ -23,7 +23,7 @@ pub(crate) enum ExplainFormat {
 /// stderr beside a drawing.
 pub(crate) fn run(target: &str, format: ExplainFormat, sizes: &[(String, u64)]) -> ExitCode {
     match explain_at(target, sizes) {
-        Err(e) => fail(&e),
+        Err(e) => fail(&e.to_string()),
         Ok(w) => {
             match format {
                 ExplainFormat::Table => out!("{}", w.table()),

@@ -19,7 +19,7 @@ pub(crate) fn run(
     };
     let config = match config {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
     if paths.is_empty() {
         paths = ["src", "examples", "tests"]

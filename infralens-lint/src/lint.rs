@@ -66,9 +66,9 @@ pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 /// ```
 /// use infralens_lint::{config::Config, lint::collect_files_with};
 /// let config = Config::parse("exclude = [\"lint.rs\"]", ".".as_ref(), "infralens.toml")?;
-/// let files = collect_files_with(&["src".into()], &config).map_err(|e| e.to_string())?;
+/// let files = collect_files_with(&["src".into()], &config)?;
 /// assert!(!files.iter().any(|f| f.ends_with("lint.rs")));
-/// # Ok::<(), String>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors

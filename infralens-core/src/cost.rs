@@ -131,26 +131,14 @@ mod tests {
     #[test]
     fn fused_kernels_count_what_the_op_by_op_path_counts() {
         use crate::layers::Linear;
-        use crate::{Dim, kind};
         use crate::{Mask, Tensor, scaled_dot_product_attention};
-        macro_rules! dim {
-            ($($name:ident = $size:ty),*) => {$(
-                #[derive(Clone, Copy, Debug)]
-                enum $name {}
-                impl Dim for $name {
-                    type Size = $size;
-                    type Kind = kind::Any;
-                    const NAME: &'static str = stringify!($name);
-                }
-            )*};
-        }
-        dim!(
+        crate::test_dims!(
             B = typenum::U1,
             H = typenum::U2,
             S = typenum::U3,
             Dh = typenum::U4
         );
-        dim!(D = typenum::U8, F = typenum::U5);
+        crate::test_dims!(D = typenum::U8, F = typenum::U5);
         let q = Tensor::<(B, H, S, Dh)>::randn(0);
         let k = Tensor::<(B, H, S, Dh)>::randn(1);
         let v = Tensor::<(B, H, S, Dh)>::randn(2);

@@ -28,6 +28,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// Unit tests' dims, without the `dims!` macro (a dependent crate):
+/// `test_dims!(B = typenum::U2, S = crate::Dyn)`.
+#[cfg(test)]
+macro_rules! test_dims {
+    ($($name:ident = $size:ty),* $(,)?) => {$(
+        #[derive(Clone, Copy, Debug)]
+        enum $name {}
+        impl $crate::Dim for $name {
+            type Size = $size;
+            type Kind = $crate::kind::Any;
+            const NAME: &'static str = stringify!($name);
+        }
+    )*};
+}
+#[cfg(test)]
+pub(crate) use test_dims;
+
 // First: the `relation!` macro the relation traits are declared with.
 #[macro_use]
 pub mod rules;

@@ -323,25 +323,19 @@ impl crate::infer::Infer<'_> {
             };
         }
         let text = self.src.text_of(init.span()).to_owned();
+        let element = match core {
+            Expr::Array(a) => a.elems.iter().nth(index),
+            Expr::Tuple(t) => t.elems.iter().nth(index),
+            _ => None,
+        };
+        // `let (q, k) = (a, b);`: each name the element's node.
+        if let Some(i) = element.and_then(|e| self.node_of(e)) {
+            if let Some(t) = self.trace.as_mut() {
+                t.bind(name, i, &text);
+            }
+            return;
+        }
         let (op, inputs) = match core {
-            Expr::Array(a) => {
-                if let Some(i) = a.elems.iter().nth(index).and_then(|e| self.node_of(e)) {
-                    if let Some(t) = self.trace.as_mut() {
-                        t.bind(name, i, &text);
-                    }
-                    return;
-                }
-                ("value".to_owned(), Vec::new())
-            }
-            Expr::Tuple(tu) => {
-                if let Some(i) = tu.elems.iter().nth(index).and_then(|e| self.node_of(e)) {
-                    if let Some(t) = self.trace.as_mut() {
-                        t.bind(name, i, &text);
-                    }
-                    return;
-                }
-                ("value".to_owned(), Vec::new())
-            }
             Expr::MethodCall(m) if m.method == "append" => {
                 let cache = self.src.text_of(m.receiver.span());
                 let what = if index == 0 { "keys" } else { "values" };

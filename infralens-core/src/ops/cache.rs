@@ -478,25 +478,15 @@ fn check_length<T: Dim>(len: usize) -> Result<(), ShapeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kind;
 
-    macro_rules! dim {
-        ($name:ident = $size:ty) => {
-            #[derive(Clone, Copy, Debug)]
-            enum $name {}
-            impl Dim for $name {
-                type Size = $size;
-                type Kind = kind::Any;
-                const NAME: &'static str = stringify!($name);
-            }
-        };
-    }
-    dim!(B = typenum::U1);
-    dim!(H = typenum::U2);
-    dim!(C = typenum::U8);
-    dim!(Dh = typenum::U4);
-    dim!(S = crate::Dyn);
-    dim!(T = crate::Dyn);
+    crate::test_dims!(
+        B = typenum::U1,
+        H = typenum::U2,
+        C = typenum::U8,
+        Dh = typenum::U4,
+        S = crate::Dyn,
+        T = crate::Dyn
+    );
 
     /// Appending writes the new positions in place: the views read the one buffer the
     /// cache allocated, whose address never changes, and the past is not rewritten.

@@ -1,0 +1,96 @@
+//! `scaled_dot_product_attention` and `grouped_query_attention`: queries, keys and values that pair up.
+//!
+//! The lint's side of `infralens-core/src/ops/attention.rs`: the same rules, in the compiler's words.
+
+use super::{Infer, Shape, product};
+use infralens_core::rules;
+use proc_macro2::Span;
+use syn::Expr;
+use syn::spanned::Spanned;
+
+impl Infer<'_> {
+    /// `scaled_dot_product_attention(&q, &k, &v, mask)` (`name`) or
+    /// `grouped_query_attention`: `q (B, H, S, Dh)`, `k (B, Hk, T, Dh)`, `v (B, Hk, T, Dv)`
+    /// pair up; `(B, H, S, Dv)`, and `QKᵀ`'s and `P·V`'s FLOPs.
+    pub(super) fn attention(&mut self, name: &str, args: &[&Expr]) -> Option<Shape> {
+        let q = self.infer(args[0])?;
+        let k = self.infer(args[1])?;
+        let v = self.infer(args[2])?;
+        if q.len() != 4 || k.len() != 4 || v.len() != 4 {
+            return None;
+        }
+        self.heads_axis(args[0].span(), &q[1])?;
+        if k[0] != q[0] {
+            self.unpaired(args[1].span(), &q[0], &k[0]);
+            return None;
+        }
+        if name == "scaled_dot_product_attention" && k[1] != q[1] {
+            self.broke(
+                args[1].span(),
+                &rules::ATTENTION_HEADS,
+                &[("H", &q[1]), ("Self", &k[1])],
+            );
+            return None;
+        }
+        if name == "grouped_query_attention" && !self.divides(&k[1], &q[1]) {
+            self.heads_not_shared(args[1].span(), &k[1], &q[1]);
+            return None;
+        }
+        if k[3] != q[3] {
+            self.unpaired(args[1].span(), &q[3], &k[3]);
+            return None;
+        }
+        // `ValuesMatchKeys`: the values' batch, then heads, are the keys'.
+        if let Some(i) = (0..2).find(|&i| v[i] != k[i]) {
+            self.broke(
+                args[2].span(),
+                &rules::VALUES_MATCH_KEYS,
+                &[("Key", &k[i]), ("Self", &v[i])],
+            );
+            return None;
+        }
+        if v[2] != k[2] {
+            self.broke(
+                args[2].span(),
+                &rules::KEY_VALUE_LENGTH,
+                &[("T", &k[2]), ("Self", &v[2])],
+            );
+            return None;
+        }
+        if let (Some(b), Some(h), Some(s), Some(t), Some(dh), Some(dv)) = (
+            self.size(&q[0]),
+            self.size(&q[1]),
+            self.size(&q[2]),
+            self.size(&k[2]),
+            self.size(&q[3]),
+            self.size(&v[3]),
+        ) {
+            let width = product(&[2, b, h, s, t]);
+            self.add_flops(width.saturating_mul(u128::from(dh) + u128::from(dv)));
+        }
+        Some(vec![q[0].clone(), q[1].clone(), q[2].clone(), v[3].clone()])
+    }
+
+    /// `AttentionPair`: a key dim must be the query's.
+    pub(super) fn unpaired(&mut self, span: Span, query: &str, keys: &str) {
+        self.broke(
+            span,
+            &rules::ATTENTION_PAIR,
+            &[("Query", query), ("Self", keys)],
+        );
+    }
+
+    /// `DividesHeads`: the key/value heads divide the query heads.
+    pub(super) fn heads_not_shared(&mut self, span: Span, hkv: &str, h: &str) {
+        self.broke(span, &rules::KV_HEADS_DIVIDE, &[("Self", hkv), ("H", h)]);
+    }
+
+    /// `small` divides `big`, as far as the sizes are known: a dim without a single known
+    /// size is the compiler's to judge, not a finding.
+    pub(super) fn divides(&self, small: &str, big: &str) -> bool {
+        match (self.size(small), self.size(big)) {
+            (Some(s), Some(b)) => s != 0 && b % s == 0,
+            _ => true,
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The two passes on small crates: findings, allows, parts of large files.
+
+use super::lint_sources;
+use crate::source::Source;
+
+/// `Dh = D / H` is offered where the head width is a number declared in the same file
+/// and no width is declared `H * Dh`: a model that sets its head width on its own (as
+/// Qwen3) declares one, and there the fix would be wrong.
+#[test]
+fn the_head_width_fix_is_offered_only_where_it_is_right() {
+    let code = |dims: &str| {
+        format!(
+            "dims! {{ pub B = 2; pub S = 4; pub D = 16; pub H = 4; {dims} }}\n\
+             #[shapes(x: [B, S, D] -> [B, H, S, Dh])]\n\
+             fn heads(x: &Tensor) -> Tensor {{ x.split_heads::<H, Dh>() }}\n"
+        )
+    };
+    let fixes = |sources: Vec<Source>| {
+        let report = lint_sources(sources);
+        assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+        let d = &report.diagnostics[0];
+        assert!(
+            d.message.contains("must equal `D`: the heads partition"),
+            "{}",
+            d.message
+        );
+        d.fixes
+            .iter()
+            .flat_map(|f| {
+                f.edits
+                    .iter()
+                    .map(|e| (e.start.line, e.start.column, e.replacement.clone()))
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fixes(vec![Source::new("a.rs", code("pub Dh = 8;"))]),
+        vec![(1, 63, "D / H".to_owned())]
+    );
+    // Qwen3: the query width is `H * Dh`, and the head width is right as it is.
+    assert!(
+        fixes(vec![Source::new(
+            "a.rs",
+            code("pub Dh = 8; pub Dq = H * Dh;")
+        )])
+        .is_empty()
+    );
+    // The call names the model width as the head width (Lab 02, exercise 04): the
+    // declaration is right, the call is not, and `D = D / H` would be no fix.
+    let wrong_dim = code("pub Dh = D / H;").replace("split_heads::<H, Dh>", "split_heads::<H, D>");
+    assert!(fixes(vec![Source::new("a.rs", wrong_dim)]).is_empty());
+    // Declared in another file: the edit would not be in the finding's file.
+    let other = Source::new("dims.rs", "dims! { pub Dh = 8; }".into());
+    let code = code("").replace("pub D = 16;", "pub D = 16; pub Dx = 1;");
+    assert!(fixes(vec![Source::new("a.rs", code), other]).is_empty());
+}
+
+/// Files past the budget of kept syntax trees are parsed again in pass 2, and checked
+/// alike: the same bug planted in eleven files of 130 KB each (the first ones' trees
+/// kept, the last ones' parsed again), the dims declared in another file.
+#[test]
+fn kept_and_reparsed_files_are_checked_alike() {
+    let bug = |i: usize| {
+        format!(
+            "#[shapes(x: [B, S, D], w: [D, F] -> [B, S, F])]\n\
+             fn project{i}(x: &Tensor, w: &Tensor) -> Tensor {{ w.matmul(x) }}\n"
+        )
+    };
+    let filler = "// filler\n".repeat(super::KEPT_SOURCE / 10 / 8);
+    let mut sources = vec![Source::new("a.rs", bug(0))];
+    for i in 0..10 {
+        sources.push(Source::new(
+            &format!("f{i}.rs"),
+            format!("fn f{i}() {{}}\n{filler}"),
+        ));
+    }
+    sources.push(Source::new(
+        "dims.rs",
+        "dims! { pub B = 2; pub S = 4; pub D = 8; pub F = 16; }".into(),
+    ));
+    for i in 0..10 {
+        let text = format!("{}{filler}", bug(i + 1));
+        sources.push(Source::new(&format!("z{i}.rs"), text));
+    }
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    assert!(
+        total > 2 * super::KEPT_SOURCE,
+        "{total} bytes: past the budget"
+    );
+    let report = lint_sources(sources);
+    let files: Vec<&str> = report.diagnostics.iter().map(|d| d.file.as_str()).collect();
+    assert_eq!(files.len(), 11, "{files:?}");
+    assert_eq!(files[0], "a.rs");
+    assert!(files[1..].iter().all(|f| f.starts_with('z')), "{files:?}");
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| crate::rules::covers("shape-mismatch", &d.code))
+    );
+}
+
+/// A name declared with different sizes in two files is each file's own dim: the
+/// file's sizes win, and a size known nowhere for sure is not a finding.
+#[test]
+fn each_file_sees_its_own_dims() {
+    let gqa = "dims! { pub B = 1; pub S = 4; pub D = 16; pub H = 4; pub Hkv = 2; pub Dh = D / H; }\n\
+               #[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\n\
+               fn rep(k: &Tensor) -> Tensor { k.repeat_kv::<H>() }";
+    let other = "dims! { pub H = 16; pub Hkv = 3; }";
+    let report = lint_sources(vec![
+        Source::new("a.rs", gqa.into()),
+        Source::new("b.rs", other.into()),
+    ]);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+
+    let bad = "dims! { pub B = 1; pub S = 4; pub Dh = 4; pub H = 4; pub Hkv = 3; }\n\
+               #[shapes(k: [B, Hkv, S, Dh] -> [B, H, S, Dh])]\n\
+               fn rep(k: &Tensor) -> Tensor { k.repeat_kv::<H>() }";
+    let report = lint_sources(vec![
+        Source::new("c.rs", bad.into()),
+        Source::new("b.rs", other.into()),
+    ]);
+    assert_eq!(
+        report.diagnostics[0].message,
+        "shape mismatch: `Hkv` key/value heads must divide `H` query heads"
+    );
+}
+
+/// Model code keeps its weights in struct fields: `self.wk` and layers such as
+/// `self.o.forward(…)` are followed in methods, and a weight stored `(out, in)` is found.
+#[test]
+fn struct_fields_and_layers_are_followed() {
+    let model = |keys: &str, out: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub S = 4; pub D = 16; pub H = 4; pub Hkv = 2; pub Dh = D / H; pub Dkv = Hkv * Dh; }}\n\
+             struct Attn {{ wk: Tensor<(D, Dkv)>, wk_out_in: Tensor<(Dkv, D)>, o: Linear<D, D>, norm: RmsNorm<D> }}\n\
+             impl Attn {{\n\
+                 #[shapes(x: [B, S, D] -> [B, Hkv, S, Dh])]\n\
+                 fn keys(&self, x: &Tensor) -> Tensor {{\n\
+                     #[shape(B, Hkv, S, Dh)]\n\
+                     let k = {keys};\n\
+                     k\n\
+                 }}\n\
+                 #[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]\n\
+                 fn out(&self, ctx: &Tensor) -> Tensor {{\n\
+                     #[shape(B, S, D)]\n\
+                     let y = {out};\n\
+                     y\n\
+                 }}\n\
+             }}\n"
+        )
+    };
+    let clean = model(
+        "x.matmul(&self.wk).split_heads::<Hkv, Dh>()",
+        "self.norm.forward(&self.o.forward(&ctx.merge_heads::<D>()))",
+    );
+    let report = lint_sources(vec![Source::new("clean.rs", clean)]);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+
+    let bad = model(
+        "x.matmul(&self.wk_out_in).split_heads::<Hkv, Dh>()",
+        "self.o.forward(ctx)",
+    );
+    let report = lint_sources(vec![Source::new("bad.rs", bad)]);
+    let messages: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "shape mismatch: matmul contracts `D` with `Dkv`, but the left operand's last dim must be the right operand's row dim",
+            "shape mismatch: matmul contracts `Dh` with `D`, but the left operand's last dim must be the right operand's row dim",
+        ],
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+/// A function without `#[shapes]` whose tensor types are written in full is followed; a
+/// binding whose shape is unknown (a tuple pattern, a deferred `let`, an op not followed)
+/// shadows the earlier one instead of keeping its shape.
+#[test]
+fn unannotated_functions_are_followed_without_stale_shadows() {
+    let dims = "dims! { pub B = 1; pub S = 4; pub D = 16; pub Dkv = 8; pub H = 2; pub Dh = 8; }\n";
+    let unannotated = format!(
+        "{dims}fn keys(x: &Tensor<(B, S, D)>, wk: &Tensor<(Dkv, D)>) -> Tensor<(B, S, Dkv)> {{ x.matmul(wk) }}\n"
+    );
+    let report = lint_sources(vec![Source::new("a.rs", unannotated)]);
+    assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+    assert!(
+        report.diagnostics[0]
+            .message
+            .contains("matmul contracts `D` with `Dkv`")
+    );
+
+    let shadowed = format!(
+        "{dims}fn heads(q: Tensor<(B, S, H, Dh)>, k: Tensor<(B, S, H, Dh)>) -> Tensor<(B, H, S, Dh)> {{\n\
+             let (q, k) = (q.transpose::<1, 2>(), k.transpose::<1, 2>());\n\
+             let _ = k;\n\
+             q\n\
+         }}\n\
+         fn later(q: Tensor<(B, S, H, Dh)>) -> Tensor<(B, H, S, Dh)> {{\n\
+             let q = unknown_op(q);\n\
+             q\n\
+         }}\n"
+    );
+    let report = lint_sources(vec![Source::new("b.rs", shadowed)]);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+}
+
+/// The parts of a `chunk` (bound whole, indexed, or destructured), `cat` along an axis,
+/// and the axis kinds of `reshape` and `repeat_kv`: followed, with the compiler's rules.
+/// A file too large to parse whole is read range by range in both passes: the dims
+/// declared at its top reach the functions at its end, a finding keeps its line and
+/// column, an allow comment still covers its item, and the result equals the same
+/// file's parsed whole (the code below the size limit).
+#[test]
+fn a_file_too_large_to_parse_whole_is_read_in_parts() {
+    let head = "dims! { pub B = 2; pub S = 4; pub D = 16; pub F = 64; }\n";
+    let function = |i: usize, body: &str| {
+        format!(
+            "/// Up {i}.\n#[shapes(x: [B, S, D], w: [D, F] -> [B, S, F])]\nfn up{i}(x: &Tensor, w: &Tensor) -> Tensor {{\n    {body}\n}}\n"
+        )
+    };
+    let build = |n: usize| {
+        let mut text = head.to_owned();
+        for i in 0..n {
+            let body = match i {
+                // A bug early, one allowed in the middle, one at the end.
+                3 => "x.matmul(&w.t())",
+                _ if i == n / 2 => "// infralens: allow(matmul-contraction)\n    x.matmul(&w.t())",
+                _ if i == n - 1 => "x.matmul(w).add(&x)",
+                _ => "x.matmul(w)",
+            };
+            text.push_str(&function(i, body));
+        }
+        text
+    };
+    let lint = |text: String| {
+        let mut found = lint_sources(vec![Source::new("big.rs", text)]).diagnostics;
+        found.sort_by_key(|d| d.start);
+        found
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {} {}",
+                    d.start.line, d.start.column, d.code, d.message
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let big = build(6_000);
+    assert!(big.len() > super::PARSED_WHOLE, "{} bytes", big.len());
+    let found = lint(big.clone());
+    assert_eq!(found.len(), 2, "{found:#?}");
+    // Line 1 is the dims; each function is 5 lines: function 3's body is line 20.
+    assert!(
+        found[0].starts_with("20:14 matmul-contraction"),
+        "{}",
+        found[0]
+    );
+    let last = big.lines().count() - 1;
+    assert!(
+        found[1].starts_with(&format!("{last}:")),
+        "{} (line {last})",
+        found[1]
+    );
+    assert!(found[1].contains(" broadcast "), "{}", found[1]);
+    // The same code small enough to parse whole gives the same findings, by line.
+    let small = build(40);
+    assert!(small.len() < super::PARSED_WHOLE);
+    let small_found = lint(small.clone());
+    assert_eq!(small_found.len(), 2, "{small_found:#?}");
+    assert_eq!(small_found[0], found[0]);
+}
+
+#[test]
+fn chunks_cat_and_axis_kinds_are_followed() {
+    let dims = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub P: Sequence = 2; pub T: Sequence = P + S;\n\
+                pub D: ModelWidth = 16; pub D3 = 3 * D; pub Three = 3; pub H: Heads = 4; pub Hkv: Heads = 2;\n\
+                pub Dh: HeadWidth = D / H; pub Dkv = Hkv * Dh; }\n";
+    let lint = |body: &str| {
+        let code = format!(
+            "{dims}fn f(x: &Tensor<(B, S, D3)>, past: &Tensor<(B, Hkv, P, Dh)>, k: &Tensor<(B, S, Dkv)>) -> Tensor<(B, H, T, Dh)> {{\n{body}\n}}\n"
+        );
+        let report = lint_sources(vec![Source::new("m.rs", code)]);
+        report
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.start.line, d.message))
+            .collect::<Vec<_>>()
+    };
+    let clean = "let [q, _k, _v] = x.chunk::<Three, D>();\n\
+                 let parts = x.chunk::<Three, D>();\n\
+                 let q2 = parts[0].split_heads::<H, Dh>();\n\
+                 let _raw = q.reshape_raw::<(B, H, S, Dh)>();\n\
+                 let k = k.split_heads::<Hkv, Dh>();\n\
+                 let keys = cat::<2, T, _, _, _>(past, &k);\n\
+                 let _ = q2;\n\
+                 keys.repeat_kv::<H>()";
+    assert_eq!(lint(clean), Vec::<String>::new());
+
+    let wrong_part = clean.replace(
+        "let parts = x.chunk::<Three, D>();",
+        "let parts = x.chunk::<Three, Dh>();",
+    );
+    assert_eq!(
+        lint(&wrong_part),
+        [
+            "6: shape mismatch: `Three` × `Dh` must equal `D3`: `chunk` cuts the last axis into `Three` equal parts of `Dh`"
+        ]
+    );
+    let part_as_keys = clean.replace(
+        "let q2 = parts[0].split_heads::<H, Dh>();",
+        "let q2 = parts[0].matmul(&k);",
+    );
+    assert_eq!(
+        lint(&part_as_keys),
+        [
+            "7: shape mismatch: matmul contracts `D` with `S`, but the left operand's last dim must be the right operand's row dim"
+        ]
+    );
+    let wrong_axis = clean.replace("cat::<2, T", "cat::<1, T");
+    assert_eq!(
+        lint(&wrong_axis),
+        [
+            "10: shape mismatch: `cat` along axis 1 joins `(B, Hkv, P, Dh)` and `(B, Hkv, S, Dh)`, but every other axis must be the same dim"
+        ]
+    );
+    let wrong_sum = clean.replace("cat::<2, T", "cat::<2, S");
+    assert_eq!(
+        lint(&wrong_sum),
+        ["10: shape mismatch: `P` + `S` must equal `S`: `cat` joins the two along this axis"]
+    );
+    let not_transposed = clean.replace(
+        "let k = k.split_heads::<Hkv, Dh>();",
+        "let k = k.reshape::<(B, S, Hkv, Dh)>();",
+    );
+    assert_eq!(
+        lint(&not_transposed),
+        [
+            "9: shape mismatch: reshaping `(B, S, Dkv)` into `(B, S, Hkv, Dh)` moves axes across each other, which a reshape cannot do"
+        ]
+    );
+    let positions_as_heads = clean.replace(
+        "keys.repeat_kv::<H>()",
+        "keys.transpose::<1, 2>().repeat_kv::<H>()",
+    );
+    assert_eq!(
+        lint(&positions_as_heads),
+        [
+            "12: shape mismatch: `T` stands where the heads go (axis 1 of `(B, H, S, Dh)`), but `T` is declared a `Sequence` axis"
+        ]
+    );
+}
+
+/// A block calling the layers of the crate: `self.attn.forward(…)`, `self.helper(…)` and
+/// `Self::helper(…)` return what those methods are annotated to, so a mistake after
+/// them is found, and a correct block is clean.
+#[test]
+fn methods_of_the_crate_s_own_types_are_followed() {
+    let code = |use_it: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub S = 4; pub D = 16; pub F = 48; }}\n\
+             struct Attention {{ wo: Tensor<(D, D)> }}\n\
+             impl Attention {{\n\
+                 #[shapes(x: [B, S, D] -> [B, S, D])]\n\
+                 fn forward(&self, x: &Tensor) -> Tensor {{ x.matmul(&self.wo) }}\n\
+             }}\n\
+             struct Block {{ attn: Attention, up: Tensor<(D, F)> }}\n\
+             impl Block {{\n\
+                 #[shapes(x: [B, S, D] -> [B, S, F])]\n\
+                 fn widen(&self, x: &Tensor) -> Tensor {{ x.matmul(&self.up) }}\n\
+                 #[shapes(x: [B, S, D] -> [B, S, F])]\n\
+                 fn forward(&self, x: &Tensor) -> Tensor {{\n\
+                     let h = self.attn.forward(x);\n\
+                     let a = self.widen(&h);\n\
+                     let b = Self::widen(self, &h);\n\
+                     {use_it}\n\
+                 }}\n\
+             }}\n"
+        )
+    };
+    let lint = |use_it: &str| {
+        lint_sources(vec![Source::new("block.rs", code(use_it))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.start.line, d.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lint("let _ = b; a"), []);
+    assert_eq!(
+        lint("let _ = b; a.matmul(&self.up)"),
+        [(
+            16,
+            "shape mismatch: matmul contracts `F` with `D`, but the left operand's last dim must be the right operand's row dim".to_owned()
+        )]
+    );
+    assert_eq!(
+        lint("let _ = a; b.matmul(&self.up)"),
+        [(
+            16,
+            "shape mismatch: matmul contracts `F` with `D`, but the left operand's last dim must be the right operand's row dim".to_owned()
+        )]
+    );
+}
+
+/// An unnamed `Tensor` parameter is told to get a name, not to write `_: [B, S, D]`
+/// (which the grammar rejects).
+#[test]
+fn an_unnamed_tensor_parameter_is_told_to_get_a_name() {
+    let code = "dims! { pub B = 2; pub S = 4; }\n#[shapes(x: [B, S] -> [B, S])]\nfn f(x: &Tensor, _: &Tensor) -> Tensor { x.clone() }\n";
+    let report = lint_sources(vec![Source::new("u.rs", code.into())]);
+    assert_eq!(
+        report.diagnostics[0].message,
+        "this `Tensor` parameter has no name and no shape: name it (`x: &Tensor`) and add `x: [B, S, D]` (its dims) to `#[shapes(...)]`"
+    );
+}

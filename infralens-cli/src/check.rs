@@ -2,13 +2,12 @@
 //! rendered by InfraLens and every other message passed through.
 
 use crate::diag::{Diagnostic, Excerpt, Pos, Severity};
-use serde_json::Value;
 
 /// A compiler message, turned into a diagnostic when it is an InfraLens shape error.
 ///
 /// ```
 /// use infralens_cli::check::Message;
-/// let line = r#"{"reason":"compiler-message","message":{"message":"shape mismatch: x","level":"error","code":{"code":"E0277"},"spans":[],"children":[],"rendered":"error: shape mismatch: x\n"}}"#;
+/// let line = r#"{"reason":"compiler-message","package_id":"path+file:///w/app#0.1.0","manifest_path":"/w/app/Cargo.toml","target":{"kind":["lib"],"crate_types":["lib"],"name":"app","src_path":"/w/app/src/lib.rs","edition":"2024","doc":true,"doctest":true,"test":true},"message":{"$message_type":"diagnostic","message":"shape mismatch: x","code":{"code":"E0277","explanation":null},"level":"error","spans":[],"children":[],"rendered":"error: shape mismatch: x\n"}}"#;
 /// let Some(Message::Shape(d)) = Message::parse(line) else { panic!() };
 /// assert_eq!(d.code, "E0277");
 /// ```
@@ -21,64 +20,73 @@ pub enum Message {
 }
 
 impl Message {
-    /// Reads one line of `cargo --message-format=json`; `None` for lines that are not
-    /// compiler errors or warnings (artifacts, build-script output, notes).
+    /// Reads one line of `cargo --message-format=json` (through `cargo_metadata`'s types);
+    /// `None` for lines that are not compiler errors or warnings (artifacts, build-script
+    /// output, notes) or not cargo's JSON at all.
     ///
     /// ```
     /// use infralens_cli::check::Message;
     /// assert!(Message::parse(r#"{"reason":"build-finished","success":true}"#).is_none());
     /// assert!(Message::parse("not json").is_none());
-    ///
-    /// // a message of several lines is its first line, the rest a note
-    /// let line = r#"{"reason":"compiler-message","message":{"message":"unused\nsecond line","level":"warning","spans":[],"children":[]}}"#;
-    /// let Some(Message::Other(d, _)) = Message::parse(line) else { panic!() };
-    /// assert_eq!((d.message.as_str(), d.notes.as_slice()), ("unused", &["second line".to_owned()][..]));
     /// ```
     pub fn parse(line: &str) -> Option<Message> {
-        let v: Value = serde_json::from_str(line).ok()?;
-        if v["reason"] != "compiler-message" {
-            return None;
+        match serde_json::from_str::<cargo_metadata::Message>(line).ok()? {
+            cargo_metadata::Message::CompilerMessage(m) => Message::from_diagnostic(&m.message),
+            _ => None,
         }
-        let m = &v["message"];
-        let severity = match m["level"].as_str()? {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
+    }
+
+    /// The message for one of rustc's diagnostics; `None` for levels other than errors and
+    /// warnings.
+    ///
+    /// ```
+    /// use cargo_metadata::diagnostic::Diagnostic;
+    /// use infralens_cli::check::Message;
+    /// // a message of several lines is its first line, the rest a note
+    /// let rustc = r#"{"message":"unused\nsecond line","code":null,"level":"warning","spans":[],"children":[],"rendered":null}"#;
+    /// let d: Diagnostic = serde_json::from_str(rustc)?;
+    /// let Some(Message::Other(d, _)) = Message::from_diagnostic(&d) else { panic!() };
+    /// assert_eq!((d.message.as_str(), d.notes.as_slice()), ("unused", &["second line".to_owned()][..]));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_diagnostic(m: &cargo_metadata::diagnostic::Diagnostic) -> Option<Message> {
+        use cargo_metadata::diagnostic::DiagnosticLevel;
+        let severity = match m.level {
+            DiagnosticLevel::Error => Severity::Error,
+            DiagnosticLevel::Warning => Severity::Warning,
             _ => return None,
         };
         // A message is one line: rustc's later lines (some notes have them) become a note.
-        let (text, more) = match m["message"].as_str()?.split_once('\n') {
+        let (text, more) = match m.message.split_once('\n') {
             Some((first, rest)) => (first.to_owned(), Some(rest.trim_end().to_owned())),
-            None => (m["message"].as_str()?.to_owned(), None),
+            None => (m.message.clone(), None),
         };
-        let code = m["code"]["code"].as_str().unwrap_or("rustc").to_owned();
-        let rendered = m["rendered"].as_str().unwrap_or("").to_owned();
-        let spans = m["spans"].as_array().cloned().unwrap_or_default();
-        let primary = spans
-            .iter()
-            .find(|s| s["is_primary"] == true)
-            .or(spans.first());
-        let at = |s: &Value, l: &str, c: &str| Pos {
-            line: s[l].as_u64().unwrap_or(1) as usize,
-            column: s[c].as_u64().unwrap_or(1) as usize,
-        };
+        let code = m
+            .code
+            .as_ref()
+            .map_or_else(|| "rustc".to_owned(), |c| c.code.clone());
+        let rendered = m.rendered.clone().unwrap_or_default();
+        let primary = m.spans.iter().find(|s| s.is_primary).or(m.spans.first());
         let mut d = match primary {
             Some(s) => {
                 let mut d = Diagnostic::new(
-                    s["file_name"].as_str().unwrap_or("?"),
-                    at(s, "line_start", "column_start"),
-                    at(s, "line_end", "column_end"),
+                    &s.file_name,
+                    Pos {
+                        line: s.line_start,
+                        column: s.column_start,
+                    },
+                    Pos {
+                        line: s.line_end,
+                        column: s.column_end,
+                    },
                     &code,
                     &text,
                 );
-                d.label = s["label"].as_str().map(str::to_owned);
-                let lines: Vec<&str> = s["text"]
-                    .as_array()
-                    .map(|t| t.iter().filter_map(|l| l["text"].as_str()).collect())
-                    .unwrap_or_default();
-                if !lines.is_empty() {
+                d.label.clone_from(&s.label);
+                if !s.text.is_empty() {
                     d.excerpt = Some(Excerpt::new(
                         d.start.line,
-                        lines.iter().map(|l| format!("{l}\n")).collect(),
+                        s.text.iter().map(|l| format!("{}\n", l.text)).collect(),
                     ));
                 }
                 d
@@ -90,11 +98,9 @@ impl Message {
         };
         d.severity = severity;
         d.notes.extend(more);
-        for child in m["children"].as_array().into_iter().flatten() {
-            if let Some(note) = child["message"].as_str()
-                && child["spans"].as_array().is_none_or(|s| s.is_empty())
-            {
-                d.notes.push(note.to_owned());
+        for child in &m.children {
+            if child.spans.is_empty() {
+                d.notes.push(child.message.clone());
             }
         }
         if text.starts_with("shape mismatch") {
@@ -103,5 +109,27 @@ impl Message {
         } else {
             Some(Message::Other(d, rendered))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Message;
+
+    /// A line `cargo check --message-format=json` wrote (rustc 1.95) for a weight stored the
+    /// wrong way round: read whole, as a shape error with its place, label and notes.
+    #[test]
+    fn a_real_cargo_line_is_a_shape_error() {
+        let line = include_str!("../tests/fixtures/cargo-shape-error.json");
+        let Some(Message::Shape(d)) = Message::parse(line.trim_end()) else {
+            panic!("not a shape error: {line}");
+        };
+        assert_eq!(d.code, "E0277");
+        assert!(d.message.starts_with("shape mismatch: matmul contracts `D` with `H`"));
+        assert_eq!((d.file.as_str(), d.start.line), ("src/lib.rs", 4));
+        assert!(d.excerpt.is_some() && d.label.is_some(), "{d:?}");
+        assert!(!d.notes.is_empty());
+        // `matmul-contraction` is taught in Lab 01 (one projection).
+        assert_eq!(d.lab.as_deref(), Some("01"));
     }
 }

@@ -125,7 +125,10 @@ mod tests {
             panic!("not a shape error: {line}");
         };
         assert_eq!(d.code, "E0277");
-        assert!(d.message.starts_with("shape mismatch: matmul contracts `D` with `H`"));
+        assert!(
+            d.message
+                .starts_with("shape mismatch: matmul contracts `D` with `H`")
+        );
         assert_eq!((d.file.as_str(), d.start.line), ("src/lib.rs", 4));
         assert!(d.excerpt.is_some() && d.label.is_some(), "{d:?}");
         assert!(!d.notes.is_empty());

@@ -4,7 +4,7 @@
 use crate::diag::{Diagnostic, Excerpt, Fix, Severity};
 use crate::rules::{RULES, rule};
 use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -343,21 +343,7 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> Value {
 /// assert_eq!(rule["helpUri"], format!("{url}#rule-{}", rule["id"].as_str().unwrap_or("")));
 /// ```
 pub fn sarif_with(diagnostics: &[Diagnostic], cwd: &Path, rules_url: Option<&str>) -> Value {
-    let mut log = sarif_at(diagnostics, cwd);
-    if let Some(url) = rules_url
-        && let Some(rules) = log["runs"][0]["tool"]["driver"]["rules"].as_array_mut()
-    {
-        for rule in rules {
-            let documented = rule["id"]
-                .as_str()
-                .is_some_and(|id| RULES.iter().any(|r| r.id == id));
-            if documented {
-                let id = rule["id"].as_str().unwrap_or_default().to_owned();
-                rule["helpUri"] = json!(format!("{url}#rule-{id}"));
-            }
-        }
-    }
-    log
+    serde_json::to_value(sarif_log(diagnostics, cwd, rules_url)).unwrap_or_default()
 }
 
 /// The repository a directory is in: the nearest directory at or above it with a `.git`,
@@ -408,109 +394,243 @@ fn file_uri(path: &Path, dir: bool) -> String {
 /// assert_eq!(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///no/repo/crate/");
 /// ```
 pub fn sarif_at(diagnostics: &[Diagnostic], cwd: &Path) -> Value {
+    serde_json::to_value(sarif_log(diagnostics, cwd, None)).unwrap_or_default()
+}
+
+/// The parts of SARIF 2.1.0 the lint writes, field for field as the schema names them.
+mod sarif {
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize)]
+    pub struct Log {
+        #[serde(rename = "$schema")]
+        pub schema: &'static str,
+        pub version: &'static str,
+        pub runs: [Run; 1],
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Run {
+        pub tool: Tool,
+        pub column_kind: &'static str,
+        pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+        pub results: Vec<Result>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Tool {
+        pub driver: Driver,
+    }
+
+    #[derive(Serialize)]
+    pub struct Driver {
+        pub name: &'static str,
+        pub version: &'static str,
+        pub rules: Vec<Rule>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Rule {
+        pub id: String,
+        pub short_description: Text,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub full_description: Option<Text>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub help: Option<Text>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub help_uri: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Text {
+        pub text: String,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Result {
+        pub rule_id: String,
+        pub rule_index: usize,
+        pub level: &'static str,
+        pub message: Text,
+        pub locations: [Location; 1],
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub fixes: Vec<Fix>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Location {
+        pub physical_location: PhysicalLocation,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PhysicalLocation {
+        pub artifact_location: ArtifactLocation,
+        pub region: Region,
+    }
+
+    #[derive(Serialize, Clone)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ArtifactLocation {
+        pub uri: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub uri_base_id: Option<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Region {
+        pub start_line: usize,
+        pub start_column: usize,
+        pub end_line: usize,
+        pub end_column: usize,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Fix {
+        pub description: Text,
+        pub artifact_changes: [ArtifactChange; 1],
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ArtifactChange {
+        pub artifact_location: ArtifactLocation,
+        pub replacements: Vec<Replacement>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Replacement {
+        pub deleted_region: Region,
+        pub inserted_content: Text,
+    }
+}
+
+/// The SARIF log, as types: see [`sarif_at`] and [`sarif_with`].
+fn sarif_log(diagnostics: &[Diagnostic], cwd: &Path, rules_url: Option<&str>) -> sarif::Log {
+    use sarif::{ArtifactLocation, Text};
     let root = repository_root(cwd);
-    let location = |file: &str| -> Value {
+    let location = |file: &str| -> ArtifactLocation {
         let full = cwd.join(file);
         match full.strip_prefix(&root) {
-            Ok(rel) => json!({
-                "uri": uri_path(&slashes(&rel.to_string_lossy())),
-                "uriBaseId": "%SRCROOT%",
-            }),
-            Err(_) => json!({ "uri": file_uri(&full, false) }),
+            Ok(rel) => ArtifactLocation {
+                uri: uri_path(&slashes(&rel.to_string_lossy())),
+                uri_base_id: Some("%SRCROOT%"),
+            },
+            Err(_) => ArtifactLocation {
+                uri: file_uri(&full, false),
+                uri_base_id: None,
+            },
         }
     };
-    let mut rules: Vec<Value> = RULES
+    let text = |t: &str| Text { text: t.to_owned() };
+    let mut rules: Vec<sarif::Rule> = RULES
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.explanation },
-                "help": { "text": r.page() },
-            })
+        .map(|r| sarif::Rule {
+            id: r.id.to_owned(),
+            short_description: text(r.summary),
+            full_description: Some(text(&r.explanation)),
+            help: Some(Text { text: r.page() }),
+            help_uri: rules_url.map(|url| format!("{url}#rule-{}", r.id)),
         })
         .collect();
-    let mut ids: Vec<String> = RULES.iter().map(|r| r.id.to_owned()).collect();
-    let results: Vec<Value> = diagnostics
+    let results: Vec<sarif::Result> = diagnostics
         .iter()
         .map(|d| {
-            let index = ids.iter().position(|id| *id == d.code).unwrap_or_else(|| {
-                ids.push(d.code.clone());
-                rules.push(json!({
-                    "id": d.code,
-                    "shortDescription": { "text": format!("rustc error {}", d.code) },
-                }));
-                ids.len() - 1
-            });
-            let mut text = d.message.clone();
+            let index = rules
+                .iter()
+                .position(|r| r.id == d.code)
+                .unwrap_or_else(|| {
+                    rules.push(sarif::Rule {
+                        id: d.code.clone(),
+                        short_description: text(&format!("rustc error {}", d.code)),
+                        full_description: None,
+                        help: None,
+                        help_uri: None,
+                    });
+                    rules.len() - 1
+                });
+            let mut message = d.message.clone();
             for note in &d.notes {
-                let _ = write!(text, "\nnote: {note}");
+                let _ = write!(message, "\nnote: {note}");
             }
             if let Some(lab) = &d.lab {
-                let _ = write!(text, "\nhelp: {}", lab_note(lab));
+                let _ = write!(message, "\nhelp: {}", lab_note(lab));
             }
-            let fixes: Vec<Value> = d
+            let fixes = d
                 .fixes
                 .iter()
-                .map(|f| {
-                    json!({
-                        "description": { "text": f.message },
-                        "artifactChanges": [{
-                            "artifactLocation": location(&d.file),
-                            "replacements": f.edits.iter().map(|e| json!({
-                                "deletedRegion": {
-                                    "startLine": e.start.line,
-                                    "startColumn": e.start.column,
-                                    "endLine": e.end.line,
-                                    "endColumn": e.end.column,
+                .map(|f| sarif::Fix {
+                    description: text(&f.message),
+                    artifact_changes: [sarif::ArtifactChange {
+                        artifact_location: location(&d.file),
+                        replacements: f
+                            .edits
+                            .iter()
+                            .map(|e| sarif::Replacement {
+                                deleted_region: sarif::Region {
+                                    start_line: e.start.line,
+                                    start_column: e.start.column,
+                                    end_line: e.end.line,
+                                    end_column: e.end.column,
                                 },
-                                "insertedContent": { "text": e.replacement },
-                            })).collect::<Vec<_>>(),
-                        }],
-                    })
+                                inserted_content: text(&e.replacement),
+                            })
+                            .collect(),
+                    }],
                 })
                 .collect();
-            let mut result = json!({
-                "ruleId": d.code,
-                "ruleIndex": index,
-                "level": d.severity.as_str(),
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": location(&d.file),
-                        "region": {
-                            "startLine": d.start.line,
-                            "startColumn": d.start.column,
-                            "endLine": d.end.line.max(d.start.line),
-                            "endColumn": d.end.column.max(d.start.column + 1),
-                        }
-                    }
+            sarif::Result {
+                rule_id: d.code.clone(),
+                rule_index: index,
+                level: d.severity.as_str(),
+                message: Text { text: message },
+                locations: [sarif::Location {
+                    physical_location: sarif::PhysicalLocation {
+                        artifact_location: location(&d.file),
+                        region: sarif::Region {
+                            start_line: d.start.line,
+                            start_column: d.start.column,
+                            end_line: d.end.line.max(d.start.line),
+                            end_column: d.end.column.max(d.start.column + 1),
+                        },
+                    },
                 }],
-            });
-            if !fixes.is_empty() {
-                result["fixes"] = Value::Array(fixes);
+                fixes,
             }
-            result
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "infralens",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
+    sarif::Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [sarif::Run {
+            tool: sarif::Tool {
+                driver: sarif::Driver {
+                    name: "infralens",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules,
+                },
             },
-            "columnKind": "unicodeCodePoints",
-            "originalUriBaseIds": {
-                "%SRCROOT%": { "uri": file_uri(&root, true) },
-            },
-            "results": results,
-        }]
-    })
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: [(
+                "%SRCROOT%",
+                ArtifactLocation {
+                    uri: file_uri(&root, true),
+                    uri_base_id: None,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            results,
+        }],
+    }
 }
 
 /// `::error file=…::message`, escaped as GitHub's workflow commands require.

@@ -583,6 +583,7 @@ pub trait HasShape<Expected, Name> {}
 }
 impl<T, Name> HasShape<T, Name> for T {}
 
+relation! {
 /// Anything `#[shape(...)]` can annotate: a [`Tensor`], a transposed view
 /// ([`Transposed`](crate::Transposed), what `x.t()` gives), or a reference to either.
 ///
@@ -596,6 +597,14 @@ impl<T, Name> HasShape<T, Name> for T {}
 /// let x = Tensor::<(S, D)>::zeros();
 /// assert_eq!(shape_of(&x.t()), &["D", "S"]);
 /// ```
+#[rule(
+    SHAPE_ON_NON_TENSOR,
+    id = "shape-on-non-tensor",
+    lab = "02",
+    summary = "`#[shape(...)]` annotates a `let` whose value is a tensor (or a view of one), not a number or another value.",
+    wrong = "dims! { pub S = 4; pub D = 16; }\n#[shapes(x: [S, D] -> [S, D])]\nfn count(x: &Tensor) -> Tensor {\n    #[shape(S, D)]\n    let n = x.numel();\n    x.scale(n as f32)\n}",
+    right = "dims! { pub S = 4; pub D = 16; }\n#[shapes(x: [S, D] -> [S, D])]\nfn count(x: &Tensor) -> Tensor {\n    let n = x.numel();\n    x.scale(n as f32)\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "`#[shape(...)]` annotates a tensor, and `{Self}` is not one",
     label = "this is a `{Self}`, not a `Tensor` or a view of one",
@@ -604,6 +613,7 @@ impl<T, Name> HasShape<T, Name> for T {}
 pub trait Shaped {
     /// Its shape.
     type Shape: Shape;
+}
 }
 impl<Sh: Shape, E: Element> Shaped for Tensor<Sh, E> {
     type Shape = Sh;

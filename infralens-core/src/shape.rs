@@ -113,6 +113,7 @@ pub trait Shape: Copy + Debug + Send + Sync + 'static {
     }
 }
 
+relation! {
 /// A shape whose dims all have compile-time sizes: its sizes and element count are
 /// constants, and tensors of it are built without naming any size (`Tensor::zeros()`).
 ///
@@ -126,6 +127,14 @@ pub trait Shape: Copy + Debug + Send + Sync + 'static {
 /// assert_eq!(Q::NUMEL, 128);
 /// assert_eq!(Q::describe(), "[B=2, H=4, S=4, Dh=4]");
 /// ```
+#[rule(
+    STATIC_SHAPE,
+    id = "static-shape",
+    lab = "03",
+    summary = "A tensor built without naming any size (`Tensor::zeros()`, `randn`, …) has no run-time dim: a shape with one is built from its sizes (`zeros_in(&sizes![S = 7])`).",
+    wrong = "dims! { pub B = 2; pub S = dyn; pub D = 16; }\nfn main() {\n    let x = Tensor::<(B, S, D)>::zeros();\n    drop(x);\n}",
+    right = "dims! { pub B = 2; pub S = dyn; pub D = 16; }\nfn main() {\n    let x = Tensor::<(B, S, D)>::zeros_in(&sizes![S = 7]);\n    drop(x);\n}",
+)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has a run-time dim, so its sizes are not known at compile time",
     label = "this needs every size at compile time",
@@ -159,6 +168,7 @@ pub trait StaticShape: Shape {
         let parts: Vec<String> = Self::SIZES.iter().map(usize::to_string).collect();
         format!("({})", parts.join(", "))
     }
+}
 }
 
 /// A shape seen as a stack of matrices: leading batch dims, then `Row`, then `Col`.

@@ -22,20 +22,12 @@ use std::path::{Path, PathBuf};
 /// Cases the lint does not follow, and why: (path from the repository root, reason).
 const NOT_FOLLOWED: &[(&str, &str)] = &[
     (
-        "ui-tests/tests/ui/annotations/shape-on-something-else.rs",
-        "`#[shape]` on a `let` of a number: the lint types tensors, not other values",
-    ),
-    (
         "ui-tests/tests/ui/annotations/unclosed-bracket.rs",
         "a file that does not parse: the lint reports it on the same line, in words of its own (rustc's parser's are not the grammar's)",
     ),
     (
         "ui-tests/tests/ui/runtime/reshape-with-a-generic-dim.rs",
         "a reshape into an inferred `_`: the lint does not infer a type from its later use",
-    ),
-    (
-        "ui-tests/tests/ui/runtime/static-constructor-for-a-run-time-shape.rs",
-        "`StaticShape` (a static constructor on a run-time dim) is a usage rule, not a declared shape rule",
     ),
     (
         "ui-tests/tests/ui/shapes/generic-function-without-its-relation.rs",

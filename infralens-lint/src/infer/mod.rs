@@ -39,6 +39,8 @@ pub(crate) struct Infer<'a> {
     pub own_structs: &'a HashMap<String, HashMap<String, Field>>,
     pub sizes: &'a Sizes,
     pub kinds: &'a Kinds,
+    /// The dims whose size is known only at run time.
+    pub run_time: &'a std::collections::HashSet<String>,
     /// The `Self` type of the method being followed, when it is a plain name.
     pub self_type: Option<String>,
     /// Bindings holding the parts of a `chunk`: the shape of each part.
@@ -250,10 +252,20 @@ impl<'a> Infer<'a> {
                 let PathArguments::AngleBracketed(a) = &ty.arguments else {
                     return None;
                 };
-                match a.args.first() {
-                    Some(GenericArgument::Type(t)) => tuple_type(t),
-                    _ => None,
+                let shape = match a.args.first() {
+                    Some(GenericArgument::Type(t)) => tuple_type(t)?,
+                    _ => return None,
+                };
+                // `StaticShape`: built without naming a size, every size is a constant.
+                if !name.ends_with("_in") && shape.iter().any(|d| self.run_time.contains(d)) {
+                    self.broke(
+                        c.func.span(),
+                        &rules::STATIC_SHAPE,
+                        &[("Self", &tuple(&shape))],
+                    );
+                    return None;
                 }
+                Some(shape)
             }
             _ => {
                 // `helper(…)`, or `Self::helper(…)` and `Attention::new_scores(…)`.

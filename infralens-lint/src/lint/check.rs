@@ -234,6 +234,7 @@ impl Checker<'_> {
             own_structs: &self.krate.files[self.file].own_structs,
             sizes: &self.sizes,
             kinds: &self.kinds,
+            run_time: &self.krate.run_time,
             self_type: self.impl_self.last().cloned().flatten(),
             chunks: HashMap::new(),
             layers: HashMap::new(),
@@ -387,6 +388,14 @@ impl Checker<'_> {
                 infer.chunks.insert(name.to_string(), part);
                 return None;
             }
+            // `#[shape(...)]` on a value that is not a tensor: a count, a description.
+            if let Some((_, attr)) = site.shape
+                && let Some(ty) = not_a_tensor(&mut infer, &init.expr)
+            {
+                infer.broke(attr.span(), &rules::SHAPE_ON_NON_TENSOR, &[("Self", ty)]);
+                infer.env.remove(&name.to_string());
+                return None;
+            }
             infer.cost = Cost::default();
             let inferred = if signature_ok {
                 infer.infer(&init.expr)
@@ -517,4 +526,21 @@ impl Checker<'_> {
             e.trace = infer.trace.map(|t| t.nodes).unwrap_or_default();
         }
     }
+}
+
+/// The type of `expr` when it is a tensor's method that returns something else, as the
+/// compiler names it: `x.numel()` is a `usize`.
+fn not_a_tensor(infer: &mut Infer<'_>, expr: &syn::Expr) -> Option<&'static str> {
+    let syn::Expr::MethodCall(m) = expr else {
+        return None;
+    };
+    let ty = match m.method.to_string().as_str() {
+        "numel" | "bytes" | "len" => "usize",
+        "describe" => "String",
+        "matmul_flops" => "u64",
+        "is_empty" => "bool",
+        _ => return None,
+    };
+    // Only of a tensor: another type's `len()` may be anything.
+    infer.infer(&m.receiver).map(|_| ty)
 }

@@ -44,6 +44,8 @@ pub(crate) struct Crate {
     pub sizes: Sizes,
     /// Each dim's kind, crate-wide (a dim declared with two kinds is left out).
     pub kinds: Kinds,
+    /// The dims whose size is known only at run time (`dyn` in some `dims!` block).
+    pub run_time: HashSet<String>,
     pub(crate) returns: HashMap<String, Shape>,
     /// The parameter shapes of the crate's functions (`None` for a parameter that is not a
     /// known tensor), by name.
@@ -107,6 +109,8 @@ pub(super) struct Collector<'a> {
     impl_self: Vec<Option<String>>,
     sizes: Sizes,
     kinds: Vec<(String, Option<String>)>,
+    /// Dims whose size is known only at run time (`dyn`, or computed from one).
+    run_time: Vec<String>,
     imported: HashSet<String>,
     returns: Vec<(String, Shape)>,
     params: Vec<(String, Vec<Option<Shape>>)>,
@@ -123,6 +127,7 @@ impl<'a> Collector<'a> {
             impl_self: Vec::new(),
             sizes: Sizes::new(),
             kinds: Vec::new(),
+            run_time: Vec::new(),
             imported: HashSet::new(),
             returns: Vec::new(),
             params: Vec::new(),
@@ -143,6 +148,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 Err(e) => push_errors(&mut self.out, self.src, "dims", e),
                 Ok(block) => {
                     let (sizes, result) = block.resolve_lenient();
+                    let resolved = result.is_ok();
                     if let Err(e) = result {
                         let before = self.out.len();
                         push_errors(&mut self.out, self.src, "dims", e);
@@ -154,6 +160,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                     for (decl, size) in block.decls.iter().zip(sizes) {
                         let name = decl.name.to_string();
+                        // `dyn`, or computed from a `dyn` dim: a size known at run time.
+                        let dynamic = matches!(decl.size, infralens_syntax::dims::SizeExpr::Dyn(_));
+                        if dynamic || (resolved && size.is_none()) {
+                            self.run_time.push(name.clone());
+                        }
                         self.decls.note(self.src, decl);
                         self.kinds
                             .push((name.clone(), decl.kind.as_ref().map(ToString::to_string)));
@@ -298,6 +309,7 @@ pub(crate) struct Collected {
     pub(crate) file: File,
     pub(crate) sizes: Sizes,
     pub(crate) kinds: Vec<(String, Option<String>)>,
+    pub(crate) run_time: Vec<String>,
     pub(crate) returns: Vec<(String, Shape)>,
     pub(crate) params: Vec<(String, Vec<Option<Shape>>)>,
     pub(crate) structs: Vec<(String, HashMap<String, Field>)>,
@@ -386,6 +398,7 @@ impl Crate {
                     file,
                     sizes: Sizes::new(),
                     kinds: Vec::new(),
+                    run_time: Vec::new(),
                     returns: Vec::new(),
                     params: Vec::new(),
                     structs: Vec::new(),
@@ -435,6 +448,7 @@ impl Crate {
         let Collector {
             sizes,
             kinds,
+            run_time,
             imported,
             returns,
             params,
@@ -467,6 +481,7 @@ impl Crate {
             file,
             sizes,
             kinds,
+            run_time,
             returns,
             params,
             structs,
@@ -484,7 +499,9 @@ impl Crate {
         let mut params: HashMap<String, Option<Vec<Option<Shape>>>> = HashMap::new();
         let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
         let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
+        let mut run_time = HashSet::new();
         for c in collected {
+            run_time.extend(c.run_time);
             for (name, kind) in c.kinds {
                 agree(&mut kinds, name, kind);
             }
@@ -509,6 +526,7 @@ impl Crate {
         Crate {
             files,
             sizes,
+            run_time,
             kinds: kinds
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v?)))

@@ -13,7 +13,8 @@ use crate::diag::{Diagnostic, Excerpt, Pos, Severity};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    /// An InfraLens shape error (its message starts with `shape mismatch`).
+    /// An InfraLens shape error (its message starts with `shape mismatch`, or is another of
+    /// the rules' messages).
     Shape(Diagnostic),
     /// Any other compiler error or warning: the diagnostic, and rustc's own rendering.
     Other(Diagnostic, String),
@@ -103,7 +104,12 @@ impl Message {
                 d.notes.push(child.message.clone());
             }
         }
-        if text.starts_with("shape mismatch") {
+        // A shape rule's message: "shape mismatch: …", or one of the usage rules
+        // (`static-shape`, `shape-on-non-tensor`).
+        let stated = crate::rules::RULES
+            .iter()
+            .any(|r| r.shape.is_some_and(|s| s.matches(&text)));
+        if text.starts_with("shape mismatch") || stated {
             d.lab = Some(crate::catalog::lab_for(&text));
             Some(Message::Shape(d))
         } else {

@@ -442,7 +442,13 @@ mod tests {
                 rule.id
             );
             assert!(("01"..="08").contains(&rule.lab), "{}", rule.id);
-            assert!(rule.message.starts_with("shape mismatch"), "{}", rule.id);
+            // Two rules are about what is built or annotated, not two shapes that differ.
+            let usage = ["static-shape", "shape-on-non-tensor"].contains(&rule.id);
+            assert!(
+                usage || rule.message.starts_with("shape mismatch"),
+                "{}",
+                rule.id
+            );
         }
     }
 }

@@ -243,6 +243,7 @@ pub fn explain_source_at(
         explain: Some(&mut explain),
         sizes: sizes.clone(),
         kinds: krate.kinds_for(0),
+        run_time: krate.run_time_for(0),
     }
     .visit_file_mut(&mut ast);
     if !explain.found {

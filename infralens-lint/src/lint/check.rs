@@ -59,6 +59,8 @@ pub(crate) struct Checker<'a> {
     pub sizes: Sizes,
     /// The kinds this file sees, in the same order.
     pub kinds: Kinds,
+    /// The dims this file sees as known only at run time.
+    pub run_time: HashSet<String>,
 }
 
 impl Crate {
@@ -67,6 +69,20 @@ impl Crate {
         let mut sizes = self.sizes.clone();
         sizes.extend(self.files[file].own_sizes.clone());
         sizes
+    }
+
+    /// The dims file `file` sees as known only at run time: its own blocks decide the dims
+    /// they declare.
+    pub(crate) fn run_time_for(&self, file: usize) -> HashSet<String> {
+        let own = &self.files[file];
+        let mut run_time: HashSet<String> = self
+            .run_time
+            .iter()
+            .filter(|d| !own.own_sizes.contains_key(*d))
+            .cloned()
+            .collect();
+        run_time.extend(own.own_run_time.iter().cloned());
+        run_time
     }
 
     /// The kinds file `file` sees: its own first (see [`Checker::kinds`]).
@@ -234,7 +250,7 @@ impl Checker<'_> {
             own_structs: &self.krate.files[self.file].own_structs,
             sizes: &self.sizes,
             kinds: &self.kinds,
-            run_time: &self.krate.run_time,
+            run_time: &self.run_time,
             self_type: self.impl_self.last().cloned().flatten(),
             chunks: HashMap::new(),
             layers: HashMap::new(),

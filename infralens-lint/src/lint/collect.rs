@@ -24,6 +24,8 @@ pub(crate) struct File {
     pub(crate) imported: HashSet<String>,
     /// The sizes declared in this file's own `dims!` blocks.
     pub own_sizes: Sizes,
+    /// The dims this file's own `dims!` blocks declare known only at run time.
+    pub(crate) own_run_time: HashSet<String>,
     /// The kinds declared in this file's own `dims!` blocks.
     pub own_kinds: Kinds,
     /// The structs this file declares, which win over the crate's (two modules may each
@@ -44,7 +46,8 @@ pub(crate) struct Crate {
     pub sizes: Sizes,
     /// Each dim's kind, crate-wide (a dim declared with two kinds is left out).
     pub kinds: Kinds,
-    /// The dims whose size is known only at run time (`dyn` in some `dims!` block).
+    /// The dims whose size is known only at run time (`dyn` in every `dims!` block that
+    /// declares them); a file's own blocks decide for it ([`Crate::run_time_for`]).
     pub run_time: HashSet<String>,
     pub(crate) returns: HashMap<String, Shape>,
     /// The parameter shapes of the crate's functions (`None` for a parameter that is not a
@@ -388,6 +391,7 @@ impl Crate {
                     parsed: false,
                     imported: HashSet::new(),
                     own_sizes: Sizes::new(),
+                    own_run_time: HashSet::new(),
                     own_kinds: Kinds::new(),
                     own_structs: HashMap::new(),
                     decls: DimSites::default(),
@@ -471,6 +475,7 @@ impl Crate {
             parsed: true,
             imported,
             own_sizes: sizes.clone(),
+            own_run_time: run_time.iter().cloned().collect(),
             own_kinds,
             own_structs: structs.iter().cloned().collect(),
             decls,
@@ -500,8 +505,15 @@ impl Crate {
         let mut structs: HashMap<String, Option<HashMap<String, Field>>> = HashMap::new();
         let mut kinds: HashMap<String, Option<Option<String>>> = HashMap::new();
         let mut run_time = HashSet::new();
+        let mut fixed = HashSet::new();
         for c in collected {
             run_time.extend(c.run_time);
+            fixed.extend(
+                c.sizes
+                    .iter()
+                    .filter(|(_, s)| s.is_some())
+                    .map(|(n, _)| n.clone()),
+            );
             for (name, kind) in c.kinds {
                 agree(&mut kinds, name, kind);
             }
@@ -523,6 +535,8 @@ impl Crate {
             diagnostics.extend(c.diagnostics);
             files.push(c.file);
         }
+        // A dim declared `dyn` in one file and with a size in another is neither, crate-wide.
+        run_time.retain(|d| !fixed.contains(d));
         Crate {
             files,
             sizes,

@@ -327,6 +327,7 @@ fn check_tree(krate: &Crate, i: usize, src: &Source, ast: &mut syn::File) -> Vec
             explain: None,
             sizes: krate.sizes_for(i),
             kinds: krate.kinds_for(i),
+            run_time: krate.run_time_for(i),
         }
         .visit_file_mut(ast);
     }));

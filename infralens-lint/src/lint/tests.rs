@@ -419,3 +419,24 @@ fn an_unnamed_tensor_parameter_is_told_to_get_a_name() {
         "this `Tensor` parameter has no name and no shape: name it (`x: &Tensor`) and add `x: [B, S, D]` (its dims) to `#[shapes(...)]`"
     );
 }
+
+/// A constructor without sizes is reported on a dim its own file declares `dyn`, and not
+/// where the file declares the same name with a size (as two labs linted together do).
+#[test]
+fn a_run_time_dim_is_decided_by_the_file_that_declares_it() {
+    let dynamic = "dims! { pub S = dyn; pub D = 8; }\nfn f() { let _x = Tensor::<(S, D)>::zeros(); }\n";
+    let fixed = "dims! { pub S = 4; pub D = 8; }\nfn g() { let _x = Tensor::<(S, D)>::zeros(); }\n";
+    let report = lint_sources(vec![
+        Source::new("dyn.rs", dynamic.into()),
+        Source::new("fixed.rs", fixed.into()),
+    ]);
+    let found: Vec<(&str, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.file.as_str(), d.code.as_str()))
+        .collect();
+    assert_eq!(found, [("dyn.rs", "static-shape")]);
+    // The sized constructor is right for a run-time dim.
+    let sized = "dims! { pub S = dyn; pub D = 8; }\nfn f() { let _x = Tensor::<(S, D)>::zeros_in(&sizes![S = 3]); }\n";
+    assert!(lint_sources(vec![Source::new("a.rs", sized.into())]).diagnostics.is_empty());
+}

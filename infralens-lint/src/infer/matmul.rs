@@ -5,6 +5,7 @@
 use super::{Infer, Shape, product, tuple};
 use infralens_core::rules;
 use proc_macro2::Span;
+use syn::Expr;
 use syn::spanned::Spanned;
 
 impl Infer<'_> {
@@ -22,6 +23,23 @@ impl Infer<'_> {
         let rhs = self.infer(arg)?;
         let reported = self.findings.len();
         let out = self.matmul(arg.span(), &recv, &rhs);
+        if out.is_some()
+            && let Some(width) = recv.last().cloned()
+        {
+            let at = self.src.positions(m.span());
+            self.contracted_at.insert(at, width.clone());
+            // Queries scaled by hand on their way in: `q.scale(1.0 / (Dh::SIZE as f32).sqrt())`.
+            let mut left = &*m.receiver;
+            while let Expr::Paren(p) = left {
+                left = &p.expr;
+            }
+            if let Expr::MethodCall(s) = left
+                && s.method == "scale"
+                && let Some((at, used)) = s.args.first().and_then(super::elementwise::sqrt_of_dim)
+            {
+                self.scaled_by(at, &used, &width)?;
+            }
+        }
         // A weight stored the other way round, or keys not read transposed: the
         // product holds once the operand is read transposed.
         let (n, l) = (rhs.len(), recv.len());

@@ -60,6 +60,10 @@ pub(crate) struct Infer<'a> {
     pub closures: HashMap<String, syn::ExprClosure>,
     /// The node a closure call's body made, for the trace of the call.
     pub closure_result: Option<usize>,
+    /// The dim each product contracted, by the product's place: `q.matmul(&k.t())` → `Dh`.
+    pub contracted_at: HashMap<(Pos, Pos), String>,
+    /// The dim the product a variable holds contracted: `let s = q.matmul(&k.t());`.
+    pub contracted_vars: HashMap<String, String>,
     /// The trace of every value, when `explain` asks for one.
     pub trace: Option<Tracer>,
     /// The cost of the ops inferred since the last node was traced: the next node's own.
@@ -462,6 +466,7 @@ impl<'a> Infer<'a> {
             "rms_norm" | "layer_norm" if !m.args.is_empty() => self.norm_method(m, &name, recv),
             "swiglu" if m.args.len() == 2 => self.swiglu(m, recv),
             "add_bias" if m.args.len() == 1 && recv.len() >= 2 => self.add_bias(m, recv),
+            "scale" if m.args.len() == 1 => self.scale(m, recv),
             "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
             | "rope" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),

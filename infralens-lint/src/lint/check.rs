@@ -261,6 +261,8 @@ impl Checker<'_> {
             findings: Vec::new(),
             cost: Cost::default(),
             closures: HashMap::new(),
+            contracted_at: HashMap::new(),
+            contracted_vars: HashMap::new(),
             closure_result: None,
             trace: explaining.then(Tracer::default),
             pending: Cost::default(),
@@ -467,6 +469,10 @@ impl Checker<'_> {
                 });
                 infer.trace_binding(&name.to_string(), &init.expr, &shape);
             }
+            match infer.contracted_of(&init.expr) {
+                Some(width) => infer.contracted_vars.insert(name.to_string(), width),
+                None => infer.contracted_vars.remove(&name.to_string()),
+            };
             infer.env.insert(name.to_string(), shape);
             None
         });

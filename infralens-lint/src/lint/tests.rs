@@ -424,7 +424,8 @@ fn an_unnamed_tensor_parameter_is_told_to_get_a_name() {
 /// where the file declares the same name with a size (as two labs linted together do).
 #[test]
 fn a_run_time_dim_is_decided_by_the_file_that_declares_it() {
-    let dynamic = "dims! { pub S = dyn; pub D = 8; }\nfn f() { let _x = Tensor::<(S, D)>::zeros(); }\n";
+    let dynamic =
+        "dims! { pub S = dyn; pub D = 8; }\nfn f() { let _x = Tensor::<(S, D)>::zeros(); }\n";
     let fixed = "dims! { pub S = 4; pub D = 8; }\nfn g() { let _x = Tensor::<(S, D)>::zeros(); }\n";
     let report = lint_sources(vec![
         Source::new("dyn.rs", dynamic.into()),
@@ -438,5 +439,60 @@ fn a_run_time_dim_is_decided_by_the_file_that_declares_it() {
     assert_eq!(found, [("dyn.rs", "static-shape")]);
     // The sized constructor is right for a run-time dim.
     let sized = "dims! { pub S = dyn; pub D = 8; }\nfn f() { let _x = Tensor::<(S, D)>::zeros_in(&sizes![S = 3]); }\n";
-    assert!(lint_sources(vec![Source::new("a.rs", sized.into())]).diagnostics.is_empty());
+    assert!(
+        lint_sources(vec![Source::new("a.rs", sized.into())])
+            .diagnostics
+            .is_empty()
+    );
+}
+
+/// A scale computed by hand reads the width the scores contract (`Dh`), as
+/// `attention_scale::<Dh>()` must: on the queries, and on the scores a product made.
+#[test]
+fn a_hand_computed_scale_reads_the_contracted_width() {
+    let code = |body: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub H = 4; pub S = 4; pub D = 16; pub Dh = D / H; }}\n\
+             #[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\n\
+             fn scores(q: &Tensor, k: &Tensor) -> Tensor {{\n{body}\n}}\n"
+        )
+    };
+    let findings = |body: &str| {
+        let report = lint_sources(vec![Source::new("a.rs", code(body))]);
+        report
+            .diagnostics
+            .into_iter()
+            .map(|d| {
+                let fix = d.fixes.first().map(|f| f.edits[0].replacement.clone());
+                (d.code, d.start.line, d.message, fix)
+            })
+            .collect::<Vec<_>>()
+    };
+    let on_q = findings("    q.scale(1.0 / (D::SIZE as f32).sqrt()).matmul(&k.t())");
+    assert_eq!(on_q.len(), 1, "{on_q:?}");
+    assert_eq!(on_q[0].0, "scale-width");
+    assert_eq!(on_q[0].1, 4);
+    assert_eq!(
+        on_q[0].2,
+        "shape mismatch: the attention scale is `1/sqrt(Dh)`, the width `Q·K^T` contracts, not `1/sqrt(D)`"
+    );
+    assert_eq!(on_q[0].3.as_deref(), Some("Dh"));
+    let on_scores = findings(
+        "    let s = q.matmul(&k.t());\n    let s = s.causal_mask();\n    s.scale((D::SIZE as f32).powf(-0.5))",
+    );
+    assert_eq!(
+        on_scores.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        ["scale-width"]
+    );
+    let called = findings("    q.matmul(&k.t()).scale(1.0 / f32::sqrt(D::SIZE as f32))");
+    assert_eq!(called.len(), 1, "{called:?}");
+    // The right width, and scales that are not the attention's, are clean.
+    for clean in [
+        "    q.scale(1.0 / (Dh::SIZE as f32).sqrt()).matmul(&k.t())",
+        "    let s = q.matmul(&k.t());\n    s.scale(1.0 / (Dh::SIZE as f32).sqrt())",
+        "    q.matmul(&k.t()).scale(0.5)",
+        "    let n = q.numel();\n    q.matmul(&k.t()).scale(n as f32)",
+    ] {
+        assert!(findings(clean).is_empty(), "{clean}: {:?}", findings(clean));
+    }
 }

@@ -144,7 +144,8 @@ fn masks_match_the_reference() {
     let cases: [(Mask, RefMask); 8] = [
         (Mask::None, RefMask::None),
         (Mask::Causal, RefMask::BottomRight),
-        (Mask::CausalTopLeft, RefMask::TopLeft),
+        // Top-left with fewer queries than keys, asked for by name.
+        (Mask::causal_from(0), RefMask::TopLeft),
         (Mask::causal_from(2), RefMask::From(2)),
         (Mask::sliding_window(3), RefMask::Window(3)),
         (
@@ -194,6 +195,41 @@ fn a_fully_masked_row_is_zero() {
     let none = Tensor::<(B, H, T, Dh), f64>::zeros_in(&sizes![B = 1, T = 0]);
     let out = scaled_dot_product_attention(&q, &none, &none, Mask::None);
     assert!(out.as_slice().iter().all(|&x| x == 0.0));
+}
+
+/// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft` while decoding (1 new query,
+/// 5 cached keys) would hide the cache from it: refused, naming both dims.
+#[test]
+#[should_panic(
+    expected = "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 4 of the `T` = 5 keys"
+)]
+fn a_top_left_mask_is_refused_while_decoding() {
+    let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 1]);
+    let k = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 5]);
+    let _ = scaled_dot_product_attention(&q, &k, &k, Mask::CausalTopLeft);
+}
+
+/// The same alignment asked for by name, and top-left where it agrees with bottom-right.
+#[test]
+fn a_top_left_mask_by_name_or_with_as_many_queries_as_keys() {
+    let q = Tensor::<(B, H, S, Dh)>::randn_in(1, &sizes![B = 1, S = 1]);
+    let k = Tensor::<(B, H, T, Dh)>::randn_in(2, &sizes![B = 1, T = 5]);
+    let v = Tensor::<(B, H, T, Dh)>::randn_in(3, &sizes![B = 1, T = 5]);
+    // Query 0 sees key 0 only: the output is value 0.
+    let out = scaled_dot_product_attention(&q, &k, &v, Mask::causal_from(0));
+    let first: Vec<f32> = (0..Dh::SIZE)
+        .map(|d| v.get(&[0, 0, 0, d]).unwrap_or(f32::NAN))
+        .collect();
+    let got: Vec<f32> = (0..Dh::SIZE)
+        .map(|d| out.get(&[0, 0, 0, d]).unwrap_or(f32::NAN))
+        .collect();
+    assert_eq!(got, first);
+    let square = Tensor::<(B, H, S, Dh)>::randn_in(4, &sizes![B = 1, S = 5]);
+    let k = Tensor::<(B, H, S, Dh)>::randn_in(5, &sizes![B = 1, S = 5]);
+    assert_eq!(
+        scaled_dot_product_attention(&square, &k, &k, Mask::CausalTopLeft),
+        scaled_dot_product_attention(&square, &k, &k, Mask::Causal)
+    );
 }
 
 #[test]

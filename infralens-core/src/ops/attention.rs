@@ -218,7 +218,7 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     agree::<Hk>(op, (ks[1], "the keys"), (vs[1], "the values"));
     agree::<Dh>(op, (qs[3], "the queries"), (ks[3], "the keys"));
     agree::<T>(op, (ks[2], "the keys"), (vs[2], "the values"));
-    mask.check((qs[0], B::NAME), (ks[2], T::NAME));
+    mask.check((qs[0], B::NAME), (qs[2], S::NAME), (ks[2], T::NAME));
     let sizes = AttentionSizes {
         b: qs[0],
         h: qs[1],

@@ -31,7 +31,8 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// # Panics
     ///
     /// When the mask's key lengths do not match the batch (one per entry of axis 0, none
-    /// above `T`); the message names the dims.
+    /// above `T`), or [`Mask::CausalTopLeft`] meets fewer queries than keys; the message
+    /// names the dims.
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -39,8 +40,20 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// // one new query after 2 cached keys sees all 3 (bottom-right alignment)
     /// let p = Tensor::<(S, T)>::zeros().masked(Mask::Causal).softmax();
     /// assert_eq!(p.to_vec(), vec![1.0 / 3.0; 3]);
-    /// let p = Tensor::<(S, T)>::zeros().masked(Mask::CausalTopLeft).softmax();
+    /// // top-left, asked for by name: it sees key 0 only
+    /// let p = Tensor::<(S, T)>::zeros().masked(Mask::causal_from(0)).softmax();
     /// assert_eq!(p.to_vec(), vec![1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft` while decoding hides the
+    /// cache from the new query; it is refused:
+    ///
+    /// ```should_panic
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 1; pub T = 3; }
+    /// // mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1
+    /// // queries come after 2 of the `T` = 3 keys (decoding with a cache): …
+    /// let _ = Tensor::<(S, T)>::zeros().masked(Mask::CausalTopLeft);
     /// ```
     #[track_caller]
     pub fn masked(&self, mask: Mask<'_>) -> Self {
@@ -88,7 +101,11 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             1
         };
         let batch = if Sh::RANK > 2 { sizes[0] } else { 1 };
-        mask.check((batch, Sh::NAMES[0]), (t, Sh::NAMES[Sh::RANK - 1]));
+        mask.check(
+            (batch, Sh::NAMES[0]),
+            (s, Sh::NAMES[Sh::RANK - 2]),
+            (t, Sh::NAMES[Sh::RANK - 1]),
+        );
         let rows = mask.rows(s, t);
         let mut out = self.to_vec();
         if t > 0 && s > 0 {

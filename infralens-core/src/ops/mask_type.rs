@@ -74,8 +74,12 @@ impl Mask<'static> {
         key_lengths: None,
     };
 
-    /// Causal, top-left aligned as PyTorch's `is_causal=True`: query `i` sees keys `0 ..= i`
-    /// whatever `T`.
+    /// Causal, top-left aligned as PyTorch's `is_causal=True`: query `i` sees keys `0 ..= i`.
+    ///
+    /// Attention and [`Tensor::masked`](crate::Tensor::masked) refuse it with fewer queries
+    /// than keys (`S < T`: new tokens after cached ones, where PyTorch's `is_causal=True`
+    /// hides the cache from them), naming both dims; [`Mask::causal_from(0)`](Mask::causal_from)
+    /// is the same alignment asked for by name.
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -209,9 +213,20 @@ impl<'a> Mask<'a> {
         }
     }
 
-    /// Checks the key lengths against the batch `b` and the key count `t`, naming the dims.
+    /// Checks the key lengths against the batch `b` and the key count `t`, and a top-left
+    /// causal mask against fewer queries than keys, naming the dims.
     #[track_caller]
-    pub(crate) fn check(&self, batch: (usize, &str), keys: (usize, &str)) {
+    pub(crate) fn check(&self, batch: (usize, &str), queries: (usize, &str), keys: (usize, &str)) {
+        if self.causal == Some(Causal::TopLeft) && queries.0 < keys.0 {
+            panic!(
+                "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `{}` = {} queries come after {} of the `{}` = {} keys (decoding with a cache): their causal mask is `Mask::Causal`, aligned bottom-right; if top-left is what you mean, say so with `Mask::causal_from(0)`",
+                queries.1,
+                queries.0,
+                keys.0 - queries.0,
+                keys.1,
+                keys.0
+            );
+        }
         if let Some(lengths) = self.key_lengths {
             if lengths.len() != batch.0 {
                 panic!(

@@ -265,6 +265,7 @@ macro_rules! rule_const {
 
 pub use crate::ops::broadcast::BROADCAST;
 pub use crate::ops::join::{AXIS_RANGE, CAT_SAME_EXCEPT, CAT_SUM, CHUNK_PARTITION};
+pub use crate::ops::mask_type::top_left_refusal;
 pub use crate::ops::reshape::RESHAPE_AXIS_ORDER;
 pub use crate::ops::rope::{ROPE_EVEN_WIDTH, ROPE_WIDTH};
 pub use crate::relations::{

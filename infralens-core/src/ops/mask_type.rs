@@ -219,12 +219,8 @@ impl<'a> Mask<'a> {
     pub(crate) fn check(&self, batch: (usize, &str), queries: (usize, &str), keys: (usize, &str)) {
         if self.causal == Some(Causal::TopLeft) && queries.0 < keys.0 {
             panic!(
-                "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `{}` = {} queries come after {} of the `{}` = {} keys (decoding with a cache): their causal mask is `Mask::Causal`, aligned bottom-right; if top-left is what you mean, say so with `Mask::causal_from(0)`",
-                queries.1,
-                queries.0,
-                keys.0 - queries.0,
-                keys.1,
-                keys.0
+                "{}",
+                top_left_refusal((queries.1, Some(queries.0)), (keys.1, Some(keys.0)))
             );
         }
         if let Some(lengths) = self.key_lengths {
@@ -244,4 +240,33 @@ impl<'a> Mask<'a> {
             }
         }
     }
+}
+
+/// Why [`Mask::CausalTopLeft`] is refused for queries `(name, size)` after cached keys: the
+/// run-time check's message and the lint's (`mask-alignment`), stated once. A size not
+/// known (the lint's case) is left out.
+///
+/// ```
+/// use infralens::rules::top_left_refusal;
+/// let m = top_left_refusal(("S", Some(1)), ("T", Some(5)));
+/// assert!(m.starts_with("mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 4 of the `T` = 5 keys"));
+/// let m = top_left_refusal(("S", None), ("T", None));
+/// assert!(m.contains("but these `S` queries come after cached keys of `T`"));
+/// ```
+pub fn top_left_refusal(queries: (&str, Option<usize>), keys: (&str, Option<usize>)) -> String {
+    let place = match (queries.1, keys.1) {
+        (Some(s), Some(t)) => format!(
+            "these `{}` = {s} queries come after {} of the `{}` = {t} keys",
+            queries.0,
+            t.saturating_sub(s),
+            keys.0
+        ),
+        _ => format!(
+            "these `{}` queries come after cached keys of `{}`",
+            queries.0, keys.0
+        ),
+    };
+    format!(
+        "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but {place} (decoding with a cache): their causal mask is `Mask::Causal`, aligned bottom-right; if top-left is what you mean, say so with `Mask::causal_from(0)`"
+    )
 }

@@ -145,7 +145,12 @@ impl<'a> Infer<'a> {
     }
 
     /// [`Infer::fix_last`] at positions of the file.
-    fn fix_last_at(&mut self, (start, end): (Pos, Pos), message: String, replacement: String) {
+    pub(super) fn fix_last_at(
+        &mut self,
+        (start, end): (Pos, Pos),
+        message: String,
+        replacement: String,
+    ) {
         if let Some(d) = self.findings.last_mut() {
             d.fixes.push(Fix {
                 message,
@@ -467,6 +472,11 @@ impl<'a> Infer<'a> {
             "swiglu" if m.args.len() == 2 => self.swiglu(m, recv),
             "add_bias" if m.args.len() == 1 && recv.len() >= 2 => self.add_bias(m, recv),
             "scale" if m.args.len() == 1 => self.scale(m, recv),
+            "masked" if m.args.len() == 1 && recv.len() >= 2 => {
+                let n = recv.len();
+                self.mask_alignment(&m.args[0], &recv[n - 2], &recv[n - 1]);
+                Some(recv)
+            }
             "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
             | "rope" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),

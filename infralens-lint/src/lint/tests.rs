@@ -496,3 +496,42 @@ fn a_hand_computed_scale_reads_the_contracted_width() {
         assert!(findings(clean).is_empty(), "{clean}: {:?}", findings(clean));
     }
 }
+
+/// `Mask::CausalTopLeft` where the queries and keys are different dims: reported in the
+/// words the run-time check uses, with the decoding mask as the fix; not where they are one
+/// dim, nor where known sizes give as many queries as keys.
+#[test]
+fn a_top_left_mask_on_new_queries_after_cached_keys_is_reported() {
+    let code = |dims: &str, mask: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub H = 2; pub Dh = 4; {dims} }}\n\
+             #[shapes(s: [B, H, S, T] -> [B, H, S, T])]\n\
+             fn weights(s: &Tensor) -> Tensor {{\n    s.masked({mask}).softmax()\n}}\n"
+        )
+    };
+    let lint = |dims: &str, mask: &str| {
+        lint_sources(vec![Source::new("a.rs", code(dims, mask))]).diagnostics
+    };
+    let found = lint("pub S = 1; pub T = 5;", "Mask::CausalTopLeft");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, "mask-alignment");
+    assert!(
+        found[0].message.starts_with(
+            "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 4 of the `T` = 5 keys"
+        ),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(found[0].fixes[0].edits[0].replacement, "Mask::Causal");
+    assert_eq!(
+        lint("pub S = dyn; pub T = dyn;", "Mask::CausalTopLeft").len(),
+        1
+    );
+    for (dims, mask) in [
+        ("pub S = 1; pub T = 5;", "Mask::Causal"),
+        ("pub S = 1; pub T = 5;", "Mask::causal_from(0)"),
+        ("pub S = 5; pub T = 5;", "Mask::CausalTopLeft"),
+    ] {
+        assert!(lint(dims, mask).is_empty(), "{dims} {mask}");
+    }
+}

@@ -105,6 +105,14 @@ const OWN: &[Own] = &[
         right: "dims! { pub B = 1; pub H = 2; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::Causal)\n}",
         lab: Some("03"),
     },
+    Own {
+        id: "softmax-axis",
+        summary: "Attention's softmax runs over the keys: the scores' last axis, where `q·kᵀ` puts them.",
+        explanation: "`softmax()` normalises the last axis. Scores transposed before it (`s.transpose::<2, 3>().softmax()`, or `t()`) normalise each key's column over the queries instead of each query's row over the keys: the shapes still agree when `S = T`, and the numbers are wrong. The lint follows where a product put the keys through `t()` and `transpose`.",
+        wrong: "dims! { pub B = 1; pub H = 2; pub S = 4; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn weights(q: &Tensor, k: &Tensor) -> Tensor {\n    let s = q.matmul(&k.t());\n    s.transpose::<2, 3>().softmax()\n}",
+        right: "dims! { pub B = 1; pub H = 2; pub S = 4; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn weights(q: &Tensor, k: &Tensor) -> Tensor {\n    let s = q.matmul(&k.t());\n    s.softmax()\n}",
+        lab: Some("03"),
+    },
 ];
 
 /// The last rule: the lint's own failure.

@@ -2,7 +2,7 @@
 //!
 //! The lint's side of `infralens-core/src/ops/elementwise.rs`: the same rules, in the compiler's words.
 
-use super::{Infer, Shape, call_span, type_arg};
+use super::{Infer, Scores, Shape, call_span, tuple, type_arg};
 use infralens_core::rules;
 use proc_macro2::Span;
 use syn::Expr;
@@ -43,7 +43,7 @@ impl Infer<'_> {
         };
         // The scores of a product seen here (the queries' scale is checked by the product
         // that reads them, `Infer::matmul_method`).
-        let Some(width) = self.contracted_of(&m.receiver) else {
+        let Some(width) = self.contracted_of(&m.receiver).map(|s| s.contracted) else {
             return Some(recv);
         };
         self.scaled_by(at, &used, &width)?;
@@ -64,8 +64,9 @@ impl Infer<'_> {
         Some(())
     }
 
-    /// The dim the product `expr` holds contracted, through `&`, `( )`, masks and biases.
-    pub(crate) fn contracted_of(&self, expr: &Expr) -> Option<String> {
+    /// What the product `expr` holds is known to be (see [`Scores`]): through `&`, `( )`,
+    /// masks, biases and scales; `t()` and `transpose::<I, J>()` move the keys' axis.
+    pub(crate) fn contracted_of(&self, expr: &Expr) -> Option<Scores> {
         match expr {
             Expr::Reference(r) => self.contracted_of(&r.expr),
             Expr::Paren(p) => self.contracted_of(&p.expr),
@@ -80,13 +81,63 @@ impl Infer<'_> {
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
-                    "causal_mask" | "masked" | "add_bias" | "clone"
+                    "causal_mask" | "masked" | "add_bias" | "clone" | "scale" | "attention_scale"
                 ) =>
             {
                 self.contracted_of(&m.receiver)
             }
+            Expr::MethodCall(m) if m.method == "t" || m.method == "transpose" => {
+                let mut scores = self.contracted_of(&m.receiver)?;
+                let rank = self.env_rank(&m.receiver)?;
+                let (i, j) = if m.method == "t" {
+                    (rank.checked_sub(2)?, rank - 1)
+                } else {
+                    let g = Self::turbofish(m);
+                    (const_arg(&g, 0)?, const_arg(&g, 1)?)
+                };
+                scores.keys_axis = scores.keys_axis.map(|k| match k {
+                    k if k == i => j,
+                    k if k == j => i,
+                    k => k,
+                });
+                Some(scores)
+            }
             _ => None,
         }
+    }
+
+    /// The rank of a value the lint followed, read from what it holds (no new findings).
+    fn env_rank(&self, expr: &Expr) -> Option<usize> {
+        match expr {
+            Expr::Reference(r) => self.env_rank(&r.expr),
+            Expr::Paren(p) => self.env_rank(&p.expr),
+            Expr::Path(p) => self.env.get(&p.path.get_ident()?.to_string()).map(Vec::len),
+            Expr::MethodCall(m) => self.env_rank(&m.receiver),
+            _ => None,
+        }
+    }
+
+    /// `scores.softmax()`: over the keys, the scores' last axis. Scores whose keys were moved
+    /// off it (transposed first) normalise each key's column over the queries.
+    pub(super) fn softmax(&mut self, m: &syn::ExprMethodCall, recv: Shape) -> Option<Shape> {
+        if let Some(Scores {
+            keys_axis: Some(keys),
+            ..
+        }) = self.contracted_of(&m.receiver)
+            && keys + 1 != recv.len()
+            && let (Some(last), Some(key)) = (recv.last(), recv.get(keys))
+        {
+            let message = format!(
+                "softmax over the queries: it normalises the last axis, `{last}`, but the keys of these scores `{}` are axis {keys}, `{key}`",
+                tuple(&recv)
+            );
+            let mut d = self.src.diagnostic(call_span(m), "softmax-axis", &message);
+            d.label = Some(format!("over `{last}`, not the keys `{key}`"));
+            d.notes.push("each query's weights over the keys sum to 1: softmax the scores `(…, S, T)` before transposing them, or transpose them back first".to_owned());
+            d.lab = Some("03".to_owned());
+            self.findings.push(d);
+        }
+        Some(recv)
     }
 }
 
@@ -133,4 +184,15 @@ pub(super) fn sqrt_of_dim(expr: &Expr) -> Option<(Span, String)> {
     let mut find = Find(None, false);
     find.visit_expr(expr);
     find.0
+}
+
+/// The `i`th const argument of a turbofish: `2` of `::<2, 3>`.
+fn const_arg(generics: &[&syn::GenericArgument], i: usize) -> Option<usize> {
+    match generics.get(i) {
+        Some(syn::GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
+            syn::Lit::Int(n) => n.base10_parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -27,7 +27,14 @@ impl Infer<'_> {
             && let Some(width) = recv.last().cloned()
         {
             let at = self.src.positions(m.span());
-            self.contracted_at.insert(at, width.clone());
+            let keys_axis = (rhs.len() > 2).then(|| recv.len() - 1);
+            self.contracted_at.insert(
+                at,
+                super::Scores {
+                    contracted: width.clone(),
+                    keys_axis,
+                },
+            );
             // Queries scaled by hand on their way in: `q.scale(1.0 / (Dh::SIZE as f32).sqrt())`.
             let mut left = &*m.receiver;
             while let Expr::Paren(p) = left {

@@ -29,6 +29,16 @@ mod transpose;
 mod types;
 pub use types::*;
 
+/// What the lint knows of a product's value: the dim it contracted, and for batched scores
+/// (`q · kᵀ`), the axis holding the keys — moved by `t()` and `transpose`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scores {
+    /// The dim the product contracted (`Dh` for `q · kᵀ`).
+    pub contracted: String,
+    /// The axis of the keys, for a batched product; `None` for a product with a weight.
+    pub keys_axis: Option<usize>,
+}
+
 /// Infers the shapes of expressions in one function.
 pub(crate) struct Infer<'a> {
     pub env: HashMap<String, Shape>,
@@ -60,10 +70,11 @@ pub(crate) struct Infer<'a> {
     pub closures: HashMap<String, syn::ExprClosure>,
     /// The node a closure call's body made, for the trace of the call.
     pub closure_result: Option<usize>,
-    /// The dim each product contracted, by the product's place: `q.matmul(&k.t())` → `Dh`.
-    pub contracted_at: HashMap<(Pos, Pos), String>,
-    /// The dim the product a variable holds contracted: `let s = q.matmul(&k.t());`.
-    pub contracted_vars: HashMap<String, String>,
+    /// Each product by its place: the dim it contracted, and whether it is batched scores
+    /// (`q.matmul(&k.t())`, keys on its last axis) — see [`Scores`].
+    pub contracted_at: HashMap<(Pos, Pos), Scores>,
+    /// The same, for the product a variable holds: `let s = q.matmul(&k.t());`.
+    pub contracted_vars: HashMap<String, Scores>,
     /// The trace of every value, when `explain` asks for one.
     pub trace: Option<Tracer>,
     /// The cost of the ops inferred since the last node was traced: the next node's own.
@@ -477,8 +488,9 @@ impl<'a> Infer<'a> {
                 self.mask_alignment(&m.args[0], &recv[n - 2], &recv[n - 1]);
                 Some(recv)
             }
-            "softmax" | "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh"
-            | "rope" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
+            "softmax" => self.softmax(m, recv),
+            "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh" | "rope"
+            | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),
             "narrow" => self.narrow(m, recv),
             "split_last" if !recv.is_empty() => self.split_last(m, recv),

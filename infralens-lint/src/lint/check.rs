@@ -470,7 +470,7 @@ impl Checker<'_> {
                 infer.trace_binding(&name.to_string(), &init.expr, &shape);
             }
             match infer.contracted_of(&init.expr) {
-                Some(width) => infer.contracted_vars.insert(name.to_string(), width),
+                Some(scores) => infer.contracted_vars.insert(name.to_string(), scores),
                 None => infer.contracted_vars.remove(&name.to_string()),
             };
             infer.env.insert(name.to_string(), shape);

@@ -535,3 +535,47 @@ fn a_top_left_mask_on_new_queries_after_cached_keys_is_reported() {
         assert!(lint(dims, mask).is_empty(), "{dims} {mask}");
     }
 }
+
+/// A softmax over scores whose keys were moved off the last axis is reported, naming both
+/// dims; the keys' axis is followed through `let`s, masks, `t()` and `transpose`, and a
+/// softmax over logits (a product with a weight) is not attention's.
+#[test]
+fn a_softmax_over_the_queries_is_reported() {
+    let code = |body: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub H = 2; pub S = 4; pub T = 6; pub Dh = 4; pub D = 8; pub V = 16; }}\n\
+             #[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], x: [B, S, D], w: [D, V])]\n\
+             fn f(q: &Tensor, k: &Tensor, x: &Tensor, w: &Tensor) {{\n{body}\n}}\n"
+        )
+    };
+    let codes = |body: &str| {
+        lint_sources(vec![Source::new("a.rs", code(body))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect::<Vec<_>>()
+    };
+    let found = codes(
+        "    let s = q.matmul(&k.t());\n    let p = s.transpose::<2, 3>().softmax();\n    drop(p);",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "softmax-axis");
+    assert_eq!(
+        found[0].1,
+        "softmax over the queries: it normalises the last axis, `S`, but the keys of these scores `(B, H, T, S)` are axis 2, `T`"
+    );
+    assert_eq!(
+        codes("    let p = q.matmul(&k.t()).masked(Mask::Causal).t().softmax();\n    drop(p);")
+            .len(),
+        1
+    );
+    for clean in [
+        "    let p = q.matmul(&k.t()).softmax();\n    drop(p);",
+        // transposed twice: the keys are back on the last axis
+        "    let s = q.matmul(&k.t()).t();\n    let p = s.t().softmax();\n    drop(p);",
+        // logits over the vocabulary
+        "    let p = x.matmul(w).softmax();\n    drop(p);",
+    ] {
+        assert!(codes(clean).is_empty(), "{clean}: {:?}", codes(clean));
+    }
+}

@@ -1,7 +1,8 @@
 //! Safetensors checkpoints: every tensor fetched by name into a typed shape, with errors
 //! that name the tensor, the dims and both shapes.
 
-use infralens::{Shape, Sizes, Tensor};
+use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
+use infralens::{Dim, Shape, Sizes, Tensor};
 use safetensors::Dtype;
 use safetensors::tensor::Metadata;
 use std::fmt;
@@ -212,6 +213,155 @@ impl Checkpoint {
     /// ```
     pub fn contains(&self, name: &str) -> bool {
         self.metadata.info(name).is_some()
+    }
+
+    /// The `nn.Linear` saved as `{name}.weight` — stored `(out, in)`, as `Linear<In, Out>`
+    /// holds it — and `{name}.bias` `(Out,)` when the checkpoint has one (Qwen2's q/k/v,
+    /// `attention_bias`, `mlp_bias`). Loading through the layer keeps the orientation right
+    /// even for a square weight, where `(D, D)` read the wrong way would still fit.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub S = 2; pub D = dyn; pub Dq = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama/model.safetensors"))?;
+    /// let sizes = sizes![D = 64, Dq = 64];
+    /// let q_proj = ckpt.linear::<D, Dq>("model.layers.0.self_attn.q_proj", &sizes)?;
+    /// let x = Tensor::<(S, D)>::randn_in(0, &sizes);
+    /// assert_eq!(q_proj.forward(&x).describe(), "[S=2, Dq=64]");
+    /// // the weight the wrong way round is refused, naming the tensor and both shapes
+    /// let wrong = ckpt.linear::<D, Dq>("model.layers.0.mlp.down_proj", &sizes![D = 64, Dq = 96]);
+    /// assert!(wrong.unwrap_err().to_string().contains("model.layers.0.mlp.down_proj.weight"));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::tensor`], for the weight and the bias.
+    pub fn linear<In: Dim, Out: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<Linear<In, Out>, LoadError> {
+        let weight = self.tensor::<(Out, In)>(&format!("{name}.weight"), sizes)?;
+        let bias = self.optional::<(Out,)>(&format!("{name}.bias"), sizes)?;
+        Ok(Linear::new(weight, bias))
+    }
+
+    /// GPT-2's `Conv1D` saved as `{name}.weight` — stored `(in, out)` — and `{name}.bias`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub D = dyn; pub F = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gpt2/model.safetensors"))?;
+    /// let c_fc = ckpt.conv1d::<D, F>("transformer.h.0.mlp.c_fc", &sizes![D = 64, F = 256])?;
+    /// assert_eq!(c_fc.parameters(), 64 * 256 + 256);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::tensor`], for the weight and the bias.
+    pub fn conv1d<In: Dim, Out: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<Conv1D<In, Out>, LoadError> {
+        Ok(Conv1D::new(
+            self.tensor::<(In, Out)>(&format!("{name}.weight"), sizes)?,
+            self.tensor::<(Out,)>(&format!("{name}.bias"), sizes)?,
+        ))
+    }
+
+    /// The `RMSNorm` saved as `{name}.weight` `(D,)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub D = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama/model.safetensors"))?;
+    /// let norm = ckpt.rms_norm::<D>("model.norm", 1e-6, &sizes![D = 64])?;
+    /// let x = Tensor::<(D,)>::randn_in(0, &sizes![D = 64]);
+    /// assert_eq!(norm.forward(&x).describe(), "[D=64]");
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::tensor`].
+    pub fn rms_norm<D: Dim>(
+        &self,
+        name: &str,
+        eps: f32,
+        sizes: &Sizes,
+    ) -> Result<RmsNorm<D>, LoadError> {
+        Ok(RmsNorm::new(
+            self.tensor::<(D,)>(&format!("{name}.weight"), sizes)?,
+            eps,
+        ))
+    }
+
+    /// The `LayerNorm` saved as `{name}.weight` and `{name}.bias`, both `(D,)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub D = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gpt2/model.safetensors"))?;
+    /// let ln_f = ckpt.layer_norm::<D>("transformer.ln_f", 1e-5, &sizes![D = 64])?;
+    /// let x = Tensor::<(D,)>::randn_in(0, &sizes![D = 64]);
+    /// assert_eq!(ln_f.forward(&x).describe(), "[D=64]");
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::tensor`], for the weight and the bias.
+    pub fn layer_norm<D: Dim>(
+        &self,
+        name: &str,
+        eps: f32,
+        sizes: &Sizes,
+    ) -> Result<LayerNorm<D>, LoadError> {
+        Ok(LayerNorm::new(
+            self.tensor::<(D,)>(&format!("{name}.weight"), sizes)?,
+            self.tensor::<(D,)>(&format!("{name}.bias"), sizes)?,
+            eps,
+        ))
+    }
+
+    /// The token embedding saved as `{name}.weight` `(V, D)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub V = dyn; pub D = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama/model.safetensors"))?;
+    /// let embed = ckpt.embedding::<V, D>("model.embed_tokens", &sizes![V = 256, D = 64])?;
+    /// assert_eq!(embed.table().describe(), "[V=256, D=64]");
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::tensor`].
+    pub fn embedding<V: Dim, D: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<Embedding<V, D>, LoadError> {
+        Ok(Embedding::new(
+            self.tensor::<(V, D)>(&format!("{name}.weight"), sizes)?,
+        ))
+    }
+
+    /// The tensor `name` when the checkpoint has it (a layer's optional bias).
+    fn optional<Sh: Shape>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<Option<Tensor<Sh>>, LoadError> {
+        if self.contains(name) {
+            self.tensor::<Sh>(name, sizes).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// The tensor `name` as `Tensor<Sh>`: its stored shape must be `Sh` with the sizes of

@@ -221,52 +221,33 @@ impl Decoder {
         sizes: &Sizes,
     ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
         let eps = config.rms_norm_eps as f32;
-        let vector = |name: &str| ckpt.tensor::<(D,)>(name, sizes);
-        let linear_bias = |name: &str| -> Result<Option<Tensor<(Dq,)>>, LoadError> {
-            if ckpt.contains(name) {
-                ckpt.tensor::<(Dq,)>(name, sizes).map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let embed = Embedding::new(ckpt.tensor::<(V, D)>("model.embed_tokens.weight", sizes)?);
+        let embed = ckpt.embedding::<V, D>("model.embed_tokens", sizes)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("model.layers.{i}");
             let qk_norm = if config.architecture == Architecture::Qwen3 {
                 Some((
-                    RmsNorm::new(
-                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.q_norm.weight"), sizes)?,
-                        eps,
-                    ),
-                    RmsNorm::new(
-                        ckpt.tensor::<(Dh,)>(&format!("{p}.self_attn.k_norm.weight"), sizes)?,
-                        eps,
-                    ),
+                    ckpt.rms_norm::<Dh>(&format!("{p}.self_attn.q_norm"), eps, sizes)?,
+                    ckpt.rms_norm::<Dh>(&format!("{p}.self_attn.k_norm"), eps, sizes)?,
                 ))
             } else {
                 None
             };
             layers.push(Layer {
-                attn_norm: RmsNorm::new(vector(&format!("{p}.input_layernorm.weight"))?, eps),
-                q: Linear::new(
-                    ckpt.tensor::<(Dq, D)>(&format!("{p}.self_attn.q_proj.weight"), sizes)?,
-                    linear_bias(&format!("{p}.self_attn.q_proj.bias"))?,
-                ),
-                k: linear(ckpt, sizes, &format!("{p}.self_attn.k_proj.weight"))?,
-                v: linear(ckpt, sizes, &format!("{p}.self_attn.v_proj.weight"))?,
-                o: linear(ckpt, sizes, &format!("{p}.self_attn.o_proj.weight"))?,
+                attn_norm: ckpt.rms_norm(&format!("{p}.input_layernorm"), eps, sizes)?,
+                // Each with its bias when the checkpoint has one (Qwen2's q/k/v).
+                q: ckpt.linear(&format!("{p}.self_attn.q_proj"), sizes)?,
+                k: ckpt.linear(&format!("{p}.self_attn.k_proj"), sizes)?,
+                v: ckpt.linear(&format!("{p}.self_attn.v_proj"), sizes)?,
+                o: ckpt.linear(&format!("{p}.self_attn.o_proj"), sizes)?,
                 qk_norm,
-                mlp_norm: RmsNorm::new(
-                    vector(&format!("{p}.post_attention_layernorm.weight"))?,
-                    eps,
-                ),
-                gate: linear(ckpt, sizes, &format!("{p}.mlp.gate_proj.weight"))?,
-                up: linear(ckpt, sizes, &format!("{p}.mlp.up_proj.weight"))?,
-                down: linear(ckpt, sizes, &format!("{p}.mlp.down_proj.weight"))?,
+                mlp_norm: ckpt.rms_norm(&format!("{p}.post_attention_layernorm"), eps, sizes)?,
+                gate: ckpt.linear(&format!("{p}.mlp.gate_proj"), sizes)?,
+                up: ckpt.linear(&format!("{p}.mlp.up_proj"), sizes)?,
+                down: ckpt.linear(&format!("{p}.mlp.down_proj"), sizes)?,
             });
         }
-        let norm = RmsNorm::new(vector("model.norm.weight")?, eps);
+        let norm = ckpt.rms_norm("model.norm", eps, sizes)?;
         Ok((embed, Blocks::Llama(layers, norm)))
     }
 
@@ -282,38 +263,19 @@ impl Decoder {
         } else {
             ""
         };
-        let vector = |name: &str| ckpt.tensor::<(D,)>(&format!("{prefix}{name}"), sizes);
-        let norm = |name: &str| -> Result<LayerNorm<D>, LoadError> {
-            Ok(LayerNorm::new(
-                vector(&format!("{name}.weight"))?,
-                vector(&format!("{name}.bias"))?,
-                eps,
-            ))
-        };
-        let embed = Embedding::new(ckpt.tensor::<(V, D)>(&format!("{prefix}wte.weight"), sizes)?);
+        let norm = |name: &str| ckpt.layer_norm::<D>(&format!("{prefix}{name}"), eps, sizes);
+        let embed = ckpt.embedding::<V, D>(&format!("{prefix}wte"), sizes)?;
         let wpe = ckpt.tensor::<(P, D)>(&format!("{prefix}wpe.weight"), sizes)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("{prefix}h.{i}");
             layers.push(Gpt2Layer {
                 ln_1: norm(&format!("h.{i}.ln_1"))?,
-                c_attn: Conv1D::new(
-                    ckpt.tensor::<(D, D3)>(&format!("{p}.attn.c_attn.weight"), sizes)?,
-                    ckpt.tensor::<(D3,)>(&format!("{p}.attn.c_attn.bias"), sizes)?,
-                ),
-                c_proj: Conv1D::new(
-                    ckpt.tensor::<(D, D)>(&format!("{p}.attn.c_proj.weight"), sizes)?,
-                    vector(&format!("h.{i}.attn.c_proj.bias"))?,
-                ),
+                c_attn: ckpt.conv1d(&format!("{p}.attn.c_attn"), sizes)?,
+                c_proj: ckpt.conv1d(&format!("{p}.attn.c_proj"), sizes)?,
                 ln_2: norm(&format!("h.{i}.ln_2"))?,
-                c_fc: Conv1D::new(
-                    ckpt.tensor::<(D, F)>(&format!("{p}.mlp.c_fc.weight"), sizes)?,
-                    ckpt.tensor::<(F,)>(&format!("{p}.mlp.c_fc.bias"), sizes)?,
-                ),
-                mlp_proj: Conv1D::new(
-                    ckpt.tensor::<(F, D)>(&format!("{p}.mlp.c_proj.weight"), sizes)?,
-                    vector(&format!("h.{i}.mlp.c_proj.bias"))?,
-                ),
+                c_fc: ckpt.conv1d(&format!("{p}.mlp.c_fc"), sizes)?,
+                mlp_proj: ckpt.conv1d(&format!("{p}.mlp.c_proj"), sizes)?,
             });
         }
         let ln_f = norm("ln_f")?;
@@ -479,15 +441,6 @@ impl Decoder {
         };
         Ok(self.lm_head.forward(&last))
     }
-}
-
-/// The bias-free `Linear` whose weight `(Out, In)` the checkpoint stores as `name`.
-fn linear<In: Dim, Out: Dim>(
-    ckpt: &Checkpoint,
-    sizes: &Sizes,
-    name: &str,
-) -> Result<Linear<In, Out>, LoadError> {
-    Ok(Linear::new(ckpt.tensor::<(Out, In)>(name, sizes)?, None))
 }
 
 fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {

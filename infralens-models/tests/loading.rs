@@ -192,3 +192,65 @@ fn generation_errors_are_errors() {
         "100 prompt tokens and 40 steps make 140 positions, more than `max_position_embeddings` = 128"
     );
 }
+
+/// `Checkpoint::linear` reads the weight `(out, in)` and the bias when there is one (as
+/// Qwen2 saves its q/k/v projections), and computes `x · Wᵀ + b` against a plain reference;
+/// a bias of another width is refused by name.
+#[test]
+fn a_linear_layer_loads_with_its_bias_when_the_checkpoint_has_one() {
+    dims! { pub S = 2; pub D = 3; pub F = 2; }
+    let le = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    // nn.Linear(3, 2): weight (out = 2, in = 3), bias (2,).
+    let weight = [1.0f32, 2.0, 3.0, -1.0, 0.5, 0.0];
+    let bias = [10.0f32, -10.0];
+    let (w, b, wide) = (le(&weight), le(&bias), le(&[0.0; 3]));
+    let bytes = serialize(
+        [
+            (
+                "proj.weight",
+                TensorView::new(Dtype::F32, vec![2, 3], &w).expect("view"),
+            ),
+            (
+                "proj.bias",
+                TensorView::new(Dtype::F32, vec![2], &b).expect("view"),
+            ),
+            (
+                "plain.weight",
+                TensorView::new(Dtype::F32, vec![2, 3], &w).expect("view"),
+            ),
+            (
+                "odd.weight",
+                TensorView::new(Dtype::F32, vec![2, 3], &w).expect("view"),
+            ),
+            (
+                "odd.bias",
+                TensorView::new(Dtype::F32, vec![3], &wide).expect("view"),
+            ),
+        ],
+        &None,
+    )
+    .expect("serializes");
+    let ckpt = Checkpoint::from_bytes("mem.safetensors".into(), bytes).expect("valid");
+    let x = Tensor::<(S, D)>::from_vec(vec![1.0, 0.0, -1.0, 2.0, 1.0, 0.5]).expect("x");
+    let reference = |with_bias: bool| -> Vec<f32> {
+        let xs = x.to_vec();
+        let mut out = Vec::new();
+        for s in 0..2 {
+            for f in 0..2 {
+                let dot: f64 = (0..3)
+                    .map(|d| f64::from(xs[s * 3 + d]) * f64::from(weight[f * 3 + d]))
+                    .sum();
+                out.push((dot + if with_bias { f64::from(bias[f]) } else { 0.0 }) as f32);
+            }
+        }
+        out
+    };
+    let proj = ckpt.linear::<D, F>("proj", &sizes![]).expect("proj");
+    assert_eq!(proj.forward(&x).to_vec(), reference(true));
+    let plain = ckpt.linear::<D, F>("plain", &sizes![]).expect("plain");
+    assert_eq!(plain.forward(&x).to_vec(), reference(false));
+    let odd = ckpt
+        .linear::<D, F>("odd", &sizes![])
+        .expect_err("a bias of 3");
+    assert!(odd.to_string().contains("odd.bias"), "{odd}");
+}

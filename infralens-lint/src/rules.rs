@@ -113,6 +113,14 @@ const OWN: &[Own] = &[
         right: "dims! { pub B = 1; pub H = 2; pub S = 4; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, S])]\nfn weights(q: &Tensor, k: &Tensor) -> Tensor {\n    let s = q.matmul(&k.t());\n    s.softmax()\n}",
         lab: Some("03"),
     },
+    Own {
+        id: "square-weight",
+        summary: "A square weight read raw from a checkpoint hides its orientation: load it as a layer.",
+        explanation: "`nn.Linear` saves `(out, in)`, GPT-2's `Conv1D` `(in, out)`. For a square weight `(D, D)` both readings have the same shape, so the wrong one compiles and gives wrong numbers. A warning where such a tensor (`ckpt.tensor::<(D, D)>(…)`) is multiplied in: load it with `Checkpoint::linear` or `conv1d`, which know the orientation, or give the output width a dim of its own.",
+        wrong: "dims! { pub S = 4; pub D = 8; }\nfn project(ckpt: &Checkpoint, x: &Tensor<(S, D)>) -> Result<Tensor<(S, D)>, LoadError> {\n    let w = ckpt.tensor::<(D, D)>(\"q_proj.weight\", &sizes![])?;\n    Ok(x.matmul(&w.t()))\n}",
+        right: "dims! { pub S = 4; pub D = 8; }\nfn project(ckpt: &Checkpoint, x: &Tensor<(S, D)>) -> Result<Tensor<(S, D)>, LoadError> {\n    let q_proj = ckpt.linear::<D, D>(\"q_proj\", &sizes![])?;\n    Ok(q_proj.forward(x))\n}",
+        lab: Some("01"),
+    },
 ];
 
 /// The last rule: the lint's own failure.

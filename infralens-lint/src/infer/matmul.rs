@@ -27,6 +27,9 @@ impl Infer<'_> {
             && let Some(width) = recv.last().cloned()
         {
             let at = self.src.positions(m.span());
+            if rhs.len() == 2 && rhs[0] == rhs[1] {
+                self.square_weight(arg, &rhs[0]);
+            }
             let keys_axis = (rhs.len() > 2).then(|| recv.len() - 1);
             self.contracted_at.insert(
                 at,
@@ -115,5 +118,38 @@ impl Infer<'_> {
             self.pending.params = Some(self.pending.params.unwrap_or(0).saturating_add(p));
         }
         Some(out)
+    }
+
+    /// A square weight read raw from a checkpoint and multiplied in: its shape `(D, D)`
+    /// cannot tell `(out, in)` from `(in, out)`, so the wrong way round compiles and gives
+    /// wrong numbers. A warning, with the two ways to make the orientation part of the type.
+    fn square_weight(&mut self, arg: &Expr, dim: &str) {
+        let mut inner = arg;
+        loop {
+            inner = match inner {
+                Expr::Reference(r) => &r.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::MethodCall(m) if m.method == "t" => &m.receiver,
+                _ => break,
+            };
+        }
+        let Expr::Path(p) = inner else { return };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        if !self.square_weights.contains(&name) {
+            return;
+        }
+        let message = format!(
+            "the weight `{name}` is square, `({dim}, {dim})`: read raw from a checkpoint, its shape cannot tell `nn.Linear`'s `(out, in)` from `Conv1D`'s `(in, out)`, so either way compiles"
+        );
+        let mut d = self.src.diagnostic(arg.span(), "square-weight", &message);
+        d.severity = crate::diag::Severity::Warning;
+        d.label = Some(format!("`({dim}, {dim})` either way round"));
+        d.notes.push(format!(
+            "load it as the layer it is, which knows its stored orientation: `ckpt.linear::<{dim}, {dim}>(\"…\")` (or `conv1d`), and call `forward`; or give the output width a dim of its own (`pub Dq = H * Dh;`) so that `({dim}, Dq)` and `(Dq, {dim})` differ"
+        ));
+        d.lab = Some("01".to_owned());
+        self.findings.push(d);
     }
 }

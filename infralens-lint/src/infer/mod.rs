@@ -75,6 +75,8 @@ pub(crate) struct Infer<'a> {
     pub contracted_at: HashMap<(Pos, Pos), Scores>,
     /// The same, for the product a variable holds: `let s = q.matmul(&k.t());`.
     pub contracted_vars: HashMap<String, Scores>,
+    /// Square weights read raw from a checkpoint (`ckpt.tensor::<(D, D)>(…)`), by variable.
+    pub square_weights: std::collections::HashSet<String>,
     /// The trace of every value, when `explain` asks for one.
     pub trace: Option<Tracer>,
     /// The cost of the ops inferred since the last node was traced: the next node's own.
@@ -448,6 +450,15 @@ impl<'a> Infer<'a> {
 
     fn method(&mut self, m: &syn::ExprMethodCall) -> Option<Shape> {
         let name = m.method.to_string();
+        // `ckpt.tensor::<(Out, In)>(name, &sizes)?`: a tensor read from a checkpoint has
+        // the shape it is asked for (the loader checks it against the file).
+        if name == "tensor"
+            && let [GenericArgument::Type(t)] = Self::turbofish(m).as_slice()
+            && let Some(shape) = tuple_type(t)
+        {
+            self.check_each(&m.args);
+            return Some(shape);
+        }
         // A layer held in a field: `self.q.forward(&h)`.
         if name == "forward"
             && m.args.len() == 1

@@ -263,6 +263,7 @@ impl Checker<'_> {
             closures: HashMap::new(),
             contracted_at: HashMap::new(),
             contracted_vars: HashMap::new(),
+            square_weights: HashSet::new(),
             closure_result: None,
             trace: explaining.then(Tracer::default),
             pending: Cost::default(),
@@ -469,6 +470,11 @@ impl Checker<'_> {
                 });
                 infer.trace_binding(&name.to_string(), &init.expr, &shape);
             }
+            if square_from_checkpoint(&init.expr) {
+                infer.square_weights.insert(name.to_string());
+            } else {
+                infer.square_weights.remove(&name.to_string());
+            }
             match infer.contracted_of(&init.expr) {
                 Some(scores) => infer.contracted_vars.insert(name.to_string(), scores),
                 None => infer.contracted_vars.remove(&name.to_string()),
@@ -505,6 +511,16 @@ impl Checker<'_> {
                 syn::ReturnType::Default => None,
             },
         };
+        let returns_a_tensor = ret.is_some();
+        if signature_ok
+            && unknown.is_empty()
+            && !returns_a_tensor
+            && let Some(Stmt::Expr(tail, None)) = func.block.stmts.last()
+        {
+            // A tail of another type (`Ok(x.matmul(&w))`, a tuple, a unit): what it
+            // computes is checked all the same.
+            infer.infer(tail);
+        }
         if signature_ok
             && unknown.is_empty()
             && let Some(want) = ret
@@ -565,4 +581,26 @@ fn not_a_tensor(infer: &mut Infer<'_>, expr: &syn::Expr) -> Option<&'static str>
     };
     // Only of a tensor: another type's `len()` may be anything.
     infer.infer(&m.receiver).map(|_| ty)
+}
+
+/// Whether `expr` reads a square tensor from a checkpoint: `ckpt.tensor::<(D, D)>(…)`,
+/// through `?`, `.expect(…)` and `.unwrap()`.
+fn square_from_checkpoint(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Try(t) => square_from_checkpoint(&t.expr),
+        syn::Expr::MethodCall(m)
+            if matches!(m.method.to_string().as_str(), "expect" | "unwrap") =>
+        {
+            square_from_checkpoint(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) if m.method == "tensor" => m
+            .turbofish
+            .as_ref()
+            .and_then(|t| match t.args.first() {
+                Some(syn::GenericArgument::Type(ty)) => crate::infer::tuple_type(ty),
+                _ => None,
+            })
+            .is_some_and(|shape| shape.len() == 2 && shape[0] == shape[1]),
+        _ => false,
+    }
 }

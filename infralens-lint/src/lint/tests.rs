@@ -579,3 +579,45 @@ fn a_softmax_over_the_queries_is_reported() {
         assert!(codes(clean).is_empty(), "{clean}: {:?}", codes(clean));
     }
 }
+
+/// A square weight read raw from a checkpoint and multiplied in is a warning (its shape
+/// cannot tell its orientation); a weight of two different dims, or one the code builds, is
+/// not; and the tail of a function returning `Result` is followed.
+#[test]
+fn a_square_weight_from_a_checkpoint_is_a_warning() {
+    let code = |_shape: &str, load: &str| {
+        format!(
+            "dims! {{ pub S = 4; pub D = 8; pub Dq = 8; }}\n\
+             fn project(ckpt: &Checkpoint, x: &Tensor<(S, D)>) -> Result<Tensor<(S, D)>, LoadError> {{\n\
+             \x20   let w = {load};\n\
+             \x20   Ok(x.matmul(&w.t()))\n\
+             }}\n"
+        )
+    };
+    let lint = |shape: &str, load: &str| {
+        lint_sources(vec![Source::new("a.rs", code(shape, load))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.severity.as_str()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lint("(D, D)", "ckpt.tensor::<(D, D)>(\"q.weight\", &sizes![])?"),
+        [("square-weight".to_owned(), "warning")]
+    );
+    assert!(
+        lint(
+            "(Dq, D)",
+            "ckpt.tensor::<(Dq, D)>(\"q.weight\", &sizes![])?"
+        )
+        .is_empty()
+    );
+    assert!(lint("(D, D)", "Tensor::<(D, D)>::randn(0)").is_empty());
+    // The tail `Ok(…)` is checked: a weight the wrong way round is found there.
+    let wrong = lint("(Dq, D)", "ckpt.tensor::<(D, S)>(\"q.weight\", &sizes![])?");
+    assert_eq!(
+        wrong.first().map(|w| w.0.as_str()),
+        Some("matmul-contraction"),
+        "{wrong:?}"
+    );
+}

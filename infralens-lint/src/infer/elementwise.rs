@@ -2,7 +2,7 @@
 //!
 //! The lint's side of `infralens-core/src/ops/elementwise.rs`: the same rules, in the compiler's words.
 
-use super::{Infer, Scores, Shape, call_span, tuple, type_arg};
+use super::{Infer, Scores, Shape, call_span, const_arg, tuple, type_arg};
 use infralens_core::rules;
 use proc_macro2::Span;
 use syn::Expr;
@@ -184,15 +184,4 @@ pub(super) fn sqrt_of_dim(expr: &Expr) -> Option<(Span, String)> {
     let mut find = Find(None, false);
     find.visit_expr(expr);
     find.0
-}
-
-/// The `i`th const argument of a turbofish: `2` of `::<2, 3>`.
-fn const_arg(generics: &[&syn::GenericArgument], i: usize) -> Option<usize> {
-    match generics.get(i) {
-        Some(syn::GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
-            syn::Lit::Int(n) => n.base10_parse().ok(),
-            _ => None,
-        },
-        _ => None,
-    }
 }

@@ -2,7 +2,7 @@
 //!
 //! The lint's side of `infralens-core/src/ops/join.rs`: the same rules, in the compiler's words.
 
-use super::{Infer, Shape, call_span, single, tuple, type_arg};
+use super::{Infer, Shape, call_span, const_arg, single, tuple, type_arg};
 use infralens_core::rules;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -13,13 +13,7 @@ impl Infer<'_> {
     pub(super) fn narrow(&mut self, m: &syn::ExprMethodCall, recv: Shape) -> Option<Shape> {
         let call_span = call_span(m);
         let generics = Self::turbofish(m);
-        let axis = match generics.first() {
-            Some(GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
-                syn::Lit::Int(n) => n.base10_parse::<usize>().ok()?,
-                _ => return None,
-            },
-            _ => return None,
-        };
+        let axis = const_arg(&generics, 0)?;
         let dim = type_arg(&generics, 1)?;
         if axis >= recv.len() {
             let axis = axis.to_string();

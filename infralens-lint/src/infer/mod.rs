@@ -92,6 +92,17 @@ pub(super) fn call_span(m: &syn::ExprMethodCall) -> Span {
     join(m.method.span(), m.paren_token.span.close())
 }
 
+/// The `i`th const argument of a turbofish: `2` of `::<2, 3>`.
+pub(super) fn const_arg(generics: &[&GenericArgument], i: usize) -> Option<usize> {
+    match generics.get(i) {
+        Some(GenericArgument::Const(Expr::Lit(l))) => match &l.lit {
+            syn::Lit::Int(n) => n.base10_parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The `i`th type argument of a turbofish, by its last segment: `H` of `::<H, Dh>`.
 pub(super) fn type_arg(generics: &[&GenericArgument], i: usize) -> Option<String> {
     match generics.get(i) {

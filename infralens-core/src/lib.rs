@@ -79,9 +79,10 @@ pub use ndarray;
 pub use ops::attention::{
     attention_with_bias, grouped_query_attention, scaled_dot_product_attention,
 };
-pub use ops::cache::{KvCache, KvInput, KvView};
+pub use ops::cache::KvCache;
 pub use ops::embedding::{Ids, Sampler};
 pub use ops::join::{Sum, cat};
+pub use ops::kv_view::{KvInput, KvView, TransposedKv};
 pub use ops::mask_type::Mask;
 pub use ops::matmul::{MatMul, Operand, Transposed};
 pub use ops::rope::{Rope, RopeStyle};

@@ -1,6 +1,6 @@
 //! Scaled dot-product attention, multi-head and grouped-query, built on the fused kernel.
 
-use super::cache::KvInput;
+use super::kv_view::KvInput;
 use crate::kernels::attention::{AttentionSizes, attention};
 use crate::relations::{
     AttentionPair, DividesHeads, HeadsAxis, SameHeads, SameKeyLen, ValuesMatchKeys,
@@ -205,8 +205,8 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     grouped: bool,
 ) -> Tensor<(B, H, S, Dv), E> {
     let qs = q.sizes();
-    let (k_data, ks, k_stride) = k.kv_parts();
-    let (v_data, vs, v_stride) = v.kv_parts();
+    let (kp, vp) = (k.kv_parts(), v.kv_parts());
+    let (ks, vs) = (kp.sizes, vp.sizes);
     let op = "attention";
     agree::<B>(op, (qs[0], "the queries"), (ks[0], "the keys"));
     agree::<B>(op, (ks[0], "the keys"), (vs[0], "the values"));
@@ -218,17 +218,25 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     agree::<Hk>(op, (ks[1], "the keys"), (vs[1], "the values"));
     agree::<Dh>(op, (qs[3], "the queries"), (ks[3], "the keys"));
     agree::<T>(op, (ks[2], "the keys"), (vs[2], "the values"));
+    // A view shared out over the query heads (`KvView::repeat_kv`) reads fewer stored heads.
+    let stored = ks[1] / kp.group.max(1);
+    if kp.group != vp.group {
+        panic!(
+            "shape mismatch in attention: the keys are shared out over {} heads each, the values over {}: repeat both with the same `repeat_kv`",
+            kp.group, vp.group
+        );
+    }
     mask.check((qs[0], B::NAME), (qs[2], S::NAME), (ks[2], T::NAME));
     let sizes = AttentionSizes {
         b: qs[0],
         h: qs[1],
-        hkv: ks[1],
+        hkv: stored,
         s: qs[2],
         t: ks[2],
         dh: qs[3],
         dv: vs[3],
-        k_stride,
-        v_stride,
+        k_stride: kp.stride,
+        v_stride: vp.stride,
     };
     // `QKᵀ` and `P·V`, as two batched products.
     let width = qs[3].saturating_add(vs[3]);
@@ -242,8 +250,8 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     attention(
         sizes,
         q.as_slice(),
-        k_data,
-        v_data,
+        kp.data,
+        vp.data,
         (mask.rows(qs[2], ks[2]), bias),
         scale,
         &mut out,

@@ -2,161 +2,11 @@
 //! `C`, filled one step at a time; attention reads the filled part `(B, Hkv, T, Dh)` through
 //! views, without copying the past.
 
+use super::kv_view::KvView;
 use crate::error::ShapeError;
 use crate::shape::describe_sizes;
 use crate::sizes::Sizes;
 use crate::{Dim, DimInfo, Element, Shape, Tensor};
-use core::marker::PhantomData;
-
-/// Keys or values for attention: a `&Tensor` `(B, Hkv, T, Dh)`, or a [`KvView`] of a cache.
-///
-/// ```
-/// use infralens::prelude::*;
-/// use infralens::KvInput;
-/// dims! { pub B = 1; pub H = 2; pub T = 3; pub Dh = 4; }
-/// fn len<E: Element>(k: impl KvInput<E>) -> usize { k.sizes()[2] }
-/// assert_eq!(len(&Tensor::<(B, H, T, Dh)>::zeros()), 3);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be attention keys or values",
-    label = "pass a reference `&k`, or a view from `KvCache::append`"
-)]
-pub trait KvInput<E: Element> {
-    /// The shape the keys or values have: `(B, Hkv, T, Dh)`.
-    type Shape: Shape;
-    /// The data, the four sizes, and the rows between two heads' starts.
-    #[doc(hidden)]
-    fn kv_parts(&self) -> (&[E], [usize; 4], usize);
-    /// The size of each of the four axes.
-    fn sizes(&self) -> [usize; 4] {
-        self.kv_parts().1
-    }
-}
-
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &Tensor<(A, B, C, D), E> {
-    type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
-        let s = Tensor::sizes(self);
-        (self.as_slice(), [s[0], s[1], s[2], s[3]], s[2])
-    }
-}
-
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for KvView<'_, (A, B, C, D), E> {
-    type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
-        (self.data, self.sizes, self.capacity)
-    }
-}
-
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &KvView<'_, (A, B, C, D), E> {
-    type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> (&[E], [usize; 4], usize) {
-        (self.data, self.sizes, self.capacity)
-    }
-}
-
-/// The filled part `(B, Hkv, T, Dh)` of a [`KvCache`]'s keys or values, read in place:
-/// each head's `T` rows are the first rows of its block of `capacity` rows.
-///
-/// Pass it to [`scaled_dot_product_attention`](crate::scaled_dot_product_attention) or
-/// [`grouped_query_attention`](crate::grouped_query_attention); call
-/// [`KvView::to_tensor`] for a contiguous copy.
-///
-/// ```
-/// use infralens::prelude::*;
-/// dims! { pub B = 1; pub Hkv = 1; pub C = 8; pub Dh = 2; pub S = dyn; pub T = dyn; }
-/// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-/// let k = Tensor::<(B, Hkv, S, Dh)>::ones_in(&sizes![S = 3]);
-/// let (keys, _values) = cache.append::<S, T>(&k, &k)?;
-/// assert_eq!(keys.describe(), "[B=1, Hkv=1, T=3, Dh=2]");
-/// assert_eq!(keys.to_tensor().to_vec(), vec![1.0; 6]);
-/// # Ok::<(), ShapeError>(())
-/// ```
-#[derive(Debug)]
-pub struct KvView<'a, Sh: Shape, E: Element = f32> {
-    data: &'a [E],
-    sizes: [usize; 4],
-    capacity: usize,
-    shape: PhantomData<Sh>,
-}
-
-impl<Sh: Shape, E: Element> Clone for KvView<'_, Sh, E> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<Sh: Shape, E: Element> Copy for KvView<'_, Sh, E> {}
-
-impl<A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'_, (A, B, T, D), E> {
-    /// The size of each axis.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub B = 1; pub Hkv = 2; pub C = 8; pub Dh = 4; pub T = dyn; }
-    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-    /// assert_eq!(cache.keys::<T>()?.sizes(), &[1, 2, 0, 4]);
-    /// # Ok::<(), ShapeError>(())
-    /// ```
-    pub fn sizes(&self) -> &[usize] {
-        &self.sizes
-    }
-
-    /// The view's shape with its sizes: `[B=1, Hkv=2, T=5, Dh=4]`.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub B = 1; pub Hkv = 2; pub C = 8; pub Dh = 4; pub T = dyn; }
-    /// let cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-    /// assert_eq!(cache.values::<T>()?.describe(), "[B=1, Hkv=2, T=0, Dh=4]");
-    /// # Ok::<(), ShapeError>(())
-    /// ```
-    pub fn describe(&self) -> String {
-        describe_sizes(<(A, B, T, D)>::NAMES, &self.sizes)
-    }
-
-    /// The element at `[b, h, t, d]`, or `None` out of bounds.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
-    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
-    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
-    /// assert_eq!((keys.get(&[0, 0, 1, 0]), keys.get(&[0, 0, 2, 0])), (Some(8.0), None));
-    /// # Ok::<(), ShapeError>(())
-    /// ```
-    pub fn get(&self, index: &[usize]) -> Option<E> {
-        if index.len() != 4 || index.iter().zip(&self.sizes).any(|(i, n)| i >= n) {
-            return None;
-        }
-        let [_, h, _, d] = self.sizes;
-        let head = index[0] * h + index[1];
-        self.data
-            .get((head * self.capacity + index[2]) * d + index[3])
-            .copied()
-    }
-
-    /// A contiguous copy of the filled part.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
-    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
-    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
-    /// let keys: Tensor<(B, Hkv, T, Dh)> = keys.to_tensor();
-    /// assert_eq!(keys.to_vec(), vec![7.0, 8.0]);
-    /// # Ok::<(), ShapeError>(())
-    /// ```
-    pub fn to_tensor(&self) -> Tensor<(A, B, T, D), E> {
-        let [b, h, t, d] = self.sizes;
-        let mut data = Vec::with_capacity(b * h * t * d);
-        for head in 0..b * h {
-            data.extend_from_slice(&self.data[head * self.capacity * d..][..t * d]);
-        }
-        Tensor::from_parts(data, &self.sizes)
-    }
-}
 
 /// A KV cache for one attention layer: keys and values `(B, Hkv, C, Dh)` allocated once
 /// for a capacity `C` (a compile-time or run-time dim), filled by [`KvCache::append`].
@@ -449,12 +299,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         storage: &'a Tensor<(B, Hkv, C, Dh), E>,
     ) -> KvView<'a, (B, Hkv, T, Dh), E> {
         let s = storage.sizes();
-        KvView {
-            data: storage.as_slice(),
-            sizes: [s[0], s[1], self.len, s[3]],
-            capacity: s[2],
-            shape: PhantomData,
-        }
+        KvView::new(storage.as_slice(), [s[0], s[1], self.len, s[3]], s[2])
     }
 }
 
@@ -501,8 +346,8 @@ mod tests {
             let k = Tensor::<(B, H, S, Dh)>::randn_in(step, &one);
             let v = Tensor::<(B, H, S, Dh)>::randn_in(100 + step, &one);
             let (keys, values) = cache.append::<S, T>(&k, &v).expect("fits");
-            assert!(core::ptr::eq(keys.data.as_ptr(), at));
-            assert!(core::ptr::eq(values.data.as_ptr(), values_at));
+            assert!(core::ptr::eq(keys.storage().as_ptr(), at));
+            assert!(core::ptr::eq(values.storage().as_ptr(), values_at));
             assert_eq!(keys.get(&[0, 1, step as usize, 3]), k.get(&[0, 1, 0, 3]));
             let first = keys.get(&[0, 0, 0, 0]);
             assert_eq!(*first_key.get_or_insert(first), first);

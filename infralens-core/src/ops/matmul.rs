@@ -57,9 +57,9 @@ where
 pub trait Operand<E: Element> {
     /// The operand's logical shape.
     type Shape: Matrix;
-    /// The data and whether it is stored with its last two axes swapped.
+    /// How its matrices are stored.
     #[doc(hidden)]
-    fn storage(&self) -> (&[E], bool);
+    fn layout(&self) -> Layout<'_, E>;
     /// The size of each axis of the logical shape.
     fn sizes(&self) -> Vec<usize>;
     /// The logical extents (internal).
@@ -69,8 +69,8 @@ pub trait Operand<E: Element> {
 
 impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
     type Shape = Sh;
-    fn storage(&self) -> (&[E], bool) {
-        (self.as_slice(), false)
+    fn layout(&self) -> Layout<'_, E> {
+        Layout::contiguous(self.as_slice(), Tensor::sizes(self), false)
     }
     fn sizes(&self) -> Vec<usize> {
         Tensor::sizes(self).to_vec()
@@ -82,8 +82,8 @@ impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
 
 impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
     type Shape = Sh;
-    fn storage(&self) -> (&[E], bool) {
-        (self.source.as_slice(), true)
+    fn layout(&self) -> Layout<'_, E> {
+        Layout::contiguous(self.source.as_slice(), self.source.sizes(), true)
     }
     fn sizes(&self) -> Vec<usize> {
         self.extents_swapped()[..Sh::RANK].to_vec()
@@ -95,14 +95,47 @@ impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
 
 impl<Sh: Matrix, E: Element> Operand<E> for &Transposed<'_, Sh, E> {
     type Shape = Sh;
-    fn storage(&self) -> (&[E], bool) {
-        (self.source.as_slice(), true)
+    fn layout(&self) -> Layout<'_, E> {
+        Layout::contiguous(self.source.as_slice(), self.source.sizes(), true)
     }
     fn sizes(&self) -> Vec<usize> {
         self.extents_swapped()[..Sh::RANK].to_vec()
     }
     fn extents(&self) -> Extents {
         self.extents_swapped()
+    }
+}
+
+/// How a matmul operand's matrices are stored (internal): batch index `i` reads the
+/// row-major matrix at `(i / group) · matrix_stride`, whose rows are `row_stride` apart;
+/// `transposed` when it is stored with its last two axes swapped.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Layout<'a, E> {
+    /// The storage.
+    pub data: &'a [E],
+    /// Stored with the last two axes swapped.
+    pub transposed: bool,
+    /// Elements between two stored rows.
+    pub row_stride: usize,
+    /// Elements between two stored matrices.
+    pub matrix_stride: usize,
+    /// Batch indices that read each stored matrix.
+    pub group: usize,
+}
+
+impl<'a, E> Layout<'a, E> {
+    /// A contiguous tensor of `stored` sizes.
+    fn contiguous(data: &'a [E], stored: &[usize], transposed: bool) -> Self {
+        let rank = stored.len();
+        let (rows, cols) = (stored[rank - 2], stored[rank - 1]);
+        Layout {
+            data,
+            transposed,
+            row_stride: cols,
+            matrix_stride: rows * cols,
+            group: 1,
+        }
     }
 }
 
@@ -260,14 +293,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             0
         };
         crate::cost::record(crate::cost::product(&[2, batch, m, k, n]), weight);
-        let (b_data, transposed) = rhs.storage();
-        let out = matmul_kernel(
-            (batch, m, k, n),
-            self.as_slice(),
-            b_data,
-            transposed,
-            shared,
-        );
+        let out = matmul_kernel((batch, m, k, n), self.as_slice(), rhs.layout(), shared);
         let mut sizes = self.extents();
         sizes[rank - 1] = n;
         Tensor::from_parts(out, &sizes[..rank])
@@ -325,19 +351,24 @@ fn few_rows<E: Element>(
 
 /// The work of [`Tensor::matmul`], generic over the element type only (not over shapes),
 /// so that it is compiled once whatever number of shapes a program multiplies:
-/// `batch` products `(m × k)·(k × n)`; the right operand is transposed storage when
-/// `transposed`, and one matrix shared by every batch index when `shared`.
+/// `batch` products `(m × k)·(k × n)`; the right operand is stored as `b` says (contiguous,
+/// transposed, or the blocks of a KV cache), and one matrix shared by every batch index when
+/// `shared`.
 #[inline(never)]
 fn matmul_kernel<E: Element>(
     (batch, m, k, n): (usize, usize, usize, usize),
     a_data: &[E],
-    b_data: &[E],
-    transposed: bool,
+    b: Layout<'_, E>,
     shared: bool,
 ) -> Vec<E> {
-    let (rsb, csb) = if transposed { (1, k) } else { (n, 1) };
+    let (b_data, transposed) = (b.data, b.transposed);
+    let (rsb, csb) = if transposed {
+        (1, b.row_stride)
+    } else {
+        (b.row_stride, 1)
+    };
     let mut out = vec![E::ZERO; batch * m * n];
-    if out.is_empty() {
+    if out.is_empty() || k == 0 {
         return out;
     }
     if shared && batch * m <= STREAM_ROWS {
@@ -369,13 +400,26 @@ fn matmul_kernel<E: Element>(
         #[allow(clippy::type_complexity)]
         let blocks: Vec<((&[E], &[E]), &mut [E])> = a_data
             .chunks_exact(m * k)
-            .zip(b_data.chunks_exact(k * n))
+            .enumerate()
+            .map(|(i, a)| (a, &b_data[(i / b.group) * b.matrix_stride..]))
             .zip(out.chunks_exact_mut(m * n))
             .collect();
+        // A few rows against rows that lie one after another (a decode step's scores
+        // against a cache's keys, or its probabilities through the values): streamed, so
+        // no packing buffer the size of the right operand is allocated.
+        let stream = m <= STREAM_ROWS && b.row_stride == if transposed { k } else { n };
         crate::threads::for_each_split(
             blocks,
             || (),
             |(), _, ((a, b), c)| {
+                if stream {
+                    if transposed {
+                        rows_times_rows(a, b, (m, k, n), c);
+                    } else {
+                        rows_times_matrix(a, b, (m, k, n), c);
+                    }
+                    return;
+                }
                 gemm(
                     (m, k, n),
                     E::ONE,

@@ -26,6 +26,7 @@ pub(crate) mod elementwise;
 pub(crate) mod embedding;
 pub(crate) mod heads;
 pub(crate) mod join;
+pub(crate) mod kv_view;
 pub(crate) mod mask;
 pub(crate) mod mask_type;
 pub(crate) mod matmul;

@@ -1,7 +1,7 @@
 //! The Llama-family decoder: one implementation for Llama, Qwen3 and Mistral checkpoints.
 
 use crate::{
-    Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S, T,
+    Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S,
     Three, V,
 };
 use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
@@ -10,7 +10,7 @@ use infralens::{Ids, Rope, RopeStyle};
 use std::path::Path;
 
 /// The Llama-family layer — its weights, the context it reads, and its `#[shapes]`
-/// forward — written once against dims named `B`, `S`, `T`, `C`, `D`, `H`, `Hkv`, `Dh`,
+/// forward — written once against dims named `B`, `S`, `C`, `D`, `H`, `Hkv`, `Dh`,
 /// `Dq`, `Dkv` and `F` in the scope where it is expanded. This crate expands it over its
 /// run-time dims (widths from `config.json`); expand it in a module whose `dims!` gives them
 /// compile-time sizes, and the very same code is a statically sized layer, every relation
@@ -86,12 +86,13 @@ macro_rules! llama_layer {
                     Some((q_norm, k_norm)) => (q_norm.forward(&q), k_norm.forward(&k)),
                     None => (q, k),
                 };
-                let past = cache.len();
-                let q = q.rope(ctx.rope, past);
-                let k = k.rope(ctx.rope, past);
-                let (keys, values) = cache.append::<S, T>(&k, &v)?;
+                // The new rows' positions come from the cache: they start where it ends.
+                let at = cache.positions::<S>(x.sizes()[1])?;
+                let q = q.rope_at(ctx.rope, &at)?;
+                let k = k.rope_at(ctx.rope, &at)?;
+                // Appended, then attended over everything the cache holds.
                 #[shape(B, H, S, Dh)]
-                let attn = grouped_query_attention(&q, keys, values, ctx.mask);
+                let attn = cache.attend(&q, &k, &v, ctx.mask)?;
                 let x = x.add(&self.o.forward(&attn.merge_heads::<Dq>()));
                 let h = self.mlp_norm.forward(&x);
                 #[shape(B, S, F)]
@@ -132,8 +133,7 @@ impl Gpt2Layer {
         // GPT-2 has as many key/value heads as query heads: `Hkv = H` in its sizes.
         let k = k.split_heads_in::<Hkv, Dh>(ctx.sizes);
         let v = v.split_heads_in::<Hkv, Dh>(ctx.sizes);
-        let (keys, values) = cache.append::<S, T>(&k, &v)?;
-        let attn = grouped_query_attention(&q, keys, values, ctx.mask);
+        let attn = cache.attend(&q, &k, &v, ctx.mask)?;
         let x = x.add(&self.c_proj.forward(&attn.merge_heads::<D>()));
         let h = self.ln_2.forward(&x);
         #[shape(B, S, F)]
@@ -431,8 +431,10 @@ impl Decoder {
                 norm.forward(&x.narrow::<1, One>(s - 1, 1))
             }
             Blocks::Gpt2 { layers, ln_f, wpe } => {
-                let past = caches.first().map_or(0, KvCache::len);
-                x = x.add(&wpe.narrow::<0, S>(past, s));
+                // Learned positions: the rows of the positions the cache hands out.
+                if let Some(cache) = caches.first() {
+                    x = x.add(&wpe.at_positions(&cache.positions::<S>(s)?)?);
+                }
                 for (layer, cache) in layers.iter().zip(caches.iter_mut()) {
                     x = layer.forward(&x, cache, ctx)?;
                 }

@@ -3,7 +3,9 @@
 //! views, without copying the past.
 
 use super::kv_view::KvView;
+use super::positions::Positions;
 use crate::error::ShapeError;
+use crate::relations::{DividesHeads, HeadsAxis};
 use crate::shape::describe_sizes;
 use crate::sizes::Sizes;
 use crate::{Dim, DimInfo, Element, Shape, Tensor};
@@ -233,20 +235,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         }
         let new = ks[2];
         let capacity = cache[2];
-        let total = self.len + new;
-        if total > capacity {
-            return Err(ShapeError::other(
-                format!(
-                    "cannot append {new} positions (`{}`) to a KV cache holding {} of its `{}` = {capacity}: {total} > {capacity}",
-                    S::NAME,
-                    self.len,
-                    C::NAME
-                ),
-                describe_sizes(<(B, Hkv, C, Dh)>::NAMES, &cache),
-                capacity,
-                total,
-            ));
-        }
+        let total = self.fits::<S>(new)?;
         check_length::<T>(total)?;
         let d = cache[3];
         let heads = cache[0] * cache[1];
@@ -261,6 +250,95 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         }
         self.len = total;
         Ok((self.view(&self.keys), self.view(&self.values)))
+    }
+
+    /// The positions the next `new` rows take, `len() .. len() + new`, named by their dim
+    /// `S`: what [`Tensor::rope_at`] rotates by and [`Tensor::at_positions`] reads, so that
+    /// the offset of a decode step is the cache's, never written by hand. Call it before
+    /// appending those rows. An error when they would not fit in the capacity, or when `S` is
+    /// a compile-time dim other than `new`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub B = 1; pub H = 1; pub C = 8; pub Dh = 4; pub S = dyn; pub T = dyn; }
+    /// let rope = Rope::<C, Dh>::new(10_000.0, RopeStyle::Halves, &sizes![]);
+    /// let mut cache = KvCache::<B, H, C, Dh>::new(&sizes![]);
+    /// let prompt = Tensor::<(B, H, S, Dh)>::randn_in(0, &sizes![S = 5]);
+    /// let at = cache.positions::<S>(5)?;
+    /// let k = prompt.rope_at(&rope, &at)?;
+    /// cache.append::<S, T>(&k, &k)?;
+    /// // the next token is rotated as position 5
+    /// let token = Tensor::<(B, H, S, Dh)>::randn_in(1, &sizes![S = 1]);
+    /// let at = cache.positions::<S>(1)?;
+    /// assert_eq!(at.start(), 5);
+    /// assert_eq!(token.rope_at(&rope, &at)?, token.rope(&rope, 5));
+    /// // past the capacity: an error naming it
+    /// let err = cache.positions::<S>(4).unwrap_err();
+    /// assert_eq!(err.to_string(), "cannot append 4 positions (`S`) to a KV cache holding 5 of its `C` = 8: 9 > 8");
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn positions<S: Dim>(&self, new: usize) -> Result<Positions<S>, ShapeError> {
+        self.fits::<S>(new)?;
+        Positions::after(self.len, new)
+    }
+
+    /// Appends the new keys and values and attends to everything the cache holds, in one
+    /// step: grouped-query attention of `q` `(B, H, S, Dh)` over the cache's views, so the
+    /// keys attention reads are always the cache's, never only the new ones. As
+    /// [`KvCache::append`] then [`grouped_query_attention`](crate::grouped_query_attention);
+    /// the cached length is named `T` in its messages.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub C = 8; pub Dh = 4; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let mut twin = cache.clone();
+    /// for (seed, new) in [(0, 3), (10, 1)] {
+    ///     let at = sizes![S = new];
+    ///     let q = Tensor::<(B, H, S, Dh)>::randn_in(seed, &at);
+    ///     let k = Tensor::<(B, Hkv, S, Dh)>::randn_in(seed + 1, &at);
+    ///     let v = Tensor::<(B, Hkv, S, Dh)>::randn_in(seed + 2, &at);
+    ///     let out = cache.attend(&q, &k, &v, Mask::Causal)?;
+    ///     let (keys, values) = twin.append::<S, T>(&k, &v)?;
+    ///     assert_eq!(out, grouped_query_attention(&q, keys, values, Mask::Causal));
+    /// }
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn attend<H: Dim, S: Dim>(
+        &mut self,
+        q: &Tensor<(B, H, S, Dh), E>,
+        k_new: &Tensor<(B, Hkv, S, Dh), E>,
+        v_new: &Tensor<(B, Hkv, S, Dh), E>,
+        mask: crate::Mask<'_>,
+    ) -> Result<Tensor<(B, H, S, Dh), E>, ShapeError>
+    where
+        H: HeadsAxis<H::Kind>,
+        Hkv: DividesHeads<H>,
+    {
+        let (keys, values) = self.append::<S, Cached>(k_new, v_new)?;
+        Ok(crate::grouped_query_attention(q, keys, values, mask))
+    }
+
+    /// The new length after appending `new` rows, or the error that they do not fit.
+    fn fits<S: Dim>(&self, new: usize) -> Result<usize, ShapeError> {
+        let capacity = self.capacity();
+        let total = self.len.saturating_add(new);
+        if total > capacity {
+            return Err(ShapeError::other(
+                format!(
+                    "cannot append {new} positions (`{}`) to a KV cache holding {} of its `{}` = {capacity}: {total} > {capacity}",
+                    S::NAME,
+                    self.len,
+                    C::NAME
+                ),
+                describe_sizes(<(B, Hkv, C, Dh)>::NAMES, self.keys.sizes()),
+                capacity,
+                total,
+            ));
+        }
+        Ok(total)
     }
 
     /// The filled keys `(B, Hkv, T, Dh)`; an error when `T` is a compile-time dim other
@@ -301,6 +379,15 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         let s = storage.sizes();
         KvView::new(storage.as_slice(), [s[0], s[1], self.len, s[3]], s[2])
     }
+}
+
+/// The cached length in [`KvCache::attend`]: the keys' dim, named `T` in its messages.
+#[derive(Clone, Copy, Debug)]
+enum Cached {}
+impl Dim for Cached {
+    type Size = crate::Dyn;
+    type Kind = crate::kind::Sequence;
+    const NAME: &'static str = "T";
 }
 
 /// A compile-time `T` must be the cache's length.

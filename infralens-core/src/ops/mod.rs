@@ -31,6 +31,7 @@ pub(crate) mod mask;
 pub(crate) mod mask_type;
 pub(crate) mod matmul;
 pub(crate) mod norm;
+pub(crate) mod positions;
 pub(crate) mod repeat_kv;
 pub(crate) mod reshape;
 pub(crate) mod rope;

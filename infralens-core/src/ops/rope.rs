@@ -1,6 +1,7 @@
 //! Rotary position embeddings (RoPE), in both conventions, with a position offset for
 //! decoding and tables typed by the sequence dim they cover.
 
+use super::positions::Positions;
 use crate::error::ShapeError;
 use crate::relations::PositionsAxis;
 use crate::sizes::Sizes;
@@ -228,24 +229,79 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         Sh::Row: PositionsAxis<<Sh::Row as Dim>::Kind>,
         W: Dim + RopeWidth<Sh::Col>,
     {
+        match self.rotated(rope, offset) {
+            Ok(out) => out,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Rotates queries or keys `(…, S, Dh)` by the positions a KV cache handed out
+    /// ([`KvCache::positions`](crate::KvCache::positions)): on the cached path the offset
+    /// is the cache's, never a number written by hand. The positions are typed by the dim of
+    /// the rows they number, so keys `(…, S, Dh)` take `Positions<S>`. An error, never a
+    /// panic, when the rows are not as many as the positions or the positions run past the
+    /// table.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeStyle};
+    /// dims! { pub B = 1; pub H = 1; pub C = 4; pub Dh = 2; pub S = dyn; pub T = dyn; }
+    /// let rope = Rope::<C, Dh>::new(10_000.0, RopeStyle::Halves, &sizes![]);
+    /// let mut cache = KvCache::<B, H, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, H, S, Dh)>::randn_in(0, &sizes![S = 4]);
+    /// let k = k.rope_at(&rope, &cache.positions::<S>(4)?)?;
+    /// cache.append::<S, T>(&k, &k)?;
+    /// // a fifth position does not fit the cache, nor the table
+    /// assert!(cache.positions::<S>(1).is_err());
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn rope_at<T: Dim, W>(
+        &self,
+        rope: &Rope<T, W, E>,
+        positions: &Positions<Sh::Row>,
+    ) -> Result<Self, ShapeError>
+    where
+        Sh::Row: PositionsAxis<<Sh::Row as Dim>::Kind>,
+        W: Dim + RopeWidth<Sh::Col>,
+    {
+        positions.check_rows("rope", self.sizes()[Sh::RANK - 2])?;
+        self.rotated(rope, positions.start())
+    }
+
+    /// Both [`Tensor::rope`] and [`Tensor::rope_at`].
+    fn rotated<T: Dim, W: Dim>(
+        &self,
+        rope: &Rope<T, W, E>,
+        offset: usize,
+    ) -> Result<Self, ShapeError> {
         let sizes = self.sizes();
         let (s, dh) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
         let end = offset.saturating_add(s);
         if end > rope.positions {
-            panic!(
-                "rope out of range: positions {offset}..{end} (`{}` = {s} from offset {offset}), but the table covers `{}` = {} positions",
-                <Sh::Row as Dim>::NAME,
-                T::NAME,
-                rope.positions
-            );
+            return Err(ShapeError::other(
+                format!(
+                    "rope out of range: positions {offset}..{end} (`{}` = {s} from offset {offset}), but the table covers `{}` = {} positions",
+                    <Sh::Row as Dim>::NAME,
+                    T::NAME,
+                    rope.positions
+                ),
+                T::NAME.to_owned(),
+                rope.positions,
+                end,
+            ));
         }
         let half = dh / 2;
         if half != rope.cos.len() / rope.positions.max(1) && rope.positions > 0 {
-            panic!(
-                "shape mismatch in rope: the table is for heads of width {}, these are `{}` = {dh}",
+            return Err(ShapeError::other(
+                format!(
+                    "shape mismatch in rope: the table is for heads of width {}, these are `{}` = {dh}",
+                    2 * rope.cos.len() / rope.positions,
+                    <Sh::Col as Dim>::NAME
+                ),
+                <Sh::Col as Dim>::NAME.to_owned(),
                 2 * rope.cos.len() / rope.positions,
-                <Sh::Col as Dim>::NAME
-            );
+                dh,
+            ));
         }
         let mut out = self.to_vec();
         if s * dh > 0 {
@@ -257,7 +313,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
                 }
             }
         }
-        self.like(out)
+        Ok(self.like(out))
     }
 }
 

@@ -16,34 +16,46 @@ impl Infer<'_> {
         let q = self.infer(args[0])?;
         let k = self.infer(args[1])?;
         let v = self.infer(args[2])?;
+        let spans = [args[0].span(), args[1].span(), args[2].span()];
+        self.attention_of(name, spans, [q, k, v], args.get(3).copied())
+    }
+
+    /// [`Infer::attention`] on inferred shapes: `spans` of the queries, keys and values.
+    pub(super) fn attention_of(
+        &mut self,
+        name: &str,
+        spans: [Span; 3],
+        [q, k, v]: [Shape; 3],
+        mask: Option<&Expr>,
+    ) -> Option<Shape> {
         if q.len() != 4 || k.len() != 4 || v.len() != 4 {
             return None;
         }
-        self.heads_axis(args[0].span(), &q[1])?;
+        self.heads_axis(spans[0], &q[1])?;
         if k[0] != q[0] {
-            self.unpaired(args[1].span(), &q[0], &k[0]);
+            self.unpaired(spans[1], &q[0], &k[0]);
             return None;
         }
         if name == "scaled_dot_product_attention" && k[1] != q[1] {
             self.broke(
-                args[1].span(),
+                spans[1],
                 &rules::ATTENTION_HEADS,
                 &[("H", &q[1]), ("Self", &k[1])],
             );
             return None;
         }
         if name == "grouped_query_attention" && !self.divides(&k[1], &q[1]) {
-            self.heads_not_shared(args[1].span(), &k[1], &q[1]);
+            self.heads_not_shared(spans[1], &k[1], &q[1]);
             return None;
         }
         if k[3] != q[3] {
-            self.unpaired(args[1].span(), &q[3], &k[3]);
+            self.unpaired(spans[1], &q[3], &k[3]);
             return None;
         }
         // `ValuesMatchKeys`: the values' batch, then heads, are the keys'.
         if let Some(i) = (0..2).find(|&i| v[i] != k[i]) {
             self.broke(
-                args[2].span(),
+                spans[2],
                 &rules::VALUES_MATCH_KEYS,
                 &[("Key", &k[i]), ("Self", &v[i])],
             );
@@ -51,7 +63,7 @@ impl Infer<'_> {
         }
         if v[2] != k[2] {
             self.broke(
-                args[2].span(),
+                spans[2],
                 &rules::KEY_VALUE_LENGTH,
                 &[("T", &k[2]), ("Self", &v[2])],
             );
@@ -68,7 +80,7 @@ impl Infer<'_> {
             let width = product(&[2, b, h, s, t]);
             self.add_flops(width.saturating_mul(u128::from(dh) + u128::from(dv)));
         }
-        if let Some(mask) = args.get(3) {
+        if let Some(mask) = mask {
             self.mask_alignment(mask, &q[2], &k[2]);
         }
         Some(vec![q[0].clone(), q[1].clone(), q[2].clone(), v[3].clone()])

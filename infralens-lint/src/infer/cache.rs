@@ -23,6 +23,9 @@ impl Infer<'_> {
             self.append(m);
             return None;
         }
+        if name == "attend" && m.args.len() == 4 {
+            return self.attend(m, [batch, heads, width]);
+        }
         if matches!(name.as_str(), "keys" | "values")
             && let [GenericArgument::Type(t)] = Self::turbofish(m).as_slice()
         {
@@ -46,6 +49,42 @@ impl Infer<'_> {
             _ => return None,
         };
         self.append(m)
+    }
+
+    /// `cache.attend(&q, &k, &v, mask)`: the new keys and values `(B, Hkv, S, Dh)` appended
+    /// (`S` the queries'), then grouped-query attention over everything the cache holds
+    /// (its length named `T`, as the compiler's messages name it).
+    fn attend(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        [batch, heads, width]: [String; 3],
+    ) -> Option<Shape> {
+        let q = self.infer(&m.args[0])?;
+        let new = q.get(2)?.clone();
+        let want = vec![batch.clone(), heads.clone(), new, width.clone()];
+        let mut kv = Vec::with_capacity(2);
+        for arg in m.args.iter().skip(1).take(2) {
+            let got = self.infer(arg)?;
+            if got != want {
+                self.wrong_argument(arg.span(), "attend", &want, &got);
+                return None;
+            }
+            kv.push(vec![
+                batch.clone(),
+                heads.clone(),
+                "T".to_owned(),
+                width.clone(),
+            ]);
+        }
+        let spans = [m.args[0].span(), m.args[1].span(), m.args[2].span()];
+        let v = kv.pop()?;
+        let k = kv.pop()?;
+        self.attention_of(
+            "grouped_query_attention",
+            spans,
+            [q, k, v],
+            Some(&m.args[3]),
+        )
     }
 
     /// `cache.append::<S, T>(&k, &v)` itself: see [`Infer::appended`].

@@ -500,7 +500,9 @@ impl<'a> Infer<'a> {
             return None;
         };
         match name.as_str() {
-            "rope" if recv.len() >= 2 && !m.args.is_empty() => self.rope_method(m, recv),
+            "rope" | "rope_at" if recv.len() >= 2 && !m.args.is_empty() => {
+                self.rope_method(m, recv)
+            }
             "rms_norm" | "layer_norm" if !m.args.is_empty() => self.norm_method(m, &name, recv),
             "swiglu" if m.args.len() == 2 => self.swiglu(m, recv),
             "add_bias" if m.args.len() == 1 && recv.len() >= 2 => self.add_bias(m, recv),
@@ -512,7 +514,7 @@ impl<'a> Infer<'a> {
             }
             "softmax" => self.softmax(m, recv),
             "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh" | "rope"
-            | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
+            | "rope_at" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),
             "narrow" => self.narrow(m, recv),
             "split_last" if !recv.is_empty() => self.split_last(m, recv),

@@ -121,6 +121,22 @@ const OWN: &[Own] = &[
         right: "dims! { pub S = 4; pub D = 8; }\nfn project(ckpt: &Checkpoint, x: &Tensor<(S, D)>) -> Result<Tensor<(S, D)>, LoadError> {\n    let q_proj = ckpt.linear::<D, D>(\"q_proj\", &sizes![])?;\n    Ok(q_proj.forward(x))\n}",
         lab: Some("01"),
     },
+    Own {
+        id: "decode-positions",
+        summary: "While decoding, the new rows' positions come from the KV cache, not from 0.",
+        explanation: "A decode step's new rows come after the cached ones: RoPE must rotate them as positions `cache.len()..`, and a learned position table (GPT-2's `wpe`) must give those rows. An offset written as a number (`q.rope(&rope, 0)`, `wpe.narrow::<0, S>(0, s)`) in a function that takes a KV cache rotates every step as the first; the shapes agree and the tokens come out wrong. A warning: take the positions from the cache before appending — `let at = cache.positions::<S>(n)?;` — and use `q.rope_at(&rope, &at)?` or `wpe.at_positions(&at)?`.",
+        wrong: "dims! { pub B = 1; pub H = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, rope: &Rope<C, Dh>, cache: &mut KvCache<B, H, C, Dh>) -> Result<Tensor, ShapeError> {\n    let q = q.rope(rope, 0);\n    let k = k.rope(rope, 0);\n    cache.attend(&q, &k, &k, Mask::Causal)\n}",
+        right: "dims! { pub B = 1; pub H = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, rope: &Rope<C, Dh>, cache: &mut KvCache<B, H, C, Dh>) -> Result<Tensor, ShapeError> {\n    let at = cache.positions::<S>(q.sizes()[2])?;\n    let q = q.rope_at(rope, &at)?;\n    let k = k.rope_at(rope, &at)?;\n    cache.attend(&q, &k, &k, Mask::Causal)\n}",
+        lab: Some("06"),
+    },
+    Own {
+        id: "stale-keys",
+        summary: "Attention after `append` reads the cache's views, not the keys and values just appended.",
+        explanation: "`cache.append::<S, T>(&k, &v)` writes this step's keys and values after the cached ones and hands back views of all `T` of them. Passing the new `k`, `v` to attention instead attends to this step's positions only: in a prefill the numbers agree, and every decode step after it is wrong. Attend to the views it returns, or append and attend in one step with `cache.attend(&q, &k, &v, mask)`.",
+        wrong: "dims! { pub B = 1; pub H = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, cache: &mut KvCache<B, H, C, Dh>) -> Result<Tensor, ShapeError> {\n    let (_keys, _values) = cache.append::<S, T>(k, k)?;\n    Ok(scaled_dot_product_attention(q, k, k, Mask::Causal))\n}",
+        right: "dims! { pub B = 1; pub H = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, cache: &mut KvCache<B, H, C, Dh>) -> Result<Tensor, ShapeError> {\n    let (keys, values) = cache.append::<S, T>(k, k)?;\n    Ok(scaled_dot_product_attention(q, keys, values, Mask::Causal))\n}",
+        lab: Some("05"),
+    },
 ];
 
 /// The last rule: the lint's own failure.

@@ -17,7 +17,14 @@ impl Infer<'_> {
         let k = self.infer(args[1])?;
         let v = self.infer(args[2])?;
         let spans = [args[0].span(), args[1].span(), args[2].span()];
-        self.attention_of(name, spans, [q, k, v], args.get(3).copied())
+        let reported = self.findings.len();
+        let out = self.attention_of(name, spans, [q, k, v], args.get(3).copied());
+        // One bug, one finding: a shape already broken is the finding.
+        if self.findings.len() == reported {
+            self.stale_keys(args[1], "keys");
+            self.stale_keys(args[2], "values");
+        }
+        out
     }
 
     /// [`Infer::attention`] on inferred shapes: `spans` of the queries, keys and values.

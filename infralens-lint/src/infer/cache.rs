@@ -111,6 +111,8 @@ impl Infer<'_> {
             return None;
         };
         let want = vec![batch.clone(), heads.clone(), new.clone(), width.clone()];
+        self.appended
+            .extend(m.args.iter().filter_map(super::decode::read_name));
         for arg in &m.args {
             if let Some(got) = self.infer(arg)
                 && got != want

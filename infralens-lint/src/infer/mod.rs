@@ -14,6 +14,7 @@ use syn::{Expr, GenericArgument, PathArguments, Type};
 mod attention;
 mod broadcast;
 mod cache;
+mod decode;
 mod elementwise;
 mod heads;
 mod join;
@@ -77,6 +78,11 @@ pub(crate) struct Infer<'a> {
     pub contracted_vars: HashMap<String, Scores>,
     /// Square weights read raw from a checkpoint (`ckpt.tensor::<(D, D)>(…)`), by variable.
     pub square_weights: std::collections::HashSet<String>,
+    /// The function takes a KV cache: it decodes, so positions must come from the cache.
+    pub decoding: bool,
+    /// Variables appended to a KV cache (`cache.append::<S, T>(&k, &v)`): this step's keys
+    /// and values, not what attention should read.
+    pub appended: std::collections::HashSet<String>,
     /// The trace of every value, when `explain` asks for one.
     pub trace: Option<Tracer>,
     /// The cost of the ops inferred since the last node was traced: the next node's own.
@@ -501,6 +507,7 @@ impl<'a> Infer<'a> {
         };
         match name.as_str() {
             "rope" | "rope_at" if recv.len() >= 2 && !m.args.is_empty() => {
+                self.rope_offset(m, &recv[recv.len() - 2]);
                 self.rope_method(m, recv)
             }
             "rms_norm" | "layer_norm" if !m.args.is_empty() => self.norm_method(m, &name, recv),
@@ -516,7 +523,10 @@ impl<'a> Infer<'a> {
             "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh" | "rope"
             | "rope_at" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),
-            "narrow" => self.narrow(m, recv),
+            "narrow" => {
+                self.position_rows(m, &recv);
+                self.narrow(m, recv)
+            }
             "split_last" if !recv.is_empty() => self.split_last(m, recv),
             "attention_scale" => self.attention_scale(m, recv),
             "t" if recv.len() >= 2 => self.t(m, recv),

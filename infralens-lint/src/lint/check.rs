@@ -264,6 +264,8 @@ impl Checker<'_> {
             contracted_at: HashMap::new(),
             contracted_vars: HashMap::new(),
             square_weights: HashSet::new(),
+            decoding: takes_a_cache(&func.sig),
+            appended: HashSet::new(),
             closure_result: None,
             trace: explaining.then(Tracer::default),
             pending: Cost::default(),
@@ -308,6 +310,7 @@ impl Checker<'_> {
                 for id in pat_idents(&site.local.pat) {
                     infer.env.remove(&id);
                     infer.chunks.remove(&id);
+                    infer.appended.remove(&id);
                 }
                 // `let [q, k, v] = x.chunk::<Three, D>();` (also through `.try_into()` and
                 // a written type), `let [q, k] = [&a[0], &a[1]];`, `let (q, k) = (a, b);`
@@ -371,6 +374,7 @@ impl Checker<'_> {
                 return None;
             };
             infer.chunks.remove(&name.to_string());
+            infer.appended.remove(&name.to_string());
             infer.layers.remove(&name.to_string());
             infer.closures.remove(&name.to_string());
             if let Some(init) = site.local.init.as_ref()
@@ -603,4 +607,23 @@ fn square_from_checkpoint(expr: &syn::Expr) -> bool {
             .is_some_and(|shape| shape.len() == 2 && shape[0] == shape[1]),
         _ => false,
     }
+}
+
+/// The function takes a KV cache (`cache: &mut KvCache<…>`, a slice or `Vec` of them): it
+/// decodes, one step after another.
+fn takes_a_cache(sig: &syn::Signature) -> bool {
+    struct Finds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finds {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0 |= s.ident == "KvCache";
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut finds = Finds(false);
+    for arg in &sig.inputs {
+        if let FnArg::Typed(t) = arg {
+            syn::visit::Visit::visit_type(&mut finds, &t.ty);
+        }
+    }
+    finds.0
 }

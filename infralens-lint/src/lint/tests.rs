@@ -621,3 +621,91 @@ fn a_square_weight_from_a_checkpoint_is_a_warning() {
         "{wrong:?}"
     );
 }
+
+/// Positions written as numbers while decoding are warnings; the same op outside a
+/// function that takes a cache, or with positions from the cache, is not.
+#[test]
+fn decode_positions_are_found_where_a_cache_is_taken() {
+    let code = |params: &str, body: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub H = 2; pub C = 16; pub P = 16; pub D = 8; pub S = dyn; pub T = dyn; pub Dh = 4; }}\n\
+             #[shapes(q: [B, H, S, Dh], x: [S, D] -> [B, H, S, Dh])]\n\
+             fn step(q: &Tensor, x: &Tensor, rope: &Rope<C, Dh>, wpe: &Tensor<(P, D)>{params}) -> Result<Tensor, ShapeError> {{\n\
+             \x20   {body}\n\
+             }}\n"
+        )
+    };
+    let lint = |params: &str, body: &str| {
+        lint_sources(vec![Source::new("a.rs", code(params, body))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.severity.as_str(), d.message))
+            .collect::<Vec<_>>()
+    };
+    let cache = ", cache: &mut KvCache<B, H, C, Dh>";
+    let found = lint(cache, "Ok(q.rope(rope, 0))");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("decode-positions", "warning")
+    );
+    assert_eq!(
+        found[0].2,
+        "RoPE at the fixed offset 0 in a function that decodes with a KV cache: the new `S` rows come after the cached ones, at positions `cache.len()..`"
+    );
+    let found = lint(
+        cache,
+        "let _p = x.add(&wpe.narrow::<0, S>(0, 1)); Ok(q.clone())",
+    );
+    assert_eq!(
+        found.first().map(|f| f.0.as_str()),
+        Some("decode-positions")
+    );
+    // no cache taken: a prefill-only function may start at 0
+    assert!(lint("", "Ok(q.rope(rope, 0))").is_empty());
+    // positions from the cache, or an offset that is not a number
+    assert!(
+        lint(
+            cache,
+            "let at = cache.positions::<S>(1)?; q.rope_at(rope, &at)"
+        )
+        .is_empty()
+    );
+    assert!(lint(cache, "Ok(q.rope(rope, cache.len()))").is_empty());
+}
+
+/// Attention fed what was just appended is found; the views, or a name bound again after
+/// the append, are not.
+#[test]
+fn stale_keys_are_the_ones_just_appended() {
+    let code = |body: &str| {
+        format!(
+            "dims! {{ pub B = 1; pub H = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }}\n\
+             #[shapes(q: [B, H, S, Dh], k: [B, H, S, Dh], v: [B, H, S, Dh] -> [B, H, S, Dh])]\n\
+             fn step(q: &Tensor, k: &Tensor, v: &Tensor, cache: &mut KvCache<B, H, C, Dh>) -> Result<Tensor, ShapeError> {{\n\
+             \x20   let (keys, values) = cache.append::<S, T>(&k, &v)?;\n\
+             \x20   {body}\n\
+             }}\n"
+        )
+    };
+    let lint = |body: &str| {
+        lint_sources(vec![Source::new("a.rs", code(body))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect::<Vec<_>>()
+    };
+    let found =
+        lint("let _ = (keys, values); Ok(grouped_query_attention(q, &k, &v, Mask::Causal))");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "stale-keys");
+    assert_eq!(
+        found[0].1,
+        "attention reads the new keys `k` that were just appended to the KV cache: it sees this step's positions only, not the cache's"
+    );
+    assert!(lint("Ok(grouped_query_attention(q, keys, values, Mask::Causal))").is_empty());
+    assert!(
+        lint("let _ = (keys, values); let k = q.clone(); let v = q.clone(); Ok(scaled_dot_product_attention(q, &k, &v, Mask::Causal))")
+            .is_empty()
+    );
+}

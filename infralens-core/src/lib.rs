@@ -81,7 +81,7 @@ pub use ops::attention::{
 };
 pub use ops::cache::KvCache;
 pub use ops::embedding::{Ids, Sampler};
-pub use ops::join::{Sum, cat};
+pub use ops::join::{Parts, Sum, cat};
 pub use ops::kv_view::{KvInput, KvView, TransposedKv};
 pub use ops::mask_type::Mask;
 pub use ops::matmul::{MatMul, Operand, Transposed};

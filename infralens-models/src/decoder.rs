@@ -1,8 +1,7 @@
 //! The Llama-family decoder: one implementation for Llama, Qwen3 and Mistral checkpoints.
 
 use crate::{
-    Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S,
-    Three, V,
+    Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S, V,
 };
 use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
 use infralens::prelude::*;
@@ -126,8 +125,7 @@ impl Gpt2Layer {
     ) -> Result<Tensor, ShapeError> {
         let h = self.ln_1.forward(x);
         // The fused projection `(…, 3·D)`, cut into queries, keys and values.
-        let qkv = self.c_attn.forward(&h).chunk::<Three, D>();
-        let [q, k, v] = [&qkv[0], &qkv[1], &qkv[2]];
+        let [q, k, v] = self.c_attn.forward(&h).chunk_array::<3, D>();
         #[shape(B, H, S, Dh)]
         let q = q.split_heads_in::<H, Dh>(ctx.sizes);
         // GPT-2 has as many key/value heads as query heads: `Hkv = H` in its sizes.

@@ -306,6 +306,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
+    #[allow(clippy::type_complexity, clippy::multiple_bound_locations)]
     pub fn attend<H: Dim, S: Dim>(
         &mut self,
         q: &Tensor<(B, H, S, Dh), E>,

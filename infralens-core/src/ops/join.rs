@@ -351,6 +351,27 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     }
 }
 
+/// `N` as a dim: the number of parts [`Tensor::chunk_array`] cuts (named `Parts<N>` in its
+/// errors).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::Parts;
+/// assert_eq!(<Parts<3> as DimInfo>::EXTENT, Some(3));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Parts<const N: usize>;
+
+impl<const N: usize> Dim for Parts<N>
+where
+    typenum::Const<N>: typenum::ToUInt,
+    typenum::U<N>: Unsigned + 'static,
+{
+    type Size = typenum::U<N>;
+    type Kind = crate::kind::Any;
+    const NAME: &'static str = "Parts";
+}
+
 relation! {
 /// The last dim `Self` is `K` parts of `Part`: `K × Part = Self` (what [`Tensor::chunk`]
 /// cuts).
@@ -386,15 +407,47 @@ where
 }
 
 impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
-    /// Cuts the last axis into `K` equal parts of width `Part`, in order: the `split` of a
-    /// fused projection, `(…, 3·D) → 3 × (…, D)` for GPT-2's `c_attn`.
+    /// Cuts the last axis into `N` equal parts of width `Part`, in order, as an array to
+    /// destructure: the `split` of a fused projection, `(…, 3·D) → 3 × (…, D)` for GPT-2's
+    /// `c_attn`. `N × Part` must be the width: checked by the type, or when it runs for a
+    /// run-time width.
     ///
     /// ```
     /// use infralens::prelude::*;
     /// dims! { pub S = 1; pub D = 2; pub Three = 3; pub D3 = Three * D; }
     /// let qkv = Tensor::<(S, D3)>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
-    /// let [q, k, v]: [Tensor<(S, D)>; 3] = qkv.chunk::<Three, D>().try_into().expect("3 parts");
+    /// let [q, k, v] = qkv.chunk_array::<3, D>();
     /// assert_eq!((q.to_vec(), k.to_vec(), v.to_vec()), (vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// Parts that do not make the width are a compile error naming the dims:
+    ///
+    /// ```compile_fail
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 1; pub D = 2; pub D5 = 5; }
+    /// let x = Tensor::<(S, D5)>::zeros();
+    /// let [_a, _b] = x.chunk_array::<2, D>(); // `Parts<2>` × `D` must equal `D5`
+    /// ```
+    pub fn chunk_array<const N: usize, Part: Dim>(&self) -> [Tensor<Sh::WithLast<Part>, E>; N]
+    where
+        Parts<N>: Dim,
+        Sh::Last: Chunks<Parts<N>, Part>,
+    {
+        self.chunk::<Parts<N>, Part>()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("`chunk` cuts exactly `N` parts"))
+    }
+
+    /// [`Tensor::chunk_array`] and the parts of a `Vec`: cuts the last axis into `K` equal
+    /// parts of width `Part`, `K` a dim of its own.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 1; pub D = 2; pub Three = 3; pub D3 = Three * D; }
+    /// let qkv = Tensor::<(S, D3)>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+    /// let parts = qkv.chunk::<Three, D>();
+    /// assert_eq!(parts[2].to_vec(), vec![5.0, 6.0]);
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn chunk<K: Dim, Part: Dim>(&self) -> Vec<Tensor<Sh::WithLast<Part>, E>>

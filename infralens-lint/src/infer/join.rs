@@ -105,18 +105,24 @@ impl Infer<'_> {
             {
                 self.chunk_parts(&m.receiver)
             }
-            Expr::MethodCall(m) if m.method == "chunk" => {
+            Expr::MethodCall(m) if m.method == "chunk" || m.method == "chunk_array" => {
                 let recv = self.infer(&m.receiver)?;
                 let generics = Self::turbofish(m);
-                let (k, part) = match generics.as_slice() {
+                // `chunk::<Three, D>()`, or `chunk_array::<3, D>()` whose count the compiler
+                // names `Parts<3>`.
+                let (k, known, part) = match generics.as_slice() {
                     [GenericArgument::Type(k), GenericArgument::Type(part)] => {
-                        (single(k)?.pop()?, single(part)?.pop()?)
+                        let k = single(k)?.pop()?;
+                        (k.clone(), self.size(&k), single(part)?.pop()?)
+                    }
+                    [GenericArgument::Const(_), GenericArgument::Type(part)] => {
+                        let n = const_arg(&generics, 0)?;
+                        (format!("Parts<{n}>"), Some(n as u64), single(part)?.pop()?)
                     }
                     _ => return None,
                 };
                 let last = recv.last()?.clone();
-                if let (Some(ks), Some(ps), Some(ls)) =
-                    (self.size(&k), self.size(&part), self.size(&last))
+                if let (Some(ks), Some(ps), Some(ls)) = (known, self.size(&part), self.size(&last))
                     && ks.checked_mul(ps) != Some(ls)
                 {
                     // Where the compiler reports it: the tensor being cut.

@@ -709,3 +709,33 @@ fn stale_keys_are_the_ones_just_appended() {
             .is_empty()
     );
 }
+
+/// `chunk_array::<N, Part>()` is checked as the compiler checks it, naming `Parts<N>`, and
+/// its parts are followed into the array pattern.
+#[test]
+fn chunk_array_parts_are_checked_and_followed() {
+    let code = |width: &str, part: &str| {
+        format!(
+            "dims! {{ pub S = 4; pub D = 8; pub Dh = 4; pub D3 = {width}; }}\n\
+             #[shapes(x: [S, D3] -> [S, D])]\n\
+             fn queries(x: &Tensor) -> Tensor {{\n\
+             \x20   let [q, _k, _v] = x.chunk_array::<3, {part}>();\n\
+             \x20   q\n\
+             }}\n"
+        )
+    };
+    let lint = |width: &str, part: &str| {
+        lint_sources(vec![Source::new("a.rs", code(width, part))])
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect::<Vec<_>>()
+    };
+    assert!(lint("24", "D").is_empty());
+    let found = lint("20", "D");
+    assert_eq!(found.first().map(|f| f.0.as_str()), Some("chunk-partition"), "{found:?}");
+    assert!(found[0].1.starts_with("shape mismatch: `Parts<3>` × `D` must equal `D3`"), "{found:?}");
+    // parts of the wrong width are followed to the return
+    let found = lint("12", "Dh");
+    assert_eq!(found.first().map(|f| f.0.as_str()), Some("return-shape"), "{found:?}");
+}

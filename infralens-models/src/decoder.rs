@@ -20,7 +20,7 @@ use std::path::Path;
 ///     use infralens::layers::{Linear, RmsNorm};
 ///     use infralens::prelude::*;
 ///     dims! {
-///         pub B: Batch = 1; pub S: Sequence = dyn; pub T: Sequence = dyn; pub C: Sequence = 8;
+///         pub B: Batch = 1; pub S: Sequence = dyn; pub C: Sequence = 8;
 ///         pub D: ModelWidth = 8; pub H: Heads = 2; pub Hkv: Heads = 1; pub Dh: HeadWidth = D / H;
 ///         pub Dq = H * Dh; pub Dkv = Hkv * Dh; pub F = 16;
 ///     }

@@ -14,7 +14,6 @@ mod tiny {
     dims! {
         pub B: Batch = 1;
         pub S: Sequence = dyn;
-        pub T: Sequence = dyn;
         pub C: Sequence = 128;
         pub D: ModelWidth = 64;
         pub H: Heads = 4;

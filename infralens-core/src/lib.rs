@@ -53,6 +53,7 @@ pub mod cost;
 mod dim;
 mod element;
 mod error;
+pub mod generate;
 mod interop;
 #[doc(hidden)]
 pub mod kernels;
@@ -65,6 +66,7 @@ mod sizes;
 #[rustfmt::skip]
 mod swap_axes;
 mod tensor;
+pub mod testing;
 pub mod threads;
 
 /// The `candle-core` version `Tensor::to_candle` and `Tensor::from_candle` speak (feature

@@ -122,6 +122,14 @@ const OWN: &[Own] = &[
         lab: Some("01"),
     },
     Own {
+        id: "scores-axis-kind",
+        summary: "Attention scores pair positions with positions: the rows of `q·kᵀ` are not a heads axis.",
+        explanation: "Heads split with `split_last` (or a reshape) but never transposed stay `(B, S, H, Dh)`; `q.matmul(&k.t())` is then `(B, S, H, H)`: each position's heads scored against its own heads. The shapes agree, and with kinds declared (`H: Heads`) the lint reports it at the product, in code generic over the dims too. Split with `split_heads::<H, Dh>()`, which moves the heads before the positions.",
+        wrong: "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub H: Heads = 2; pub Dh: HeadWidth = 4; pub D: ModelWidth = H * Dh; }\n#[shapes(x: [B, S, D] -> [B, S, H, H])]\nfn scores(x: &Tensor) -> Tensor {\n    let q = x.clone().split_last::<H, Dh>();\n    q.matmul(&q.t())\n}",
+        right: "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub H: Heads = 2; pub Dh: HeadWidth = 4; pub D: ModelWidth = H * Dh; }\n#[shapes(x: [B, S, D] -> [B, H, S, S])]\nfn scores(x: &Tensor) -> Tensor {\n    let q = x.split_heads::<H, Dh>();\n    q.matmul(&q.t())\n}",
+        lab: Some("03"),
+    },
+    Own {
         id: "decode-positions",
         summary: "While decoding, the new rows' positions come from the KV cache, not from 0.",
         explanation: "A decode step's new rows come after the cached ones: RoPE must rotate them as positions `cache.len()..`, and a learned position table (GPT-2's `wpe`) must give those rows. An offset written as a number (`q.rope(&rope, 0)`, `wpe.narrow::<0, S>(0, s)`) in a function that takes a KV cache rotates every step as the first; the shapes agree and the tokens come out wrong. A warning: take the positions from the cache before appending — `let at = cache.positions::<S>(n)?;` — and use `q.rope_at(&rope, &at)?` or `wpe.at_positions(&at)?`.",

@@ -366,47 +366,24 @@ impl Decoder {
         &self,
         prompt: &[u32],
         steps: usize,
-        mut on_token: impl FnMut(usize, u32),
+        on_token: impl FnMut(usize, u32),
     ) -> Result<Generation, ShapeError> {
         let c = &self.config;
-        let total = prompt.len() + steps;
+        let total = prompt.len().saturating_add(steps);
         if prompt.is_empty() || total > c.max_positions {
             return Err(generation_error(prompt.len(), steps, c.max_positions));
         }
-        let sizes = c.sizes(1, total);
-        // GPT-2 has learned positions instead; its table is never read.
-        let theta = if c.rope_theta > 0.0 {
-            c.rope_theta
-        } else {
-            10_000.0
-        };
-        let rope = Rope::<C, Dh>::new(theta, RopeStyle::Halves, &sizes);
-        let mask = match c.sliding_window {
-            Some(w) => Mask::sliding_window(w),
-            None => Mask::Causal,
-        };
-        let ctx = Context {
-            sizes: &sizes,
-            rope: &rope,
-            mask,
-        };
-        let mut caches: Vec<KvCache<B, Hkv, C, Dh>> =
-            (0..c.layers).map(|_| KvCache::new(&sizes)).collect();
-        // A prompt of several positions is one forward pass; each generated token one more.
-        let mut logits = self.step(prompt, &mut caches, &ctx)?;
-        let prompt_logits = logits.to_vec();
-        let mut tokens = Vec::with_capacity(steps);
-        for step in 0..steps {
-            let next = logits.argmax()[0];
-            tokens.push(next);
-            on_token(step, next);
-            if step + 1 < steps {
-                logits = self.step(&[next], &mut caches, &ctx)?;
-            }
-        }
+        let out = infralens::generate::generate_with(
+            self,
+            prompt,
+            steps,
+            &mut infralens::Sampler::greedy(),
+            &[],
+            on_token,
+        )?;
         Ok(Generation {
-            logits: prompt_logits,
-            tokens,
+            logits: out.logits.into_iter().next().unwrap_or_default(),
+            tokens: out.tokens,
         })
     }
 
@@ -414,9 +391,14 @@ impl Decoder {
     fn step(
         &self,
         ids: &[u32],
-        caches: &mut [KvCache<B, Hkv, C, Dh>],
-        ctx: &Context<'_>,
+        state: &mut DecoderCache,
     ) -> Result<Tensor<(B, One, V)>, ShapeError> {
+        let ctx = Context {
+            sizes: &state.sizes,
+            rope: &state.rope,
+            mask: state.mask,
+        };
+        let (caches, ctx) = (&mut state.caches, &ctx); // disjoint fields of `state`
         let at = ctx.sizes.with::<S>(ids.len());
         let ids = Ids::<(B, S)>::from_vec_in(ids.to_vec(), &at)?;
         let mut x = self.embed.forward(&ids)?;
@@ -440,6 +422,72 @@ impl Decoder {
             }
         };
         Ok(self.lm_head.forward(&last))
+    }
+}
+
+/// What a [`Decoder`] keeps between decode steps: a KV cache per layer, the RoPE table and
+/// the sizes of its run-time dims, for a capacity of positions.
+pub struct DecoderCache {
+    caches: Vec<KvCache<B, Hkv, C, Dh>>,
+    sizes: infralens::Sizes,
+    rope: Rope<C, Dh>,
+    mask: Mask<'static>,
+}
+
+impl std::fmt::Debug for DecoderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecoderCache")
+            .field("layers", &self.caches.len())
+            .field("len", &self.caches.first().map_or(0, KvCache::len))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The decoder as [`infralens::generate`] and [`infralens::testing`] drive any model.
+///
+/// ```
+/// use infralens::generate::CausalLm;
+/// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+/// let check = infralens::testing::check_cached_decode(&model, &[3, 14, 15, 92, 65], 2, 1e-4)?;
+/// assert_eq!(check.positions, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl infralens::generate::CausalLm for Decoder {
+    type Cache = DecoderCache;
+
+    fn new_cache(&self, capacity: usize) -> Result<DecoderCache, ShapeError> {
+        let c = &self.config;
+        if capacity > c.max_positions {
+            return Err(ShapeError::from_message(format!(
+                "a cache of {capacity} positions is more than `max_position_embeddings` = {}",
+                c.max_positions
+            )));
+        }
+        let sizes = c.sizes(1, capacity);
+        // GPT-2 has learned positions instead; its table is never read.
+        let theta = if c.rope_theta > 0.0 {
+            c.rope_theta
+        } else {
+            10_000.0
+        };
+        let rope = Rope::<C, Dh>::new(theta, RopeStyle::Halves, &sizes);
+        let mask = match c.sliding_window {
+            Some(w) => Mask::sliding_window(w),
+            None => Mask::Causal,
+        };
+        Ok(DecoderCache {
+            caches: (0..c.layers).map(|_| KvCache::new(&sizes)).collect(),
+            sizes,
+            rope,
+            mask,
+        })
+    }
+
+    fn forward(&self, tokens: &[u32], cache: &mut DecoderCache) -> Result<Vec<f32>, ShapeError> {
+        if tokens.is_empty() {
+            return Err(generation_error(0, 0, self.config.max_positions));
+        }
+        Ok(self.step(tokens, cache)?.to_vec())
     }
 }
 

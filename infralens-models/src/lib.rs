@@ -27,7 +27,7 @@ mod decoder;
 
 pub use checkpoint::{Checkpoint, LoadError};
 pub use config::{Architecture, Config};
-pub use decoder::{Decoder, Generation};
+pub use decoder::{Decoder, DecoderCache, Generation};
 
 use infralens::dims;
 

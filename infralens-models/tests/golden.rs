@@ -89,3 +89,32 @@ fn cached_decoding_equals_full_recompute() {
 fn gpt2_matches_transformers() {
     check("gpt2");
 }
+
+/// Every position decoded through the KV cache has the logits of a full recompute of the
+/// tokens up to it (`infralens::testing::check_cached_decode`): the check that sees the
+/// decode-time bugs no type can (positions, which keys attention reads, the mask's
+/// alignment), on the prompt and the 16 tokens `transformers` generated.
+#[test]
+fn cached_decode_equals_a_full_recompute_on_every_architecture() {
+    for name in ["llama", "qwen3", "mistral", "gpt2"] {
+        let dir = fixture(name);
+        let golden: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),
+        )
+        .expect("golden.json is JSON");
+        let tokens: Vec<u32> = ["prompt", "tokens"]
+            .iter()
+            .flat_map(|key| golden[*key].as_array().expect("an array").clone())
+            .map(|v| v.as_u64().expect("an id") as u32)
+            .collect();
+        let prompt = golden["prompt"].as_array().expect("an array").len();
+        let model = Decoder::load(&dir).expect("the fixture loads");
+        let check = infralens::testing::check_cached_decode(&model, &tokens, prompt, 1e-4)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        eprintln!(
+            "{name}: {} positions, cached vs recomputed logits within {:e}",
+            check.positions, check.max_diff
+        );
+        assert_eq!(check.positions, tokens.len() - prompt + 1);
+    }
+}

@@ -269,6 +269,30 @@ impl Sampler {
         }
     }
 
+    /// Always the most likely token (temperature 0): what greedy decoding and golden tests
+    /// use.
+    ///
+    /// ```
+    /// use infralens::Sampler;
+    /// assert_eq!(Sampler::greedy().sample_slice(&[0.1, 0.7, 0.2]), 1);
+    /// ```
+    pub fn greedy() -> Self {
+        Sampler::new(0).temperature(0.0)
+    }
+
+    /// One token from one row of logits (an empty row gives 0).
+    ///
+    /// ```
+    /// use infralens::Sampler;
+    /// assert_eq!(Sampler::new(3).top_k(1).sample_slice(&[0.0, 2.0, 1.0]), 1);
+    /// ```
+    pub fn sample_slice<E: Element>(&mut self, logits: &[E]) -> u32 {
+        if logits.is_empty() {
+            return 0;
+        }
+        self.sample_row(logits)
+    }
+
     /// Divides the logits by `t` before the softmax; `t ≤ 0` (or NaN) is greedy.
     ///
     /// ```

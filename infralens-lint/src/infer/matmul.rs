@@ -23,6 +23,9 @@ impl Infer<'_> {
         let rhs = self.infer(arg)?;
         let reported = self.findings.len();
         let out = self.matmul(arg.span(), &recv, &rhs);
+        if out.is_some() && rhs.len() > 2 {
+            self.scores_over_heads(m, &recv)?;
+        }
         if out.is_some()
             && let Some(width) = recv.last().cloned()
         {
@@ -118,6 +121,30 @@ impl Infer<'_> {
             self.pending.params = Some(self.pending.params.unwrap_or(0).saturating_add(p));
         }
         Some(out)
+    }
+
+    /// Batched scores whose rows are a heads axis (`(B, S, H, Dh)·(B, S, Dh, H)`): heads
+    /// split but never transposed, so attention pairs heads with heads. Kinds are declared,
+    /// so the lint sees it where no bound does (code generic over the dims included).
+    fn scores_over_heads(&mut self, m: &syn::ExprMethodCall, lhs: &[String]) -> Option<()> {
+        let rows = &lhs[lhs.len() - 2];
+        if self.kind(rows) != Some(Some("Heads")) {
+            return Some(());
+        }
+        let message = format!(
+            "attention scores over the heads: the rows of this batched product are `{rows}`, declared a heads axis, so each head's scores pair heads with heads instead of positions with positions"
+        );
+        let mut d = self
+            .src
+            .diagnostic(super::call_span(m), "scores-axis-kind", &message);
+        d.label = Some(format!("rows of `{rows}`, a heads axis"));
+        d.notes.push(
+            "split the heads and move them before the positions, `(B, S, D) → (B, H, S, Dh)`: `split_heads::<H, Dh>()` does both (`split_last` alone keeps `(B, S, H, Dh)`)"
+                .to_owned(),
+        );
+        d.lab = Some("03".to_owned());
+        self.findings.push(d);
+        None
     }
 
     /// A square weight read raw from a checkpoint and multiplied in: its shape `(D, D)`

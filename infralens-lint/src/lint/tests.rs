@@ -733,9 +733,22 @@ fn chunk_array_parts_are_checked_and_followed() {
     };
     assert!(lint("24", "D").is_empty());
     let found = lint("20", "D");
-    assert_eq!(found.first().map(|f| f.0.as_str()), Some("chunk-partition"), "{found:?}");
-    assert!(found[0].1.starts_with("shape mismatch: `Parts<3>` × `D` must equal `D3`"), "{found:?}");
+    assert_eq!(
+        found.first().map(|f| f.0.as_str()),
+        Some("chunk-partition"),
+        "{found:?}"
+    );
+    assert!(
+        found[0]
+            .1
+            .starts_with("shape mismatch: `Parts<3>` × `D` must equal `D3`"),
+        "{found:?}"
+    );
     // parts of the wrong width are followed to the return
     let found = lint("12", "Dh");
-    assert_eq!(found.first().map(|f| f.0.as_str()), Some("return-shape"), "{found:?}");
+    assert_eq!(
+        found.first().map(|f| f.0.as_str()),
+        Some("return-shape"),
+        "{found:?}"
+    );
 }

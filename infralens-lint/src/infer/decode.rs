@@ -80,19 +80,27 @@ impl Infer<'_> {
         self.decode_finding(m.args[0].span(), message, label, note);
     }
 
-    /// Attention fed `name` (keys or values) after `name` was appended to a KV cache in
-    /// this function: it attends to the new positions only, not to the cache.
-    pub(super) fn stale_keys(&mut self, arg: &Expr, what: &str) {
-        let Some(name) = read_name(arg) else { return };
-        if !self.appended.contains(&name) {
-            return;
-        }
+    /// Attention fed keys or values (`k`, `v`) appended to a KV cache earlier in this
+    /// function: it attends to the new positions only, not to the cache. One finding for
+    /// both.
+    pub(super) fn stale_keys(&mut self, k: &Expr, v: &Expr) {
+        let stale = |arg: &Expr| read_name(arg).filter(|n| self.appended.contains(n));
+        let (what, name, span) = match (stale(k), stale(v)) {
+            (Some(kn), Some(vn)) => (
+                "keys and values",
+                format!("`{kn}`, `{vn}`"),
+                k.span().join(v.span()).unwrap_or(k.span()),
+            ),
+            (Some(kn), None) => ("keys", format!("`{kn}`"), k.span()),
+            (None, Some(vn)) => ("values", format!("`{vn}`"), v.span()),
+            (None, None) => return,
+        };
         let message = format!(
-            "attention reads the new {what} `{name}` that were just appended to the KV cache: it sees this step's positions only, not the cache's"
+            "attention reads the new {what} {name} that were just appended to the KV cache: it sees this step's positions only, not the cache's"
         );
-        let label = format!("`{name}` holds this step's {what} only");
+        let label = format!("this step's {what} only");
         let note = "attend to the views `append` hands back — `let (keys, values) = cache.append::<S, T>(&k, &v)?;` — or append and attend in one step: `cache.attend(&q, &k, &v, mask)?`".to_owned();
-        let mut d = self.src.diagnostic(arg.span(), "stale-keys", &message);
+        let mut d = self.src.diagnostic(span, "stale-keys", &message);
         d.label = Some(label);
         d.notes.push(note);
         d.lab = Some("05".to_owned());

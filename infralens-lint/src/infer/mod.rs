@@ -332,8 +332,14 @@ impl<'a> Infer<'a> {
             return None;
         }
         let mut bound = Vec::new();
+        let mut layers = Vec::new();
         for (pat, arg) in closure.inputs.iter().zip(args) {
             let param = infralens_syntax::function::pat_name(pat)?.to_string();
+            // A layer passed in (`|w: &Linear<D, F>| w.forward(x)`): bound as a layer.
+            if let Some(layer) = self.field(arg).filter(|f| !matches!(f, Field::Tensor(_))) {
+                layers.push((param.clone(), self.layers.insert(param, layer)));
+                continue;
+            }
             let got = self.infer(arg);
             let written = match pat {
                 syn::Pat::Type(t) => tensor_type(&t.ty).map(|(s, _)| s),
@@ -361,6 +367,12 @@ impl<'a> Infer<'a> {
         }
         let out = self.infer(&closure.body);
         let result = out.as_ref().and_then(|_| self.node_of(&closure.body));
+        for (param, old) in layers {
+            match old {
+                Some(layer) => self.layers.insert(param, layer),
+                None => self.layers.remove(&param),
+            };
+        }
         for (param, old, var) in saved {
             match old {
                 Some(s) => self.env.insert(param.clone(), s),

@@ -264,7 +264,15 @@ impl Checker<'_> {
             contracted_at: HashMap::new(),
             contracted_vars: HashMap::new(),
             square_weights: HashSet::new(),
-            decoding: takes_a_cache(&func.sig),
+            decoding: takes_a_cache(&func.sig, |name| {
+                [
+                    &self.krate.files[self.file].own_structs,
+                    &self.krate.structs,
+                ]
+                .iter()
+                .filter_map(|structs| structs.get(name))
+                .any(|fields| fields.values().any(|f| matches!(f, Field::Cache { .. })))
+            }),
             appended: HashSet::new(),
             closure_result: None,
             trace: explaining.then(Tracer::default),
@@ -609,21 +617,21 @@ fn square_from_checkpoint(expr: &syn::Expr) -> bool {
     }
 }
 
-/// The function takes a KV cache (`cache: &mut KvCache<…>`, a slice or `Vec` of them): it
-/// decodes, one step after another.
-fn takes_a_cache(sig: &syn::Signature) -> bool {
-    struct Finds(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finds {
+/// The function takes a KV cache (`cache: &mut KvCache<…>`, a slice or `Vec` of them, or a
+/// struct `holds_one` says has one as a field): it decodes, one step after another.
+fn takes_a_cache(sig: &syn::Signature, holds_one: impl Fn(&str) -> bool) -> bool {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
         fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-            self.0 |= s.ident == "KvCache";
+            self.0.push(s.ident.to_string());
             syn::visit::visit_path_segment(self, s);
         }
     }
-    let mut finds = Finds(false);
+    let mut names = Names(Vec::new());
     for arg in &sig.inputs {
         if let FnArg::Typed(t) = arg {
-            syn::visit::Visit::visit_type(&mut finds, &t.ty);
+            syn::visit::Visit::visit_type(&mut names, &t.ty);
         }
     }
-    finds.0
+    names.0.iter().any(|n| n == "KvCache" || holds_one(n))
 }

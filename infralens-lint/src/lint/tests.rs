@@ -697,12 +697,16 @@ fn stale_keys_are_the_ones_just_appended() {
     };
     let found =
         lint("let _ = (keys, values); Ok(grouped_query_attention(q, &k, &v, Mask::Causal))");
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "stale-keys");
     assert_eq!(
         found[0].1,
-        "attention reads the new keys `k` that were just appended to the KV cache: it sees this step's positions only, not the cache's"
+        "attention reads the new keys and values `k`, `v` that were just appended to the KV cache: it sees this step's positions only, not the cache's"
     );
+    // the new keys with the cache's values: the lengths differ, and that is the one finding
+    let found = lint("let _ = keys; Ok(grouped_query_attention(q, &k, values, Mask::Causal))");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "key-value-length");
     assert!(lint("Ok(grouped_query_attention(q, keys, values, Mask::Causal))").is_empty());
     assert!(
         lint("let _ = (keys, values); let k = q.clone(); let v = q.clone(); Ok(scaled_dot_product_attention(q, &k, &v, Mask::Causal))")

@@ -306,3 +306,98 @@ impl<D: Dim, E: Element> RmsNorm<D, E> {
         x.rms_norm(&self.weight, self.eps)
     }
 }
+
+/// The gated MLP of Llama-family models (`LlamaMLP`): `down(silu(gate(x)) · up(x))`,
+/// `(…, D) → (…, D)` through a hidden width `F`, from the three [`Linear`] layers a
+/// checkpoint holds (`gate_proj`, `up_proj`, `down_proj`, each stored `(out, in)`).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::layers::{Linear, SwiGlu};
+/// dims! { pub S = 2; pub D = 4; pub F = 8; }
+/// let (wg, wu, wd) = (Tensor::<(F, D)>::randn(1), Tensor::<(F, D)>::randn(2), Tensor::<(D, F)>::randn(3));
+/// let mlp = SwiGlu::new(Linear::new(wg.clone(), None), Linear::new(wu.clone(), None), Linear::new(wd.clone(), None));
+/// let x = Tensor::<(S, D)>::randn(0);
+/// let y: Tensor<(S, D)> = mlp.forward(&x);
+/// assert_eq!(y, x.swiglu(&wg.t().to_tensor(), &wu.t().to_tensor()).matmul(&wd.t()));
+/// assert_eq!(mlp.parameters(), 3 * 4 * 8);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SwiGlu<D: Dim, F: Dim, E: Element = f32> {
+    gate: Linear<D, F, E>,
+    up: Linear<D, F, E>,
+    down: Linear<F, D, E>,
+}
+
+impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
+    /// The MLP from its gate, up and down projections.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::{Linear, SwiGlu};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let _ = SwiGlu::new(
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), None),
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), None),
+    ///     Linear::new(Tensor::<(D, F)>::zeros(), None),
+    /// );
+    /// ```
+    pub fn new(gate: Linear<D, F, E>, up: Linear<D, F, E>, down: Linear<F, D, E>) -> Self {
+        SwiGlu { gate, up, down }
+    }
+
+    /// The number of parameters of the three projections.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::{Linear, SwiGlu};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let mlp = SwiGlu::new(
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), None),
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), Some(Tensor::<(F,)>::zeros())),
+    ///     Linear::new(Tensor::<(D, F)>::zeros(), None),
+    /// );
+    /// assert_eq!(mlp.parameters(), 3 * 32 + 8);
+    /// ```
+    pub fn parameters(&self) -> usize {
+        self.gate.parameters() + self.up.parameters() + self.down.parameters()
+    }
+
+    /// `down(silu(gate(x)) · up(x))`: `(…, D) → (…, D)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::{Linear, SwiGlu};
+    /// dims! { pub B = 1; pub S = 3; pub D = 4; pub F = 8; }
+    /// let mlp = SwiGlu::new(
+    ///     Linear::new(Tensor::<(F, D)>::randn(1), None),
+    ///     Linear::new(Tensor::<(F, D)>::randn(2), None),
+    ///     Linear::new(Tensor::<(D, F)>::randn(3), None),
+    /// );
+    /// let y: Tensor<(B, S, D)> = mlp.forward(&Tensor::<(B, S, D)>::randn(0));
+    /// # let _ = y;
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn forward<Sh>(
+        &self,
+        x: &Tensor<Sh, E>,
+    ) -> Tensor<<<Sh as MatMul<(D, F)>>::Output as MatMul<(F, D)>>::Output, E>
+    where
+        Sh: MatMul<(D, F)>,
+        <Sh as MatMul<(D, F)>>::Output: Broadcasts<(F,)> + MatMul<(F, D)>,
+        <<Sh as MatMul<(D, F)>>::Output as MatMul<(F, D)>>::Output: Broadcasts<(D,)>,
+    {
+        let (gate, up) = (self.gate.forward(x), self.up.forward(x));
+        // `silu(gate) · up`, element by element: the two are the same shape.
+        let data = gate
+            .as_slice()
+            .iter()
+            .zip(up.as_slice())
+            .map(|(&g, &u)| {
+                let g = g.to_f64();
+                E::from_f64(g / (1.0 + (-g).exp())) * u
+            })
+            .collect();
+        self.down.forward(&gate.like(data))
+    }
+}

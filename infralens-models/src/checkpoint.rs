@@ -1,7 +1,7 @@
 //! Safetensors checkpoints: every tensor fetched by name into a typed shape, with errors
 //! that name the tensor, the dims and both shapes.
 
-use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
+use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
 use infralens::{Dim, Shape, Sizes, Tensor};
 use safetensors::Dtype;
 use safetensors::tensor::Metadata;
@@ -245,6 +245,33 @@ impl Checkpoint {
         let weight = self.tensor::<(Out, In)>(&format!("{name}.weight"), sizes)?;
         let bias = self.optional::<(Out,)>(&format!("{name}.bias"), sizes)?;
         Ok(Linear::new(weight, bias))
+    }
+
+    /// A Llama-family gated MLP saved as `{name}.gate_proj`, `{name}.up_proj` and
+    /// `{name}.down_proj` (each a [`Checkpoint::linear`], with its bias when stored).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub D = dyn; pub F = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama/model.safetensors"))?;
+    /// let mlp = ckpt.swiglu::<D, F>("model.layers.0.mlp", &sizes![D = 64, F = 96])?;
+    /// assert_eq!(mlp.parameters(), 3 * 64 * 96);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Checkpoint::linear`], for each of the three.
+    pub fn swiglu<D: Dim, F: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<SwiGlu<D, F>, LoadError> {
+        Ok(SwiGlu::new(
+            self.linear(&format!("{name}.gate_proj"), sizes)?,
+            self.linear(&format!("{name}.up_proj"), sizes)?,
+            self.linear(&format!("{name}.down_proj"), sizes)?,
+        ))
     }
 
     /// GPT-2's `Conv1D` saved as `{name}.weight` — stored `(in, out)` — and `{name}.bias`.

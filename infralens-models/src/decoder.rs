@@ -3,7 +3,7 @@
 use crate::{
     Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S, V,
 };
-use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm};
+use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
 use infralens::prelude::*;
 use infralens::{Ids, Rope, RopeStyle};
 use std::path::Path;
@@ -17,7 +17,7 @@ use std::path::Path;
 ///
 /// ```
 /// mod tiny {
-///     use infralens::layers::{Linear, RmsNorm};
+///     use infralens::layers::{Linear, RmsNorm, SwiGlu};
 ///     use infralens::prelude::*;
 ///     dims! {
 ///         pub B: Batch = 1; pub S: Sequence = dyn; pub C: Sequence = 8;
@@ -47,12 +47,8 @@ macro_rules! llama_layer {
             pub qk_norm: Option<(RmsNorm<Dh>, RmsNorm<Dh>)>,
             /// `post_attention_layernorm`.
             pub mlp_norm: RmsNorm<D>,
-            /// `mlp.gate_proj`.
-            pub gate: Linear<D, F>,
-            /// `mlp.up_proj`.
-            pub up: Linear<D, F>,
-            /// `mlp.down_proj`.
-            pub down: Linear<F, D>,
+            /// `mlp`: `gate_proj`, `up_proj` and `down_proj`.
+            pub mlp: SwiGlu<D, F>,
         }
 
         /// What every layer reads besides its weights.
@@ -94,9 +90,7 @@ macro_rules! llama_layer {
                 let attn = cache.attend(&q, &k, &v, ctx.mask)?;
                 let x = x.add(&self.o.forward(&attn.merge_heads::<Dq>()));
                 let h = self.mlp_norm.forward(&x);
-                #[shape(B, S, F)]
-                let act = self.gate.forward(&h).silu().mul(&self.up.forward(&h));
-                Ok(x.add(&self.down.forward(&act)))
+                Ok(x.add(&self.mlp.forward(&h)))
             }
         }
     };
@@ -240,9 +234,7 @@ impl Decoder {
                 o: ckpt.linear(&format!("{p}.self_attn.o_proj"), sizes)?,
                 qk_norm,
                 mlp_norm: ckpt.rms_norm(&format!("{p}.post_attention_layernorm"), eps, sizes)?,
-                gate: ckpt.linear(&format!("{p}.mlp.gate_proj"), sizes)?,
-                up: ckpt.linear(&format!("{p}.mlp.up_proj"), sizes)?,
-                down: ckpt.linear(&format!("{p}.mlp.down_proj"), sizes)?,
+                mlp: ckpt.swiglu(&format!("{p}.mlp"), sizes)?,
             });
         }
         let norm = ckpt.rms_norm("model.norm", eps, sizes)?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 mod tiny {
-    use infralens::layers::{Linear, RmsNorm};
+    use infralens::layers::{Linear, RmsNorm, SwiGlu};
     use infralens::prelude::*;
 
     dims! {
@@ -29,7 +29,7 @@ mod tiny {
     infralens_models::llama_layer!();
 }
 
-use infralens::layers::{Embedding, Linear, RmsNorm};
+use infralens::layers::{Embedding, Linear, RmsNorm, SwiGlu};
 use infralens::prelude::*;
 use infralens::{Ids, Rope, RopeStyle};
 use tiny::*;
@@ -74,20 +74,22 @@ fn a_statically_sized_llama_matches_transformers() {
                     .expect("w"),
                 eps,
             ),
-            gate: Linear::new(
-                ckpt.tensor(&linear(&format!("{i}.mlp.gate_proj")), &none)
-                    .expect("g"),
-                None,
-            ),
-            up: Linear::new(
-                ckpt.tensor(&linear(&format!("{i}.mlp.up_proj")), &none)
-                    .expect("u"),
-                None,
-            ),
-            down: Linear::new(
-                ckpt.tensor(&linear(&format!("{i}.mlp.down_proj")), &none)
-                    .expect("d"),
-                None,
+            mlp: SwiGlu::new(
+                Linear::new(
+                    ckpt.tensor(&linear(&format!("{i}.mlp.gate_proj")), &none)
+                        .expect("g"),
+                    None,
+                ),
+                Linear::new(
+                    ckpt.tensor(&linear(&format!("{i}.mlp.up_proj")), &none)
+                        .expect("u"),
+                    None,
+                ),
+                Linear::new(
+                    ckpt.tensor(&linear(&format!("{i}.mlp.down_proj")), &none)
+                        .expect("d"),
+                    None,
+                ),
             ),
         })
         .collect();

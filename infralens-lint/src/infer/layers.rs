@@ -18,6 +18,14 @@ impl Infer<'_> {
                 let weight = [input, output];
                 self.matmul(call_span, &x, &weight)
             }
+            Field::Mlp { width, hidden } => {
+                // `down(silu(gate(x)) · up(x))`: the gate's and the up projection's, then the
+                // down projection's.
+                let x = self.infer(&m.args[0])?;
+                let h = self.matmul(call_span, &x, &[width.clone(), hidden.clone()])?;
+                self.matmul(call_span, &x, &[width.clone(), hidden.clone()])?;
+                self.matmul(call_span, &h, &[hidden, width])
+            }
             Field::Norm(d) => {
                 let x = self.infer(&m.args[0])?;
                 let last = x.last()?;

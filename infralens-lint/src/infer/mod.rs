@@ -492,7 +492,10 @@ impl<'a> Infer<'a> {
         if name == "forward"
             && m.args.len() == 1
             && let Some(layer) = self.field(&m.receiver)
-            && matches!(layer, Field::Projection { .. } | Field::Norm(_))
+            && matches!(
+                layer,
+                Field::Projection { .. } | Field::Norm(_) | Field::Mlp { .. }
+            )
         {
             return self.forward(m, layer);
         }

@@ -47,6 +47,8 @@ pub(crate) enum Field {
     Projection { input: String, output: String },
     /// `RmsNorm<D>` or `LayerNorm<D>`: `(…, D)` unchanged.
     Norm(String),
+    /// `SwiGlu<D, F>`: `(…, D) → (…, D)` through three projections of hidden width `F`.
+    Mlp { width: String, hidden: String },
     /// `Rope<T, Dh>`: a table over `T` positions for heads of width `Dh`.
     Rope { positions: String, width: String },
     /// `KvCache<B, Hkv, C, Dh>`: it takes new keys and values `(B, Hkv, S, Dh)` and hands
@@ -92,6 +94,10 @@ pub(crate) fn field_type(ty: &Type) -> Option<Field> {
             output: output.clone(),
         }),
         ("RmsNorm" | "LayerNorm", [d, ..]) => Some(Field::Norm(d.clone())),
+        ("SwiGlu", [width, hidden, ..]) => Some(Field::Mlp {
+            width: width.clone(),
+            hidden: hidden.clone(),
+        }),
         ("Rope", [positions, width, ..]) => Some(Field::Rope {
             positions: positions.clone(),
             width: width.clone(),

@@ -756,3 +756,28 @@ fn chunk_array_parts_are_checked_and_followed() {
         "{found:?}"
     );
 }
+
+/// A `SwiGlu<D, F>` field is followed as the MLP it is: `(…, D) → (…, D)`, the input's width
+/// checked as its gate projection checks it.
+#[test]
+fn a_swiglu_layer_is_followed() {
+    let code = |input: &str| {
+        format!(
+            "dims! {{ pub S = 4; pub D = 8; pub F = 16; }}\n\
+             pub struct Block {{ pub mlp: SwiGlu<D, F> }}\n\
+             impl Block {{\n\
+             \x20   #[shapes(x: [S, {input}] -> [S, D])]\n\
+             \x20   pub fn forward(&self, x: &Tensor) -> Tensor {{ self.mlp.forward(x) }}\n\
+             }}\n"
+        )
+    };
+    let lint = |input: &str| {
+        lint_sources(vec![Source::new("a.rs", code(input))])
+            .diagnostics
+            .into_iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    };
+    assert!(lint("D").is_empty());
+    assert_eq!(lint("F"), ["matmul-contraction"]);
+}

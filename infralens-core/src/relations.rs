@@ -24,6 +24,7 @@
 //! | [`HeadsAxis<K>`] | a dim an op reads as the heads is of kind heads (or has no kind) |
 //! | [`SameKeyLen<T>`] | keys and values have the same length |
 //! | [`ScaleWidth<W>`] | the attention scale is taken from the width the scores contract |
+//! | [`SoftmaxOver<T>`] | a softmax named for the keys `T` runs over the last axis, `T` |
 //! | [`HasShape<Expected, Name>`] | a `#[shape(...)]`-annotated `let` has its annotated shape |
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //! | [`PositionsAxis<K>`] | a dim RoPE reads as positions is of kind sequence (or has no kind) |
@@ -430,6 +431,32 @@ relation! {
 )]
 pub trait ScaleWidth<W> {}
 }
+relation! {
+/// `Self`, the last dim of the scores, is `T`, the dim a softmax is asked to normalise over.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SoftmaxOver;
+/// dims! { pub T = 4; }
+/// fn over<L: SoftmaxOver<T>, T>() {}
+/// over::<T, T>();
+/// ```
+#[rule(
+    SOFTMAX_OVER,
+    id = "softmax-over",
+    lab = "03",
+    summary = "`softmax_over::<T>()` normalises the last axis, which must be `T`: attention's keys.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub S = 4; pub T = 4; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh] -> [B, H, T, S])]\nfn weights(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(&k.t()).transpose::<2, 3>().softmax_over::<T>()\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub S = 4; pub T = 4; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh] -> [B, H, S, T])]\nfn weights(q: &Tensor, k: &Tensor) -> Tensor {\n    q.matmul(&k.t()).softmax_over::<T>()\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `softmax_over::<{T}>()` normalises over `{T}`, but the last axis of these scores is `{Self}`",
+    label = "the last axis is `{Self}`, not `{T}`",
+    note = "softmax normalises the last axis: attention's scores are `(…, S, T)`, the keys last; scores transposed first would normalise each key over the queries"
+)]
+pub trait SoftmaxOver<T> {}
+}
+impl<T: Dim> SoftmaxOver<T> for T {}
 impl<T: Dim> ScaleWidth<T> for T {}
 impl<T: Dim> SameKeyLen<T> for T {}
 

@@ -59,6 +59,35 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn softmax(&self) -> Self {
+        self.softmax_last()
+    }
+
+    /// [`Tensor::softmax`], naming the axis it normalises: `T`, which must be the last dim.
+    /// Attention's scores `(…, S, T)` normalise over the keys `T`; scores transposed on the
+    /// way (`(…, T, S)`) are a compile error naming both dims.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub T = 3; }
+    /// let scores = Tensor::<(S, T)>::randn(0);
+    /// assert_eq!(scores.softmax_over::<T>(), scores.softmax());
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub T = 3; }
+    /// let scores = Tensor::<(S, T)>::randn(0);
+    /// let _ = scores.t().to_tensor().softmax_over::<T>(); // over `S`: does not compile
+    /// ```
+    pub fn softmax_over<T>(&self) -> Self
+    where
+        Sh: crate::Matrix,
+        <Sh as crate::Matrix>::Col: crate::relations::SoftmaxOver<T>,
+    {
+        self.softmax_last()
+    }
+
+    fn softmax_last(&self) -> Self {
         let mut out = self.to_vec();
         let row = self.sizes()[Sh::RANK - 1];
         if row > 0 {

@@ -33,6 +33,22 @@ impl Infer<'_> {
         Some(recv)
     }
 
+    /// `scores.softmax_over::<T>()`: `T` is the last dim (`SoftmaxOver`).
+    pub(super) fn softmax_over(&mut self, m: &syn::ExprMethodCall, recv: Shape) -> Option<Shape> {
+        let generics = Self::turbofish(m);
+        let t = type_arg(&generics, 0)?;
+        let last = recv.last()?.clone();
+        if t != last {
+            self.broke(
+                call_span(m),
+                &rules::SOFTMAX_OVER,
+                &[("T", &t), ("Self", &last)],
+            );
+            return None;
+        }
+        Some(recv)
+    }
+
     /// `x.scale(1.0 / (D::SIZE as f32).sqrt())`: a scale computed by hand from a dim. On
     /// the scores (a product) it must read the width that product contracted, on the
     /// queries a product then reads, the width it contracts — `attention_scale`'s rule,

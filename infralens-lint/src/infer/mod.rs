@@ -535,6 +535,7 @@ impl<'a> Infer<'a> {
                 Some(recv)
             }
             "softmax" => self.softmax(m, recv),
+            "softmax_over" if recv.len() >= 2 => self.softmax_over(m, recv),
             "scale" | "map" | "clone" | "to_tensor" | "silu" | "gelu" | "gelu_tanh" | "rope"
             | "rope_at" | "masked" | "add_bias" | "expect" | "unwrap" => Some(recv),
             "add" | "sub" | "mul" if m.args.len() == 1 => self.broadcast(m, recv),

@@ -1,6 +1,6 @@
 //! The decode-time bugs that compile, planted one at a time in a small decoder written on the
 //! public API, and what catches each: the cached path that cannot express it, the run-time
-//! refusal, or — where no type can see it — `infralens::testing::check_cached_decode`.
+//! refusal or compile error, or — where no type can see it — `infralens::testing::check_cached_decode`.
 //! (The lint's side of the same bugs: `infralens-models/tests/lint_decode_bugs.rs`.)
 
 use infralens::generate::{CausalLm, generate};
@@ -35,8 +35,6 @@ enum Bug {
     PositionsFromZero,
     /// Attention fed the new `k, v` instead of the cache's views.
     NewKeys,
-    /// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft`.
-    TopLeft,
 }
 
 /// A one-layer decoder with both RoPE and learned positions, ported op by op.
@@ -89,10 +87,6 @@ impl Tiny {
             Bug::NewKeys => {
                 cache.kv.append::<S, T>(&k, &v)?;
                 grouped_query_attention(&q, &k, &v, Mask::Causal)
-            }
-            Bug::TopLeft => {
-                let (keys, values) = cache.kv.append::<S, T>(&k, &v)?;
-                grouped_query_attention(&q, keys, values, Mask::CausalTopLeft)
             }
             _ => cache.kv.attend(&q, &k, &v, Mask::Causal)?,
         };
@@ -190,20 +184,23 @@ fn the_recompute_check_catches_every_silent_decode_bug() {
     }
 }
 
-/// The top-left mask is refused when it meets fewer queries than keys, naming both dims.
+/// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft` over the cache's keys
+/// (`(B, Hkv, T, Dh)` views, queries `S`) does not compile (`ui-tests/tests/ui/mask/`); where
+/// queries and keys share one run-time dim but the keys are more, the op refuses it when it
+/// runs, naming both sizes.
 #[test]
-fn a_top_left_mask_while_decoding_is_refused_by_name() {
-    let model = Tiny::new(Bug::TopLeft);
-    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check_cached_decode(&model, &TOKENS, 5, 1e-4)
-    }))
-    .expect_err("refused");
+fn a_top_left_mask_over_more_keys_is_refused_by_name() {
+    let q = Tensor::<(B, H, S, Dh)>::randn_in(0, &sizes![S = 1]);
+    let k = Tensor::<(B, H, S, Dh)>::randn_in(1, &sizes![S = 6]);
+    let refused =
+        std::panic::catch_unwind(|| scaled_dot_product_attention(&q, &k, &k, Mask::CausalTopLeft))
+            .expect_err("refused");
     let message = refused
         .downcast_ref::<String>()
         .cloned()
         .unwrap_or_default();
     assert!(
-        message.starts_with("mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 5 of the `T` = 6 keys"),
+        message.starts_with("mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 5 of the `S` = 6 keys"),
         "{message}"
     );
 }

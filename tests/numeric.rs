@@ -261,7 +261,7 @@ fn attention_matches_reference() {
     check_attention::<H, S, T, Dh>(40, Mask::None, RefMask::None); // cross-attention, S ≠ T
     check_attention::<H, S, T, Dh>(50, Mask::Causal, RefMask::BottomRight);
     check_attention::<H, S, T, Dh>(51, Mask::causal_from(0), RefMask::TopLeft);
-    check_attention::<H, S, S, Dh>(54, Mask::CausalTopLeft, RefMask::TopLeft);
+    check_attention::<H, S, S, Dh>(54, Mask::CausalTopLeft.mask(), RefMask::TopLeft);
     check_attention::<H, S, T, Dh>(52, Mask::causal_from(1), RefMask::From(1));
     check_attention::<H, S, T, Dh>(53, Mask::sliding_window(3), RefMask::Window(3));
     check_attention::<H8, S32, T40, Dh8>(60, Mask::Causal, RefMask::BottomRight);

@@ -198,14 +198,16 @@ fn a_fully_masked_row_is_zero() {
 }
 
 /// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft` while decoding (1 new query,
-/// 5 cached keys) would hide the cache from it: refused, naming both dims.
+/// 5 cached keys) would hide the cache from it. Queries `S` against keys `T` do not compile
+/// (`MaskFor`); keys of the queries' own run-time dim that are more than the queries are
+/// refused when it runs, naming both sizes.
 #[test]
 #[should_panic(
-    expected = "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 4 of the `T` = 5 keys"
+    expected = "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1 queries come after 4 of the `S` = 5 keys"
 )]
 fn a_top_left_mask_is_refused_while_decoding() {
     let q = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 1]);
-    let k = Tensor::<(B, H, T, Dh)>::zeros_in(&sizes![B = 1, T = 5]);
+    let k = Tensor::<(B, H, S, Dh)>::zeros_in(&sizes![B = 1, S = 5]);
     let _ = scaled_dot_product_attention(&q, &k, &k, Mask::CausalTopLeft);
 }
 

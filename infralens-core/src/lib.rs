@@ -85,7 +85,7 @@ pub use ops::cache::KvCache;
 pub use ops::embedding::{Ids, Sampler};
 pub use ops::join::{Parts, Sum, cat};
 pub use ops::kv_view::{KvInput, KvView, TransposedKv};
-pub use ops::mask_type::Mask;
+pub use ops::mask_type::{CausalTopLeft, Mask, MaskFor};
 pub use ops::matmul::{MatMul, Operand, Transposed};
 pub use ops::positions::Positions;
 pub use ops::rope::{Rope, RopeStyle};

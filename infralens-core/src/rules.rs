@@ -265,7 +265,7 @@ macro_rules! rule_const {
 
 pub use crate::ops::broadcast::BROADCAST;
 pub use crate::ops::join::{AXIS_RANGE, CAT_SAME_EXCEPT, CAT_SUM, CHUNK_PARTITION};
-pub use crate::ops::mask_type::top_left_refusal;
+pub use crate::ops::mask_type::{MASK_ALIGNMENT, top_left_refusal};
 pub use crate::ops::reshape::RESHAPE_AXIS_ORDER;
 pub use crate::ops::rope::{ROPE_EVEN_WIDTH, ROPE_WIDTH};
 pub use crate::relations::{
@@ -376,6 +376,7 @@ pub const RULES: &[Rule] = &[
     KEY_VALUE_LENGTH,
     KV_HEADS_DIVIDE,
     ATTENTION_HEADS,
+    MASK_ALIGNMENT,
     CAT_SUM,
     CAT_SAME_EXCEPT,
     AXIS_RANGE,

@@ -98,14 +98,6 @@ const OWN: &[Own] = &[
         lab: Some("01"),
     },
     Own {
-        id: "mask-alignment",
-        summary: "`Mask::CausalTopLeft` (PyTorch's `is_causal=True`) is not the mask of new queries after cached keys.",
-        explanation: "Top-left alignment lines query 0 up with key 0: with `S` new queries after cached keys it hides the cache from them, and the tokens come out wrong. Where the queries and the keys are different dims (`S` and `T`), the lint reports it; at run time attention and `masked` refuse it with fewer queries than keys. The decoding mask is `Mask::Causal` (bottom-right); `Mask::causal_from(0)` asks for top-left by name.",
-        wrong: "dims! { pub B = 1; pub H = 2; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::CausalTopLeft)\n}",
-        right: "dims! { pub B = 1; pub H = 2; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::Causal)\n}",
-        lab: Some("03"),
-    },
-    Own {
         id: "softmax-axis",
         summary: "Attention's softmax runs over the keys: the scores' last axis, where `q·kᵀ` puts them.",
         explanation: "`softmax()` normalises the last axis. Scores transposed before it (`s.transpose::<2, 3>().softmax()`, or `t()`) normalise each key's column over the queries instead of each query's row over the keys: the shapes still agree when `S = T`, and the numbers are wrong. The lint follows where a product put the keys through `t()` and `transpose`.",

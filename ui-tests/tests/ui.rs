@@ -96,6 +96,7 @@ fn snapshots_show_no_typenum_internals() {
                 let first = text.lines().next().unwrap_or_default();
                 assert!(
                     first.contains("shape mismatch")
+                        || first.contains("mask mismatch")
                         || first.contains("mismatched types")
                         // a compile-time constructor called for a shape with a run-time dim
                         || first.contains("has a run-time dim")

@@ -2,6 +2,7 @@
 
 use super::kv_view::KvInput;
 use crate::kernels::attention::{AttentionSizes, attention};
+use crate::ops::mask_type::MaskFor;
 use crate::relations::{
     AttentionPair, DividesHeads, HeadsAxis, SameHeads, SameKeyLen, ValuesMatchKeys,
 };
@@ -52,6 +53,7 @@ use crate::{Dim, Element, Mask, Tensor};
 #[allow(clippy::multiple_bound_locations)]
 #[track_caller]
 pub fn scaled_dot_product_attention<
+    'm,
     Bq: Dim,
     H: Dim,
     S: Dim,
@@ -69,7 +71,7 @@ pub fn scaled_dot_product_attention<
     q: &Tensor<(Bq, H, S, Dh), E>,
     k: impl KvInput<E, Shape = (Bk, Hk, T, Dk)>,
     v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
-    mask: Mask<'_>,
+    mask: impl MaskFor<'m, S, T>,
 ) -> Tensor<(Bq, H, S, Dv), E>
 where
     H: HeadsAxis<H::Kind>,
@@ -80,7 +82,7 @@ where
     Hv: ValuesMatchKeys<Hk>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask, None), false)
+    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask.into_mask(), None), false)
 }
 
 /// [`scaled_dot_product_attention`] with an additive bias on the scaled scores:
@@ -107,6 +109,7 @@ where
 #[allow(clippy::multiple_bound_locations)]
 #[track_caller]
 pub fn attention_with_bias<
+    'm,
     Bq: Dim,
     H: Dim,
     S: Dim,
@@ -125,7 +128,7 @@ pub fn attention_with_bias<
     k: impl KvInput<E, Shape = (Bk, Hk, T, Dk)>,
     v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
     bias: &Tensor<(S, T), E>,
-    mask: Mask<'_>,
+    mask: impl MaskFor<'m, S, T>,
 ) -> Tensor<(Bq, H, S, Dv), E>
 where
     H: HeadsAxis<H::Kind>,
@@ -139,7 +142,7 @@ where
     let (qs, ks, b) = (q.sizes(), k.sizes(), bias.sizes());
     agree::<S>("attention", (qs[2], "the queries"), (b[0], "the bias"));
     agree::<T>("attention", (ks[2], "the keys"), (b[1], "the bias"));
-    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask, Some(bias.as_slice())), false)
+    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask.into_mask(), Some(bias.as_slice())), false)
 }
 
 /// Grouped-query attention: like [`scaled_dot_product_attention`], with `Hkv` key/value
@@ -163,6 +166,7 @@ where
 #[allow(clippy::multiple_bound_locations)]
 #[track_caller]
 pub fn grouped_query_attention<
+    'm,
     Bq: Dim,
     H: Dim,
     S: Dim,
@@ -180,7 +184,7 @@ pub fn grouped_query_attention<
     q: &Tensor<(Bq, H, S, Dh), E>,
     k: impl KvInput<E, Shape = (Bk, Hkv, T, Dk)>,
     v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
-    mask: Mask<'_>,
+    mask: impl MaskFor<'m, S, T>,
 ) -> Tensor<(Bq, H, S, Dv), E>
 where
     H: HeadsAxis<H::Kind>,
@@ -191,7 +195,7 @@ where
     Hv: ValuesMatchKeys<Hkv>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, S, Dh, Hkv, T, Dv, E>(q, &k, &v, (mask, None), true)
+    run::<Bq, H, S, Dh, Hkv, T, Dv, E>(q, &k, &v, (mask.into_mask(), None), true)
 }
 
 /// The run-time checks and the kernel call shared by both functions. The type-level rules

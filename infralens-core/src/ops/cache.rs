@@ -307,12 +307,12 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// ```
     #[track_caller]
     #[allow(clippy::type_complexity, clippy::multiple_bound_locations)]
-    pub fn attend<H: Dim, S: Dim>(
+    pub fn attend<'m, H: Dim, S: Dim>(
         &mut self,
         q: &Tensor<(B, H, S, Dh), E>,
         k_new: &Tensor<(B, Hkv, S, Dh), E>,
         v_new: &Tensor<(B, Hkv, S, Dh), E>,
-        mask: crate::Mask<'_>,
+        mask: crate::Mask<'m>,
     ) -> Result<Tensor<(B, H, S, Dh), E>, ShapeError>
     where
         H: HeadsAxis<H::Kind>,

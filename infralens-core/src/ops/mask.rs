@@ -1,5 +1,6 @@
 //! `causal_mask` and `masked`: hide keys from queries in scores `(…, S, T)`.
 
+use crate::ops::mask_type::MaskFor;
 use crate::relations::SquareScores;
 use crate::sizes::agree;
 use crate::{Element, Mask, Matrix, Tensor};
@@ -46,18 +47,19 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// ```
     ///
     /// PyTorch's `is_causal=True` ported as `Mask::CausalTopLeft` while decoding hides the
-    /// cache from the new query; it is refused:
+    /// cache from the new query: for scores of queries `S` against keys `T` it does not
+    /// compile (`MaskFor`):
     ///
-    /// ```should_panic
+    /// ```compile_fail
     /// use infralens::prelude::*;
     /// dims! { pub S = 1; pub T = 3; }
-    /// // mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but these `S` = 1
-    /// // queries come after 2 of the `T` = 3 keys (decoding with a cache): …
+    /// // mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but the queries
+    /// // `S` and the keys `T` are different dims, …
     /// let _ = Tensor::<(S, T)>::zeros().masked(Mask::CausalTopLeft);
     /// ```
     #[track_caller]
-    pub fn masked(&self, mask: Mask<'_>) -> Self {
-        self.apply_mask(mask)
+    pub fn masked<'m>(&self, mask: impl MaskFor<'m, Sh::Row, Sh::Col>) -> Self {
+        self.apply_mask(mask.into_mask())
     }
 
     /// Adds an additive mask or bias `(S, T)` to scores `(…, S, T)`, the same for every

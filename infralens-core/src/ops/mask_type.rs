@@ -76,16 +76,22 @@ impl Mask<'static> {
 
     /// Causal, top-left aligned as PyTorch's `is_causal=True`: query `i` sees keys `0 ..= i`.
     ///
-    /// Attention and [`Tensor::masked`](crate::Tensor::masked) refuse it with fewer queries
-    /// than keys (`S < T`: new tokens after cached ones, where PyTorch's `is_causal=True`
-    /// hides the cache from them), naming both dims; [`Mask::causal_from(0)`](Mask::causal_from)
-    /// is the same alignment asked for by name.
+    /// A mask of its own type, [`CausalTopLeft`]: attention and
+    /// [`Tensor::masked`](crate::Tensor::masked) accept it only where the queries and the keys
+    /// are one dim (`S` against `S`). Queries `S` against keys `T` — new tokens after cached
+    /// ones, where PyTorch's `is_causal=True` hides the cache from them — is a compile error
+    /// naming both dims ([`MaskFor`]); where one run-time dim holds fewer queries than keys,
+    /// the op refuses it when it runs. [`Mask::causal_from(0)`](Mask::causal_from) is the
+    /// same alignment asked for by name.
     ///
     /// ```
     /// use infralens::prelude::*;
     /// assert_eq!(Mask::CausalTopLeft.visible(0, 0, 1, 7), 0..1);
     /// ```
-    pub const CausalTopLeft: Mask<'static> = Mask {
+    pub const CausalTopLeft: CausalTopLeft = CausalTopLeft;
+
+    /// The top-left causal mask as a plain [`Mask`].
+    const TOP_LEFT: Mask<'static> = Mask {
         causal: Some(Causal::TopLeft),
         window: None,
         key_lengths: None,
@@ -242,9 +248,129 @@ impl<'a> Mask<'a> {
     }
 }
 
+/// The type of [`Mask::CausalTopLeft`]: PyTorch's `is_causal=True`, which attention accepts
+/// only for queries and keys of one dim ([`MaskFor`]). [`CausalTopLeft::mask`] gives the
+/// [`Mask`] it stands for.
+///
+/// ```
+/// use infralens::prelude::*;
+/// dims! { pub B = 1; pub H = 1; pub S = 3; pub Dh = 2; }
+/// let q = Tensor::<(B, H, S, Dh)>::randn(0);
+/// // a prompt against itself: top-left and bottom-right agree
+/// assert_eq!(
+///     scaled_dot_product_attention(&q, &q, &q, Mask::CausalTopLeft),
+///     scaled_dot_product_attention(&q, &q, &q, Mask::Causal),
+/// );
+/// assert_eq!(Mask::CausalTopLeft.with_offset_for(1, 3), Mask::causal_from(0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CausalTopLeft;
+
+impl CausalTopLeft {
+    /// The plain [`Mask`] (top-left, unchecked against the dims: it is refused at run time
+    /// with fewer queries than keys).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert!(Mask::CausalTopLeft.mask().hides_keys());
+    /// ```
+    pub const fn mask(self) -> Mask<'static> {
+        Mask::TOP_LEFT
+    }
+
+    /// As [`Mask::visible`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.visible(0, 1, 3, 3), 0..2);
+    /// ```
+    pub fn visible(self, b: usize, i: usize, s: usize, t: usize) -> core::ops::Range<usize> {
+        Mask::TOP_LEFT.visible(b, i, s, t)
+    }
+
+    /// As [`Mask::with_key_lengths`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.with_key_lengths(&[1]).visible(0, 2, 3, 3), 0..1);
+    /// ```
+    pub const fn with_key_lengths(self, lengths: &[usize]) -> Mask<'_> {
+        Mask::TOP_LEFT.with_key_lengths(lengths)
+    }
+
+    /// As [`Mask::with_window`].
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.with_window(1).visible(0, 2, 3, 3), 2..3);
+    /// ```
+    pub const fn with_window(self, window: usize) -> Mask<'static> {
+        Mask::TOP_LEFT.with_window(window)
+    }
+
+    /// As [`Mask::with_offset_for`]: `causal_from(0)`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// assert_eq!(Mask::CausalTopLeft.with_offset_for(2, 9), Mask::causal_from(0));
+    /// ```
+    pub fn with_offset_for(self, s: usize, t: usize) -> Mask<'static> {
+        Mask::TOP_LEFT.with_offset_for(s, t)
+    }
+}
+
+impl From<CausalTopLeft> for Mask<'static> {
+    fn from(_: CausalTopLeft) -> Self {
+        Mask::TOP_LEFT
+    }
+}
+
+relation! {
+/// `Self` can mask the scores of queries `S` against keys `T`: every [`Mask`], and
+/// [`Mask::CausalTopLeft`] where `S` and `T` are one dim.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::MaskFor;
+/// dims! { pub S = 4; pub T = 4; }
+/// fn masks<'a, M: MaskFor<'a, S, T>>(_: M) {}
+/// masks(Mask::Causal);
+/// ```
+#[rule(
+    MASK_ALIGNMENT,
+    id = "mask-alignment",
+    lab = "03",
+    summary = "`Mask::CausalTopLeft` (PyTorch's `is_causal=True`) is not the mask of new queries after cached keys.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::CausalTopLeft)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]\nfn step(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {\n    scaled_dot_product_attention(q, k, v, Mask::Causal)\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "mask mismatch: `Mask::CausalTopLeft` lines query 0 up with key 0, but the queries `{S}` and the keys `{T}` are different dims, as new queries after cached keys are",
+    label = "top-left: query 0 of `{S}` would see key 0 of `{T}` only",
+    note = "the decoding mask is `Mask::Causal`, aligned bottom-right; if top-left is what you mean, say so with `Mask::causal_from(0)`"
+)]
+pub trait MaskFor<'a, S, T>: Copy {
+    /// The mask to apply.
+    #[doc(hidden)]
+    fn into_mask(self) -> Mask<'a>;
+}
+}
+
+impl<'a, S, T> MaskFor<'a, S, T> for Mask<'a> {
+    fn into_mask(self) -> Mask<'a> {
+        self
+    }
+}
+
+impl<S> MaskFor<'static, S, S> for CausalTopLeft {
+    fn into_mask(self) -> Mask<'static> {
+        Mask::TOP_LEFT
+    }
+}
+
 /// Why [`Mask::CausalTopLeft`] is refused for queries `(name, size)` after cached keys: the
-/// run-time check's message and the lint's (`mask-alignment`), stated once. A size not
-/// known (the lint's case) is left out.
+/// run-time check's message (where one run-time dim holds fewer queries than keys). A size
+/// not known is left out.
 ///
 /// ```
 /// use infralens::rules::top_left_refusal;

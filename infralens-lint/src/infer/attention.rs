@@ -115,34 +115,16 @@ impl Infer<'_> {
         }
     }
 
-    /// `Mask::CausalTopLeft` for queries `s` and keys `t` that are different dims (and, where
-    /// both sizes are known, fewer queries): the decoding case it gets wrong. The finding
-    /// is reported, not a broken shape: the value is still followed.
+    /// `Mask::CausalTopLeft` for queries `s` and keys `t` that are different dims: the
+    /// decoding case it gets wrong, refused by the compiler (`MaskFor`). The value is still
+    /// followed.
     pub(super) fn mask_alignment(&mut self, mask: &Expr, s: &str, t: &str) {
         let Expr::Path(p) = mask else { return };
-        let names: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        if names.last().map(String::as_str) != Some("CausalTopLeft") || s == t {
+        let last = p.path.segments.last().map(|s| s.ident.to_string());
+        if last.as_deref() != Some("CausalTopLeft") || s == t {
             return;
         }
-        let sizes = (self.size(s), self.size(t));
-        if let (Some(ss), Some(ts)) = sizes
-            && ss >= ts
-        {
-            return;
-        }
-        let size = |n: Option<u64>| n.and_then(|n| usize::try_from(n).ok());
-        let message = rules::top_left_refusal((s, size(sizes.0)), (t, size(sizes.1)));
-        let mut d = self.src.diagnostic(mask.span(), "mask-alignment", &message);
-        d.label = Some(format!(
-            "top-left: query 0 of `{s}` sees key 0 of `{t}` only"
-        ));
-        d.lab = Some("03".to_owned());
-        self.findings.push(d);
+        self.broke(mask.span(), &rules::MASK_ALIGNMENT, &[("S", s), ("T", t)]);
         self.fix_last_at(
             self.src.positions(mask.span()),
             "the decoding mask, aligned bottom-right: `Mask::Causal`".to_owned(),

@@ -387,17 +387,7 @@ impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
         <Sh as MatMul<(D, F)>>::Output: Broadcasts<(F,)> + MatMul<(F, D)>,
         <<Sh as MatMul<(D, F)>>::Output as MatMul<(F, D)>>::Output: Broadcasts<(D,)>,
     {
-        let (gate, up) = (self.gate.forward(x), self.up.forward(x));
-        // `silu(gate) · up`, element by element: the two are the same shape.
-        let data = gate
-            .as_slice()
-            .iter()
-            .zip(up.as_slice())
-            .map(|(&g, &u)| {
-                let g = g.to_f64();
-                E::from_f64(g / (1.0 + (-g).exp())) * u
-            })
-            .collect();
-        self.down.forward(&gate.like(data))
+        let act = crate::ops::norm::silu_gate(&self.gate.forward(x), &self.up.forward(x));
+        self.down.forward(&act)
     }
 }

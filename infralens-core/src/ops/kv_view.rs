@@ -5,7 +5,7 @@
 use crate::ops::matmul::{Layout, Operand};
 use crate::relations::{DividesHeads, HeadsAxis};
 use crate::shape::{Extents, describe_sizes, extents};
-use crate::{Dim, DimInfo, Element, Shape};
+use crate::{Dim, Element, Shape};
 use core::marker::PhantomData;
 
 /// Keys or values for attention: a `&Tensor` `(B, Hkv, T, Dh)`, or a [`KvView`] of a cache.
@@ -268,14 +268,7 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
 
     #[track_caller]
     fn repeat_kv_at<H: Dim>(&self, sizes: Option<&crate::Sizes>) -> KvView<'a, (A, H, T, D), E> {
-        let Some(h) = H::EXTENT.or_else(|| sizes.and_then(|s| s.get::<H>())) else {
-            panic!(
-                "repeat_kv: `{}` is a run-time dim, so its size must be given: `repeat_kv_in::<{}>(&sizes![{} = …])`",
-                H::NAME,
-                H::NAME,
-                H::NAME
-            );
-        };
+        let h = super::repeat_kv::query_heads::<H>(sizes);
         let hkv = self.sizes[1];
         super::repeat_kv::check_groups::<H, B>("repeat_kv", h, hkv);
         let [b, _, t, d] = self.sizes;

@@ -163,17 +163,24 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     where
         Sh: MatMul<R>,
     {
-        let gate = self.matmul(wg);
-        let up = self.matmul(wu);
-        let data = gate
-            .as_slice()
-            .iter()
-            .zip(up.as_slice())
-            .map(|(&g, &u)| {
-                let g = g.to_f64();
-                E::from_f64(g / (1.0 + (-g).exp())) * u
-            })
-            .collect();
-        gate.like(data)
+        silu_gate(&self.matmul(wg), &self.matmul(wu))
     }
+}
+
+/// `silu(gate) · up`, element by element: SwiGLU's gating, for [`Tensor::swiglu`] and
+/// [`SwiGlu`](crate::layers::SwiGlu).
+pub(crate) fn silu_gate<Sh: crate::Shape, E: Element>(
+    gate: &Tensor<Sh, E>,
+    up: &Tensor<Sh, E>,
+) -> Tensor<Sh, E> {
+    let data = gate
+        .as_slice()
+        .iter()
+        .zip(up.as_slice())
+        .map(|(&g, &u)| {
+            let g = g.to_f64();
+            E::from_f64(g / (1.0 + (-g).exp())) * u
+        })
+        .collect();
+    gate.like(data)
 }

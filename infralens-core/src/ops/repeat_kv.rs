@@ -47,17 +47,25 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     #[track_caller]
     fn repeat_kv_at<H: Dim>(&self, sizes: Option<&Sizes>) -> Tensor<(B, H, S, Dh), E> {
         let x = self.sizes();
-        let Some(h) = H::EXTENT.or_else(|| sizes.and_then(|s| s.get::<H>())) else {
-            panic!(
-                "repeat_kv: `{}` is a run-time dim, so its size must be given: `repeat_kv_in::<{}>(&sizes![{} = …])`",
-                H::NAME,
-                H::NAME,
-                H::NAME
-            );
-        };
+        let h = query_heads::<H>(sizes);
         check_groups::<H, Hkv>("repeat_kv", h, x[1]);
         let data = repeat_heads(self.as_slice(), x[0], x[1], h, x[2] * x[3]);
         Tensor::from_parts(data, &[x[0], h, x[2], x[3]])
+    }
+}
+
+/// The size of the query heads `H` that `repeat_kv` shares the key/value heads out over:
+/// its compile-time size, or the one `sizes` gives.
+#[track_caller]
+pub(crate) fn query_heads<H: Dim>(sizes: Option<&Sizes>) -> usize {
+    match H::EXTENT.or_else(|| sizes.and_then(|s| s.get::<H>())) {
+        Some(h) => h,
+        None => panic!(
+            "repeat_kv: `{}` is a run-time dim, so its size must be given: `repeat_kv_in::<{}>(&sizes![{} = …])`",
+            H::NAME,
+            H::NAME,
+            H::NAME
+        ),
     }
 }
 

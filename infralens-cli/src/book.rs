@@ -18,6 +18,12 @@ use syntect::util::LinesWithEndings;
 
 const CLASSES: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
+/// The first line of the handbook's style sheet: what marks it as the tool's own output.
+const CSS_MARK: &str =
+    "/* infralens book: written by `infralens book`, replaced when it runs again */";
+/// What marks a page as the tool's own output.
+const HTML_MARK: &str = "<meta name=\"generator\" content=\"infralens book\">";
+
 const CSS: &str = r#"
 :root { --fg: #1f2328; --muted: #57606a; --line: #d0d7de; --accent: #0969da; }
 * { box-sizing: border-box; }
@@ -71,17 +77,27 @@ ol.curriculum li { margin: 0.8em 0; }
 /// this build).
 pub fn build(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let catalog = labs::catalog()?;
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(format!(
+            "`{}` is a file: give a directory for the handbook, as in `infralens book handbook/`",
+            dir.display()
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     let hl = Highlighter::new()?;
     let mut written = Vec::new();
+    // The handbook's own files are replaced; anything else in the way is left alone, and
+    // nothing is written through a link out of `dir`.
     let mut write = |name: &str, text: &str| -> Result<(), String> {
         let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        crate::write::create(&path, text.as_bytes(), dir, |old| {
+            old.starts_with(CSS_MARK.as_bytes()) || String::from_utf8_lossy(old).contains(HTML_MARK)
+        })
+        .map_err(|e| e.to_string())?;
         written.push(path);
         Ok(())
     };
-    write("style.css", &format!("{CSS}\n{}", hl.css))?;
+    write("style.css", &format!("{CSS_MARK}\n{CSS}\n{}", hl.css))?;
     write("index.html", &index(catalog))?;
     write("rules.html", &rules_page(&hl))?;
     let starters = labs::starters();
@@ -106,7 +122,7 @@ fn page_name(lab: &Lab) -> String {
 
 fn head(title: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"infralens book\">\n<title>{}</title>\n<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n",
         escape(title)
     )
 }

@@ -19,6 +19,7 @@ pub mod check;
 pub mod diagram;
 pub mod labs;
 mod markdown;
+pub mod write;
 
 pub use infralens_lint::{
     Cost, Shape, config, diag, explain, fix, lint, prescan, render, rules, source, trace,

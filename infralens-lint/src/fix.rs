@@ -15,6 +15,11 @@ use std::collections::BTreeMap;
 /// assert_eq!(apply("x.matmul(w)", &edits), ("x.matmul(&w.t())".to_owned(), 1));
 /// ```
 pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
+    // A byte-order mark is not a column of line 1: the positions were counted without it.
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        let (fixed, made) = apply(rest, edits);
+        return (format!("\u{feff}{fixed}"), made);
+    }
     let src = Source::new("", text.to_owned());
     let mut ranges: Vec<(usize, usize, &str)> = edits
         .iter()

@@ -34,6 +34,12 @@ impl Source {
     /// assert_eq!(Source::new("a.rs", String::new()).line(1), Some(""));
     /// ```
     pub fn new(name: &str, text: String) -> Self {
+        // A byte-order mark is not part of the code: `syn` parses without it, so every
+        // position (and every fix) counts from after it.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Source {
@@ -217,4 +223,32 @@ fn span_pos(span: Span) -> (Pos, Pos) {
             column: e.column + 1,
         },
     )
+}
+
+/// What a file held when it was read, in 16 bytes: its length and a 64-bit hash of its
+/// bytes. Two reads of a file that give equal fingerprints held the same bytes (short of a
+/// collision made on purpose).
+///
+/// ```
+/// use infralens_lint::source::Fingerprint;
+/// assert_eq!(Fingerprint::of(b"fn f() {}"), Fingerprint::of(b"fn f() {}"));
+/// assert_ne!(Fingerprint::of(b"fn f() {}"), Fingerprint::of(b"fn g() {}"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        use std::hash::{DefaultHasher, Hasher};
+        let mut h = DefaultHasher::new();
+        h.write(bytes);
+        Fingerprint {
+            len: bytes.len(),
+            hash: h.finish(),
+        }
+    }
 }

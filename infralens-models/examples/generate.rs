@@ -73,8 +73,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let list: Vec<String> = out.tokens.iter().map(u32::to_string).collect();
     println!("tokens: {}", list.join(","));
     if let Some(file) = logits_file {
+        // A temporary file beside it, then one rename: a failed write leaves no half file.
         let json = serde_json::to_string(&out.logits)?;
-        std::fs::write(&file, json).map_err(|e| format!("cannot write {file}: {e}"))?;
+        let path = std::path::Path::new(&file);
+        let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(p) => p,
+            None => std::path::Path::new("."),
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
+        std::io::Write::write_all(&mut temp, json.as_bytes())
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
+        temp.persist(path)
+            .map_err(|e| format!("cannot write {file}: {}", e.error))?;
     }
     Ok(())
 }

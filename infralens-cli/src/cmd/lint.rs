@@ -37,28 +37,60 @@ pub(crate) fn run(
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
+    let mut refused = false;
     if fix {
         // A function's later mistakes show once its first is fixed: fix, lint again, until
-        // nothing is left to fix (at most 16 rounds).
+        // nothing is left to fix (at most 16 rounds). Each file is rewritten once a round
+        // (by identity: two names of one file are one file), only if it still holds the
+        // bytes that were linted, through a temporary file and a rename.
+        let here = cwd();
         let (mut made, mut files) = (0, std::collections::BTreeSet::new());
         for _ in 0..16 {
-            let edits = infralens_cli::fix::by_file(&report.diagnostics);
-            if edits.is_empty() {
-                break;
-            }
-            for (file, edits) in edits {
-                let text = match std::fs::read_to_string(&file) {
-                    Ok(t) => t,
-                    Err(e) => return fail(&format!("cannot read `{file}` to fix it: {e}")),
+            // Identities first: a file replaced below gets a new one.
+            let edits: Vec<_> = infralens_cli::fix::by_file(&report.diagnostics)
+                .into_iter()
+                .filter_map(|(file, edits)| {
+                    let identity = infralens_cli::write::Identity::of(file.as_ref()).ok()?;
+                    Some((identity, file, edits))
+                })
+                .collect();
+            let mut fixed_now = std::collections::BTreeSet::new();
+            for (identity, file, edits) in edits {
+                let path = PathBuf::from(&file);
+                let Some(&analysed) = report.analysed.get(&file) else {
+                    continue;
                 };
-                let (fixed, n) = infralens_cli::fix::apply(&text, &edits);
-                if n > 0 {
-                    if let Err(e) = std::fs::write(&file, fixed) {
-                        return fail(&format!("cannot write the fixes to `{file}`: {e}"));
-                    }
-                    made += n;
-                    files.insert(file);
+                if !fixed_now.insert(identity) {
+                    continue;
                 }
+                let root = tree_of(&path, &here);
+                let mut n = 0;
+                let written = infralens_cli::write::replace(&path, analysed, &root, |bytes| {
+                    match std::str::from_utf8(bytes) {
+                        Ok(text) => {
+                            let (fixed, count) = infralens_cli::fix::apply(text, &edits);
+                            n = count;
+                            fixed.into_bytes()
+                        }
+                        // Not UTF-8: the lint read it with replacement characters, so its
+                        // positions are not this file's bytes. Left as it is.
+                        Err(_) => bytes.to_vec(),
+                    }
+                });
+                match written {
+                    Ok(Some(_)) => {
+                        made += n;
+                        files.insert(file);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!("infralens: {e}");
+                        refused = true;
+                    }
+                }
+            }
+            if fixed_now.is_empty() || refused {
+                break;
             }
             report = match lint_paths_with(&paths, &config) {
                 Ok(r) => r,
@@ -102,9 +134,29 @@ pub(crate) fn run(
             }
         );
     }
-    if report.diagnostics.is_empty() {
+    if refused {
+        ExitCode::from(2)
+    } else if report.diagnostics.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// The tree a fix of `path` may write into: the current directory for a file in it, the
+/// file's own directory for one named elsewhere. A link out of it is not written through.
+fn tree_of(path: &std::path::Path, here: &std::path::Path) -> PathBuf {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let inside = std::fs::canonicalize(parent)
+        .ok()
+        .zip(std::fs::canonicalize(here).ok())
+        .is_some_and(|(p, h)| p.starts_with(h));
+    if inside {
+        here.to_path_buf()
+    } else {
+        parent.to_path_buf()
     }
 }

@@ -56,8 +56,7 @@ impl Workspace {
         if !self.done.iter().any(|d| d == exercise) {
             self.done.push(exercise.to_owned());
         }
-        std::fs::write(self.root.join(STATE_FILE), state_text(&self.done))
-            .map_err(|e| format!("cannot write {STATE_FILE}: {e}"))
+        self.save()
     }
 
     /// Forgets that `exercise` was done.
@@ -66,8 +65,18 @@ impl Workspace {
     /// The state file cannot be written.
     pub fn mark_todo(&mut self, exercise: &str) -> Result<(), String> {
         self.done.retain(|d| d != exercise);
-        std::fs::write(self.root.join(STATE_FILE), state_text(&self.done))
-            .map_err(|e| format!("cannot write {STATE_FILE}: {e}"))
+        self.save()
+    }
+
+    /// Writes the progress file (the tool's own), never through a link out of the crate.
+    fn save(&self) -> Result<(), String> {
+        crate::write::create(
+            &self.root.join(STATE_FILE),
+            state_text(&self.done).as_bytes(),
+            &self.root,
+            |_| true,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// Puts `exercise` back as shipped, and marks it to do.
@@ -75,13 +84,11 @@ impl Workspace {
     /// # Errors
     /// The file or the state file cannot be written.
     pub fn reset(&mut self, exercise: &Exercise) -> Result<(), String> {
+        // Asked for: the learner's version is replaced, but never through a link that
+        // leads out of the working crate (into their notes, say).
         let path = self.root.join(exercise.path());
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, exercise.source())
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        crate::write::create(&path, exercise.source().as_bytes(), &self.root, |_| true)
+            .map_err(|e| e.to_string())?;
         self.mark_todo(&exercise.name)
     }
 
@@ -142,13 +149,11 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
         }
     }
     let catalog = catalog()?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    // Into the new, empty directory: nothing there is replaced.
     let write = |rel: &str, text: &str| -> Result<(), String> {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+        crate::write::create(&dir.join(rel), text.as_bytes(), dir, |_| false)
+            .map_err(|e| e.to_string())
     };
     let vendored = format!("infralens = {{ path = \"{LIBRARY_DIR}\" }}");
     let infralens = match infralens {

@@ -22,6 +22,11 @@ pub struct Report {
     pub lines: usize,
     /// Findings, by file then position.
     pub diagnostics: Vec<Diagnostic>,
+    /// A fingerprint of the bytes each file held when it was read, by the name its findings
+    /// carry: a fix computed from them may replace those bytes and nothing else (`lint --fix`
+    /// checks the file still holds them before writing). Empty for sources linted from
+    /// memory.
+    pub analysed: std::collections::BTreeMap<String, crate::source::Fingerprint>,
 }
 
 /// The largest file the lint reads; a bigger one is an error naming it.
@@ -203,12 +208,15 @@ pub fn lint_paths(paths: &[PathBuf]) -> std::io::Result<Report> {
 /// As [`lint_paths`].
 pub fn lint_paths_with(paths: &[PathBuf], config: &Config) -> std::io::Result<Report> {
     let mut sources = Vec::new();
+    let mut analysed = std::collections::BTreeMap::new();
     for path in collect_files_with(paths, config)? {
         let bytes = read_source(&path)?;
         let name = display_path(&path);
+        analysed.insert(name.clone(), crate::source::Fingerprint::of(&bytes));
         sources.push(Source::from_bytes(&name, bytes));
     }
     let mut report = lint_sources(sources);
+    report.analysed = analysed;
     report.diagnostics.retain(|d| !config.allows(&d.code));
     Ok(report)
 }
@@ -277,6 +285,7 @@ pub fn lint_sources(sources: Vec<Source>) -> Report {
         files,
         lines,
         diagnostics,
+        analysed: Default::default(),
     }
 }
 

@@ -365,6 +365,15 @@ impl Decoder {
         if prompt.is_empty() || total > c.max_positions {
             return Err(generation_error(prompt.len(), steps, c.max_positions));
         }
+        if steps == 0 {
+            // No token to choose: the prompt's logits alone.
+            use infralens::generate::CausalLm;
+            let mut cache = self.new_cache(total)?;
+            return Ok(Generation {
+                logits: self.forward(prompt, &mut cache)?,
+                tokens: Vec::new(),
+            });
+        }
         let out = infralens::generate::generate_with(
             self,
             prompt,

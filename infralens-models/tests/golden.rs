@@ -118,3 +118,14 @@ fn cached_decode_equals_a_full_recompute_on_every_architecture() {
         assert_eq!(check.positions, tokens.len() - prompt + 1);
     }
 }
+
+/// No step asked for: the prompt's logits, and no token.
+#[test]
+fn zero_steps_give_the_prompt_s_logits() {
+    let model = Decoder::load(fixture("llama")).expect("the fixture loads");
+    let none = model.generate(&[3, 14, 15], 0).expect("runs");
+    let one = model.generate(&[3, 14, 15], 1).expect("runs");
+    assert!(none.tokens.is_empty());
+    assert_eq!(none.logits, one.logits);
+    assert_eq!(none.logits.len(), 256);
+}

@@ -640,3 +640,32 @@ fn run_time_groups_are_checked() {
     let kv = Tensor::<(B, Hk, S, Dh)>::zeros_in(&config);
     let _ = grouped_query_attention(&q, &kv, &kv, Mask::None);
 }
+
+/// Edges that once gave a wrong answer silently: ids whose shape's element count wraps to 0
+/// are refused, and a sliding window wider than any sequence hides no key (issue 27).
+#[test]
+fn wrapping_id_shapes_and_huge_windows_are_handled() {
+    let huge = sizes![B = 1 << 33, S = 1 << 31];
+    let err = infralens::Ids::<(B, S)>::from_vec_in(vec![], &huge).expect_err("refused");
+    assert!(
+        err.to_string().contains("no tensor can be that large"),
+        "{err}"
+    );
+    let all = Mask::sliding_window(usize::MAX);
+    assert_eq!(all.visible(0, 3, 4, 4), 0..4);
+    assert_eq!(all.visible(0, 0, 1, 7), 0..7);
+}
+
+/// A RoPE table too large for any program is a panic naming the sizes, before any
+/// allocation (it aborted the process before).
+#[test]
+#[should_panic(
+    expected = "rope: a table of `T` = 18446744073709551615 positions for heads of width `Dh` = 4"
+)]
+fn a_rope_table_too_large_to_hold_names_its_sizes() {
+    let _ = infralens::Rope::<T, Dh>::new(
+        10_000.0,
+        infralens::RopeStyle::Halves,
+        &sizes![T = usize::MAX],
+    );
+}

@@ -59,7 +59,7 @@ fn extents_in<Sh: Shape, E>(sizes: &Sizes) -> Extents {
 /// cannot exist: more elements than a `usize` counts, or more bytes of `E` than a program
 /// may allocate (`isize::MAX`). Without it the count would wrap and a tensor could claim
 /// sizes its data does not have.
-fn checked_numel<Sh: Shape, E>(extents: &Extents) -> Result<usize, ShapeError> {
+pub(crate) fn checked_numel<Sh: Shape, E>(extents: &Extents) -> Result<usize, ShapeError> {
     let sizes = &extents[..Sh::RANK];
     let width = core::mem::size_of::<E>().max(1);
     let limit = isize::MAX.unsigned_abs() / width;

@@ -48,7 +48,9 @@ impl MaskRows<'_> {
             let last = offset.saturating_add(i as isize);
             hi = usize::try_from(last.saturating_add(1)).unwrap_or(0).min(t);
             if let Some(w) = self.window {
-                let first = last.saturating_add(1).saturating_sub(w as isize);
+                // A window wider than any sequence (`usize::MAX`) hides nothing.
+                let w = isize::try_from(w).unwrap_or(isize::MAX);
+                let first = last.saturating_add(1).saturating_sub(w);
                 lo = usize::try_from(first).unwrap_or(0);
             }
         }

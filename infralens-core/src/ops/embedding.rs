@@ -60,7 +60,8 @@ impl<Sh: Shape> Ids<Sh> {
     /// ```
     pub fn from_vec_in(data: Vec<u32>, sizes: &Sizes) -> Result<Self, ShapeError> {
         let extents = sizes.extents_of::<Sh>()?;
-        let numel: usize = extents[..Sh::RANK].iter().product();
+        // Checked: sizes whose product wraps (to 0, say) are refused, naming the shape.
+        let numel = crate::tensor::checked_numel::<Sh, u32>(&extents)?;
         if data.len() != numel {
             return Err(ShapeError::numel(
                 describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),

@@ -114,7 +114,8 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     ///
     /// # Panics
     ///
-    /// As [`Tensor::zeros_in`], when `T` is a run-time dim with no size in `sizes`.
+    /// As [`Tensor::zeros_in`], when `T` is a run-time dim with no size in `sizes`, or when
+    /// the table could not be held in memory (the message names the sizes).
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -158,8 +159,21 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
             );
         }
         let half = dh / 2;
-        let mut cos = Vec::with_capacity(positions * half);
-        let mut sin = Vec::with_capacity(positions * half);
+        // Two tables of `positions × Dh/2`: refused with the sizes before any allocation
+        // when no program could hold them.
+        let limit = isize::MAX.unsigned_abs() / core::mem::size_of::<E>().max(1) / 2;
+        let cells = positions.checked_mul(half).filter(|&n| n <= limit);
+        let Some(cells) = cells else {
+            panic!(
+                "rope: a table of `{}` = {positions} positions for heads of width `{}` = {dh} would hold {} values of {} bytes, twice: no table can be that large; check the sizes",
+                T::NAME,
+                Dh::NAME,
+                (positions as u128) * (half as u128),
+                core::mem::size_of::<E>()
+            );
+        };
+        let mut cos = Vec::with_capacity(cells);
+        let mut sin = Vec::with_capacity(cells);
         for p in 0..positions {
             for i in 0..half {
                 let freq = theta.powf(-((2 * i) as f64) / dh as f64);

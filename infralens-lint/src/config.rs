@@ -107,11 +107,14 @@ impl Config {
         let mut globs = GlobSetBuilder::new();
         for pattern in &raw.exclude {
             let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
-            let anchored = if trimmed.contains('/') {
-                trimmed.to_owned()
-            } else {
-                format!("**/{trimmed}")
+            // `/src/gen.rs` is anchored at the configuration's directory, as in a
+            // `.gitignore`; a pattern with a `/` inside is too; a bare name matches anywhere.
+            let anchored = match trimmed.strip_prefix('/') {
+                Some(rooted) => rooted.to_owned(),
+                None if trimmed.contains('/') => trimmed.to_owned(),
+                None => format!("**/{trimmed}"),
             };
+            let mut one = GlobSetBuilder::new();
             // A directory's pattern leaves out everything under it too.
             for p in [anchored.clone(), format!("{anchored}/**")] {
                 let glob = GlobBuilder::new(&p)
@@ -120,7 +123,20 @@ impl Config {
                     .map_err(|e| {
                         format!("{file}: `exclude` has an invalid glob `{pattern}`: {e}")
                     })?;
+                one.add(glob.clone());
                 globs.add(glob);
+            }
+            // A pattern that leaves out every file (`""`, `"/"`, `"**"`) would make the lint
+            // pass on anything: refused, naming it.
+            let everything = one.build().is_ok_and(|set| {
+                ["lib.rs", "src/main.rs", "a/b/c/model.rs"]
+                    .iter()
+                    .all(|probe| set.is_match(probe))
+            });
+            if anchored.trim_matches('/').is_empty() || everything {
+                return Err(format!(
+                    "{file}: `exclude` pattern `{pattern}` leaves out every file, so the lint would pass on anything: name what to leave out, as in `exclude = [\"tests/ui\", \"*.gen.rs\"]`"
+                ));
             }
         }
         let globs = globs
@@ -203,10 +219,20 @@ impl Config {
             if own.is_file() {
                 return Config::load(&own);
             }
+            // A manifest with the table, however it is written (`[package.metadata.infralens]`,
+            // `[package.metadata."infralens"]`, an inline table): read as TOML.
             let manifest = d.join("Cargo.toml");
             if manifest.is_file()
-                && std::fs::read_to_string(&manifest)
-                    .is_ok_and(|t| t.contains("metadata.infralens"))
+                && std::fs::read_to_string(&manifest).is_ok_and(|t| {
+                    toml::from_str::<toml::Table>(&t).is_ok_and(|m| {
+                        ["package", "workspace"].iter().any(|top| {
+                            m.get(*top)
+                                .and_then(|v| v.get("metadata"))
+                                .and_then(|v| v.get("infralens"))
+                                .is_some()
+                        })
+                    })
+                })
             {
                 return Config::load(&manifest);
             }
@@ -340,4 +366,37 @@ pub(crate) fn inline_allows(
         }
     }
     (allows, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    /// Patterns that would leave out every file are refused; a leading `/` anchors a
+    /// pattern at the configuration's directory; a manifest's table is found however the
+    /// TOML spells it (issue 27).
+    #[test]
+    fn exclude_patterns_are_anchored_and_never_everything() {
+        for everything in ["", "/", "**", "./", "**/*"] {
+            let text = format!("exclude = [\"{everything}\"]");
+            let err = Config::parse(&text, "/r".as_ref(), "infralens.toml").expect_err(everything);
+            assert!(err.to_string().contains("leaves out every file"), "{err}");
+        }
+        let c = Config::parse("exclude = [\"/src/bad.rs\"]", "/r".as_ref(), "x").expect("valid");
+        assert!(c.excludes("/r/src/bad.rs".as_ref()));
+        assert!(!c.excludes("/r/lib/src/bad.rs".as_ref()));
+        assert!(!c.excludes("/r/src/good.rs".as_ref()));
+    }
+
+    #[test]
+    fn a_quoted_metadata_table_is_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\n[package.metadata.\"infralens\"]\nallow = [\"dims\"]\n",
+        )
+        .expect("write");
+        let c = Config::find(dir.path()).expect("valid");
+        assert!(c.allows("dims"));
+    }
 }

@@ -57,6 +57,14 @@ pub enum LoadError {
         /// Its type in the file.
         dtype: String,
     },
+    /// The checkpoint holds tensors the model does not read: a config with fewer layers
+    /// than the weights, or parts this decoder has no place for.
+    Unused {
+        /// The first of them, sorted.
+        names: Vec<String>,
+        /// How many there are.
+        count: usize,
+    },
     /// `config.json` lacks a field, or its sizes disagree with each other or with the
     /// program's dims.
     Config {
@@ -97,6 +105,16 @@ impl fmt::Display for LoadError {
                 f,
                 "`{name}` is stored as {dtype}; InfraLens loads F32, F16, BF16 and F64"
             ),
+            LoadError::Unused { names, count } => {
+                let shown: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                write!(
+                    f,
+                    "the checkpoint holds {count} tensor{} this model does not read ({}{}): a config with fewer layers than the weights, or parts this decoder does not implement; it is not run without them",
+                    if *count == 1 { "" } else { "s" },
+                    shown.join(", "),
+                    if *count > names.len() { ", …" } else { "" }
+                )
+            }
             LoadError::Config { field, message } => write!(f, "config.json: `{field}` {message}"),
         }
     }
@@ -123,6 +141,8 @@ pub struct Checkpoint {
     header: usize,
     metadata: Metadata,
     names: Vec<String>,
+    /// The names fetched so far: what [`Checkpoint::unused`] leaves out.
+    used: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl fmt::Debug for Checkpoint {
@@ -190,7 +210,33 @@ impl Checkpoint {
             header,
             metadata,
             names,
+            used: Default::default(),
         })
+    }
+
+    /// The tensors never fetched, sorted: after a model is loaded, what it did not
+    /// understand (more layers than its config says, a bias it has no place for).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub V = dyn; pub D = dyn; }
+    /// let ckpt = Checkpoint::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama/model.safetensors"))?;
+    /// assert!(ckpt.unused().contains(&"model.embed_tokens.weight".to_owned()));
+    /// ckpt.tensor::<(V, D)>("model.embed_tokens.weight", &sizes![V = 256, D = 64])?;
+    /// assert!(!ckpt.unused().contains(&"model.embed_tokens.weight".to_owned()));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn unused(&self) -> Vec<String> {
+        let used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.names
+            .iter()
+            .filter(|n| !used.contains(*n))
+            .cloned()
+            .collect()
     }
 
     /// The names of its tensors, sorted.
@@ -409,6 +455,10 @@ impl Checkpoint {
                 closest: self.closest(name),
             });
         };
+        self.used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned());
         let expected = sizes.sizes_of::<Sh>().map_err(|e| LoadError::Config {
             field: name.to_owned(),
             message: e.to_string(),

@@ -103,6 +103,80 @@ fn field(json: &Value, name: &str) -> Result<usize, LoadError> {
     }
 }
 
+/// A positive finite number (`rms_norm_eps`, `rope_theta`), or `default` when absent.
+fn positive(json: &Value, name: &str, default: f64) -> Result<f64, LoadError> {
+    match json.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_f64()
+            .filter(|x| x.is_finite() && *x > 0.0)
+            .ok_or_else(|| LoadError::Config {
+                field: name.to_owned(),
+                message: format!("must be a number above 0, not {v}"),
+            }),
+    }
+}
+
+/// Fields that change what the model computes and that this decoder does not implement:
+/// refused by name, never ignored (a Llama 3.1 checkpoint run with plain RoPE gives wrong
+/// logits at every position).
+fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), LoadError> {
+    // `rope_scaling` (transformers 4) or `rope_parameters.rope_type` (5): only plain RoPE.
+    let scaling = [json.get("rope_scaling"), json.get("rope_parameters")];
+    for (field, value) in ["rope_scaling", "rope_parameters"].iter().zip(scaling) {
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let kind = value
+            .get("rope_type")
+            .or_else(|| value.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        if kind != "default" {
+            return Err(LoadError::Config {
+                field: (*field).to_owned(),
+                message: format!(
+                    "asks for RoPE scaling `{kind}`, which this decoder does not implement: it would run plain RoPE and give wrong logits"
+                ),
+            });
+        }
+    }
+    // The activation the layers apply.
+    let (field, allowed): (&str, &[&str]) = match architecture {
+        Architecture::Gpt2 => (
+            "activation_function",
+            &["gelu_new", "gelu_pytorch_tanh", "gelu_fast"],
+        ),
+        _ => ("hidden_act", &["silu", "swish"]),
+    };
+    if let Some(v) = json.get(field).filter(|v| !v.is_null()) {
+        let act = v.as_str().unwrap_or_default();
+        if !allowed.contains(&act) {
+            return Err(LoadError::Config {
+                field: field.to_owned(),
+                message: format!(
+                    "is {v}; this decoder applies {} here",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            });
+        }
+    }
+    // Biases beyond what the architecture has: loaded when stored, but never guessed.
+    for flag in ["mlp_bias"] {
+        if json.get(flag).and_then(Value::as_bool) == Some(true) {
+            return Err(LoadError::Config {
+                field: flag.to_owned(),
+                message: "is true; this decoder's MLP has no biases".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn optional(json: &Value, name: &str) -> Result<Option<usize>, LoadError> {
     match json.get(name) {
         None | Some(Value::Null) => Ok(None),
@@ -157,6 +231,7 @@ impl Config {
                     "is `{model_type}`; this decoder runs `llama`, `qwen3`, `mistral` and `gpt2`"
                 ),
             })?;
+        refuse_unimplemented(&json, architecture)?;
         if architecture == Architecture::Gpt2 {
             return Self::gpt2(&json);
         }
@@ -191,20 +266,13 @@ impl Config {
                 ),
             });
         }
-        let rope_theta = json
-            .get("rope_theta")
-            .or_else(|| {
-                json.get("rope_parameters")
-                    .and_then(|p| p.get("rope_theta"))
-            })
-            .map(|v| {
-                v.as_f64().ok_or_else(|| LoadError::Config {
-                    field: "rope_theta".to_owned(),
-                    message: format!("must be a number, not {v}"),
-                })
-            })
-            .transpose()?
-            .unwrap_or(10_000.0);
+        let rope_theta = match json
+            .get("rope_parameters")
+            .filter(|p| p.get("rope_theta").is_some())
+        {
+            Some(p) => positive(p, "rope_theta", 10_000.0)?,
+            None => positive(&json, "rope_theta", 10_000.0)?,
+        };
         let uses_window = json
             .get("use_sliding_window")
             .and_then(Value::as_bool)
@@ -224,10 +292,7 @@ impl Config {
             layers: field(&json, "num_hidden_layers")?,
             vocab_size: field(&json, "vocab_size")?,
             max_positions: field(&json, "max_position_embeddings")?,
-            rms_norm_eps: json
-                .get("rms_norm_eps")
-                .and_then(Value::as_f64)
-                .unwrap_or(1e-6),
+            rms_norm_eps: positive(&json, "rms_norm_eps", 1e-6)?,
             rope_theta,
             sliding_window,
             tie_word_embeddings: json
@@ -259,10 +324,7 @@ impl Config {
             layers: field(json, "n_layer")?,
             vocab_size: field(json, "vocab_size")?,
             max_positions: field(json, "n_positions")?,
-            rms_norm_eps: json
-                .get("layer_norm_epsilon")
-                .and_then(Value::as_f64)
-                .unwrap_or(1e-5),
+            rms_norm_eps: positive(json, "layer_norm_epsilon", 1e-5)?,
             rope_theta: 0.0,
             sliding_window: None,
             tie_word_embeddings: true,

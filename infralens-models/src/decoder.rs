@@ -199,6 +199,19 @@ impl Decoder {
             // Not tied, and not there: the missing-tensor error, with the closest names.
             Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
         };
+        // Every tensor is read, or the checkpoint is refused: GPT-2's causal-mask buffers
+        // (`attn.bias`, `attn.masked_bias`, saved by older `transformers`) hold no weights.
+        let unused: Vec<String> = ckpt
+            .unused()
+            .into_iter()
+            .filter(|n| !(n.ends_with(".attn.bias") || n.ends_with(".attn.masked_bias")))
+            .collect();
+        if !unused.is_empty() {
+            return Err(LoadError::Unused {
+                count: unused.len(),
+                names: unused.into_iter().take(3).collect(),
+            });
+        }
         Ok(Decoder {
             config,
             embed,
@@ -488,7 +501,15 @@ impl infralens::generate::CausalLm for Decoder {
         if tokens.is_empty() {
             return Err(generation_error(0, 0, self.config.max_positions));
         }
-        Ok(self.step(tokens, cache)?.to_vec())
+        let position = cache.caches.first().map_or(0, KvCache::len) + tokens.len() - 1;
+        let logits = self.step(tokens, cache)?.to_vec();
+        // NaN or infinite weights (or an overflow) give no distribution to choose from.
+        if let Some(bad) = logits.iter().find(|x| !x.is_finite()) {
+            return Err(ShapeError::from_message(format!(
+                "the logits of position {position} are not finite ({bad} among them): the checkpoint holds NaN or infinite weights, or the activations overflowed"
+            )));
+        }
+        Ok(logits)
     }
 }
 

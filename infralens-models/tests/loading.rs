@@ -254,3 +254,100 @@ fn a_linear_layer_loads_with_its_bias_when_the_checkpoint_has_one() {
         .expect_err("a bias of 3");
     assert!(odd.to_string().contains("odd.bias"), "{odd}");
 }
+
+/// What the decoder does not implement is refused by name, never run with plain defaults:
+/// RoPE scaling, another activation, an MLP bias, an eps or theta that is not a positive
+/// number (issue 27).
+#[test]
+fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
+    let cases = [
+        (
+            "\"rope_type\": \"default\"",
+            "\"rope_type\": \"llama3\", \"factor\": 8.0",
+            "config.json: `rope_parameters` asks for RoPE scaling `llama3`, which this decoder does not implement: it would run plain RoPE and give wrong logits",
+        ),
+        (
+            "\"hidden_act\": \"silu\"",
+            "\"hidden_act\": \"gelu\"",
+            "config.json: `hidden_act` is \"gelu\"; this decoder applies `silu` or `swish` here",
+        ),
+        (
+            "\"mlp_bias\": false",
+            "\"mlp_bias\": true",
+            "config.json: `mlp_bias` is true; this decoder's MLP has no biases",
+        ),
+        (
+            "\"rms_norm_eps\": 1e-06",
+            "\"rms_norm_eps\": \"1e-5\"",
+            "config.json: `rms_norm_eps` must be a number above 0, not \"1e-5\"",
+        ),
+        (
+            "\"rms_norm_eps\": 1e-06",
+            "\"rms_norm_eps\": -1",
+            "config.json: `rms_norm_eps` must be a number above 0, not -1",
+        ),
+        (
+            "\"rope_theta\": 10000.0",
+            "\"rope_theta\": 0",
+            "config.json: `rope_theta` must be a number above 0, not 0",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let dir = broken("llama", |dir| edit_config(dir, from, to));
+        assert_eq!(Decoder::load(&dir).expect_err(to).to_string(), want);
+    }
+    let text = r#"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
+        "intermediate_size": 96, "num_hidden_layers": 2, "vocab_size": 256,
+        "max_position_embeddings": 128, "rope_scaling": {"type": "yarn", "factor": 4.0}}"#;
+    assert!(
+        Config::from_json(text)
+            .expect_err("yarn")
+            .to_string()
+            .contains("`rope_scaling` asks for RoPE scaling `yarn`")
+    );
+}
+
+/// A config with fewer layers than the checkpoint holds is refused, naming what is left
+/// unread; NaN weights give an error naming the position, not tokens `0, 0` (issue 27).
+#[test]
+fn unread_tensors_and_nan_logits_are_errors() {
+    let dir = broken("llama", |dir| {
+        edit_config(dir, "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1")
+    });
+    let err = Decoder::load(&dir)
+        .expect_err("a layer left out")
+        .to_string();
+    assert!(
+        err.starts_with(
+            "the checkpoint holds 9 tensors this model does not read (`model.layers.1."
+        ),
+        "{err}"
+    );
+    let dir = broken("llama", |dir| {
+        let path = dir.join("model.safetensors");
+        let bytes = std::fs::read(&path).expect("read");
+        let file = safetensors::SafeTensors::deserialize(&bytes).expect("valid");
+        // every weight of the final norm NaN
+        let nan: Vec<u8> = f32::NAN.to_le_bytes().repeat(64);
+        let views: Vec<(String, TensorView<'_>)> = file
+            .tensors()
+            .into_iter()
+            .map(|(name, t)| {
+                let data = if name == "model.norm.weight" {
+                    &nan[..]
+                } else {
+                    t.data()
+                };
+                let view = TensorView::new(t.dtype(), t.shape().to_vec(), data).expect("view");
+                (name, view)
+            })
+            .collect();
+        std::fs::write(&path, serialize(views, &None).expect("serialize")).expect("write");
+    });
+    let model = Decoder::load(&dir).expect("loads");
+    let err = model.generate(&[1, 2, 3], 2).expect_err("NaN").to_string();
+    assert!(
+        err.starts_with("the logits of position 2 are not finite (NaN among them)"),
+        "{err}"
+    );
+}

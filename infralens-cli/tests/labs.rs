@@ -770,6 +770,50 @@ fn outcomes_are_told_apart_and_the_runner_commands_work() {
         "{out}"
     );
 
+    // An endless loop is stopped at the time limit, and said so (issue 27).
+    let endless = ex.solution().replace(
+        "    layer.forward(x)",
+        "    loop { std::hint::black_box(0); }",
+    );
+    std::fs::write(work.join(ex.path()), endless).expect("write");
+    let started = std::time::Instant::now();
+    let out = common::command(env!("CARGO_BIN_EXE_infralens"))
+        .args(["lab", "01", "--check"])
+        .current_dir(&work)
+        .env("INFRALENS_TEST_SECONDS", "2")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("its tests run for more than 2 s: an endless loop? They were stopped."),
+        "{text}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // A test that prints without end is shown by its head and tail, not whole.
+    let flood = ex.solution().replace(
+        "    layer.forward(x)",
+        "    for _ in 0..400_000 { println!(\"{}\", \"x\".repeat(99)); }\n    layer.forward(x).scale(2.0)",
+    );
+    std::fs::write(work.join(ex.path()), flood).expect("write");
+    let (code, out, err) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("compiles, but a test fails"), "{out}");
+    assert!(out.len() < 1 << 20, "the report is {} bytes", out.len());
+
+    // A deleted exercise: put back with `reset`, not a fresh crate (issue 27).
+    std::fs::remove_file(work.join(ex.path())).expect("rm");
+    let (code, out, _) = infralens(&work, &["lab", "01", "--check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(&format!(
+            "is missing from the working crate: `infralens reset {}`",
+            ex.name
+        )),
+        "{out}"
+    );
+    std::fs::write(work.join(ex.path()), ex.source()).expect("write");
+
     // cargo cannot read the crate: not the exercise's fault, exit 2.
     let manifest = std::fs::read_to_string(work.join("Cargo.toml")).expect("manifest");
     std::fs::write(

@@ -147,10 +147,20 @@ pub fn check_exercise_to(
         ex.path(),
         ex.concept
     ));
+    if !ws.root.join(ex.path()).exists() {
+        // Deleted (or moved): the exercise as shipped is one command away; progress stays.
+        report.text(&format!(
+            "{} is missing from the working crate: `infralens reset {}` puts it back as shipped (your progress on the others is kept).\n",
+            ex.path(),
+            ex.name
+        ));
+        return Ok(Outcome::CargoFailed);
+    }
     report.status(&format!("compiling {}", ex.name));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Built first, then run here: the tests run under a time limit, their output bounded.
     let mut child = Command::new(&cargo)
-        .args(["test", "--quiet"])
+        .args(["test", "--no-run", "--quiet"])
         // rustc's own errors in colour when the learner sees colours.
         .arg(if color {
             "--message-format=json-diagnostic-rendered-ansi"
@@ -160,8 +170,6 @@ pub fn check_exercise_to(
         .arg("--bin")
         .arg(ex.bin())
         .current_dir(&ws.root)
-        // A failing test's message, not a backtrace.
-        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -181,13 +189,19 @@ pub fn check_exercise_to(
         })
     });
     let mut errors = 0;
-    let mut test_output = String::new();
+    let mut executable = None;
     if let Some(stdout) = child.stdout.take() {
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             if !line.starts_with('{') {
-                test_output.push_str(&line);
-                test_output.push('\n');
+                continue;
+            }
+            if let Ok(cargo_metadata::Message::CompilerArtifact(a)) =
+                serde_json::from_str::<cargo_metadata::Message>(&line)
+                && a.profile.test
+                && let Some(exe) = a.executable
+            {
+                executable = Some(exe.into_std_path_buf());
                 continue;
             }
             let error = match Message::parse(&line) {
@@ -195,12 +209,7 @@ pub fn check_exercise_to(
                 Some(Message::Other(d, rendered)) if d.severity == crate::diag::Severity::Error => {
                     rendered + "\n"
                 }
-                _ => {
-                    if line.contains(r#""reason":"build-finished""#) && errors == 0 {
-                        report.status(&format!("running the tests of {}", ex.name));
-                    }
-                    continue;
-                }
+                _ => continue,
             };
             if errors == 0 {
                 report.text(&format!("✗ {} does not compile yet:\n\n", ex.name));
@@ -209,7 +218,7 @@ pub fn check_exercise_to(
             report.text(&error);
         }
     }
-    let status = child
+    let built = child
         .wait()
         .map_err(|e| format!("cargo did not finish: {e}"))?;
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
@@ -217,6 +226,33 @@ pub fn check_exercise_to(
         ws.mark_todo(&ex.name)?;
         return Ok(Outcome::CompileError);
     }
+    let Some(executable) = executable.filter(|_| built.success()) else {
+        // cargo stopped before any test was built, and not on the code: say why.
+        let why: String = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(12)
+            .map(|l| format!("  {l}\n"))
+            .collect();
+        report.text(&format!(
+            "cargo could not build the working crate (this is not the exercise's mistake):\n\n{why}\nIs its `Cargo.toml` intact? `infralens labs --init NEW_DIR` makes a fresh one.\n"
+        ));
+        return Ok(Outcome::CargoFailed);
+    };
+    report.status(&format!("running the tests of {}", ex.name));
+    let run = run_tests(&executable, &ws.root)?;
+    let (status, test_output) = match run {
+        TestRun::Finished(status, output) => (status, output),
+        TestRun::TimedOut(limit) => {
+            report.text(&format!(
+                "✗ {} compiles, but its tests run for more than {} s: an endless loop? They were stopped.\n",
+                ex.name,
+                limit.as_secs()
+            ));
+            ws.mark_todo(&ex.name)?;
+            return Ok(Outcome::TestsFail);
+        }
+    };
     if !status.success() {
         // The tests ran: which failed, and what each said.
         // `test a ... FAILED`, or `a --- FAILED` with `--quiet`.
@@ -228,19 +264,6 @@ pub fn check_exercise_to(
                     .or_else(|| l.strip_suffix(" --- FAILED"))
             })
             .collect();
-        if failed.is_empty() && !test_output.contains("test result:") {
-            // cargo stopped before any test ran, and not on the code: say why.
-            let why: String = stderr
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .take(12)
-                .map(|l| format!("  {l}\n"))
-                .collect();
-            report.text(&format!(
-                "cargo could not build the working crate (this is not the exercise's mistake):\n\n{why}\nIs its `Cargo.toml` intact? `infralens labs --init NEW_DIR` makes a fresh one.\n"
-            ));
-            return Ok(Outcome::CargoFailed);
-        }
         let mut said = String::new();
         for name in &failed {
             // `---- tests::name stdout ----` then the panic message, up to a blank line.
@@ -294,4 +317,101 @@ pub fn check_exercise_to(
     }
     report.text(&done);
     Ok(Outcome::Done)
+}
+
+/// How long an exercise's tests may run: ten seconds, or `INFRALENS_TEST_SECONDS`.
+fn time_limit() -> std::time::Duration {
+    let seconds = std::env::var("INFRALENS_TEST_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(10);
+    std::time::Duration::from_secs(seconds)
+}
+
+/// The most a test run's output is kept of: its first and its last part, each this long.
+const OUTPUT_KEPT: usize = 64 << 10;
+
+/// What running an exercise's tests gave.
+enum TestRun {
+    /// They finished: the status, and the output (its head and tail when long).
+    Finished(std::process::ExitStatus, String),
+    /// They ran past the time limit and were stopped.
+    TimedOut(std::time::Duration),
+}
+
+/// Runs the test binary `executable` in `dir` under [`time_limit`], keeping the head and the
+/// tail of what it prints (a test that prints without end cannot fill the memory).
+fn run_tests(executable: &std::path::Path, dir: &std::path::Path) -> Result<TestRun, String> {
+    use std::io::Read;
+    let mut child = Command::new(executable)
+        .current_dir(dir)
+        // A failing test's message, not a backtrace.
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run the tests `{}`: {e}", executable.display()))?;
+    let bounded = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let Some(mut pipe) = pipe else {
+                return String::new();
+            };
+            let (mut head, mut tail) = (Vec::new(), std::collections::VecDeque::new());
+            let mut skipped = 0usize;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                for &b in &buf[..n] {
+                    if head.len() < OUTPUT_KEPT {
+                        head.push(b);
+                    } else {
+                        tail.push_back(b);
+                        if tail.len() > OUTPUT_KEPT {
+                            tail.pop_front();
+                            skipped += 1;
+                        }
+                    }
+                }
+            }
+            let mut text = String::from_utf8_lossy(&head).into_owned();
+            if skipped > 0 {
+                text.push_str(&format!("\n[… {skipped} bytes of output left out …]\n"));
+            }
+            text.push_str(&String::from_utf8_lossy(tail.make_contiguous()));
+            text
+        })
+    };
+    let out = bounded(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = bounded(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let limit = time_limit();
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(TestRun::TimedOut(limit));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(format!("the tests did not finish: {e}")),
+        }
+    };
+    let mut text = out.join().unwrap_or_default();
+    text.push_str(&err.join().unwrap_or_default());
+    Ok(TestRun::Finished(status, text))
 }

@@ -86,6 +86,10 @@ pub struct Config {
     pub tie_word_embeddings: bool,
 }
 
+/// The widest width (`H × Dh`, `D`) a config may give: 2^24, far past any model (Llama 3
+/// 405B is 16,384 wide), and small enough that no product of the program's sizes wraps.
+const MAX_WIDTH: usize = 1 << 24;
+
 fn field(json: &Value, name: &str) -> Result<usize, LoadError> {
     match json.get(name) {
         Some(v) => v
@@ -250,6 +254,22 @@ impl Config {
                 });
             }
         };
+        // Products of sizes the program computes (`H × Dh`, `3 × D`, the cache per token)
+        // must not wrap: sizes that large are refused before anything is allocated.
+        for (what, product) in [
+            ("num_attention_heads", heads.checked_mul(head_dim)),
+            ("num_key_value_heads", kv_heads.checked_mul(head_dim)),
+            ("hidden_size", hidden_size.checked_mul(4)),
+        ] {
+            if product.is_none_or(|p| p > MAX_WIDTH) {
+                return Err(LoadError::Config {
+                    field: what.to_owned(),
+                    message: format!(
+                        "with `head_dim` = {head_dim} and `hidden_size` = {hidden_size} makes widths past {MAX_WIDTH}: no model is that wide; check the config"
+                    ),
+                });
+            }
+        }
         if heads % kv_heads != 0 {
             return Err(LoadError::Config {
                 field: "num_key_value_heads".to_owned(),
@@ -306,6 +326,14 @@ impl Config {
     fn gpt2(json: &Value) -> Result<Self, LoadError> {
         let hidden_size = field(json, "n_embd")?;
         let heads = field(json, "n_head")?;
+        if hidden_size > MAX_WIDTH {
+            return Err(LoadError::Config {
+                field: "n_embd".to_owned(),
+                message: format!(
+                    "= {hidden_size} is past {MAX_WIDTH}: no model is that wide; check the config"
+                ),
+            });
+        }
         if hidden_size % heads != 0 {
             return Err(LoadError::Config {
                 field: "n_head".to_owned(),

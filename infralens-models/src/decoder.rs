@@ -227,7 +227,9 @@ impl Decoder {
     ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
         let eps = config.rms_norm_eps as f32;
         let embed = ckpt.embedding::<V, D>("model.embed_tokens", sizes)?;
-        let mut layers = Vec::with_capacity(config.layers);
+        // Grown as the layers load: a `num_hidden_layers` the checkpoint does not hold fails
+        // on the first missing tensor, not on an allocation for all of them.
+        let mut layers = Vec::new();
         for i in 0..config.layers {
             let p = format!("model.layers.{i}");
             let qk_norm = if config.architecture == Architecture::Qwen3 {
@@ -269,7 +271,9 @@ impl Decoder {
         let norm = |name: &str| ckpt.layer_norm::<D>(&format!("{prefix}{name}"), eps, sizes);
         let embed = ckpt.embedding::<V, D>(&format!("{prefix}wte"), sizes)?;
         let wpe = ckpt.tensor::<(P, D)>(&format!("{prefix}wpe.weight"), sizes)?;
-        let mut layers = Vec::with_capacity(config.layers);
+        // Grown as the layers load: a `num_hidden_layers` the checkpoint does not hold fails
+        // on the first missing tensor, not on an allocation for all of them.
+        let mut layers = Vec::new();
         for i in 0..config.layers {
             let p = format!("{prefix}h.{i}");
             layers.push(Gpt2Layer {

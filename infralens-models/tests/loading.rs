@@ -351,3 +351,24 @@ fn unread_tensors_and_nan_logits_are_errors() {
         "{err}"
     );
 }
+
+/// Sizes whose products would wrap (`H × Dh` = 2^64) are refused before any allocation, and
+/// a `num_hidden_layers` far past the checkpoint fails on its first missing layer, not on an
+/// allocation for all of them (issue 27).
+#[test]
+fn sizes_that_wrap_or_layers_that_are_not_there_are_errors() {
+    let text = r#"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 8589934592,
+        "num_key_value_heads": 8589934592, "head_dim": 2147483648, "intermediate_size": 96,
+        "num_hidden_layers": 2, "vocab_size": 256, "max_position_embeddings": 128}"#;
+    let err = Config::from_json(text).expect_err("wraps").to_string();
+    assert!(err.contains("no model is that wide"), "{err}");
+    let dir = broken("llama", |dir| {
+        edit_config(
+            dir,
+            "\"num_hidden_layers\": 2",
+            "\"num_hidden_layers\": 1000000000",
+        )
+    });
+    let err = Decoder::load(&dir).expect_err("no such layers").to_string();
+    assert!(err.starts_with("no tensor `model.layers.2."), "{err}");
+}

@@ -233,7 +233,7 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
         corpus.len()
     );
     let mut rng = Rng(0x1f2e_3d4c_5b6a_7988);
-    let (mut findings, mut lexed, mut not_utf8) = (0usize, 0usize, 0usize);
+    let (mut findings, mut lexed, mut not_utf8, mut fixed_files) = (0usize, 0usize, 0usize, 0usize);
     // The worst time and heap per kilobyte of input, and the mutants they were on.
     let (mut worst_time, mut worst_heap) = ((0.0f64, 0usize), (0.0f64, 0usize));
     for i in 0..mutants {
@@ -298,6 +298,40 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
                 _ => {}
             }
         }
+        // `--fix` on a mutant that parses: each round's result parses, and the rounds end
+        // (the fixes converge, as `lint --fix` lints again until nothing is left to fix).
+        if !infralens_cli::fix::by_file(&report.diagnostics).is_empty()
+            && syn::parse_file(&mutant).is_ok()
+        {
+            let mut text = mutant.to_string();
+            let mut diagnostics = report.diagnostics.clone();
+            let mut rounds = 0;
+            loop {
+                let edits = infralens_cli::fix::by_file(&diagnostics);
+                let Some(edits) = edits.get("mutant.rs") else {
+                    break;
+                };
+                let (fixed, made) = infralens_cli::fix::apply(&text, edits);
+                if made == 0 || fixed == text {
+                    break;
+                }
+                assert!(
+                    syn::parse_file(&fixed).is_ok(),
+                    "mutant {i} of {}: a fix broke a file that parsed",
+                    path.display()
+                );
+                text = fixed;
+                rounds += 1;
+                assert!(
+                    rounds <= 16,
+                    "mutant {i} of {}: the fixes do not converge",
+                    path.display()
+                );
+                diagnostics =
+                    lint_sources(vec![Source::new("mutant.rs", text.clone())]).diagnostics;
+            }
+            fixed_files += 1;
+        }
         // The macro's own walker over the body, as `#[shapes]` runs it.
         if let Ok(tokens) = proc_macro2::TokenStream::from_str(&mutant) {
             lexed += 1;
@@ -314,7 +348,7 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
         }
     }
     println!(
-        "{mutants} mutants of {} files: {findings} findings, {lexed} lexed and walked, {not_utf8} not UTF-8, no crash; worst {:.2} ms per KB (mutant {}), worst heap {:.0} KB per KB (mutant {})",
+        "{mutants} mutants of {} files: {findings} findings, {fixed_files} fixed to the end (each round parses), {lexed} lexed and walked, {not_utf8} not UTF-8, no crash; worst {:.2} ms per KB (mutant {}), worst heap {:.0} KB per KB (mutant {})",
         corpus.len(),
         worst_time.0 * 1e3,
         worst_time.1,

@@ -132,7 +132,15 @@ pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, Exp
         return Err(ExplainError::Target(target.to_owned()));
     };
     let path = PathBuf::from(file);
-    let text = std::fs::read_to_string(&path).map_err(|source| ExplainError::Read {
+    // Size-capped as the lint reads (a sibling of 1 GiB, or `/dev/zero` behind a link, is not
+    // read whole).
+    let read = |p: &std::path::Path| {
+        crate::lint::read_source(p).and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+    };
+    let text = read(&path).map_err(|source| ExplainError::Read {
         file: file.to_owned(),
         source,
     })?;
@@ -140,7 +148,7 @@ pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, Exp
     if let Some(src_dir) = crate_src(&path) {
         for other in collect_files(&[src_dir]).unwrap_or_default() {
             if !same_file(&other, &path)
-                && let Ok(t) = std::fs::read_to_string(&other)
+                && let Ok(t) = read(&other)
             {
                 others.push(Source::new(&other.to_string_lossy(), t));
             }

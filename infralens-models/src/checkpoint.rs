@@ -122,6 +122,38 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// Reads `path`, a regular file (a FIFO would block, `/dev/zero` never end), of at most
+/// `cap` bytes; the error names the file and says what it is instead.
+pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let io = |message: String| LoadError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, a pipe, a socket)"
+        };
+        return Err(io(format!("it is {what}; give the file itself")));
+    }
+    if meta.len() > cap {
+        return Err(io(format!(
+            "it is {} bytes, more than the {cap} such a file can be",
+            meta.len()
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    // No more than the size it had when looked at: a file that grows meanwhile is cut there.
+    file.take(meta.len())
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    Ok(bytes)
+}
+
 /// A safetensors file, read once: its header parsed, tensors fetched by name.
 ///
 /// The file is read into memory (a memory map needs `unsafe`, which InfraLens forbids);
@@ -166,10 +198,7 @@ impl Checkpoint {
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = path.as_ref().to_path_buf();
-        let bytes = std::fs::read(&path).map_err(|e| LoadError::Io {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let bytes = read_regular(&path, u64::MAX)?;
         Self::from_bytes(path, bytes)
     }
 

@@ -199,7 +199,9 @@ impl Config {
     /// ```
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = dir.as_ref().join("config.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| LoadError::Io {
+        // A config is a few kilobytes: 16 MiB is far past any.
+        let bytes = crate::checkpoint::read_regular(&path, 16 << 20)?;
+        let text = String::from_utf8(bytes).map_err(|e| LoadError::Format {
             path: path.clone(),
             message: e.to_string(),
         })?;

@@ -372,3 +372,32 @@ fn sizes_that_wrap_or_layers_that_are_not_there_are_errors() {
     let err = Decoder::load(&dir).expect_err("no such layers").to_string();
     assert!(err.starts_with("no tensor `model.layers.2."), "{err}");
 }
+
+/// Only regular files are read: `model.safetensors` linked to `/dev/zero` (read without end
+/// before) and a `config.json` that is a FIFO (which blocked forever) are errors naming them
+/// (issue 27).
+#[cfg(unix)]
+#[test]
+fn devices_and_pipes_are_refused_not_read() {
+    let dir = broken("llama", |dir| {
+        std::fs::remove_file(dir.join("model.safetensors")).expect("rm");
+        std::os::unix::fs::symlink("/dev/zero", dir.join("model.safetensors")).expect("link");
+    });
+    let err = Decoder::load(&dir).expect_err("a device").to_string();
+    assert!(
+        err.ends_with("model.safetensors: it is not a regular file (a device, a pipe, a socket); give the file itself"),
+        "{err}"
+    );
+    let dir = broken("llama", |dir| {
+        std::fs::remove_file(dir.join("config.json")).expect("rm");
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("config.json"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    });
+    let err = Decoder::load(&dir).expect_err("a pipe").to_string();
+    assert!(
+        err.contains("config.json: it is not a regular file"),
+        "{err}"
+    );
+}

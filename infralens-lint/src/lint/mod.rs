@@ -159,7 +159,7 @@ fn named(path: &Path, e: std::io::Error) -> std::io::Error {
 
 /// Reads a file the lint was given, refusing one larger than [`MAX_FILE_BYTES`] (which
 /// `/dev/zero` behind a link, say, would be without end).
-fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| named(path, e))?;
     let mut bytes = Vec::new();

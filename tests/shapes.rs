@@ -134,3 +134,26 @@ fn shape_annotations_on_transposed_views() {
         assert_eq!(y.get(&[b, d, s]), x.get(&[b, s, d]));
     }
 }
+
+/// `#[shapes]` on a trait's method without a body fills in its signature, as on a function:
+/// every implementation then has that shape (issue 27: it gave a cascade of errors).
+trait Forward {
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn forward(&self, x: &Tensor) -> Tensor;
+}
+
+struct Doubling;
+
+impl Forward for Doubling {
+    #[shapes(x: [B, S, D] -> [B, S, D])]
+    fn forward(&self, x: &Tensor) -> Tensor {
+        x.scale(2.0)
+    }
+}
+
+#[test]
+fn a_trait_method_is_annotated_like_a_function() {
+    let x = Tensor::<(B, S, D)>::randn(7);
+    let y: Tensor<(B, S, D)> = Doubling.forward(&x);
+    assert_eq!(y.get(&[1, 2, 3]), x.get(&[1, 2, 3]).map(|v| 2.0 * v));
+}

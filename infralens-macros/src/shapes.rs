@@ -21,6 +21,8 @@ pub(crate) fn expand_with(args: TokenStream, item: TokenStream, light: bool) -> 
     let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let body = match tokens.pop() {
         Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => body,
+        // A trait's method without a body: its signature is filled in and checked.
+        Some(TokenTree::Punct(p)) if p.as_char() == ';' => return declaration(args, item),
         _ => return not_a_function(item),
     };
     let parsed = ShapesArgs::from_tokens(args);
@@ -200,6 +202,10 @@ fn stub(func: &mut ItemFn) {
     fn placeholder(ty: &mut Type) {
         match ty {
             Type::Reference(r) => placeholder(&mut r.elem),
+            Type::Tuple(t) => t.elems.iter_mut().for_each(placeholder),
+            Type::Paren(p) => placeholder(&mut p.elem),
+            Type::Array(a) => placeholder(&mut a.elem),
+            Type::Slice(sl) => placeholder(&mut sl.elem),
             Type::Path(p) if is_bare_tensor(p) => {
                 if let Some(last) = p.path.segments.last_mut() {
                     last.arguments = PathArguments::AngleBracketed(
@@ -222,6 +228,39 @@ fn stub(func: &mut ItemFn) {
     // The body is gone: its parameters are unused, and that is not the user's mistake.
     func.attrs
         .push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
+}
+
+/// `#[shapes]` on a trait's method without a body (`fn forward(&self, x: &Tensor) -> Tensor;`):
+/// the signature filled in from the annotation, checked as a function's is.
+fn declaration(args: TokenStream, item: TokenStream) -> TokenStream {
+    let Ok(method) = syn::parse2::<syn::TraitItemFn>(item.clone()) else {
+        return not_a_function(item);
+    };
+    let mut func = ItemFn {
+        attrs: method.attrs,
+        vis: syn::Visibility::Inherited,
+        sig: method.sig,
+        block: Box::new(syn::parse_quote!({})),
+    };
+    let applied = ShapesArgs::from_tokens(args).and_then(|args| {
+        if args.relations.is_empty() {
+            apply_signature(&args, &mut func)
+        } else {
+            Err(syn::Error::new(
+                func.sig.ident.span(),
+                "a method without a body cannot state relations (`where …`): give them in each implementation's annotation",
+            ))
+        }
+    });
+    let error = applied.err().map(|e| {
+        stub(&mut func);
+        e.to_compile_error()
+    });
+    let ItemFn { attrs, sig, .. } = &func;
+    let attrs = attrs
+        .iter()
+        .filter(|a| !a.path().is_ident("allow") || error.is_none());
+    quote! { #error #(#attrs)* #sig; }
 }
 
 /// `#[shapes]` on a struct, an impl block, …: one error, and the item unchanged.

@@ -162,13 +162,23 @@ fn rewrite_signature(args: &ShapesArgs, func: &mut ItemFn, errors: &mut Errors) 
         match arg {
             None => {
                 unknown_name = true;
-                errors.push(syn::Error::new(
-                    param.name.span(),
-                    format!(
+                // A parameter written as a pattern has no name to annotate it by.
+                let pattern = func.sig.inputs.iter().find_map(|arg| match arg {
+                    FnArg::Typed(t) if pat_name(&t.pat).is_none() => {
+                        Some((tokens_text(t.pat.to_token_stream()), type_text(&t.ty)))
+                    }
+                    _ => None,
+                });
+                let message = match pattern {
+                    Some((pat, ty)) => format!(
+                        "`{name}` is not a parameter of `{fn_name}`: its parameter `{pat}: {ty}` is a pattern, and `#[shapes]` names a parameter by its name; take each tensor as a parameter of its own (`{name}: &Tensor`)"
+                    ),
+                    None => format!(
                         "`{name}` is not a parameter of `{fn_name}`; its parameters are {}",
                         list(&param_names)
                     ),
-                ));
+                };
+                errors.push(syn::Error::new(param.name.span(), message));
             }
             Some(FnArg::Receiver(r)) => errors.push(syn::Error::new(
                 param.name.span(),
@@ -414,7 +424,13 @@ fn fill(ty: &mut Type, shape: &ShapeLit, what: &str) -> syn::Result<()> {
 /// # Ok::<(), syn::Error>(())
 /// ```
 pub fn type_text(ty: &Type) -> String {
-    let mut text = ty.to_token_stream().to_string();
+    tokens_text(ty.to_token_stream())
+}
+
+/// Tokens as a learner writes them, the same whichever `proc_macro` printed them (the
+/// compiler's and `proc-macro2`'s spacing differ): `(x , _y)` → `(x, _y)`.
+fn tokens_text(tokens: proc_macro2::TokenStream) -> String {
+    let mut text = tokens.to_string();
     for (from, to) in [
         (" <", "<"),
         ("< ", "<"),

@@ -135,7 +135,7 @@ pub fn explain_at(target: &str, at: &[(String, u64)]) -> Result<Walkthrough, Exp
     // Size-capped as the lint reads (a sibling of 1 GiB, or `/dev/zero` behind a link, is not
     // read whole).
     let read = |p: &std::path::Path| {
-        crate::lint::read_source(p).and_then(|bytes| {
+        crate::lint::read_capped(p).and_then(|bytes| {
             String::from_utf8(bytes)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
         })

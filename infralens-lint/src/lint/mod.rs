@@ -158,20 +158,22 @@ fn named(path: &Path, e: std::io::Error) -> std::io::Error {
 }
 
 /// Reads a file the lint was given, refusing one larger than [`MAX_FILE_BYTES`] (which
-/// `/dev/zero` behind a link, say, would be without end).
-pub(crate) fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+/// `/dev/zero` behind a link, say, would be without end); the error names the file.
+fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_capped(path).map_err(|e| named(path, e))
+}
+
+/// [`read_source`], its error not naming the file (for a caller that names it itself).
+pub(crate) fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| named(path, e))?;
+    let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| named(path, e))?;
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(
-                "cannot read `{}`: larger than {} MiB, more than any source file; is it generated?",
-                path.display(),
+                "larger than {} MiB, more than any source file; is it generated?",
                 MAX_FILE_BYTES >> 20
             ),
         ));

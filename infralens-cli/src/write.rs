@@ -88,33 +88,39 @@ impl Identity {
     }
 }
 
+/// The directory `path` is in (`.` for a bare file name).
+///
+/// ```
+/// use infralens_cli::write::dir_of;
+/// use std::path::Path;
+/// assert_eq!(dir_of(Path::new("src/a.rs")), Path::new("src"));
+/// assert_eq!(dir_of(Path::new("a.rs")), Path::new("."));
+/// ```
+pub fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Where a write to `path` lands: the file itself, or the end of the links it is, refused
 /// when that is outside `root`.
 fn target_within(path: &Path, root: &Path) -> Result<PathBuf, WriteError> {
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_link {
-        // A new file, or a plain one: but its directory may itself be reached through a link.
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let dir = match parent {
-            Some(p) => std::fs::canonicalize(p).map_err(io(p))?,
-            None => std::fs::canonicalize(".").map_err(io(Path::new(".")))?,
-        };
-        let root_c = std::fs::canonicalize(root).map_err(io(root))?;
-        if !dir.starts_with(&root_c) {
-            return Err(WriteError::OutsideTree {
-                path: path.display().to_string(),
-                target: dir.display().to_string(),
-                root: root_c.display().to_string(),
-            });
-        }
-        return Ok(path.to_path_buf());
-    }
-    let target = std::fs::canonicalize(path).map_err(io(path))?;
+    // A link is followed to its end; a new or plain file is written where it is, but its
+    // directory may itself be reached through a link.
+    let (target, lands) = if is_link {
+        let end = std::fs::canonicalize(path).map_err(io(path))?;
+        (end.clone(), end)
+    } else {
+        let dir = dir_of(path);
+        let lands = std::fs::canonicalize(dir).map_err(io(dir))?;
+        (path.to_path_buf(), lands)
+    };
     let root_c = std::fs::canonicalize(root).map_err(io(root))?;
-    if !target.starts_with(&root_c) {
+    if !lands.starts_with(&root_c) {
         return Err(WriteError::OutsideTree {
             path: path.display().to_string(),
-            target: target.display().to_string(),
+            target: lands.display().to_string(),
             root: root_c.display().to_string(),
         });
     }
@@ -124,10 +130,7 @@ fn target_within(path: &Path, root: &Path) -> Result<PathBuf, WriteError> {
 /// Writes `contents` to `target` through a temporary file beside it and a rename, keeping
 /// the permissions of the file it replaces.
 fn atomic(target: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let dir = match target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(p) => p,
-        None => Path::new("."),
-    };
+    let dir = dir_of(target);
     let mut temp = tempfile::Builder::new()
         .prefix(".infralens-")
         .suffix(".tmp")
@@ -209,9 +212,7 @@ pub fn create(
     root: &Path,
     ours: impl FnOnce(&[u8]) -> bool,
 ) -> Result<(), WriteError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
+    std::fs::create_dir_all(dir_of(path)).map_err(io(dir_of(path)))?;
     let target = target_within(path, root)?;
     match std::fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => {

@@ -146,10 +146,7 @@ pub(crate) fn run(
 /// The tree a fix of `path` may write into: the current directory for a file in it, the
 /// file's own directory for one named elsewhere. A link out of it is not written through.
 fn tree_of(path: &std::path::Path, here: &std::path::Path) -> PathBuf {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+    let parent = infralens_cli::write::dir_of(path);
     let inside = std::fs::canonicalize(parent)
         .ok()
         .zip(std::fs::canonicalize(here).ok())

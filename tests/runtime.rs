@@ -669,3 +669,45 @@ fn a_rope_table_too_large_to_hold_names_its_sizes() {
         &sizes![T = usize::MAX],
     );
 }
+
+/// A table under the size limit but past any memory (2^56 positions of width 4: 2^59 bytes a
+/// table, past even 57-bit address spaces) is a panic naming the sizes, where it aborted the
+/// process before (issue 27).
+#[test]
+#[should_panic(expected = "does not fit in memory; check the sizes")]
+fn a_rope_table_past_memory_is_a_panic_not_an_abort() {
+    let _ = infralens::Rope::<T, Dh>::new(
+        10_000.0,
+        infralens::RopeStyle::Halves,
+        &sizes![T = 1usize << 56],
+    );
+}
+
+/// `theta` = 0 made every angle NaN; it is refused by name (issue 27).
+#[test]
+fn rope_theta_and_norm_eps_are_validated() {
+    for theta in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let panic = std::panic::catch_unwind(|| {
+            infralens::Rope::<T, Dh>::new(theta, infralens::RopeStyle::Halves, &sizes![T = 4])
+        })
+        .expect_err("refused");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.starts_with("rope: `theta` = "), "{message}");
+    }
+    for eps in [-1e-5f32, f32::NAN, f32::INFINITY] {
+        let panic = std::panic::catch_unwind(|| {
+            infralens::layers::RmsNorm::new(Tensor::<(Dh,)>::ones(), eps)
+        })
+        .expect_err("refused");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.starts_with("RmsNorm: `eps` = "), "{message}");
+        let panic = std::panic::catch_unwind(|| {
+            infralens::layers::LayerNorm::new(Tensor::<(Dh,)>::ones(), Tensor::zeros(), eps)
+        })
+        .expect_err("refused");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.starts_with("LayerNorm: `eps` = "), "{message}");
+    }
+    // 0 is a valid eps (the tests of the norms use it).
+    let _ = infralens::layers::RmsNorm::new(Tensor::<(Dh,)>::ones(), 0.0);
+}

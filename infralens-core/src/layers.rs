@@ -7,6 +7,18 @@ use crate::ops::matmul::MatMul;
 use crate::relations::Broadcasts;
 use crate::{Dim, Element, Ids, LastAxis, ShapeError, Tensor};
 
+/// A norm's `eps` must be finite and at least 0: a negative one makes `1/sqrt(var + eps)`
+/// NaN for inputs of small variance, silently.
+#[track_caller]
+fn check_eps<E: Element>(layer: &str, eps: E) {
+    let e = eps.to_f64();
+    if !(e.is_finite() && e >= 0.0) {
+        panic!(
+            "{layer}: `eps` = {e} must be a finite number of at least 0 (checkpoints use 1e-5 or 1e-6): a negative or NaN `eps` makes the outputs NaN"
+        );
+    }
+}
+
 /// `y = x·Wᵀ + b` with the weight stored `(Out, In)`, as `torch.nn.Linear(In, Out)` and every
 /// Hugging Face checkpoint keep it.
 ///
@@ -241,7 +253,21 @@ impl<D: Dim, E: Element> LayerNorm<D, E> {
     /// dims! { pub D = 4; }
     /// let _ = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), 1e-5);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `eps` is negative or not finite: every output would be NaN.
+    ///
+    /// ```should_panic
+    /// use infralens::prelude::*;
+    /// use infralens::layers::LayerNorm;
+    /// dims! { pub D = 4; }
+    /// // panics: "LayerNorm: `eps` = -1 must be a finite number of at least 0 …"
+    /// let _ = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), -1.0);
+    /// ```
+    #[track_caller]
     pub fn new(weight: Tensor<(D,), E>, bias: Tensor<(D,), E>, eps: E) -> Self {
+        check_eps("LayerNorm", eps);
         LayerNorm { weight, bias, eps }
     }
 
@@ -288,7 +314,20 @@ impl<D: Dim, E: Element> RmsNorm<D, E> {
     /// dims! { pub D = 4; }
     /// let _ = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `eps` is negative or not finite: every output would be NaN.
+    ///
+    /// ```should_panic
+    /// use infralens::prelude::*;
+    /// use infralens::layers::RmsNorm;
+    /// dims! { pub D = 4; }
+    /// let _ = RmsNorm::new(Tensor::<(D,)>::ones(), f32::NAN);
+    /// ```
+    #[track_caller]
     pub fn new(weight: Tensor<(D,), E>, eps: E) -> Self {
+        check_eps("RmsNorm", eps);
         RmsNorm { weight, eps }
     }
 

@@ -65,6 +65,14 @@ pub enum LoadError {
         /// How many there are.
         count: usize,
     },
+    /// The `Sizes` the program passed lack a size a typed shape needs, or give a
+    /// compile-time dim another size: a bug in the calling code, not in the checkpoint.
+    Sizes {
+        /// The tensor being loaded.
+        name: String,
+        /// What is wrong with the sizes.
+        message: String,
+    },
     /// `config.json` lacks a field, or its sizes disagree with each other or with the
     /// program's dims.
     Config {
@@ -115,6 +123,10 @@ impl fmt::Display for LoadError {
                     if *count > names.len() { ", …" } else { "" }
                 )
             }
+            LoadError::Sizes { name, message } => write!(
+                f,
+                "loading `{name}`: the sizes the program passed are incomplete: {message}"
+            ),
             LoadError::Config { field, message } => write!(f, "config.json: `{field}` {message}"),
         }
     }
@@ -152,6 +164,83 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, LoadError> 
         .read_to_end(&mut bytes)
         .map_err(|e| io(e.to_string()))?;
     Ok(bytes)
+}
+
+/// What a safetensors error means, in words, naming the tensor or field when the header
+/// says (the crate's own text is its variant's name, `HeaderTooSmall`).
+fn in_words(error: &safetensors::SafeTensorError, bytes: &[u8]) -> String {
+    use safetensors::SafeTensorError as E;
+    match error {
+        E::HeaderTooSmall => format!(
+            "it is {} bytes; a safetensors file starts with 8 bytes giving the length of its header",
+            bytes.len()
+        ),
+        E::InvalidHeaderLength => "its first 8 bytes give a header length past the end of the file: truncated, or not a safetensors file".to_owned(),
+        E::HeaderTooLarge => "its first 8 bytes give a header of more than 100 MB: not a safetensors file".to_owned(),
+        E::InvalidHeader => "its header is not UTF-8 text".to_owned(),
+        E::InvalidHeaderStart => "its header does not start with `{`: not a safetensors file".to_owned(),
+        E::InvalidHeaderDeserialization => header_problem(bytes),
+        E::MetadataIncompleteBuffer => "the tensors' data offsets in its header leave gaps or do not reach the end of the file".to_owned(),
+        E::ValidationOverflow => "a tensor's shape in its header is too large to hold (its size overflows)".to_owned(),
+        E::TensorInvalidInfo => "a tensor's data range in its header does not match its shape and dtype".to_owned(),
+        E::InvalidOffset(name) => format!("the data range of `{name}` in its header does not follow the previous tensor's, or does not match its shape and dtype"),
+        E::TensorNotFound(name) => format!("no tensor `{name}`"),
+        E::InvalidTensorView(dtype, shape, len) => format!("{len} bytes cannot hold a {dtype:?} tensor of shape {shape:?}"),
+        E::IoError(e) => e.to_string(),
+        E::JsonError(e) => format!("its header is not valid JSON: {e}"),
+    }
+}
+
+/// Why a header that is JSON does not describe tensors: the first entry that is not
+/// `{"dtype": …, "shape": […], "data_offsets": [begin, end]}`, by name.
+fn header_problem(bytes: &[u8]) -> String {
+    let header = bytes
+        .get(..8)
+        .and_then(|n| usize::try_from(u64::from_le_bytes(n.try_into().ok()?)).ok())
+        .and_then(|n| bytes.get(8..8usize.checked_add(n)?));
+    let json: Option<serde_json::Value> = header.and_then(|h| serde_json::from_slice(h).ok());
+    let Some(serde_json::Value::Object(entries)) = json else {
+        return "its header is not a JSON object of tensors".to_owned();
+    };
+    const DTYPES: &[&str] = &[
+        "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32",
+        "F64", "I64", "U64",
+    ];
+    for (name, entry) in &entries {
+        if name == "__metadata__" {
+            if !entry.is_object()
+                || entry
+                    .as_object()
+                    .is_some_and(|m| m.values().any(|v| !v.is_string()))
+            {
+                return "its `__metadata__` is not a table of strings".to_owned();
+            }
+            continue;
+        }
+        match entry.get("dtype") {
+            Some(serde_json::Value::String(dtype)) if !DTYPES.contains(&dtype.as_str()) => {
+                return format!(
+                    "tensor `{name}` has dtype `{dtype}`, which safetensors does not define (a quantised format such as GGUF's needs its own loader)"
+                );
+            }
+            Some(serde_json::Value::String(_)) => {}
+            _ => return format!("tensor `{name}` has no `dtype` string in the header"),
+        }
+        let whole_numbers = |key: &str, len: Option<usize>| {
+            entry.get(key).and_then(|v| v.as_array()).is_some_and(|a| {
+                len.is_none_or(|l| a.len() == l) && a.iter().all(|n| n.as_u64().is_some())
+            })
+        };
+        if !whole_numbers("shape", None) {
+            return format!("tensor `{name}` has no `shape` list of whole numbers in the header");
+        }
+        if !whole_numbers("data_offsets", Some(2)) {
+            return format!(
+                "tensor `{name}` has no `data_offsets` pair of whole numbers in the header"
+            );
+        }
+    }
+    "its header does not describe tensors as safetensors does".to_owned()
 }
 
 /// A safetensors file, read once: its header parsed, tensors fetched by name.
@@ -212,7 +301,7 @@ impl Checkpoint {
         let (header, metadata) =
             safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| LoadError::Format {
                 path: path.clone(),
-                message: e.to_string(),
+                message: in_words(&e, &bytes),
             })?;
         // `read_metadata` checks that the offsets cover the data; check the total length too.
         let end = metadata
@@ -488,8 +577,8 @@ impl Checkpoint {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(name.to_owned());
-        let expected = sizes.sizes_of::<Sh>().map_err(|e| LoadError::Config {
-            field: name.to_owned(),
+        let expected = sizes.sizes_of::<Sh>().map_err(|e| LoadError::Sizes {
+            name: name.to_owned(),
             message: e.to_string(),
         })?;
         if info.shape != expected {

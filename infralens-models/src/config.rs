@@ -57,6 +57,7 @@ impl Architecture {
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// `model_type`.
     pub architecture: Architecture,
@@ -84,6 +85,10 @@ pub struct Config {
     pub sliding_window: Option<usize>,
     /// `tie_word_embeddings`: the output projection is the embedding table.
     pub tie_word_embeddings: bool,
+    /// `attention_bias` (Llama, Qwen3; GPT-2 always): the q/k/v/o projections have biases.
+    pub attention_bias: bool,
+    /// `mlp_bias` (Llama; GPT-2 always): the MLP's projections have biases.
+    pub mlp_bias: bool,
 }
 
 /// The widest width (`H × Dh`, `D`) a config may give: 2^24, far past any model (Llama 3
@@ -121,6 +126,94 @@ fn positive(json: &Value, name: &str, default: f64) -> Result<f64, LoadError> {
     }
 }
 
+/// What a field that changes the computation must hold for this decoder to compute what
+/// `transformers` does.
+#[derive(Clone, Copy)]
+enum Implemented {
+    /// Absent, `null` or `false`.
+    False,
+    /// Absent, `null` or `true`.
+    True,
+    /// Absent, `null` or one of these strings.
+    OneOf(&'static [&'static str]),
+}
+
+/// A `config.json` field that changes what the model computes, and what this decoder
+/// implements of it. Stated once here: [`Config::from_json`] refuses every other value by
+/// name, never runs it with plain defaults.
+struct Computes {
+    field: &'static str,
+    /// The architectures whose `transformers` code reads the field (others ignore it).
+    architectures: &'static [Architecture],
+    implemented: Implemented,
+    /// What a value other than the implemented one asks for.
+    asks_for: &'static str,
+}
+
+use Architecture::{Gpt2, Llama, Mistral, Qwen3};
+
+const COMPUTES: &[Computes] = &[
+    Computes {
+        field: "hidden_act",
+        architectures: &[Llama, Qwen3, Mistral],
+        implemented: Implemented::OneOf(&["silu", "swish"]),
+        asks_for: "another activation in the MLP's gate",
+    },
+    Computes {
+        field: "activation_function",
+        architectures: &[Gpt2],
+        implemented: Implemented::OneOf(&["gelu_new", "gelu_pytorch_tanh", "gelu_fast"]),
+        asks_for: "another activation in the MLP",
+    },
+    Computes {
+        field: "partial_rotary_factor",
+        architectures: &[Llama, Qwen3, Mistral],
+        implemented: Implemented::OneOf(&[]),
+        asks_for: "RoPE on part of each head only",
+    },
+    Computes {
+        field: "attn_logit_softcapping",
+        architectures: &[Llama, Qwen3, Mistral],
+        implemented: Implemented::OneOf(&[]),
+        asks_for: "capped attention scores",
+    },
+    Computes {
+        field: "final_logit_softcapping",
+        architectures: &[Llama, Qwen3, Mistral],
+        implemented: Implemented::OneOf(&[]),
+        asks_for: "capped logits",
+    },
+    Computes {
+        field: "scale_attn_weights",
+        architectures: &[Gpt2],
+        implemented: Implemented::True,
+        asks_for: "attention scores not divided by `sqrt(Dh)`",
+    },
+    Computes {
+        field: "scale_attn_by_inverse_layer_idx",
+        architectures: &[Gpt2],
+        implemented: Implemented::False,
+        asks_for: "attention scores divided by the layer's number as well",
+    },
+    Computes {
+        field: "add_cross_attention",
+        architectures: &[Gpt2],
+        implemented: Implemented::False,
+        asks_for: "cross-attention to an encoder",
+    },
+];
+
+/// The value a field holds when it is not what this decoder implements.
+fn unimplemented_value<'a>(json: &'a Value, rule: &Computes) -> Option<&'a Value> {
+    let value = json.get(rule.field).filter(|v| !v.is_null())?;
+    let holds = match rule.implemented {
+        Implemented::False => value.as_bool() == Some(false),
+        Implemented::True => value.as_bool() == Some(true),
+        Implemented::OneOf(allowed) => value.as_str().is_some_and(|v| allowed.contains(&v)),
+    };
+    (!holds).then_some(value)
+}
+
 /// Fields that change what the model computes and that this decoder does not implement:
 /// refused by name, never ignored (a Llama 3.1 checkpoint run with plain RoPE gives wrong
 /// logits at every position).
@@ -145,40 +238,88 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
             });
         }
     }
-    // The activation the layers apply.
-    let (field, allowed): (&str, &[&str]) = match architecture {
-        Architecture::Gpt2 => (
-            "activation_function",
-            &["gelu_new", "gelu_pytorch_tanh", "gelu_fast"],
-        ),
-        _ => ("hidden_act", &["silu", "swish"]),
-    };
-    if let Some(v) = json.get(field).filter(|v| !v.is_null()) {
-        let act = v.as_str().unwrap_or_default();
-        if !allowed.contains(&act) {
+    for rule in COMPUTES
+        .iter()
+        .filter(|r| r.architectures.contains(&architecture))
+    {
+        if let Some(value) = unimplemented_value(json, rule) {
+            let implemented = match rule.implemented {
+                Implemented::False => "`false`".to_owned(),
+                Implemented::True => "`true`".to_owned(),
+                Implemented::OneOf(&[]) => "the field left out".to_owned(),
+                Implemented::OneOf(allowed) => allowed
+                    .iter()
+                    .map(|a| format!("`\"{a}\"`"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
             return Err(LoadError::Config {
-                field: field.to_owned(),
+                field: rule.field.to_owned(),
                 message: format!(
-                    "is {v}; this decoder applies {} here",
-                    allowed
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
+                    "is {value}: {}, which this decoder does not implement (it computes with {implemented}); it is refused rather than run with wrong logits",
+                    rule.asks_for
                 ),
             });
         }
     }
-    // Biases beyond what the architecture has: loaded when stored, but never guessed.
-    for flag in ["mlp_bias"] {
-        if json.get(flag).and_then(Value::as_bool) == Some(true) {
+    // Sliding windows on some layers only: Qwen3 windows the layers from `max_window_layers`
+    // on, and `layer_types` (transformers 5) says layer by layer; this decoder windows all
+    // of them or none.
+    if let Some(types) = json.get("layer_types").and_then(Value::as_array) {
+        let mut kinds: Vec<&str> = types.iter().map(|t| t.as_str().unwrap_or("?")).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        if let Some(other) = kinds
+            .iter()
+            .find(|k| !matches!(**k, "full_attention" | "sliding_attention"))
+        {
             return Err(LoadError::Config {
-                field: flag.to_owned(),
-                message: "is true; this decoder's MLP has no biases".to_owned(),
+                field: "layer_types".to_owned(),
+                message: format!(
+                    "names a layer kind `{other}`; this decoder runs `full_attention` and `sliding_attention` layers"
+                ),
             });
         }
+        if kinds.len() > 1 {
+            return Err(LoadError::Config {
+                field: "layer_types".to_owned(),
+                message: "mixes `full_attention` and `sliding_attention` layers; this decoder gives every layer the same attention".to_owned(),
+            });
+        }
+    } else if architecture == Qwen3
+        && json.get("use_sliding_window").and_then(Value::as_bool) == Some(true)
+        && json
+            .get("max_window_layers")
+            .and_then(Value::as_u64)
+            .is_none_or(|n| n > 0)
+    {
+        return Err(LoadError::Config {
+            field: "max_window_layers".to_owned(),
+            message: "with `use_sliding_window` gives a window to some layers only; this decoder gives every layer the same attention".to_owned(),
+        });
     }
     Ok(())
+}
+
+/// `attention_bias` or `mlp_bias` where the architecture reads it (Llama: both; Qwen3:
+/// `attention_bias`); `false` elsewhere, as `transformers` builds those layers without one.
+fn bias_flag(
+    json: &Value,
+    name: &str,
+    read_by: &[Architecture],
+    architecture: Architecture,
+) -> Result<bool, LoadError> {
+    if !read_by.contains(&architecture) {
+        return Ok(false);
+    }
+    match json.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(LoadError::Config {
+            field: name.to_owned(),
+            message: format!("must be true or false, not {v}"),
+        }),
+    }
 }
 
 fn optional(json: &Value, name: &str) -> Result<Option<usize>, LoadError> {
@@ -223,13 +364,23 @@ impl Config {
             path: "config.json".into(),
             message: e.to_string(),
         })?;
-        let model_type = json
-            .get("model_type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| LoadError::Config {
-                field: "model_type".to_owned(),
-                message: "is missing".to_owned(),
-            })?;
+        let model_type = match json.get("model_type") {
+            Some(Value::String(name)) => name.as_str(),
+            None | Some(Value::Null) => {
+                return Err(LoadError::Config {
+                    field: "model_type".to_owned(),
+                    message: "is missing".to_owned(),
+                });
+            }
+            Some(other) => {
+                return Err(LoadError::Config {
+                    field: "model_type".to_owned(),
+                    message: format!(
+                        "must be the name of an architecture, such as \"llama\", not {other}"
+                    ),
+                });
+            }
+        };
         let architecture =
             Architecture::from_model_type(model_type).ok_or_else(|| LoadError::Config {
                 field: "model_type".to_owned(),
@@ -321,6 +472,8 @@ impl Config {
                 .get("tie_word_embeddings")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            attention_bias: bias_flag(&json, "attention_bias", &[Llama, Qwen3], architecture)?,
+            mlp_bias: bias_flag(&json, "mlp_bias", &[Llama], architecture)?,
         })
     }
 
@@ -357,7 +510,12 @@ impl Config {
             rms_norm_eps: positive(json, "layer_norm_epsilon", 1e-5)?,
             rope_theta: 0.0,
             sliding_window: None,
-            tie_word_embeddings: true,
+            tie_word_embeddings: json
+                .get("tie_word_embeddings")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            attention_bias: true,
+            mlp_bias: true,
         })
     }
 

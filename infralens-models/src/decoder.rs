@@ -191,12 +191,22 @@ impl Decoder {
         } else {
             Self::load_llama(&config, &ckpt, &sizes)?
         };
-        let lm_head = if ckpt.contains("lm_head.weight") {
-            Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
-        } else if config.tie_word_embeddings {
+        let lm_head = if config.tie_word_embeddings {
+            // Tied: `transformers` uses the embedding table, whatever `lm_head.weight` holds;
+            // a stored copy that differs would be silently dropped, so it is refused.
+            if ckpt.contains("lm_head.weight") {
+                let stored = ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?;
+                if stored != *embed.table() {
+                    return Err(LoadError::Config {
+                        field: "tie_word_embeddings".to_owned(),
+                        message: "is true, but the checkpoint's `lm_head.weight` differs from the embedding table: `transformers` would use the table and drop `lm_head.weight`; set it to false to use `lm_head.weight`".to_owned(),
+                    });
+                }
+            }
             Linear::new(embed.table().clone(), None)
         } else {
-            // Not tied, and not there: the missing-tensor error, with the closest names.
+            // Not tied: `lm_head.weight` must be there (the missing-tensor error otherwise,
+            // with the closest names).
             Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
         };
         // Every tensor is read, or the checkpoint is refused: GPT-2's causal-mask buffers
@@ -240,16 +250,34 @@ impl Decoder {
             } else {
                 None
             };
+            // Biases exactly when the config says so, as `transformers` builds the layers: a
+            // bias the config does not ask for is left unread, and so refused below.
+            let attn = Projections {
+                ckpt,
+                prefix: format!("{p}.self_attn"),
+                flag: "attention_bias",
+                bias: config.attention_bias,
+                sizes,
+            };
+            let mlp = Projections {
+                prefix: format!("{p}.mlp"),
+                flag: "mlp_bias",
+                bias: config.mlp_bias,
+                ..attn.clone()
+            };
             layers.push(Layer {
                 attn_norm: ckpt.rms_norm(&format!("{p}.input_layernorm"), eps, sizes)?,
-                // Each with its bias when the checkpoint has one (Qwen2's q/k/v).
-                q: ckpt.linear(&format!("{p}.self_attn.q_proj"), sizes)?,
-                k: ckpt.linear(&format!("{p}.self_attn.k_proj"), sizes)?,
-                v: ckpt.linear(&format!("{p}.self_attn.v_proj"), sizes)?,
-                o: ckpt.linear(&format!("{p}.self_attn.o_proj"), sizes)?,
+                q: attn.get("q_proj")?,
+                k: attn.get("k_proj")?,
+                v: attn.get("v_proj")?,
+                o: attn.get("o_proj")?,
                 qk_norm,
                 mlp_norm: ckpt.rms_norm(&format!("{p}.post_attention_layernorm"), eps, sizes)?,
-                mlp: ckpt.swiglu(&format!("{p}.mlp"), sizes)?,
+                mlp: SwiGlu::new(
+                    mlp.get("gate_proj")?,
+                    mlp.get("up_proj")?,
+                    mlp.get("down_proj")?,
+                ),
             });
         }
         let norm = ckpt.rms_norm("model.norm", eps, sizes)?;
@@ -527,4 +555,38 @@ fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {
         )
     };
     ShapeError::from_message(message)
+}
+
+/// The `nn.Linear`s under `prefix` (`model.layers.0.self_attn`), each `{name}.weight` with
+/// `{name}.bias` when `bias` (the config's `flag`) is set, and then required: a config that
+/// asks for biases the checkpoint lacks is refused by the flag's name (`transformers` would
+/// start them at random).
+#[derive(Clone)]
+struct Projections<'a> {
+    ckpt: &'a Checkpoint,
+    prefix: String,
+    flag: &'static str,
+    bias: bool,
+    sizes: &'a Sizes,
+}
+
+impl Projections<'_> {
+    fn get<In: Dim, Out: Dim>(&self, name: &str) -> Result<Linear<In, Out>, LoadError> {
+        let name = format!("{}.{name}", self.prefix);
+        let weight = self
+            .ckpt
+            .tensor::<(Out, In)>(&format!("{name}.weight"), self.sizes)?;
+        if !self.bias {
+            return Ok(Linear::new(weight, None));
+        }
+        let bias = format!("{name}.bias");
+        if !self.ckpt.contains(&bias) {
+            return Err(LoadError::Config {
+                field: self.flag.to_owned(),
+                message: format!("is true, but the checkpoint has no `{bias}`"),
+            });
+        }
+        let bias = self.ckpt.tensor::<(Out,)>(&bias, self.sizes)?;
+        Ok(Linear::new(weight, Some(bias)))
+    }
 }

@@ -269,12 +269,37 @@ fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
         (
             "\"hidden_act\": \"silu\"",
             "\"hidden_act\": \"gelu\"",
-            "config.json: `hidden_act` is \"gelu\"; this decoder applies `silu` or `swish` here",
+            "config.json: `hidden_act` is \"gelu\": another activation in the MLP's gate, which this decoder does not implement (it computes with `\"silu\"` or `\"swish\"`); it is refused rather than run with wrong logits",
         ),
         (
             "\"mlp_bias\": false",
             "\"mlp_bias\": true",
-            "config.json: `mlp_bias` is true; this decoder's MLP has no biases",
+            "config.json: `mlp_bias` is true, but the checkpoint has no `model.layers.0.mlp.gate_proj.bias`",
+        ),
+        (
+            "\"attention_bias\": false",
+            "\"attention_bias\": true",
+            "config.json: `attention_bias` is true, but the checkpoint has no `model.layers.0.self_attn.q_proj.bias`",
+        ),
+        (
+            "\"attention_bias\": false",
+            "\"attention_bias\": \"yes\"",
+            "config.json: `attention_bias` must be true or false, not \"yes\"",
+        ),
+        (
+            "\"attention_bias\": false",
+            "\"partial_rotary_factor\": 0.5",
+            "config.json: `partial_rotary_factor` is 0.5: RoPE on part of each head only, which this decoder does not implement (it computes with the field left out); it is refused rather than run with wrong logits",
+        ),
+        (
+            "\"attention_bias\": false",
+            "\"final_logit_softcapping\": 30.0",
+            "config.json: `final_logit_softcapping` is 30.0: capped logits, which this decoder does not implement (it computes with the field left out); it is refused rather than run with wrong logits",
+        ),
+        (
+            "\"model_type\": \"llama\"",
+            "\"model_type\": 7",
+            "config.json: `model_type` must be the name of an architecture, such as \"llama\", not 7",
         ),
         (
             "\"rms_norm_eps\": 1e-06",
@@ -400,4 +425,258 @@ fn devices_and_pipes_are_refused_not_read() {
         err.contains("config.json: it is not a regular file"),
         "{err}"
     );
+}
+
+/// The checkpoint at `dir` rewritten: `edit` sees each tensor (name, dtype, shape, bytes) and
+/// returns what to write instead (none, one or more tensors).
+type Owned = (String, Dtype, Vec<usize>, Vec<u8>);
+fn rewrite(dir: &Path, mut edit: impl FnMut(Owned) -> Vec<Owned>) {
+    let path = dir.join("model.safetensors");
+    let bytes = std::fs::read(&path).expect("read");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("valid");
+    let owned: Vec<Owned> = file
+        .tensors()
+        .into_iter()
+        .flat_map(|(name, t)| edit((name, t.dtype(), t.shape().to_vec(), t.data().to_vec())))
+        .collect();
+    let views: Vec<(String, TensorView<'_>)> = owned
+        .iter()
+        .map(|(name, dtype, shape, data)| {
+            let view = TensorView::new(*dtype, shape.clone(), data).expect("view");
+            (name.clone(), view)
+        })
+        .collect();
+    std::fs::write(&path, serialize(views, &None).expect("serialize")).expect("write");
+}
+
+/// `attention_bias` and `mlp_bias` are implemented as `transformers` builds the layers:
+/// biases read exactly when the config asks for them. Zero biases give the same logits as
+/// none; a bias on `v_proj` changes them; biases stored but not asked for are refused by name,
+/// as `transformers` would leave them unread (issue 27).
+#[test]
+fn attention_and_mlp_biases_follow_the_config() {
+    let plain = Decoder::load(fixture("llama"))
+        .expect("loads")
+        .generate(&[1, 2, 3], 0)
+        .expect("runs")
+        .logits;
+    let with_biases = |value: f32| {
+        move |dir: &Path| {
+            edit_config(dir, "\"attention_bias\": false", "\"attention_bias\": true");
+            edit_config(dir, "\"mlp_bias\": false", "\"mlp_bias\": true");
+            rewrite(dir, |(name, dtype, shape, data)| {
+                let mut out = vec![(name.clone(), dtype, shape.clone(), data)];
+                if name.ends_with("_proj.weight") {
+                    let bias = if name.contains("v_proj") { value } else { 0.0 };
+                    let bytes = bias.to_le_bytes().repeat(shape[0]);
+                    out.push((
+                        name.replace(".weight", ".bias"),
+                        Dtype::F32,
+                        vec![shape[0]],
+                        bytes,
+                    ));
+                }
+                out
+            });
+        }
+    };
+    let zero = Decoder::load(broken("llama", with_biases(0.0)))
+        .expect("zero biases load")
+        .generate(&[1, 2, 3], 0)
+        .expect("runs")
+        .logits;
+    assert_eq!(zero, plain);
+    let shifted = Decoder::load(broken("llama", with_biases(0.5)))
+        .expect("biases load")
+        .generate(&[1, 2, 3], 0)
+        .expect("runs")
+        .logits;
+    let moved = shifted
+        .iter()
+        .zip(&plain)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        moved > 1e-3,
+        "a v_proj bias of 0.5 moves the logits ({moved})"
+    );
+    // Stored, but the config does not ask for them: left unread, and so refused.
+    let dir = broken("llama", |dir| {
+        rewrite(dir, |(name, dtype, shape, data)| {
+            let mut out = vec![(name.clone(), dtype, shape.clone(), data)];
+            if name.ends_with("k_proj.weight") {
+                let bytes = 0f32.to_le_bytes().repeat(shape[0]);
+                out.push((
+                    name.replace(".weight", ".bias"),
+                    Dtype::F32,
+                    vec![shape[0]],
+                    bytes,
+                ));
+            }
+            out
+        });
+    });
+    let err = Decoder::load(&dir).expect_err("unread biases").to_string();
+    assert!(
+        err.starts_with("the checkpoint holds 2 tensors this model does not read (`model.layers.0.self_attn.k_proj.bias`"),
+        "{err}"
+    );
+}
+
+/// A tied model whose stored `lm_head.weight` differs from the embedding table is refused
+/// (`transformers` would drop the stored head); an equal copy loads (issue 27).
+#[test]
+fn a_tied_head_that_differs_from_the_embedding_is_refused() {
+    let with_head = |scale: f32| {
+        move |dir: &Path| {
+            edit_config(
+                dir,
+                "\"tie_word_embeddings\": false",
+                "\"tie_word_embeddings\": true",
+            );
+            let mut embed = None;
+            rewrite(dir, |(name, dtype, shape, data)| match name.as_str() {
+                "lm_head.weight" => vec![],
+                "model.embed_tokens.weight" => {
+                    embed = Some(data.clone());
+                    let head: Vec<u8> = data
+                        .chunks_exact(4)
+                        .flat_map(|b| {
+                            (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * scale).to_le_bytes()
+                        })
+                        .collect();
+                    vec![
+                        (name, dtype, shape.clone(), data),
+                        ("lm_head.weight".to_owned(), dtype, shape, head),
+                    ]
+                }
+                _ => vec![(name, dtype, shape, data)],
+            });
+            assert!(embed.is_some());
+        }
+    };
+    Decoder::load(broken("llama", with_head(1.0))).expect("an equal head loads");
+    let err = Decoder::load(broken("llama", with_head(2.0)))
+        .expect_err("a different head")
+        .to_string();
+    assert!(
+        err.starts_with("config.json: `tie_word_embeddings` is true, but the checkpoint's `lm_head.weight` differs from the embedding table"),
+        "{err}"
+    );
+}
+
+/// Sliding windows on some layers only are refused (this decoder windows all or none), and
+/// GPT-2's attention variants are refused by name (issue 27).
+#[test]
+fn per_layer_windows_and_gpt2_variants_are_refused() {
+    let dir = broken("qwen3", |dir| {
+        edit_config(dir, "\"full_attention\"\n  ]", "\"sliding_attention\"\n  ]")
+    });
+    assert_eq!(
+        Decoder::load(&dir).expect_err("mixed").to_string(),
+        "config.json: `layer_types` mixes `full_attention` and `sliding_attention` layers; this decoder gives every layer the same attention"
+    );
+    let text = r#"{"model_type": "qwen3", "hidden_size": 64, "num_attention_heads": 4,
+        "intermediate_size": 96, "num_hidden_layers": 2, "vocab_size": 256,
+        "max_position_embeddings": 128, "use_sliding_window": true, "sliding_window": 4}"#;
+    assert!(
+        Config::from_json(text)
+            .expect_err("qwen3 windows")
+            .to_string()
+            .starts_with("config.json: `max_window_layers` with `use_sliding_window`")
+    );
+    for (from, to) in [
+        (
+            "\"scale_attn_weights\": true",
+            "\"scale_attn_weights\": false",
+        ),
+        (
+            "\"scale_attn_by_inverse_layer_idx\": false",
+            "\"scale_attn_by_inverse_layer_idx\": true",
+        ),
+        (
+            "\"add_cross_attention\": false",
+            "\"add_cross_attention\": true",
+        ),
+    ] {
+        let dir = broken("gpt2", |dir| edit_config(dir, from, to));
+        let err = Decoder::load(&dir).expect_err(to).to_string();
+        let field = from.split('"').nth(1).unwrap_or_default();
+        assert!(
+            err.starts_with(&format!("config.json: `{field}` is ")),
+            "{err}"
+        );
+    }
+}
+
+/// A program that forgets a size is told so, not sent to `config.json` (issue 27).
+#[test]
+fn a_missing_size_is_the_programs_not_the_configs() {
+    let ckpt = Checkpoint::open(fixture("llama").join("model.safetensors")).expect("opens");
+    dims! { pub Vx = dyn; pub Dx = dyn; }
+    let err = ckpt
+        .tensor::<(Vx, Dx)>("model.embed_tokens.weight", &sizes![Vx = 256])
+        .expect_err("no size for Dx")
+        .to_string();
+    assert!(
+        err.starts_with(
+            "loading `model.embed_tokens.weight`: the sizes the program passed are incomplete: "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`Dx`") && !err.contains("config.json"),
+        "{err}"
+    );
+}
+
+/// Safetensors errors in words, naming the tensor where the header says (they were the
+/// crate's variant names, `HeaderTooSmall`; an unknown dtype was not named) (issue 27).
+#[test]
+fn safetensors_errors_are_in_words() {
+    let header = |json: &str| {
+        let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(json.as_bytes());
+        bytes
+    };
+    let cases: [(Vec<u8>, &str); 5] = [
+        (
+            vec![1, 2, 3],
+            "it is 3 bytes; a safetensors file starts with 8 bytes",
+        ),
+        (
+            header(r#"{"w": {"dtype": "Q4_K", "shape": [2], "data_offsets": [0, 8]}}"#),
+            "tensor `w` has dtype `Q4_K`, which safetensors does not define",
+        ),
+        (
+            header(r#"{"w": {"dtype": "F32", "shape": [2]}}"#),
+            "tensor `w` has no `data_offsets` pair of whole numbers in the header",
+        ),
+        (
+            [u64::MAX.to_le_bytes().to_vec(), b"{}".to_vec()].concat(),
+            "its first 8 bytes give a header",
+        ),
+        (
+            header(r#"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 12]}}"#),
+            "does not match its shape and dtype",
+        ),
+    ];
+    for (bytes, want) in cases {
+        let err = Checkpoint::from_bytes("m.safetensors".into(), bytes)
+            .expect_err(want)
+            .to_string();
+        assert!(
+            err.starts_with("m.safetensors is not a valid file: "),
+            "{err}"
+        );
+        assert!(err.contains(want), "{err}\nwant: {want}");
+        for name in [
+            "HeaderTooSmall",
+            "InvalidHeader",
+            "TensorInvalidInfo",
+            "Metadata",
+        ] {
+            assert!(!err.contains(name), "{err}");
+        }
+    }
 }

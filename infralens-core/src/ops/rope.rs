@@ -115,7 +115,8 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     /// # Panics
     ///
     /// As [`Tensor::zeros_in`], when `T` is a run-time dim with no size in `sizes`, or when
-    /// the table could not be held in memory (the message names the sizes).
+    /// the table could not be held in memory (the message names the sizes); when `theta` is
+    /// not a finite number above 0 (a 0 makes every angle NaN).
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -158,6 +159,11 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
                 Dh::NAME
             );
         }
+        if !(theta.is_finite() && theta > 0.0) {
+            panic!(
+                "rope: `theta` = {theta} must be a finite number above 0 (10,000 in Llama 2, 500,000 in Llama 3): with it every angle would be NaN or infinite"
+            );
+        }
         let half = dh / 2;
         // Two tables of `positions × Dh/2`: refused with the sizes before any allocation
         // when no program could hold them.
@@ -172,8 +178,18 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
                 core::mem::size_of::<E>()
             );
         };
-        let mut cos = Vec::with_capacity(cells);
-        let mut sin = Vec::with_capacity(cells);
+        let mut cos = Vec::new();
+        let mut sin = Vec::new();
+        // Fallibly: a table that fits the address space but not the memory is a panic that
+        // names the sizes, not an abort.
+        if cos.try_reserve_exact(cells).is_err() || sin.try_reserve_exact(cells).is_err() {
+            panic!(
+                "rope: a table of `{}` = {positions} positions for heads of width `{}` = {dh} ({cells} values of {} bytes, twice) does not fit in memory; check the sizes",
+                T::NAME,
+                Dh::NAME,
+                core::mem::size_of::<E>()
+            );
+        }
         for p in 0..positions {
             for i in 0..half {
                 let freq = theta.powf(-((2 * i) as f64) / dh as f64);

@@ -392,39 +392,46 @@ fn lab_page_renders_plain_when_not_a_terminal() {
     assert!(!out.contains('\x1b'), "no ANSI codes when piped");
 }
 
-/// `infralens watch` checks once, waits, and checks again when an exercise is saved —
-/// not when the compiler merely reads the files.
-#[test]
-fn watch_rechecks_on_save() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::sync::mpsc;
-    use std::time::Duration;
+/// `infralens watch` in `work` through pipes: what it prints, line by line, and its keys.
+struct Watching {
+    child: std::process::Child,
+    keys: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+}
 
-    let work = working_crate("lab-watch-crate");
-
-    let mut child = common::command(env!("CARGO_BIN_EXE_infralens"))
-        .arg("watch")
-        .current_dir(&work)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("infralens watch starts");
-    let mut keys = child.stdin.take().expect("piped");
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().expect("piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
+impl Watching {
+    fn start(work: &Path, env: &[(&str, &str)]) -> Watching {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = common::command(env!("CARGO_BIN_EXE_infralens"))
+            .arg("watch")
+            .current_dir(work)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("infralens watch starts");
+        let keys = child.stdin.take().expect("piped");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    let wait_for = |what: &str| -> Vec<String> {
+        });
+        Watching { child, keys, lines }
+    }
+
+    /// The lines up to the first that contains `what`, within `seconds`.
+    fn wait_for_within(&self, what: &str, seconds: u64) -> Vec<String> {
         let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
         loop {
-            match rx.recv_timeout(Duration::from_secs(300)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     let done = line.contains(what);
                     seen.push(line);
@@ -433,12 +440,32 @@ fn watch_rechecks_on_save() {
                     }
                 }
                 Err(_) => panic!(
-                    "no `{what}` from infralens watch; it printed:\n{}",
+                    "no `{what}` from infralens watch within {seconds} s; it printed:\n{}",
                     seen.join("\n")
                 ),
             }
         }
-    };
+    }
+
+    fn wait_for(&self, what: &str) -> Vec<String> {
+        self.wait_for_within(what, 300)
+    }
+
+    fn key(&mut self, key: &str) {
+        use std::io::Write as _;
+        writeln!(self.keys, "{key}").expect("a key");
+    }
+}
+
+/// `infralens watch` checks once, waits, and checks again when an exercise is saved —
+/// not when the compiler merely reads the files.
+#[test]
+fn watch_rechecks_on_save() {
+    use std::time::Duration;
+
+    let work = working_crate("lab-watch-crate");
+    let mut watch = Watching::start(&work, &[]);
+    let wait_for = |what: &str| watch.wait_for(what);
     // Watching the first lab with work to do: Lab 01, its first exercise.
     let c = catalog().expect("catalog");
     let ex = &c.exercises[0];
@@ -451,7 +478,10 @@ fn watch_rechecks_on_save() {
     );
     // Nothing is saved: no second check within a few seconds.
     std::thread::sleep(Duration::from_secs(3));
-    assert!(rx.try_recv().is_err(), "watch re-checked without a save");
+    assert!(
+        watch.lines.try_recv().is_err(),
+        "watch re-checked without a save"
+    );
 
     std::fs::write(work.join(ex.path()), ex.solution()).expect("writable");
     let second = wait_for("watching exercises/");
@@ -480,25 +510,82 @@ fn watch_rechecks_on_save() {
         "{third:?}"
     );
     // Its keys: a hint for the current exercise, then quit with a summary.
-    use std::io::Write as _;
     let current = &c.exercises[2];
-    writeln!(keys, "h").expect("a key");
-    let hint = wait_for("hint (");
+    watch.key("h");
+    let hint = watch.wait_for("hint (");
     assert!(
         hint.last()
             .is_some_and(|l| l == &format!("hint ({}): {}", current.name, current.hint)),
         "{hint:?}"
     );
-    writeln!(keys, "q").expect("a key");
-    let summary = wait_for("Stopped watching");
+    watch.key("q");
+    let summary = watch.wait_for("Stopped watching");
     assert!(
         summary
             .last()
             .is_some_and(|l| l.contains("2 of 5 exercises done")),
         "{summary:?}"
     );
-    let status = child.wait().expect("watch exits");
+    let status = watch.child.wait().expect("watch exits");
     assert!(status.success(), "{status:?}");
+}
+
+/// `watch` follows `exercises/` when it is replaced (a `git checkout`; it went deaf before),
+/// and `q` stops a check under way — here tests that never end, with no time limit in
+/// sight — rather than waiting for it (it was ignored while the tests spun) (issue 27).
+#[test]
+fn watch_follows_a_replaced_directory_and_q_stops_a_check() {
+    let work = working_crate("lab-watch-replaced");
+    let mut watch = Watching::start(&work, &[("INFRALENS_TEST_SECONDS", "3600")]);
+    let c = catalog().expect("catalog");
+    let (first, second) = (&c.exercises[0], &c.exercises[1]);
+    watch.wait_for("watching exercises/");
+    // The directory replaced as a checkout does: a new one renamed into place.
+    let fresh = work.join("exercises.new");
+    copy_dir(&work.join("exercises"), &fresh);
+    std::fs::write(
+        fresh.join(first.path().trim_start_matches("exercises/")),
+        first.solution(),
+    )
+    .expect("write");
+    std::fs::rename(work.join("exercises"), work.join("exercises.old")).expect("rename");
+    std::fs::rename(&fresh, work.join("exercises")).expect("rename");
+    let seen = watch.wait_for("watching exercises/");
+    assert!(
+        seen.iter()
+            .any(|l| l.contains(&format!("✓ {} compiles and its tests pass", first.name))),
+        "{seen:?}"
+    );
+    // A save in the new directory is seen: tests that spin for ever.
+    let endless = format!(
+        "{}\n#[test]\nfn spins() {{\n    loop {{\n        std::hint::black_box(0);\n    }}\n}}\n",
+        second.solution()
+    );
+    std::fs::write(work.join(second.path()), endless).expect("write");
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    watch.key("q");
+    let seen = watch.wait_for_within("Stopped watching", 60);
+    assert!(
+        seen.iter().any(
+            |l| l.starts_with(&format!("Stopped the tests of {}", second.name))
+                || l.starts_with(&format!("Stopped checking {}", second.name))
+        ),
+        "{seen:?}"
+    );
+    let status = watch.child.wait().expect("watch exits");
+    assert!(status.success(), "{status:?}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }
 
 /// `watch` as a learner sees it, on a pseudo-terminal: a spinner while cargo works, the

@@ -58,7 +58,7 @@ pub(crate) fn run(id: &str, check: bool, hint: bool, exercise: Option<usize>) ->
         }
         match checked {
             Ok(labs::Outcome::CompileError | labs::Outcome::TestsFail) => code = ExitCode::from(1),
-            Ok(labs::Outcome::CargoFailed) => return ExitCode::from(2),
+            Ok(labs::Outcome::CargoFailed | labs::Outcome::Stopped) => return ExitCode::from(2),
             Ok(labs::Outcome::Done | labs::Outcome::LabComplete) => {}
             Err(e) => return fail(&e),
         }

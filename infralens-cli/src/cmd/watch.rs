@@ -41,19 +41,35 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
         Ok(w) => w,
         Err(e) => return fail(&format!("cannot watch files: {e}")),
     };
-    if let Err(e) = watcher.watch(&ws.root.join("exercises"), RecursiveMode::Recursive) {
-        return fail(&format!(
-            "cannot watch {}/exercises: {e}",
-            ws.root.display()
-        ));
+    let exercises = ws.root.join("exercises");
+    // The directory itself, and the crate root beside it: when `exercises/` is replaced (a
+    // `git checkout`, a restore from a copy), the watch on the old one is dead, and the
+    // root's event says to watch the new one.
+    if let Err(e) = watcher
+        .watch(&exercises, RecursiveMode::Recursive)
+        .and_then(|()| watcher.watch(&ws.root, RecursiveMode::NonRecursive))
+    {
+        return fail(&format!("cannot watch {}: {e}", exercises.display()));
     }
     // Single keys on a terminal (raw mode, left on every way out), lines otherwise.
     let screen = term::Screen::keys();
+    // `q` (or Ctrl-C, Esc) also stops a check under way: cargo or the tests are stopped, and
+    // the `q` waiting in the channel then quits.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let send = {
+        let stop = stop.clone();
+        move |line: String| {
+            if matches!(line.trim(), "q" | "quit") {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            tx.send(WatchEvent::Line(line)).is_ok()
+        }
+    };
     if screen.single_keys() {
         std::thread::spawn(move || {
             while let Ok(event) = crossterm::event::read() {
                 if let Some(key) = term::key_command(&event)
-                    && tx.send(WatchEvent::Line(key)).is_err()
+                    && !send(key)
                 {
                     break;
                 }
@@ -62,7 +78,7 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
     } else {
         std::thread::spawn(move || {
             for line in std::io::stdin().lock().lines().map_while(Result::ok) {
-                if tx.send(WatchEvent::Line(line)).is_err() {
+                if !send(line) {
                     break;
                 }
             }
@@ -83,9 +99,12 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
             screen.write("\x1b[2J\x1b[H");
         }
         screen.write(&std::mem::take(&mut passed));
-        let mut progress = term::Progress::new(&screen);
+        let mut progress = Stoppable {
+            inner: term::Progress::new(&screen),
+            stop: &stop,
+        };
         let checked = labs::check_to(&mut ws, catalog, lab, color, &mut progress);
-        let shown = std::mem::take(&mut progress.shown);
+        let shown = std::mem::take(&mut progress.inner.shown);
         drop(progress);
         // Drained before waiting, so that an edit made once the learner sees the result is
         // never lost: the compiler reading the files is not an edit; a save made while the
@@ -95,6 +114,9 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
             match event {
                 WatchEvent::Line(l) => typed.push_back(l),
                 WatchEvent::File(Ok(e)) if is_edit(&e) => saved_meanwhile = true,
+                WatchEvent::File(Ok(e)) => {
+                    saved_meanwhile |= rearm(&mut watcher, &exercises, &e);
+                }
                 WatchEvent::File(_) => {}
             }
         }
@@ -112,15 +134,16 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
                     .collect();
                 continue;
             }
-            Ok(_) => {}
+            // Stopped by `q`: it waits in `typed`, and quits below.
+            Ok(labs::Outcome::Stopped) => {}
+            Ok(_) => screen.write(&format!(
+                "\nwatching exercises/: save the file to check it again. {keys}\n"
+            )),
             Err(e) => {
                 drop(screen);
                 return fail(&e);
             }
         }
-        screen.write(&format!(
-            "\nwatching exercises/: save the file to check it again. {keys}\n"
-        ));
         if saved_meanwhile {
             continue;
         }
@@ -146,6 +169,11 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
                         }
                     }
                     break 'wait;
+                }
+                WatchEvent::File(Ok(e)) => {
+                    if rearm(&mut watcher, &exercises, &e) {
+                        break 'wait;
+                    }
                 }
                 WatchEvent::File(_) => {}
                 WatchEvent::Line(line) => match line.trim() {
@@ -173,6 +201,43 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
             }
         }
     }
+}
+
+/// A check's report onto the screen that also says when `q` was pressed.
+struct Stoppable<'a, 'b> {
+    inner: term::Progress<'a>,
+    stop: &'b std::sync::atomic::AtomicBool,
+}
+
+impl labs::Report for Stoppable<'_, '_> {
+    fn text(&mut self, text: &str) {
+        self.inner.text(text);
+    }
+    fn status(&mut self, status: &str) {
+        self.inner.status(status);
+    }
+    fn stop_requested(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// When `event` is `exercises/` made anew (replaced by a checkout, moved back in place), the
+/// watch moves to the new directory, and the exercises are checked again: `true`.
+fn rearm(
+    watcher: &mut notify::RecommendedWatcher,
+    exercises: &std::path::Path,
+    event: &notify::Event,
+) -> bool {
+    use notify::{RecursiveMode, Watcher};
+    let made = (event.kind.is_create() || event.kind.is_modify())
+        && event.paths.iter().any(|p| p == exercises)
+        && exercises.is_dir();
+    if made {
+        let _ = watcher.unwatch(exercises);
+        // Not watched: the next check still runs; later saves are missed, as before.
+        let _ = watcher.watch(exercises, RecursiveMode::Recursive);
+    }
+    made
 }
 
 /// What `watch` waits for: a file event, or a line typed.

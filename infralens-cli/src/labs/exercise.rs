@@ -25,6 +25,11 @@ pub trait Report {
     fn status(&mut self, status: &str) {
         let _ = status;
     }
+    /// Whether the learner asked to stop (a key pressed while the check runs): the check
+    /// stops cargo or the tests and returns [`Outcome::Stopped`]. Asked a few times a second.
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 impl Report for String {
@@ -56,7 +61,9 @@ pub fn advice(outcome: &Outcome, lab: &Lab, ex: &Exercise) -> String {
             lab.id
         ),
         Outcome::TestsFail => format!("`infralens lab {} --hint` gives a hint.\n", lab.id),
-        Outcome::Done | Outcome::CargoFailed | Outcome::LabComplete => String::new(),
+        Outcome::Done | Outcome::CargoFailed | Outcome::LabComplete | Outcome::Stopped => {
+            String::new()
+        }
     }
 }
 
@@ -190,9 +197,36 @@ pub fn check_exercise_to(
     });
     let mut errors = 0;
     let mut executable = None;
+    // cargo's output read on a thread of its own, so that a stop asked for meanwhile is
+    // acted on at once rather than when cargo next writes.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
     if let Some(stdout) = child.stdout.take() {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    {
+        loop {
+            let line = match lines.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(line) => line,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if report.stop_requested() {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        report.text(&format!("Stopped checking {}.\n", ex.name));
+                        return Ok(Outcome::Stopped);
+                    }
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             if !line.starts_with('{') {
                 continue;
             }
@@ -240,9 +274,13 @@ pub fn check_exercise_to(
         return Ok(Outcome::CargoFailed);
     };
     report.status(&format!("running the tests of {}", ex.name));
-    let run = run_tests(&executable, &ws.root)?;
+    let run = run_tests(&executable, &ws.root, &|| report.stop_requested())?;
     let (status, test_output) = match run {
         TestRun::Finished(status, output) => (status, output),
+        TestRun::Stopped => {
+            report.text(&format!("Stopped the tests of {}.\n", ex.name));
+            return Ok(Outcome::Stopped);
+        }
         TestRun::TimedOut(limit) => {
             report.text(&format!(
                 "✗ {} compiles, but its tests run for more than {} s: an endless loop? They were stopped.\n",
@@ -338,11 +376,17 @@ enum TestRun {
     Finished(std::process::ExitStatus, String),
     /// They ran past the time limit and were stopped.
     TimedOut(std::time::Duration),
+    /// The learner asked to stop.
+    Stopped,
 }
 
 /// Runs the test binary `executable` in `dir` under [`time_limit`], keeping the head and the
 /// tail of what it prints (a test that prints without end cannot fill the memory).
-fn run_tests(executable: &std::path::Path, dir: &std::path::Path) -> Result<TestRun, String> {
+fn run_tests(
+    executable: &std::path::Path,
+    dir: &std::path::Path,
+    stop: &dyn Fn() -> bool,
+) -> Result<TestRun, String> {
     use std::io::Read;
     let mut child = Command::new(executable)
         .current_dir(dir)
@@ -402,10 +446,14 @@ fn run_tests(executable: &std::path::Path, dir: &std::path::Path) -> Result<Test
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > limit => {
+            Ok(None) if start.elapsed() > limit || stop() => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Ok(TestRun::TimedOut(limit));
+                return Ok(if stop() {
+                    TestRun::Stopped
+                } else {
+                    TestRun::TimedOut(limit)
+                });
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
             Err(e) => return Err(format!("the tests did not finish: {e}")),

@@ -264,6 +264,8 @@ pub enum Outcome {
     CargoFailed,
     /// Every exercise of the lab is done.
     LabComplete,
+    /// The learner stopped the check before it finished ([`Report::stop_requested`]).
+    Stopped,
 }
 
 /// The lab list with progress (`None`: not in a working crate).

@@ -104,6 +104,15 @@ impl Config {
         for rule in &raw.allow {
             check_rule(rule).map_err(|e| format!("{file}: `allow` {e}"))?;
         }
+        // Each pattern is compiled into one matcher for all: tens of thousands took seconds
+        // and hundreds of megabytes before the matcher gave up. Directories, not files, are
+        // what to leave out; a thousand patterns is far past any project's.
+        if raw.exclude.len() > MAX_EXCLUDES {
+            return Err(format!(
+                "{file}: `exclude` has {} patterns, more than the {MAX_EXCLUDES} the lint takes: leave out whole directories (`\"generated/\"`) or kinds of file (`\"*.gen.rs\"`) rather than files one by one",
+                raw.exclude.len()
+            ));
+        }
         let mut globs = GlobSetBuilder::new();
         for pattern in &raw.exclude {
             let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
@@ -114,8 +123,8 @@ impl Config {
                 None if trimmed.contains('/') => trimmed.to_owned(),
                 None => format!("**/{trimmed}"),
             };
-            let mut one = GlobSetBuilder::new();
             // A directory's pattern leaves out everything under it too.
+            let mut one = GlobSetBuilder::new();
             for p in [anchored.clone(), format!("{anchored}/**")] {
                 let glob = GlobBuilder::new(&p)
                     .literal_separator(true)
@@ -139,9 +148,11 @@ impl Config {
                 ));
             }
         }
-        let globs = globs
-            .build()
-            .map_err(|e| format!("{file}: `exclude`: {e}"))?;
+        let globs = globs.build().map_err(|e| {
+            format!(
+                "{file}: `exclude`: its patterns are too many or too intricate to match together ({e}): leave out whole directories or kinds of file rather than files one by one"
+            )
+        })?;
         Ok(Config {
             exclude: raw.exclude,
             allow: raw.allow,
@@ -266,6 +277,9 @@ impl Config {
     }
 }
 
+/// The most `exclude` patterns a configuration may give.
+const MAX_EXCLUDES: usize = 1000;
+
 /// `rule` is a rule's id, else an error listing them.
 pub(crate) fn check_rule(rule: &str) -> Result<(), String> {
     if crate::rules::known(rule) {
@@ -375,6 +389,26 @@ mod tests {
     /// Patterns that would leave out every file are refused; a leading `/` anchors a
     /// pattern at the configuration's directory; a manifest's table is found however the
     /// TOML spells it (issue 27).
+    #[test]
+    fn thousands_of_exclude_patterns_are_refused_before_compiling() {
+        // 20,000 took seconds and hundreds of megabytes before the matcher gave up with
+        // "error building NFA" (issue 27); now a count, refused at once, saying what to do.
+        let many: Vec<String> = (0..20_000).map(|i| format!("\"gen/{i}.rs\"")).collect();
+        let text = format!("exclude = [{}]", many.join(", "));
+        let err = Config::parse(&text, "/r".as_ref(), "x").expect_err("too many");
+        assert!(
+            err.to_string().starts_with(
+                "x: `exclude` has 20000 patterns, more than the 1000 the lint takes: leave out whole directories"
+            ),
+            "{err}"
+        );
+        let some: Vec<String> = (0..1000).map(|i| format!("\"gen/{i}/**/*.rs\"")).collect();
+        let text = format!("exclude = [{}]", some.join(", "));
+        let c = Config::parse(&text, "/r".as_ref(), "x").expect("a thousand are fine");
+        assert!(c.excludes("/r/gen/999/a/b.rs".as_ref()));
+        assert!(!c.excludes("/r/gen/1000/a/b.rs".as_ref()));
+    }
+
     #[test]
     fn exclude_patterns_are_anchored_and_never_everything() {
         for everything in ["", "/", "**", "./", "**/*"] {

@@ -357,6 +357,24 @@ impl Checkpoint {
             .collect()
     }
 
+    /// The names fetched so far, taken out: [`Checkpoint::unused`] then counts from nothing.
+    pub(crate) fn take_used(&self) -> std::collections::BTreeSet<String> {
+        std::mem::take(
+            &mut *self
+                .used
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Puts back names taken by [`Checkpoint::take_used`], beside those fetched since.
+    pub(crate) fn restore_used(&self, names: std::collections::BTreeSet<String>) {
+        self.used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(names);
+    }
+
     /// The names of its tensors, sorted.
     ///
     /// ```no_run

@@ -185,11 +185,39 @@ impl Decoder {
         let dir = dir.as_ref();
         let config = Config::load(dir)?;
         let ckpt = Checkpoint::open(dir.join("model.safetensors"))?;
+        Self::from_checkpoint(config, &ckpt)
+    }
+
+    /// A model from a configuration and a checkpoint already read (from memory, another
+    /// file layout): every tensor the config asks for is fetched and checked as
+    /// [`Decoder::load`] does, and a tensor left unread is an error.
+    ///
+    /// ```
+    /// use infralens_models::{Checkpoint, Config, Decoder};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qwen3");
+    /// let config = Config::from_json(&std::fs::read_to_string(dir.join("config.json"))?)?;
+    /// let ckpt = Checkpoint::from_bytes("in memory".into(), std::fs::read(dir.join("model.safetensors"))?)?;
+    /// let model = Decoder::from_checkpoint(config, &ckpt)?;
+    /// assert_eq!(model.generate(&[1, 2, 3], 2)?.tokens.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Decoder::load`], but for reading the files.
+    pub fn from_checkpoint(config: Config, ckpt: &Checkpoint) -> Result<Self, LoadError> {
+        // What this load reads, apart from what the caller fetched before.
+        let fetched_before = ckpt.take_used();
+        let loaded = Self::from_checkpoint_counted(config, ckpt);
+        ckpt.restore_used(fetched_before);
+        loaded
+    }
+
+    fn from_checkpoint_counted(config: Config, ckpt: &Checkpoint) -> Result<Self, LoadError> {
         let sizes = config.sizes(1, 1);
         let (embed, blocks) = if config.architecture == Architecture::Gpt2 {
-            Self::load_gpt2(&config, &ckpt, &sizes)?
+            Self::load_gpt2(&config, ckpt, &sizes)?
         } else {
-            Self::load_llama(&config, &ckpt, &sizes)?
+            Self::load_llama(&config, ckpt, &sizes)?
         };
         let lm_head = if config.tie_word_embeddings {
             // Tied: `transformers` uses the embedding table, whatever `lm_head.weight` holds;

@@ -5,11 +5,21 @@
 //! truncations) through `Checkpoint::from_bytes` and every tensor fetched. Nothing may panic;
 //! every error must have a message; time per input stays bounded (the worst is printed).
 //!
+//! And whole models: a fixture's config and checkpoint, either or both mutated, through
+//! `Decoder::from_checkpoint` and, when it loads, two greedy steps — under a memory cap (the
+//! heap's peak per input, counted by the allocator).
+//!
 //! 20,000 inputs of each by default (seeded, so a failure repeats); a long run:
-//! `INFRALENS_FUZZ_INPUTS=1000000 cargo test --release -p infralens-models --test fuzz -- --nocapture`.
+//! `INFRALENS_FUZZ_INPUTS=10000000 cargo test --release -p infralens-models --test fuzz -- --nocapture --test-threads=1`
+//! (a tenth as many models; one thread, so that the heap figures are each test's own).
 
 use infralens::prelude::*;
-use infralens_models::{Checkpoint, Config};
+use infralens_models::{Checkpoint, Config, Decoder};
+use peak_alloc::PeakAlloc;
+
+// Counts the heap, for the memory cap per input.
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize};
 use serde_json::Value;
@@ -249,4 +259,62 @@ fn mutated_checkpoints_are_read_or_refused_never_a_panic() {
         worst
     );
     assert_eq!(opened + refused, n);
+}
+
+/// Whole models from mutated fixtures: loaded or refused, never a panic, and never more heap
+/// than a cap far above what the fixtures need (a few MB): a config that asks for sizes
+/// the checkpoint does not have is refused before anything that size is allocated.
+#[test]
+fn mutated_models_load_and_run_or_are_refused_within_a_memory_cap() {
+    const CAP: usize = 64 << 20;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let models: Vec<(Value, Vec<u8>)> = ["llama", "qwen3", "mistral", "gpt2"]
+        .iter()
+        .map(|m| {
+            let text = std::fs::read_to_string(dir.join(m).join("config.json")).expect("config");
+            let bytes = std::fs::read(dir.join(m).join("model.safetensors")).expect("weights");
+            (serde_json::from_str(&text).expect("json"), bytes)
+        })
+        .collect();
+    let mut rng = Rng(29);
+    let (mut ran, mut refused, mut worst, mut worst_heap) = (0usize, 0usize, Duration::ZERO, 0);
+    // A model is a few hundred times the work of a config: a tenth as many.
+    let n = inputs() / 10;
+    for i in 0..n {
+        let (config, weights) = &models[i % models.len()];
+        let (text, bytes) = match rng.below(3) {
+            0 => (mutate_config(config, &mut rng), weights.clone()),
+            1 => (config.to_string(), mutate_bytes(weights, &mut rng)),
+            _ => (
+                mutate_config(config, &mut rng),
+                mutate_bytes(weights, &mut rng),
+            ),
+        };
+        let before = ALLOCATOR.current_usage();
+        ALLOCATOR.reset_peak_usage();
+        let start = Instant::now();
+        let outcome = Config::from_json(&text)
+            .and_then(|c| {
+                let ckpt = Checkpoint::from_bytes("fuzz.safetensors".into(), bytes)?;
+                Decoder::from_checkpoint(c, &ckpt)
+            })
+            .map_err(|e| e.to_string())
+            .and_then(|model| model.generate(&[1, 2, 3], 2).map_err(|e| e.to_string()));
+        match outcome {
+            Ok(_) => ran += 1,
+            Err(message) => {
+                refused += 1;
+                assert!(!message.is_empty(), "{text}");
+            }
+        }
+        worst = worst.max(start.elapsed());
+        let heap = ALLOCATOR.peak_usage().saturating_sub(before);
+        worst_heap = worst_heap.max(heap);
+        assert!(heap < CAP, "input {i}: {heap} bytes of heap\n{text}");
+    }
+    println!(
+        "models: {n} mutants, {ran} loaded and generated, {refused} refused, no panic; worst {worst:?}, worst heap {} KB",
+        worst_heap / 1024
+    );
+    assert_eq!(ran + refused, n);
 }

@@ -243,6 +243,73 @@ fn header_problem(bytes: &[u8]) -> String {
     "its header does not describe tensors as safetensors does".to_owned()
 }
 
+/// Reads the 8-byte length and the header of the safetensors file at `path`, and checks
+/// that the data the header describes is exactly the rest of the file.
+fn check_header_first(path: &Path) -> Result<(), LoadError> {
+    use std::io::Read;
+    let format = |message: String| LoadError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let io = |e: std::io::Error| LoadError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        // `read_regular` says what it is instead.
+        return Ok(());
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut len = [0u8; 8];
+    if meta.len() < 8 {
+        return Err(format(in_words(
+            &safetensors::SafeTensorError::HeaderTooSmall,
+            &vec![0; meta.len() as usize],
+        )));
+    }
+    file.read_exact(&mut len).map_err(io)?;
+    let header = u64::from_le_bytes(len);
+    // safetensors' own limit on a header: 100 MB.
+    if header > 100_000_000 || header > meta.len() - 8 {
+        return Err(format(if header > 100_000_000 {
+            in_words(&safetensors::SafeTensorError::HeaderTooLarge, &[])
+        } else {
+            in_words(&safetensors::SafeTensorError::InvalidHeaderLength, &[])
+        }));
+    }
+    let mut text = Vec::new();
+    file.take(header).read_to_end(&mut text).map_err(io)?;
+    let Ok(serde_json::Value::Object(entries)) = serde_json::from_slice(&text) else {
+        // Not a header: said from its bytes alone, the data unread.
+        let head = [&len[..], &text].concat();
+        return Err(format(
+            match safetensors::SafeTensors::read_metadata(&head) {
+                Err(e) => in_words(&e, &head),
+                Ok(_) => "its header is not a JSON object of tensors".to_owned(),
+            },
+        ));
+    };
+    let end = entries
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .filter_map(|(_, e)| e.get("data_offsets")?.get(1)?.as_u64())
+        .max()
+        .unwrap_or(0);
+    let data = meta.len() - 8 - header;
+    if end != data {
+        return Err(format(format!(
+            "{}: the header describes {end} bytes of data, the file holds {data}",
+            if end > data {
+                "truncated"
+            } else {
+                "data past what the header describes"
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// A safetensors file, read once: its header parsed, tensors fetched by name.
 ///
 /// The file is read into memory (a memory map needs `unsafe`, which InfraLens forbids);
@@ -287,6 +354,9 @@ impl Checkpoint {
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = path.as_ref().to_path_buf();
+        // The header first: a file that is not a checkpoint, or whose header promises other
+        // data than the file holds, is refused before gigabytes are read.
+        check_header_first(&path)?;
         let bytes = read_regular(&path, u64::MAX)?;
         Self::from_bytes(path, bytes)
     }

@@ -680,3 +680,34 @@ fn safetensors_errors_are_in_words() {
         }
     }
 }
+
+/// The header is read and checked before the data: a 1 TiB file (sparse) that is not a
+/// checkpoint, or whose header describes other data, is refused at once, not read to the end
+/// (issue 27).
+#[test]
+fn the_header_is_checked_before_the_data_is_read() {
+    let dir = std::env::temp_dir().join(format!("infralens-header-first-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("model.safetensors");
+    let header = br#"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#;
+    for (start, want) in [
+        (Vec::new(), "its header is not"),
+        (
+            [&(header.len() as u64).to_le_bytes()[..], header].concat(),
+            "data past what the header describes: the header describes 8 bytes of data, the file holds",
+        ),
+    ] {
+        let file = std::fs::File::create(&path).expect("create");
+        std::io::Write::write_all(&mut &file, &start).expect("write");
+        // The rest of the terabyte is a hole: nothing is on disk, but reading it would take
+        // hours and the memory to hold it.
+        if file.set_len(1 << 40).is_err() {
+            eprintln!("skipped: this file system cannot hold a sparse 1 TiB file");
+            return;
+        }
+        drop(file);
+        let err = Checkpoint::open(&path).expect_err("refused").to_string();
+        assert!(err.contains(want), "{err}\nwant: {want}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

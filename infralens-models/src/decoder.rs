@@ -579,7 +579,8 @@ fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {
     } else {
         format!(
             "{prompt} prompt tokens and {steps} steps make {} positions, more than `max_position_embeddings` = {max}",
-            prompt + steps
+            // In u128: the sum of two `usize`s never wraps there (it did, to "1 positions").
+            prompt as u128 + steps as u128
         )
     };
     ShapeError::from_message(message)

@@ -191,6 +191,19 @@ fn generation_errors_are_errors() {
             .to_string(),
         "100 prompt tokens and 40 steps make 140 positions, more than `max_position_embeddings` = 128"
     );
+    // Steps past any count: the sum is said as it is (it wrapped to "1 positions", and
+    // panicked in a debug build).
+    assert_eq!(
+        model
+            .generate(&[1, 2], usize::MAX)
+            .expect_err("too many")
+            .to_string(),
+        format!(
+            "2 prompt tokens and {} steps make {} positions, more than `max_position_embeddings` = 128",
+            usize::MAX,
+            usize::MAX as u128 + 2
+        )
+    );
 }
 
 /// `Checkpoint::linear` reads the weight `(out, in)` and the bias when there is one (as

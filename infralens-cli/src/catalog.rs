@@ -7,7 +7,7 @@
 use serde::Deserialize;
 
 mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/labs.rs"));
+    include!(concat!(env!("OUT_DIR"), "/library.rs"));
 }
 
 /// An embedded file of `labs/`, by its path relative to `labs/`.
@@ -17,15 +17,13 @@ mod embedded {
 /// assert!(page.starts_with("# Lab 02"));
 /// ```
 pub fn file(path: &str) -> Option<&'static str> {
-    embedded::FILES
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, text)| *text)
+    infralens_lab_data::file(path)
 }
 
 /// The source of the `infralens` library this binary was built with: (path relative to the
 /// repository, contents) of the facade, core, macros and syntax crates' manifests and
-/// `src/`, and the lock file.
+/// `src/`, and the lock file — when it was built in a checkout of the repository; empty when
+/// built from a registry, where a working crate takes `infralens` from the registry.
 ///
 /// ```
 /// let lib = infralens_cli::labs::library();
@@ -99,7 +97,7 @@ pub fn vendored_manifest(text: &str) -> Result<String, String> {
 /// assert!(infralens_cli::labs::files().iter().any(|(p, _)| *p == "info.toml"));
 /// ```
 pub fn files() -> &'static [(&'static str, &'static str)] {
-    embedded::FILES
+    infralens_lab_data::FILES
 }
 
 /// One lab of `info.toml`.

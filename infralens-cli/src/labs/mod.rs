@@ -114,8 +114,10 @@ fn state_text(done: &[String]) -> String {
 /// exercises as shipped, the lab pages, and an empty progress file. `infralens` is the
 /// dependency line for the `infralens` crate: `None` writes the library's source this binary
 /// carries into `dir/infralens-src` (with its lock file) and depends on that, so that the
-/// crate builds wherever it is and whatever became of the checkout; `Some(line)` uses the
-/// line as given (a path to a checkout).
+/// crate builds wherever it is and whatever became of the checkout — or, for a binary built
+/// from a registry (which carries no source), depends on the registry's `infralens` of its
+/// own version ([`registry_dependency`]); `Some(line)` uses the line as given (a path to a
+/// checkout).
 ///
 /// # Errors
 /// `dir` exists and is not empty, or cannot be written.
@@ -158,6 +160,8 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
     let vendored = format!("infralens = {{ path = \"{LIBRARY_DIR}\" }}");
     let infralens = match infralens {
         Some(line) => line.to_owned(),
+        // Built from a registry: the library of this binary's version, from the registry.
+        None if library().is_empty() => registry_dependency(),
         None => {
             for (path, text) in library() {
                 if *path == "Cargo.lock" {
@@ -205,6 +209,17 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
         "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 01`: a lab's page (labs 01 to 08)\n- `infralens lab 01 --check`: check that lab's current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save (the first lab with work to do)\n",
     )?;
     write(STATE_FILE, &state_text(&[]))
+}
+
+/// The `infralens` dependency line on the registry's `infralens` of this binary's version
+/// (the two are released together).
+///
+/// ```
+/// let line = infralens_cli::labs::registry_dependency();
+/// assert_eq!(line, format!("infralens = \"={}\"", env!("CARGO_PKG_VERSION")));
+/// ```
+pub fn registry_dependency() -> String {
+    format!("infralens = \"={}\"", env!("CARGO_PKG_VERSION"))
 }
 
 /// The `infralens` dependency line on a checkout at `path`, the path quoted as TOML quotes

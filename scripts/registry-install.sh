@@ -30,13 +30,15 @@ echo "== registry: packaging (each package verified from its own files)"
 cargo package --workspace --exclude infralens-benches --exclude infralens-ui-tests --locked 2>&1 \
     | grep -E '^ *(Packag|Verifying|error)|^error' || true
 mkdir -p "$work/registry" "$work/crates"
-packages=$(cargo metadata --format-version 1 --no-deps | python3 -c '
+metadata=$(cargo metadata --format-version 1 --no-deps)
+target=$(echo "$metadata" | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+packages=$(echo "$metadata" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["packages"]:
     if p.get("publish") != []:
         print(p["name"] + "-" + p["version"])')
 for package in $packages; do
-    crate="target/package/$package.crate"
+    crate="$target/package/$package.crate"
     [ -f "$crate" ] || { echo "registry: $crate was not packaged" >&2; exit 1; }
     cp "$crate" "$work/crates/"
     files=$(tar -tzf "$crate" | grep -vc '/$')

@@ -56,7 +56,9 @@ fn main() {
         );
         sources.push(root.join("Cargo.lock"));
         for file in sources {
-            let abs = file.canonicalize().expect("a file of the checkout, readable");
+            let abs = file
+                .canonicalize()
+                .expect("a file of the checkout, readable");
             let rel = file
                 .strip_prefix(&root)
                 .expect("under the repository")

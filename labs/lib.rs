@@ -22,5 +22,8 @@ include!(concat!(env!("OUT_DIR"), "/files.rs"));
 /// assert_eq!(infralens_lab_data::file("no/such/file"), None);
 /// ```
 pub fn file(path: &str) -> Option<&'static str> {
-    FILES.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
+    FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
 }

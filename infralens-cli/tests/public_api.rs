@@ -57,10 +57,10 @@ fn signature(sig: &syn::Signature) -> String {
     let mut sig = sig.clone();
     // Parameter patterns are not API: `mut x` and `x` are the same signature.
     for input in &mut sig.inputs {
-        if let syn::FnArg::Typed(t) = input {
-            if let syn::Pat::Ident(p) = &mut *t.pat {
-                p.mutability = None;
-            }
+        if let syn::FnArg::Typed(t) = input
+            && let syn::Pat::Ident(p) = &mut *t.pat
+        {
+            p.mutability = None;
         }
     }
     text(&sig)

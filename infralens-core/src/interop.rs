@@ -42,19 +42,19 @@ fn bind_dims<Sh: Shape>(dims: &[usize]) -> Result<Sizes, ShapeError> {
             }
             Some(_) => {}
             None => {
-                if let Some(bound) = sizes.get_id(id) {
-                    if bound != n {
-                        return Err(ShapeError::other(
-                            format!(
-                                "`{}` is {bound} on one axis of the array and {n} on axis {axis}: the array is {dims:?}, the tensor {}",
-                                Sh::NAMES[axis],
-                                Sh::symbolic()
-                            ),
-                            describe_sizes(Sh::NAMES, dims),
-                            bound,
-                            n,
-                        ));
-                    }
+                if let Some(bound) = sizes.get_id(id)
+                    && bound != n
+                {
+                    return Err(ShapeError::other(
+                        format!(
+                            "`{}` is {bound} on one axis of the array and {n} on axis {axis}: the array is {dims:?}, the tensor {}",
+                            Sh::NAMES[axis],
+                            Sh::symbolic()
+                        ),
+                        describe_sizes(Sh::NAMES, dims),
+                        bound,
+                        n,
+                    ));
                 }
                 sizes = sizes.with_id(id, Sh::NAMES[axis], n);
             }

@@ -330,12 +330,11 @@ impl Bindings {
             return;
         }
         for (axis, &size) in sizes.iter().enumerate().take(Sh::RANK) {
-            if Sh::EXTENTS[axis].is_none() {
-                if let Some(id) = Sh::dim_id(axis) {
-                    if let Err(e) = self.sizes.bind(id, Sh::NAMES[axis], size, from) {
-                        self.fail(&e);
-                    }
-                }
+            if Sh::EXTENTS[axis].is_none()
+                && let Some(id) = Sh::dim_id(axis)
+                && let Err(e) = self.sizes.bind(id, Sh::NAMES[axis], size, from)
+            {
+                self.fail(&e);
             }
         }
     }

@@ -285,10 +285,10 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     pub fn bound(&self) -> Sizes {
         let mut out = Sizes::new();
         for axis in 0..Sh::RANK {
-            if Sh::EXTENTS[axis].is_none() {
-                if let Some(id) = Sh::dim_id(axis) {
-                    out = out.with_id(id, Sh::NAMES[axis], self.extents[axis]);
-                }
+            if Sh::EXTENTS[axis].is_none()
+                && let Some(id) = Sh::dim_id(axis)
+            {
+                out = out.with_id(id, Sh::NAMES[axis], self.extents[axis]);
             }
         }
         out

@@ -144,17 +144,17 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
     {
         let x = self.sizes();
         let d = x[1] * x[3];
-        if let Some(fixed) = D::EXTENT {
-            if fixed != d {
-                panic!(
-                    "shape mismatch in merge_heads: `{}` × `{}` must equal `{}`, but {} × {} ≠ {fixed}",
-                    H::NAME,
-                    Dh::NAME,
-                    D::NAME,
-                    x[1],
-                    x[3]
-                );
-            }
+        if let Some(fixed) = D::EXTENT
+            && fixed != d
+        {
+            panic!(
+                "shape mismatch in merge_heads: `{}` × `{}` must equal `{}`, but {} × {} ≠ {fixed}",
+                H::NAME,
+                Dh::NAME,
+                D::NAME,
+                x[1],
+                x[3]
+            );
         }
         let data = swap_axes(self.as_slice(), x, 1, 2);
         Tensor::from_parts(data, &[x[0], x[2], d])
@@ -267,15 +267,15 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         let mut sizes = self.sizes().to_vec();
         let width = sizes.pop().unwrap_or(1);
         let heads = sizes.pop().unwrap_or(1);
-        if let Some(fixed) = D::EXTENT {
-            if fixed != heads * width {
-                panic!(
-                    "shape mismatch in merge_last: `{}` × `{}` must equal `{}`, but {heads} × {width} ≠ {fixed}",
-                    <Sh::Heads as Dim>::NAME,
-                    <Sh::Width as Dim>::NAME,
-                    D::NAME
-                );
-            }
+        if let Some(fixed) = D::EXTENT
+            && fixed != heads * width
+        {
+            panic!(
+                "shape mismatch in merge_last: `{}` × `{}` must equal `{}`, but {heads} × {width} ≠ {fixed}",
+                <Sh::Heads as Dim>::NAME,
+                <Sh::Width as Dim>::NAME,
+                D::NAME
+            );
         }
         sizes.push(heads * width);
         Tensor::from_parts(self.into_vec(), &sizes)

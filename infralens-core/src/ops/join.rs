@@ -274,17 +274,17 @@ where
         (sb, "the second tensor"),
     );
     let total = sa[I] + sb[I];
-    if let Some(fixed) = N::EXTENT {
-        if fixed != total {
-            panic!(
-                "shape mismatch in cat: `{}` is {fixed}, but `{}` = {} plus `{}` = {} make {total}",
-                N::NAME,
-                <A::Dim as Dim>::NAME,
-                sa[I],
-                <B::Dim as Dim>::NAME,
-                sb[I]
-            );
-        }
+    if let Some(fixed) = N::EXTENT
+        && fixed != total
+    {
+        panic!(
+            "shape mismatch in cat: `{}` is {fixed}, but `{}` = {} plus `{}` = {} make {total}",
+            N::NAME,
+            <A::Dim as Dim>::NAME,
+            sa[I],
+            <B::Dim as Dim>::NAME,
+            sb[I]
+        );
     }
     let outer: usize = sa[..I].iter().product();
     let inner: usize = sa[I + 1..].iter().product();
@@ -331,13 +331,13 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
                 start.saturating_add(len)
             );
         }
-        if let Some(fixed) = N::EXTENT {
-            if fixed != len {
-                panic!(
-                    "shape mismatch in narrow: `{}` is {fixed}, but {len} positions of `{name}` were asked for",
-                    N::NAME
-                );
-            }
+        if let Some(fixed) = N::EXTENT
+            && fixed != len
+        {
+            panic!(
+                "shape mismatch in narrow: `{}` is {fixed}, but {len} positions of `{name}` were asked for",
+                N::NAME
+            );
         }
         let outer: usize = sizes[..I].iter().product();
         let inner: usize = sizes[I + 1..].iter().product();

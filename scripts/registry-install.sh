@@ -95,7 +95,9 @@ infralens="$work/bin/bin/infralens"
 
 "$infralens" labs | tee "$work/labs.txt" | head -3
 grep -q "Lab 08" "$work/labs.txt" || { echo "registry: the installed CLI lists no Lab 08" >&2; exit 1; }
-"$infralens" labs --init "$work/labs-crate"
+"$infralens" labs --init "$work/labs-crate" | tee "$work/init.txt" | grep -v '^ *Compiling'
+grep -qx "Built." "$work/init.txt" \
+    || { echo "registry: labs --init could not build infralens from the registry" >&2; exit 1; }
 grep -qx "infralens = \"=[0-9.]*\"" "$work/labs-crate/Cargo.toml" \
     || { echo "registry: the working crate does not take infralens from the registry" >&2; exit 1; }
 cd "$work/labs-crate"

@@ -48,6 +48,9 @@ pub const LIBRARY_DIR: &str = "infralens-src";
 /// assert!(v.contains("a = \"1\"") && !v.contains("b =") && !v.contains("lints") && !v.contains("readme"));
 /// let f = infralens_cli::labs::vendored_manifest("[dependencies]\nc = { version = \"1\", optional = true }\n[features]\nc = [\"dep:c\"]\n")?;
 /// assert!(f.contains("c = []"));
+/// // What the repository's crates inherit from its workspace is written out.
+/// let e = infralens_cli::labs::vendored_manifest("[package]\nname = \"x\"\nedition.workspace = true\n")?;
+/// assert!(e.contains("edition = \"2024\""));
 /// # Ok::<(), String>(())
 /// ```
 ///
@@ -64,6 +67,16 @@ pub fn vendored_manifest(text: &str) -> Result<String, String> {
                 "name" | "version" | "edition" | "rust-version" | "description" | "license"
             )
         });
+        // `edition.workspace = true`: the value of the repository's `[workspace.package]`,
+        // as the copy has no workspace of its own.
+        for (key, value) in package.iter_mut() {
+            let inherits = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);
+            if inherits {
+                *value = workspace_package(key).ok_or_else(|| {
+                    format!("a manifest of this build inherits `{key}`, which its workspace does not give")
+                })?;
+            }
+        }
     }
     let mut dropped = Vec::new();
     if let Some(toml::Value::Table(deps)) = table.get_mut("dependencies") {
@@ -89,6 +102,13 @@ pub fn vendored_manifest(text: &str) -> Result<String, String> {
         }
     }
     toml::to_string(&table).map_err(|e| format!("cannot write a manifest: {e}"))
+}
+
+/// A key of `[workspace.package]` in the repository's manifest this binary carries.
+fn workspace_package(key: &str) -> Option<toml::Value> {
+    let (_, root) = library().iter().find(|(path, _)| *path == "Cargo.toml")?;
+    let root: toml::Table = toml::from_str(root).ok()?;
+    root.get("workspace")?.get("package")?.get(key).cloned()
 }
 
 /// Every embedded file: (path relative to `labs/`, contents).

@@ -6,19 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// This package's own files, not the data.
-const NOT_DATA: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.toml.orig",
-    "Cargo.lock",
-    "build.rs",
-    "lib.rs",
-    "LICENSE-APACHE",
-    "LICENSE-MIT",
-    "README.md",
-    ".cargo_vcs_info.json",
-    "target",
-];
+include!("not_data.rs");
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -13,6 +13,9 @@
 
 include!(concat!(env!("OUT_DIR"), "/files.rs"));
 
+// `NOT_DATA`: shared with the build script, which leaves these files out.
+include!("not_data.rs");
+
 /// A file of the labs, by its path relative to the labs directory (`"info.toml"`,
 /// `"02-qkv-shape-walkthrough/README.md"`).
 ///

@@ -286,14 +286,17 @@ fn exercise(lab: &Lab, ex: &Exercise, n: usize, hl: &Highlighter) -> String {
         || "<pre class=\"terminal\">(run the exercise to see its error)</pre>".to_owned(),
         terminal,
     );
+    // The hints as `--hint` gives them, one at a time: the question, the concept, the fix.
+    let [question, concept, fix] = ex.hints();
     format!(
-        "<article class=\"exercise\" id=\"{id}\">\n<h3>{n}. <code>{name}</code></h3>\n{concept}<details>\n<summary>The exercise as shipped: <code>{path}</code></summary>\n{code}</details>\n{error}\n<details>\n<summary>Hint</summary>\n{hint}</details>\n<p class=\"muted\">Check it with <code>infralens lab {lab} --check</code>.</p>\n</article>\n",
+        "<article class=\"exercise\" id=\"{id}\">\n<h3>{n}. <code>{name}</code></h3>\n<details>\n<summary>The exercise as shipped: <code>{path}</code></summary>\n{code}</details>\n{error}\n<details>\n<summary>Hint 1: a question</summary>\n{question}<details>\n<summary>Hint 2: the concept</summary>\n{concept}<details>\n<summary>Hint 3: the fix</summary>\n{fix}</details>\n</details>\n</details>\n<p class=\"muted\">Check it with <code>infralens lab {lab} --check</code>.</p>\n</article>\n",
         id = slug(&ex.name),
         name = escape(&ex.name),
-        concept = inline_markdown(&ex.concept),
         path = escape(&ex.path()),
         code = hl.code(ex.source(), "rust"),
-        hint = inline_markdown(&ex.hint),
+        question = inline_markdown(&question),
+        concept = inline_markdown(&concept),
+        fix = inline_markdown(&fix),
         lab = lab.id,
     )
 }

@@ -152,7 +152,7 @@ pub struct Exercise {
     pub name: String,
     /// The lab it belongs to.
     pub lab: String,
-    /// The hint `--hint` prints.
+    /// The fix, in words: the last of its three hints ([`Exercise::hints`]).
     pub hint: String,
     /// The key phrase of the compiler error the exercise fails with as shipped.
     pub error: String,
@@ -163,6 +163,43 @@ pub struct Exercise {
 }
 
 impl Exercise {
+    /// Its hints, from the least to the most given away: a question that points at the
+    /// dims the error compares, then the concept, then the fix. `--hint` gives the next
+    /// one each time it is asked ([`crate::labs::Workspace::next_hint`]).
+    ///
+    /// ```
+    /// let c = infralens_cli::labs::catalog()?;
+    /// let ex = c.exercises.iter().find(|e| e.name == "01_linear_weight_stored_in_out").ok_or("no such exercise")?;
+    /// let [question, concept, fix] = ex.hints();
+    /// assert!(question.contains("`D`") && question.contains("`F`") && question.ends_with('?'));
+    /// assert_eq!((concept, fix), (ex.concept.clone(), ex.hint.clone()));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn hints(&self) -> [String; 3] {
+        // The dims the error names (`D`, `Hkv`), in order, once each: what to compare.
+        let mut dims: Vec<&str> = Vec::new();
+        for (i, part) in self.error.split('`').enumerate() {
+            let is_dim = i % 2 == 1
+                && part.chars().next().is_some_and(char::is_uppercase)
+                && part.chars().all(|c| c.is_ascii_alphanumeric());
+            if is_dim && !dims.contains(&part) {
+                dims.push(part);
+            }
+        }
+        let named: Vec<String> = dims.iter().map(|d| format!("`{d}`")).collect();
+        let question = match named.as_slice() {
+            [] => "Read the first line of the first error: what does it say must hold, and where does the code break it?".to_owned(),
+            [one] => format!(
+                "The first error is about {one}: what does it say must hold for it, and which line of the code decides that?"
+            ),
+            [init @ .., last] => format!(
+                "The first error names {} and {last}: what does it say must hold between them, and which line of the code decides that?",
+                init.join(", ")
+            ),
+        };
+        [question, self.concept.clone(), self.hint.clone()]
+    }
+
     /// The exercise as shipped.
     pub fn source(&self) -> &'static str {
         file(&format!("{}/exercises/{}.rs", self.dir, self.name)).unwrap_or("")

@@ -220,8 +220,21 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     s
 }
 
+/// The harness's own parses (does a mutant parse, does each fix round parse) and the body
+/// walker recurse as deep as the lint's workers do: on a thread with their stack (256 MiB), as
+/// the 2 MiB of a test thread overflowed on a mutant 400 blocks deep that the lint itself took.
 #[test]
 fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
+    let run = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(run_mutants)
+        .expect("a thread for the fuzzer");
+    if let Err(panic) = run.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn run_mutants() {
     let mutants: usize = std::env::var("INFRALENS_FUZZ_MUTANTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -236,11 +249,23 @@ fn mutated_real_files_never_crash_the_lint_or_the_macro_walker() {
     let (mut findings, mut lexed, mut not_utf8, mut fixed_files) = (0usize, 0usize, 0usize, 0usize);
     // The worst time and heap per kilobyte of input, and the mutants they were on.
     let (mut worst_time, mut worst_heap) = ((0.0f64, 0usize), (0.0f64, 0usize));
+    // `INFRALENS_FUZZ_FROM=N`: the mutants before N are made (the stream is the same) but
+    // not run, and each one after is named on stderr before it runs — to find the one that
+    // crashes the process (a stack overflow cannot be caught).
+    let from: Option<usize> = std::env::var("INFRALENS_FUZZ_FROM")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for i in 0..mutants {
         let (path, text) = &corpus[rng.below(corpus.len())];
         let mut bytes = mutate(&mut rng, text).into_bytes();
         if rng.below(4) == 0 {
             bytes = mutate_bytes(&mut rng, bytes);
+        }
+        if let Some(from) = from {
+            if i < from {
+                continue;
+            }
+            eprintln!("mutant {i} of {}", path.display());
         }
         let source = Source::from_bytes("mutant.rs", bytes.clone());
         not_utf8 += usize::from(source.not_utf8);

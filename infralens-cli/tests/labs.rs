@@ -26,9 +26,15 @@ fn every_lab_has_its_exercises_each_with_a_todo_a_solution_and_metadata() {
 fn check_exercises(exercises: Vec<&labs::Exercise>) {
     for ex in exercises {
         let first = ex.source().lines().next().unwrap_or("");
-        assert!(
-            first.starts_with("// TODO: "),
-            "{}: first line is `{first}`",
+        // The error teaches, not the comment: every exercise's TODO is the same question,
+        // which states no fix (issue 26).
+        assert_eq!(
+            first,
+            format!(
+                "// TODO: this does not compile yet. `infralens lab {} --check` shows the error: which dims does it compare, and which should meet?",
+                ex.lab
+            ),
+            "{}",
             ex.name
         );
         assert!(!ex.solution().is_empty(), "{} has no solution", ex.name);
@@ -255,15 +261,28 @@ fn walk_lab(work: &Path, id: &str, count: usize) {
             ex.name,
             ex.error
         );
+        // Hints graduated: a question about the dims, asked again the concept, then the fix.
+        let [question, concept, fix] = ex.hints();
         assert!(
-            out.contains(&format!("hint ({}): {}", ex.name, ex.hint)),
+            out.contains(&format!(
+                "hint 1 of 3 ({}): {question} (ask again for the next hint)",
+                ex.name
+            )),
             "{out}"
         );
+        for (level, text) in [(2, &concept), (3, &fix), (3, &fix)] {
+            let (code, more, err) = infralens(work, &["lab", id, "--hint"]);
+            assert_eq!(code, 0, "{more}{err}");
+            assert!(
+                more.contains(&format!("hint {level} of 3 ({}): {text}", ex.name)),
+                "{more}"
+            );
+        }
         pinned_error(lab, ex, &out);
         // Learning, not copying: the error explains the rule, and does not print the
         // fixed line (that is the hint's and the solution's to give).
         let report = out
-            .split(&format!("hint ({})", ex.name))
+            .split(&format!("hint 1 of 3 ({})", ex.name))
             .next()
             .unwrap_or("");
         let shipped: Vec<&str> = ex.source().lines().map(str::trim).collect();
@@ -517,10 +536,14 @@ fn watch_rechecks_on_save() {
     // Its keys: a hint for the current exercise, then quit with a summary.
     let current = &c.exercises[2];
     watch.key("h");
-    let hint = watch.wait_for("hint (");
+    let hint = watch.wait_for("hint 1 of 3 (");
+    let [question, ..] = current.hints();
     assert!(
-        hint.last()
-            .is_some_and(|l| l == &format!("hint ({}): {}", current.name, current.hint)),
+        hint.last().is_some_and(|l| l
+            == &format!(
+                "hint 1 of 3 ({}): {question} (ask again for the next hint)",
+                current.name
+            )),
         "{hint:?}"
     );
     watch.key("q");
@@ -667,7 +690,10 @@ fn watch_on_a_terminal_takes_single_keys() {
     );
     // Keys, not lines: no Enter.
     term.send("h").expect("a key");
-    until(&mut term, format!("hint ({}): ", third.name).as_str());
+    until(
+        &mut term,
+        format!("hint 1 of 3 ({}): ", third.name).as_str(),
+    );
     term.send("q").expect("a key");
     let shown = until(&mut term, Eof);
     assert!(

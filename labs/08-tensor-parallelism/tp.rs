@@ -76,7 +76,7 @@ fn main() {
         4 * D::SIZE * D::SIZE
     );
     println!(
-        "communication: one all-reduce of (B, S, D) = {} numbers per block",
+        "communication: one all-reduce of (B, S, D) = {} numbers per attention sub-layer (a layer with its MLP split too has two)",
         x.numel()
     );
 }

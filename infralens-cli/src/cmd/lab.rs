@@ -64,8 +64,11 @@ pub(crate) fn run(id: &str, check: bool, hint: bool, exercise: Option<usize>) ->
         }
     }
     if hint {
-        match chosen.or_else(|| ws.current(catalog, lab)) {
-            Some(ex) => outln!("hint ({}): {}", ex.name, ex.hint),
+        match chosen.or_else(|| ws.current(catalog, lab)).cloned() {
+            Some(ex) => match ws.next_hint(&ex) {
+                Ok(text) => outln!("{text}"),
+                Err(e) => return fail(&e),
+            },
             None => outln!("Lab {} is complete: no hint needed.", lab.id),
         }
     }

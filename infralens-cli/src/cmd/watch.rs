@@ -189,8 +189,11 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
                         ));
                         return ExitCode::SUCCESS;
                     }
-                    "h" | "hint" => match ws.current(catalog, lab) {
-                        Some(ex) => screen.write(&format!("hint ({}): {}\n", ex.name, ex.hint)),
+                    "h" | "hint" => match ws.current(catalog, lab).cloned() {
+                        Some(ex) => match ws.next_hint(&ex) {
+                            Ok(text) => screen.write(&format!("{text}\n")),
+                            Err(e) => screen.write(&format!("{e}\n")),
+                        },
                         None => screen.write(&format!("Lab {} is complete.\n", lab.id)),
                     },
                     "l" | "list" => screen.write(&labs::list(catalog, Some(&ws))),

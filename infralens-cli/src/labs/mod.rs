@@ -21,6 +21,8 @@ pub struct Workspace {
     pub root: PathBuf,
     /// The exercises done, by name.
     pub done: Vec<String>,
+    /// How many of its hints each exercise has been given, by name.
+    pub hints: std::collections::BTreeMap<String, usize>,
 }
 
 impl Workspace {
@@ -42,9 +44,19 @@ impl Workspace {
             .filter_map(|l| l.strip_prefix("done "))
             .map(str::to_owned)
             .collect();
+        // `hinted NAME N`: N hints given (a line it cannot read is left out, as if none).
+        let hints = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("hinted "))
+            .filter_map(|l| {
+                let (name, n) = l.rsplit_once(' ')?;
+                Some((name.to_owned(), n.parse().ok()?))
+            })
+            .collect();
         Ok(Workspace {
             root: root.to_path_buf(),
             done,
+            hints,
         })
     }
 
@@ -57,6 +69,28 @@ impl Workspace {
             self.done.push(exercise.to_owned());
         }
         self.save()
+    }
+
+    /// The next of `exercise`'s three hints ([`Exercise::hints`]), as shown: the first when
+    /// none was given, the last once all were; the count is saved.
+    ///
+    /// # Errors
+    /// The state file cannot be written.
+    pub fn next_hint(&mut self, exercise: &Exercise) -> Result<String, String> {
+        let given = self.hints.get(&exercise.name).copied().unwrap_or(0);
+        let level = (given + 1).min(3);
+        self.hints.insert(exercise.name.clone(), level);
+        self.save()?;
+        let text = &exercise.hints()[level - 1];
+        let more = if level < 3 {
+            " (ask again for the next hint)"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "hint {level} of 3 ({}): {text}{more}",
+            exercise.name
+        ))
     }
 
     /// Forgets that `exercise` was done.
@@ -72,7 +106,7 @@ impl Workspace {
     fn save(&self) -> Result<(), String> {
         crate::write::create(
             &self.root.join(STATE_FILE),
-            state_text(&self.done).as_bytes(),
+            state_text(&self.done, &self.hints).as_bytes(),
             &self.root,
             |_| true,
         )
@@ -100,12 +134,15 @@ impl Workspace {
     }
 }
 
-fn state_text(done: &[String]) -> String {
+fn state_text(done: &[String], hints: &std::collections::BTreeMap<String, usize>) -> String {
     let mut s = String::from(
-        "# InfraLens labs working crate: progress, one `done NAME` line per finished exercise.\n",
+        "# InfraLens labs working crate: progress, one `done NAME` line per finished exercise,\n# one `hinted NAME N` line per exercise given N of its hints.\n",
     );
     for d in done {
         let _ = writeln!(s, "done {d}");
+    }
+    for (name, n) in hints {
+        let _ = writeln!(s, "hinted {name} {n}");
     }
     s
 }
@@ -208,7 +245,7 @@ pub fn init(dir: &Path, infralens: Option<&str>) -> Result<(), String> {
         "README.md",
         "# InfraLens labs\n\nYour working copy of the exercises: edit the files under `exercises/`.\n\n- `infralens labs`: the labs and your progress\n- `infralens lab 01`: a lab's page (labs 01 to 08)\n- `infralens lab 01 --check`: check that lab's current exercise (`--hint` for a hint)\n- `infralens watch`: re-check on every save (the first lab with work to do)\n",
     )?;
-    write(STATE_FILE, &state_text(&[]))
+    write(STATE_FILE, &state_text(&[], &Default::default()))
 }
 
 /// The `infralens` dependency line on the registry's `infralens` of this binary's version

@@ -1,4 +1,4 @@
-// TODO: this layer was built from a weight transposed on the way in; read the error and store it the way `nn.Linear` does.
+// TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — a `Linear` weight the wrong way round.
 //!
 //! `torch.nn.Linear(in, out)` stores its weight `(out, in)`, and every checkpoint keeps it so.

@@ -1,4 +1,4 @@
-// TODO: the bias has the input's width; read the error and give it the output's width.
+// TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — a bias of the wrong width.
 //!
 //! A bias is added to every output position: one number per *output* feature, `(F,)` for

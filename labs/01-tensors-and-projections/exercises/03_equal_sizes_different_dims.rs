@@ -1,4 +1,4 @@
-// TODO: `S` and `D` are both 4 here, and the caller passes the tensor channels-first; read the error and pass it as `(B, S, D)`.
+// TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — two dims of equal size are different dims.
 //!
 //! With `S = D = 4` a `(B, D, S)` tensor has exactly the sizes of a `(B, S, D)` one. PyTorch's

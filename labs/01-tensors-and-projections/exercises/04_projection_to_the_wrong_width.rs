@@ -1,4 +1,4 @@
-// TODO: the up-projection keeps the width `D`; read the error and project to `F`.
+// TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — a projection to the wrong width.
 //!
 //! An MLP first widens each position, `(…, D) → (…, F)` with `F = 4·D` in GPT-2, then

@@ -1,4 +1,4 @@
-// TODO: the residual adds the wide hidden state to the input; read the error and project back to `D` first.
+// TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — a residual of another width.
 //!
 //! A block adds its output to its input, `x + f(x)`, so `f(x)` must come back to the model

@@ -1,4 +1,4 @@
-// TODO: the key projection does not compile: read the error, then fix how the weight is used.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — weight orientation.
 //!
 //! With grouped-query attention the keys have `Hkv = 2` heads of `Dh`: a width of

@@ -1,4 +1,4 @@
-// TODO: `q` is not in the layout the annotation promises: finish the head reshape.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — heads split but not transposed.
 //!
 //! PyTorch code writes `q.view(B, S, H, Dh).transpose(1, 2)`. The `view` alone gives

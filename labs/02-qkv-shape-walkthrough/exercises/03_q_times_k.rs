@@ -1,4 +1,4 @@
-// TODO: the scores multiply Q by K; read the error and make them Q·K^T.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — `Q @ K` without `K^T`.
 //!
 //! A score compares one query position with one key position: the dot product of two rows

@@ -1,4 +1,4 @@
-// TODO: the heads are split with the wrong width: name the head width the split needs.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — the wrong head dim.
 //!
 //! Splitting `D` into heads makes two dims out of one: `H` heads of `Dh`, with

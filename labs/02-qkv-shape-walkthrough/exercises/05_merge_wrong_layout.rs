@@ -1,4 +1,4 @@
-// TODO: `merged` is not `(B, S, D)`: merge the heads from the layout `merge_heads` reads.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — merging heads from the wrong layout.
 //!
 //! PyTorch merges heads with `ctx.transpose(1, 2).reshape(B, S, D)`. InfraLens'

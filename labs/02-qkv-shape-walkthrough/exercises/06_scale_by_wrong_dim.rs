@@ -1,4 +1,4 @@
-// TODO: the scores are scaled by the wrong width: scale by the width Q·K^T contracts.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 06 — scale by the wrong dim.
 //!
 //! Attention divides the scores by `sqrt(Dh)`, the width of the dot products, so that their

@@ -1,4 +1,4 @@
-// TODO: the keys have fewer heads than the queries: share each key head with its group.
+// TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 07 — GQA: fewer key/value heads.
 //!
 //! Grouped-query attention keeps `H = 4` query heads but only `Hkv = 2` key/value heads:

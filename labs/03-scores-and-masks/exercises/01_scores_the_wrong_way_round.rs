@@ -1,4 +1,4 @@
-// TODO: the scores are K·Q^T, so the softmax normalises over queries; read the error and make them Q·K^T.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — scores the wrong way round.
 //!
 //! Each row of the scores is one query, each column one key: `Q · K^T` is `(S, T)`, and the

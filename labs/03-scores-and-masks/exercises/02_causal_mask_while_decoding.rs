@@ -1,4 +1,4 @@
-// TODO: a square causal mask on decode scores (1 query, 5 keys); read the error and mask with `Mask::Causal`.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — the causal mask while decoding.
 //!
 //! In prefill the queries and keys are the same positions, so the scores are square and a

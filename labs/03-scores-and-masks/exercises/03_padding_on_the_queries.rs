@@ -1,4 +1,4 @@
-// TODO: the padding mask runs along the queries; read the error and build it over the keys, `(T,)`.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — padding on the wrong axis.
 //!
 //! A batch pads its shorter sequences; padded positions must never be *attended to*, so the

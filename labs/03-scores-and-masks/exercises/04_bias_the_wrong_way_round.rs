@@ -1,4 +1,4 @@
-// TODO: the position bias is built (T, S); read the error and build it (S, T), queries by keys.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — an additive bias the wrong way round.
 //!
 //! Some models add a bias to the scores before the softmax: ALiBi's distance penalty, T5's

@@ -1,4 +1,4 @@
-// TODO: the projections were viewed as (B, S, H, Dh) but never transposed; read the error and fix the layout.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — attention over positions instead of heads.
 //!
 //! `view(B, S, H, Dh)` cuts each position's width into heads but leaves the positions first.

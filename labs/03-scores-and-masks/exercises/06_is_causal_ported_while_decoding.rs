@@ -1,4 +1,4 @@
-// TODO: a PyTorch decode step ported line by line; read the error.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 06 — `is_causal=True`, ported to a decode step.
 //!
 //! PyTorch code often reads `F.scaled_dot_product_attention(q, k, v, is_causal=True)`. Its

@@ -1,4 +1,4 @@
-// TODO: the scores are turned to meet a bias stored keys-first; read the error.
+// TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 07 — a softmax after a transpose.
 //!
 //! Some codebases keep a relative-position bias keys-first, `(T, S)`, and turn the scores

@@ -1,4 +1,4 @@
-// TODO: the merge is a reshape that skips the transpose; read the error and merge the heads properly.
+// TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — the merge without its transpose.
 //!
 //! Attention's output is `(B, H, S, Dh)`. The merge must bring the heads back *after* the

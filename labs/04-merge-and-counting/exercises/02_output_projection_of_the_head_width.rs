@@ -1,4 +1,4 @@
-// TODO: the output projection was sized for one head; read the error and give it the merged width.
+// TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — an output projection of one head's width.
 //!
 //! `Wo` acts on the merged heads, `(B, S, D)`: it is `(D, D)`, one matrix for all heads

@@ -1,4 +1,4 @@
-// TODO: the merge joins `H` query heads into the key/value width; read the error and merge into `D`.
+// TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — merging into the key/value width.
 //!
 //! With grouped-query attention the keys and values are `Dkv = Hkv × Dh` wide, but the

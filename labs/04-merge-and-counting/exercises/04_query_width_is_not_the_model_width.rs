@@ -1,4 +1,4 @@
-// TODO: Qwen3-style heads: `H × Dh` is not `D`; read the error and merge into the query width, then project back.
+// TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — a query width that is not the model width.
 //!
 //! In most models `Dh = D / H`, so the merged heads are `D` wide. Qwen3 sets `head_dim` on its

@@ -1,4 +1,4 @@
-// TODO: the scores are annotated square, but a decode step has 1 query and T keys; read the error and annotate what they are.
+// TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — counting the scores as `S × S`.
 //!
 //! The memory attention's scores take is `B · H · S · T` numbers: queries by keys. In prefill

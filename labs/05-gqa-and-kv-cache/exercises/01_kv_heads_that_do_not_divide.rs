@@ -1,4 +1,4 @@
-// TODO: 3 key/value heads cannot be shared out over 4 query heads; read the error and pick a head count that divides.
+// TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — key/value heads that do not divide the query heads.
 //!
 //! In grouped-query attention each group of `H / Hkv` query heads reads one key/value head,

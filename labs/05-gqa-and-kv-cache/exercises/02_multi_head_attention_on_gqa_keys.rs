@@ -1,4 +1,4 @@
-// TODO: plain multi-head attention gets keys with fewer heads; read the error and use grouped-query attention.
+// TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — multi-head attention on grouped keys.
 //!
 //! `scaled_dot_product_attention` pairs query head `h` with key head `h`. With GQA the keys

@@ -1,4 +1,4 @@
-// TODO: the keys are repeated to all query heads before they are cached; read the error and cache the key/value heads.
+// TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — caching the repeated keys.
 //!
 //! The point of GQA is the cache: it holds `Hkv` heads, `H / Hkv` times less memory than

@@ -1,4 +1,4 @@
-// TODO: the key projection is still (D, D), as in multi-head code; read the error and give it the key/value width.
+// TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — a key projection kept square.
 //!
 //! Porting multi-head code to a GQA checkpoint, `k_proj` changes shape: `(D, D)` becomes

@@ -1,4 +1,4 @@
-// TODO: the cache was declared positions-first, (B, C, Hkv, Dh); read the error and declare it heads-first.
+// TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — a cache laid out positions-first.
 //!
 //! Meta's Llama code keeps its cache `(batch, max_seq, n_kv_heads, head_dim)` and transposes

@@ -1,4 +1,4 @@
-// TODO: the head width is odd; read the error and give the heads an even width.
+// TODO: this does not compile yet. `infralens lab 06 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — an odd head width.
 //!
 //! RoPE treats a head's lanes as `Dh / 2` pairs (complex numbers) and rotates each pair by an

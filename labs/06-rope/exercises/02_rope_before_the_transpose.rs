@@ -1,4 +1,4 @@
-// TODO: RoPE is applied while the heads still come after the positions; read the error and apply it in `(B, H, S, Dh)`.
+// TODO: this does not compile yet. `infralens lab 06 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — RoPE in the wrong layout.
 //!
 //! RoPE rotates each row of `(…, S, Dh)` by that row's position. After `view(B, S, H, Dh)` the

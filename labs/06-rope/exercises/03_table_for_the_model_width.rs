@@ -1,4 +1,4 @@
-// TODO: the rotation table was built for the model width; read the error and build it for the head width.
+// TODO: this does not compile yet. `infralens lab 06 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — a rotation table for the model width.
 //!
 //! RoPE's frequencies are `θ^(-2i/Dh)` for the `Dh / 2` lane pairs of *one head*: every head

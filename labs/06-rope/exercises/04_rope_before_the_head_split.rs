@@ -1,4 +1,4 @@
-// TODO: RoPE is applied to the whole hidden state; read the error and rotate each head after the split.
+// TODO: this does not compile yet. `infralens lab 06 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — RoPE before the head split.
 //!
 //! RoPE rotates queries and keys *per head*, after the projections split them. Rotating the

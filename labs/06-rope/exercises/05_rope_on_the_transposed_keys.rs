@@ -1,4 +1,4 @@
-// TODO: the keys are rotated after being transposed for the scores; read the error and rotate them before.
+// TODO: this does not compile yet. `infralens lab 06 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — rotating `Kᵀ` instead of `K`.
 //!
 //! The scores need `Kᵀ`, `(…, Dh, T)`; RoPE needs the keys as rows of positions, `(…, T, Dh)`.

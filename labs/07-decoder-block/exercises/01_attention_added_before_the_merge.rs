@@ -1,4 +1,4 @@
-// TODO: the attention output is added to the residual stream before its heads are merged and projected; read the error and finish the attention first.
+// TODO: this does not compile yet. `infralens lab 07 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — the residual before the merge.
 //!
 //! The residual stream is `(B, S, D)` from the first block to the last. Attention's result is

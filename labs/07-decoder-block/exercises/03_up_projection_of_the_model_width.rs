@@ -1,4 +1,4 @@
-// TODO: the up projection keeps the model width while the gate widens; read the error and give both the hidden width.
+// TODO: this does not compile yet. `infralens lab 07 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — gate and up of different widths.
 //!
 //! SwiGLU multiplies two projections of the same input element by element: `silu(x·Wg) ⊙

@@ -1,4 +1,4 @@
-// TODO: the block's norm was given a weight of the MLP's width; read the error and give it the model width.
+// TODO: this does not compile yet. `infralens lab 07 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — a norm of the wrong width.
 //!
 //! RMSNorm normalises each position's `D` numbers and scales them by a weight of `D`

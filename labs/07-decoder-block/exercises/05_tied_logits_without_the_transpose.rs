@@ -1,4 +1,4 @@
-// TODO: the logits multiply by the embedding table as stored; read the error and read it transposed.
+// TODO: this does not compile yet. `infralens lab 07 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — tied embeddings read the wrong way.
 //!
 //! With tied embeddings (GPT-2, Qwen3 small models) the output projection *is* the embedding

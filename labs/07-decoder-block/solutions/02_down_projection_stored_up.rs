@@ -2,8 +2,8 @@
 //! Exercise 02 — the down projection's weight.
 //!
 //! Hugging Face's Llama stores `mlp.down_proj.weight` as `(hidden_size, intermediate_size)` —
-//! `(D, F)`, out by in, like every `nn.Linear`. A `(F, D)` weight is the up-projection's
-//! layout transposed.
+//! `(D, F)`, out by in, like every `nn.Linear`. A `(F, D)` weight has the up projection's
+//! layout (`mlp.up_proj.weight` is `(F, D)`), not the down projection's.
 use infralens::layers::Linear;
 use infralens::prelude::*;
 

@@ -1,4 +1,4 @@
-// TODO: 3 ranks cannot share out 4 heads; read the error and pick a tensor-parallel size that divides the heads.
+// TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — a tensor-parallel size that does not divide the heads.
 //!
 //! Megatron-style tensor parallelism gives each rank `H / TP` whole heads: attention never

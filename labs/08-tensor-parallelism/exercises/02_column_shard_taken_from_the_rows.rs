@@ -1,4 +1,4 @@
-// TODO: the query shard was cut from the weight's rows; read the error and cut its columns.
+// TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — a column-parallel shard cut the wrong way.
 //!
 //! Column parallelism splits a projection's *outputs*: with the weight stored `(in, out) =

@@ -1,4 +1,4 @@
-// TODO: the output projection's shard was cut from its columns; read the error and cut the rows that read this rank's heads.
+// TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — a row-parallel shard cut the wrong way.
 //!
 //! Each rank holds only its heads' results, `(B, S, Dr)`. The output projection is split by

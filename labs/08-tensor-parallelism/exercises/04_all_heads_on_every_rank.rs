@@ -1,4 +1,4 @@
-// TODO: each rank splits its slice into all `H` heads; read the error and split it into the rank's `Hr` heads.
+// TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 04 — all the heads on every rank.
 //!
 //! A rank's slice of the projection is `Dr = D / TP` wide: it holds `Hr = H / TP` whole heads

@@ -1,8 +1,9 @@
 // Solution: one replicated key/value head per rank, `Hkvr = 1`; rank `r` keeps head `r / (Tp / Hkv)`.
 //! Exercise 05 — fewer key/value heads than ranks.
 //!
-//! With GQA, `Hkv` can be smaller than `TP` (Llama-3-70B: 8 KV heads, often run at TP = 8 or
-//! 16). The key/value heads cannot be split; they are *replicated*: each rank keeps one KV head,
+//! With GQA, `Hkv` can be smaller than `TP` (Llama-3-70B has 8 KV heads: at TP = 8 each rank
+//! holds one, at TP = 16 there are fewer KV heads than ranks). The key/value heads cannot be
+//! split; they are *replicated*: each rank keeps one KV head,
 //! rank `r` the head its query heads read (`r / (TP / Hkv)`), as Megatron and vLLM do.
 use infralens::prelude::*;
 

@@ -227,12 +227,28 @@ fn working_crate(name: &str) -> PathBuf {
 fn every_exercise_fails_with_its_error_and_every_solution_passes() {
     let work = working_crate("lab-working-crate");
 
-    // Made fresh: nothing done, the first exercise current; the shipped files are untouched.
+    // Made fresh: nothing done, one exercise current (the first of Lab 01: eight labs marked
+    // eight at once before), and the counts.
+    let c = catalog().expect("catalog");
+    let total = c.exercises.len();
     let (_, out, _) = infralens(&work, &["labs"]);
-    assert!(out.contains("→ current  01_weight_orientation"), "{out}");
+    assert_eq!(out.matches("→ current").count(), 1, "{out}");
+    assert!(
+        out.contains(&format!("→ current  {}", c.exercises[0].name)),
+        "{out}"
+    );
+    assert!(out.contains("(infralens lab 02, 0 of 7 done)"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n0 of {total} exercises done.\n")),
+        "{out}"
+    );
     walk_lab(&work, "02", 7);
     let (_, out, _) = infralens(&work, &["labs"]);
-    assert!(out.contains("Lab 03"), "{out}");
+    assert!(out.contains("(infralens lab 02, 7 of 7 done)"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n7 of {total} exercises done.\n")),
+        "{out}"
+    );
 }
 
 /// The same path through every other lab, each in a working crate of its own.
@@ -513,6 +529,13 @@ fn watch_rechecks_on_save() {
         second
             .iter()
             .any(|l| l.contains(&format!("✓ {} compiles and its tests pass: done.", ex.name))),
+        "{second:?}"
+    );
+    // Said once (it was printed twice through a pipe).
+    let passed = format!("✓ {} compiles and its tests pass: done.", ex.name);
+    assert_eq!(
+        second.iter().filter(|l| l.contains(&passed)).count(),
+        1,
         "{second:?}"
     );
     // It moved on by itself: the next exercise's state shows without another save.
@@ -1020,4 +1043,30 @@ fn the_page_is_paged_on_a_terminal_and_no_color_is_honoured() {
         plain.starts_with("Lab 02 — Q/K/V shape walkthrough\n====="),
         "{plain:?}"
     );
+}
+
+/// A test that fails on a size checked at run time is told so, not "the numbers do not"
+/// agree (issue 26): Lab 03's padding mask built over the queries' run-time size.
+#[test]
+fn a_run_time_size_mismatch_gets_its_own_footer() {
+    let work = working_crate("lab-run-time-footer");
+    let c = catalog().expect("catalog");
+    let ex = c
+        .exercises
+        .iter()
+        .find(|e| e.name == "03_padding_on_the_queries")
+        .expect("Lab 03's padding exercise");
+    let wrong = ex
+        .solution()
+        .replace("let t = scores.sizes()[3];", "let t = scores.sizes()[2];");
+    assert_ne!(wrong, ex.solution(), "the solution reads `T`'s size");
+    std::fs::write(work.join(ex.path()), wrong).expect("write");
+    let (code, out, err) = infralens(&work, &["lab", "03", "--check", "--exercise", "3"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("compiles, but a test fails"), "{out}");
+    assert!(
+        out.contains("The types agree, but a size known only at run time does not fit"),
+        "{out}"
+    );
+    assert!(!out.contains("the numbers do not"), "{out}");
 }

@@ -94,11 +94,13 @@ pub(crate) fn run(id: Option<&str>) -> ExitCode {
     let mut passed = String::new();
     let mut typed: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     loop {
+        let passed_before = std::mem::take(&mut passed);
         if redraw {
-            // Redraw from the top, as rustlings does.
+            // Redraw from the top, as rustlings does, keeping the exercise just passed in
+            // sight. (Without a redraw it is still on the screen: printed once, not twice.)
             screen.write("\x1b[2J\x1b[H");
+            screen.write(&passed_before);
         }
-        screen.write(&std::mem::take(&mut passed));
         let mut progress = Stoppable {
             inner: term::Progress::new(&screen),
             stop: &stop,

@@ -331,8 +331,14 @@ pub fn check_exercise_to(
                 let _ = writeln!(said, "    {line}");
             }
         }
+        // What kind of failure it is: a size checked at run time, or the numbers.
+        let footer = if said.contains("shape mismatch") || said.contains("ShapeError") {
+            "The types agree, but a size known only at run time does not fit: the message names the dims and their sizes; compare them with the tensors the code builds."
+        } else {
+            "The types agree, the numbers do not: the shapes line up, so look at what the code computes."
+        };
         report.text(&format!(
-            "✗ {} compiles, but {}:\n\n{said}\nThe types agree, the numbers do not: the shapes line up, so look at what the code computes.\n",
+            "✗ {} compiles, but {}:\n\n{said}\n{footer}\n",
             ex.name,
             if failed.len() == 1 {
                 "a test fails".to_owned()

@@ -337,15 +337,32 @@ pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
         .map(|e| e.name.chars().count())
         .max()
         .unwrap_or(0);
+    // One exercise is current: the first to do in the first lab with work left (where
+    // `infralens next` and `watch` go); each lab's count says where the others stand.
+    let current = ws.and_then(|w| {
+        catalog
+            .labs
+            .iter()
+            .find_map(|lab| w.current(catalog, lab))
+            .map(|e| e.name.clone())
+    });
     for lab in &catalog.labs {
+        let progress = match ws {
+            Some(w) => {
+                let total = catalog.exercises_of(lab).count();
+                let done = catalog
+                    .exercises_of(lab)
+                    .filter(|e| w.done.contains(&e.name))
+                    .count();
+                format!(", {done} of {total} done")
+            }
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "Lab {} — {}   (infralens lab {})",
+            "Lab {} — {}   (infralens lab {}{progress})",
             lab.id, lab.title, lab.id
         );
-        let current = ws
-            .and_then(|w| w.current(catalog, lab))
-            .map(|e| e.name.clone());
         for ex in catalog.exercises_of(lab) {
             let status = match ws {
                 Some(w) if w.done.contains(&ex.name) => "✓ done   ",
@@ -355,10 +372,19 @@ pub fn list(catalog: &Catalog, ws: Option<&Workspace>) -> String {
             let _ = writeln!(out, "  {status}  {:<width$} {}", ex.name, ex.concept);
         }
     }
-    if ws.is_none() {
-        out.push_str(
+    match ws {
+        None => out.push_str(
             "\nProgress shows inside a working crate: make one with `infralens labs --init DIR`.\n",
-        );
+        ),
+        Some(w) => {
+            let total = catalog.exercises.len();
+            let done = catalog
+                .exercises
+                .iter()
+                .filter(|e| w.done.contains(&e.name))
+                .count();
+            let _ = writeln!(out, "\n{done} of {total} exercises done.");
+        }
     }
     out
 }

@@ -39,7 +39,10 @@ mod tests {
     fn nearer_keys_weigh_more() {
         let p = weights(&Tensor::<(B, H, S, T)>::zeros_in(&sizes![S = 1, T = 4]), 1.0);
         let row: Vec<f32> = (0..4).map(|j| p.get(&[0, 0, 0, j]).unwrap()).collect();
-        assert!(row[0] < row[1] && row[1] < row[2] && row[2] < row[3], "{row:?}");
+        assert!(
+            row[0] < row[1] && row[1] < row[2] && row[2] < row[3],
+            "query 0's weights over keys 0, 1, 2, 3 should grow toward the nearest key, 3 (the bias penalises distance), but they are {row:.3?}"
+        );
         let e = |d: f32| (-d).exp();
         let total = e(3.0) + e(2.0) + e(1.0) + e(0.0);
         assert!((row[3] - 1.0 / total).abs() < 1e-6, "expected {}, got {}", 1.0 / total, row[3]);

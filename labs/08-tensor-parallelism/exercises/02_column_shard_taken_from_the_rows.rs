@@ -37,6 +37,10 @@ mod tests {
         let (x, wq) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, D)>::randn(1));
         let all = x.matmul(&wq).split_heads::<H, Dh>();
         let mine = rank_queries(&x, &wq, 1);
-        assert_eq!(mine.get(&[0, 1, 2, 3]), all.get(&[0, 3, 2, 3]));
+        assert_eq!(
+            mine.get(&[0, 1, 2, 3]),
+            all.get(&[0, 3, 2, 3]),
+            "rank 1 holds heads 2 and 3: its head 1 must be the model's head 3, computed from the whole input (expected the second value, got the first)"
+        );
     }
 }

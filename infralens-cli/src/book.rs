@@ -37,10 +37,12 @@ h2 { margin-top: 2em; border-bottom: 1px solid var(--line); padding-bottom: 0.2e
 a { color: var(--accent); }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; background: #eff1f3; padding: 0.1em 0.3em; border-radius: 4px; }
 pre code, .code code { background: none; padding: 0; }
-table { border-collapse: collapse; margin: 1em 0; }
+table { border-collapse: collapse; margin: 1em 0; display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid var(--line); padding: 0.35em 0.7em; text-align: left; vertical-align: top; }
 .code { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; margin: 1em 0; background: #fff; }
-.code table { margin: 0; border: none; }
+.code table { margin: 0; border: none; display: table; overflow: visible; }
+main, article.exercise, details, section { min-width: 0; overflow-wrap: break-word; }
+@media (max-width: 600px) { main { padding: 0.5em 0.8em 1em; } nav { padding: 0.6em 0.8em; } }
 .code td { border: none; padding: 0.6em 0.8em; }
 .code pre { margin: 0; font: 13.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .code td.ln { color: #8c959f; text-align: right; user-select: none; border-right: 1px solid var(--line); background: #f6f8fa; }
@@ -248,12 +250,14 @@ fn lab_page(
             .and_then(labs::file)
             .unwrap_or("");
         let name = starter_file.as_deref().unwrap_or("");
+        // The starter itself is shown once, in the page's annotated code (its anchor
+        // `#starter`); here, where it lives and the drawings of its functions.
         let _ = write!(
             out,
-            "<section id=\"starter\">\n<h2>The starter: <code>{name}</code></h2>\n<p>In your working crate it is <code>{path}</code>; run it with <code>cargo run --example {example}</code>.</p>\n{}</section>\n",
-            hl.code(text, "rust")
+            "<section id=\"diagrams\">\n<h2>Shape diagrams</h2>\n<p>In your working crate the starter <code>{name}</code> is <code>{path}</code>; run it with <code>cargo run --example {example}</code>. Each of its annotated functions, drawn by <code>infralens explain FILE::FUNCTION --format svg</code>: every value with its named shape and sizes, the ops that make it, the weights beside their projections.</p>\n",
+            name = escape(name),
+            path = escape(path),
         );
-        out.push_str("<section id=\"diagrams\">\n<h2>Shape diagrams</h2>\n<p>Each annotated function of the starter, drawn by <code>infralens explain FILE::FUNCTION --format svg</code>: every value with its named shape and sizes, the ops that make it, the weights beside their projections.</p>\n");
         for function in annotated_functions(text) {
             let walkthrough =
                 explain_source(Source::new(path, text.to_owned()), Vec::new(), &function)
@@ -488,6 +492,16 @@ fn markdown(page: &str, starter: Option<&str>, hl: &Highlighter) -> String {
                     push(&mut events, &mut heading, Event::End(TagEnd::Link));
                 }
             }
+            // `<!-- starter: qkv.rs -->` marks the starter's copy: the site's `#starter`.
+            Event::Html(h) if h.trim_start().starts_with("<!-- starter:") => {
+                events.push(Event::Html(CowStr::from("<div id=\"starter\"></div>\n")));
+            }
+            // A URL written out in the text (further reading) is a link on the site.
+            Event::Text(t) if links.is_empty() && heading.is_none() && t.contains("://") => {
+                for event in autolinks(t) {
+                    events.push(event);
+                }
+            }
             other => {
                 if let (Some((_, _, text)), Event::Text(t) | Event::Code(t)) =
                     (&mut heading, &other)
@@ -500,6 +514,32 @@ fn markdown(page: &str, starter: Option<&str>, hl: &Highlighter) -> String {
     }
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.into_iter());
+    out
+}
+
+/// Text with the `http://` and `https://` URLs in it made links (a URL ends at a space, or
+/// before a closing bracket or a final `.`, `,`, `;` or `:`).
+fn autolinks(text: CowStr<'_>) -> Vec<Event<'static>> {
+    let mut out = Vec::new();
+    let mut rest: &str = &text;
+    while let Some(start) = rest.find("https://").or_else(|| rest.find("http://")) {
+        let len = rest[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '>' | '"'))
+            .unwrap_or(rest.len() - start);
+        let url = rest[start..start + len].trim_end_matches(['.', ',', ';', ':']);
+        if !rest[..start].is_empty() {
+            out.push(Event::Text(CowStr::from(rest[..start].to_owned())));
+        }
+        out.push(Event::Html(CowStr::from(format!(
+            "<a href=\"{}\">{}</a>",
+            escape(url),
+            escape(url)
+        ))));
+        rest = &rest[start + url.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Event::Text(CowStr::from(rest.to_owned())));
+    }
     out
 }
 

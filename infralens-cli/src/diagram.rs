@@ -88,7 +88,7 @@ pub fn svg(w: &Walkthrough) -> String {
 /// ```
 pub fn html(w: &Walkthrough) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} — InfraLens walkthrough</title>\n<style>body {{ font-family: system-ui, sans-serif; margin: 2em; }} pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; }}</style>\n</head>\n<body>\n<h1><code>{name}</code></h1>\n{svg}\n<pre>{table}</pre>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name} — InfraLens walkthrough</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>body {{ font-family: system-ui, sans-serif; margin: 2em; }} pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; max-width: 100%; }} svg {{ max-width: 100%; height: auto; }}</style>\n</head>\n<body>\n<h1><code>{name}</code></h1>\n{svg}\n<pre>{table}</pre>\n</body>\n</html>\n",
         name = escape(&w.function),
         svg = svg(w),
         table = escape(&w.table()),
@@ -101,6 +101,16 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 fn document(w: &Walkthrough) -> Document {
+    // The arrowhead's id, one per function: a page with several diagrams (a lab's) would
+    // repeat one fixed id.
+    let arrow: String = format!(
+        "arrow-{}",
+        w.function
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    );
+    let arrow_url = format!("url(#{arrow})");
     let nodes = &w.trace;
     let consumers = |i: usize| {
         nodes
@@ -213,7 +223,7 @@ fn document(w: &Walkthrough) -> Document {
                 Path::new()
                     .set("class", "arrow")
                     .set("d", d)
-                    .set("marker-end", "url(#head)"),
+                    .set("marker-end", arrow_url.as_str()),
             );
         }
         if nodes[target.node].op != "param" {
@@ -250,7 +260,7 @@ fn document(w: &Walkthrough) -> Document {
                             target.y + target.h / 2
                         ),
                     )
-                    .set("marker-end", "url(#head)"),
+                    .set("marker-end", arrow_url.as_str()),
             )
             .add(
                 Group::new()
@@ -294,7 +304,7 @@ fn document(w: &Walkthrough) -> Document {
         WEIGHT_X + WEIGHT_W + 20
     };
     let marker = Marker::new()
-        .set("id", "head")
+        .set("id", arrow.as_str())
         .set("viewBox", "0 0 10 10")
         .set("refX", 9)
         .set("refY", 5)

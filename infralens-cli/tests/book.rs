@@ -59,12 +59,17 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
                 "{name} lacks the section `{heading}`"
             );
         }
-        for section in ["starter", "diagrams", "exercise-errors"] {
+        for section in ["diagrams", "exercise-errors"] {
             assert!(
                 page.contains(&format!("<section id=\"{section}\">")),
                 "{name}: {section}"
             );
         }
+        // The starter: its anchor on the page's own copy of it.
+        assert!(
+            page.contains("<div id=\"starter\"></div>"),
+            "{name}: starter"
+        );
         // The starter highlighted with line numbers.
         assert!(
             page.contains("<td class=\"ln\"><pre>1\n2\n"),
@@ -79,7 +84,7 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
             "{name}"
         );
         assert!(
-            page.contains("marker-end=\"url(#head)\""),
+            page.contains("marker-end=\"url(#arrow-"),
             "{name}: no arrows"
         );
         // Every exercise with its pinned error, as the terminal shows it.
@@ -131,6 +136,58 @@ fn every_lab_page_has_its_sections_diagrams_and_errors() {
             "Lab 02's diagrams lack the op `{label}` as a label of its own"
         );
     }
+}
+
+/// Every page's ids are unique (three diagrams on a page each defined `id="head"`), every
+/// URL a lab page names is a link on the site (seven pages left them as text), and the
+/// starter is shown once (it was shown twice) (issue 26).
+#[test]
+fn ids_are_unique_urls_are_links_and_the_starter_is_shown_once() {
+    let dir = book("book-ids");
+    let c = catalog().expect("catalog");
+    for entry in std::fs::read_dir(&dir).expect("the book") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(&path).expect("page");
+        let mut seen = HashSet::new();
+        for id in attributes(&html, "id") {
+            assert!(seen.insert(id), "{}: id `{id}` twice", path.display());
+        }
+    }
+    for lab in &c.labs {
+        let page = infralens_cli::labs::file(&format!("{}/README.md", lab.dir)).expect("page");
+        let html = std::fs::read_to_string(dir.join(format!("lab-{}.html", lab.id))).expect("html");
+        let hrefs: HashSet<&str> = attributes(&html, "href").into_iter().collect();
+        let urls: Vec<&str> = page
+            .split_whitespace()
+            .filter_map(|w| w.find("https://").map(|i| &w[i..]))
+            .map(|u| u.trim_end_matches(['.', ',', ';', ':', ')', '>']))
+            .collect();
+        assert!(!urls.is_empty(), "Lab {} cites no source", lab.id);
+        for url in urls {
+            assert!(hrefs.contains(url), "Lab {}: `{url}` is not a link", lab.id);
+        }
+        let starter_line = html.matches("the starter").count();
+        assert!(starter_line >= 1, "Lab {}", lab.id);
+        assert_eq!(
+            html.matches("<div id=\"starter\">").count(),
+            1,
+            "Lab {}: the starter's anchor",
+            lab.id
+        );
+    }
+    // The starter's first line, once on its page.
+    let lab02 = std::fs::read_to_string(dir.join("lab-02.html")).expect("html");
+    assert_eq!(
+        lab02
+            .matches(
+                "Lab 02 — Q/K/V shape walkthrough: the starter, every shape written as on paper."
+            )
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -295,6 +352,44 @@ fn pages_render_in_a_real_browser() {
             png.display(),
             bytes.len()
         );
+    }
+    // At phone width (400 px), no page is wider than the screen: tables, code and diagrams
+    // scroll inside themselves (Lab 03 was 846 px wide) (issue 26). The width is read by a
+    // script added to a copy of each page.
+    for page in &pages {
+        let html = std::fs::read_to_string(dir.join(page)).expect("page");
+        let probe = html.replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-width', document.documentElement.scrollWidth + ' ' + window.innerWidth)</script>\n</body>",
+        );
+        let copy = dir.join(format!("probe-{page}"));
+        std::fs::write(&copy, probe).expect("write");
+        let dom = headless(
+            &browser,
+            &["--dump-dom", "--window-size=400,900"],
+            &format!("file://{}", copy.display()),
+        );
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        // (Chromium keeps a window at least 500 px wide: the page's width against the
+        // window's, as measured.)
+        let measured: Vec<u32> = dom
+            .split("data-width=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(|w| w.split(' ').filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        let [width, window] = measured[..] else {
+            panic!("{page}: no width measured: {dom:.300}");
+        };
+        assert!(
+            window <= 600,
+            "{page}: a window of {window} px, not a phone's"
+        );
+        assert!(
+            width <= window,
+            "{page} is {width} px wide in a {window} px window"
+        );
+        let _ = std::fs::remove_file(&copy);
     }
     // The diagram alone, as `explain --format svg` writes it, renders too.
     let svg = shots.join("qkv-walkthrough.svg");

@@ -78,7 +78,7 @@ relation! {
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: matmul contracts `{Left}` with `{Self}`, but the left operand's last dim must be the right operand's row dim",
     label = "the left operand ends in `{Left}`, this weight's rows are `{Self}`",
-    note = "a projection `(…, K)·(K, N)` wants its weight stored (in, out); a PyTorch `nn.Linear` weight is stored (out, in), and reads the other way round"
+    note = "a projection `(…, K)·(K, N)` wants a weight whose rows are `{Left}`: one stored (out, in), as `nn.Linear` keeps it, has `{Left}` as its columns and reads through `.t()` (or a `Linear`); one without `{Left}` at all is another projection's weight, or of the wrong width"
 )]
 pub trait Contracts<Left> {}
 }
@@ -183,7 +183,7 @@ relation! {
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: `{H}` × `{Dh}` must equal `{Self}`: the heads partition the model width",
     label = "`{H}` heads of width `{Dh}` do not make `{Self}`",
-    note = "the heads split exactly the width they are given: declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, the output of a query projection whose head width is set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width",
+    note = "the heads split exactly the width they are given: when the tensor should be `{H}` × `{Dh}` wide, the product that made it has the wrong width (a key projection left `(D, D)` where GQA keys are `(D, Dkv)`); when its width is right, declare it `H * Dh` in `dims!` (`pub Dq = H * Dh;`, a head width set on its own, as in Qwen3) or declare `Dh = D / H` when the heads share the model width",
     note = "in a function generic over its dims, state the relation: `#[shapes(…, where D = H * Dh)]`"
 )]
 pub trait HeadsPartition<H, Dh> {}

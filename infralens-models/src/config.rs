@@ -136,6 +136,8 @@ enum Implemented {
     True,
     /// Absent, `null` or one of these strings.
     OneOf(&'static [&'static str]),
+    /// Absent, `null` or this number.
+    Number(f64),
 }
 
 /// A `config.json` field that changes what the model computes, and what this decoder
@@ -168,7 +170,7 @@ const COMPUTES: &[Computes] = &[
     Computes {
         field: "partial_rotary_factor",
         architectures: &[Llama, Qwen3, Mistral],
-        implemented: Implemented::OneOf(&[]),
+        implemented: Implemented::Number(1.0),
         asks_for: "RoPE on part of each head only",
     },
     Computes {
@@ -210,6 +212,7 @@ fn unimplemented_value<'a>(json: &'a Value, rule: &Computes) -> Option<&'a Value
         Implemented::False => value.as_bool() == Some(false),
         Implemented::True => value.as_bool() == Some(true),
         Implemented::OneOf(allowed) => value.as_str().is_some_and(|v| allowed.contains(&v)),
+        Implemented::Number(n) => value.as_f64() == Some(n),
     };
     (!holds).then_some(value)
 }
@@ -247,6 +250,7 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
                 Implemented::False => "`false`".to_owned(),
                 Implemented::True => "`true`".to_owned(),
                 Implemented::OneOf(&[]) => "the field left out".to_owned(),
+                Implemented::Number(n) => format!("`{n}`"),
                 Implemented::OneOf(allowed) => allowed
                     .iter()
                     .map(|a| format!("`\"{a}\"`"))

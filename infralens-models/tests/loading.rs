@@ -302,7 +302,7 @@ fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
         (
             "\"attention_bias\": false",
             "\"partial_rotary_factor\": 0.5",
-            "config.json: `partial_rotary_factor` is 0.5: RoPE on part of each head only, which this decoder does not implement (it computes with the field left out); it is refused rather than run with wrong logits",
+            "config.json: `partial_rotary_factor` is 0.5: RoPE on part of each head only, which this decoder does not implement (it computes with `1`); it is refused rather than run with wrong logits",
         ),
         (
             "\"attention_bias\": false",
@@ -334,6 +334,15 @@ fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
         let dir = broken("llama", |dir| edit_config(dir, from, to));
         assert_eq!(Decoder::load(&dir).expect_err(to).to_string(), want);
     }
+    // The default of such a field is read, not refused.
+    let dir = broken("llama", |dir| {
+        edit_config(
+            dir,
+            "\"attention_bias\": false",
+            "\"attention_bias\": false, \"partial_rotary_factor\": 1.0",
+        )
+    });
+    Decoder::load(&dir).expect("partial_rotary_factor 1.0 is full RoPE");
     let text = r#"{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
         "intermediate_size": 96, "num_hidden_layers": 2, "vocab_size": 256,
         "max_position_embeddings": 128, "rope_scaling": {"type": "yarn", "factor": 4.0}}"#;
@@ -462,6 +471,24 @@ fn rewrite(dir: &Path, mut edit: impl FnMut(Owned) -> Vec<Owned>) {
     std::fs::write(&path, serialize(views, &None).expect("serialize")).expect("write");
 }
 
+/// Beside each weight `X.weight` for which `value` gives a number, a bias `X.bias` of that
+/// value throughout.
+fn add_biases(dir: &Path, value: impl Fn(&str) -> Option<f32>) {
+    rewrite(dir, |(name, dtype, shape, data)| {
+        let mut out = vec![(name.clone(), dtype, shape.clone(), data)];
+        if let Some(v) = value(&name) {
+            let bytes = v.to_le_bytes().repeat(shape[0]);
+            out.push((
+                name.replace(".weight", ".bias"),
+                Dtype::F32,
+                vec![shape[0]],
+                bytes,
+            ));
+        }
+        out
+    });
+}
+
 /// `attention_bias` and `mlp_bias` are implemented as `transformers` builds the layers:
 /// biases read exactly when the config asks for them. Zero biases give the same logits as
 /// none; a bias on `v_proj` changes them; biases stored but not asked for are refused by name,
@@ -477,19 +504,9 @@ fn attention_and_mlp_biases_follow_the_config() {
         move |dir: &Path| {
             edit_config(dir, "\"attention_bias\": false", "\"attention_bias\": true");
             edit_config(dir, "\"mlp_bias\": false", "\"mlp_bias\": true");
-            rewrite(dir, |(name, dtype, shape, data)| {
-                let mut out = vec![(name.clone(), dtype, shape.clone(), data)];
-                if name.ends_with("_proj.weight") {
-                    let bias = if name.contains("v_proj") { value } else { 0.0 };
-                    let bytes = bias.to_le_bytes().repeat(shape[0]);
-                    out.push((
-                        name.replace(".weight", ".bias"),
-                        Dtype::F32,
-                        vec![shape[0]],
-                        bytes,
-                    ));
-                }
-                out
+            add_biases(dir, |name| {
+                name.ends_with("_proj.weight")
+                    .then_some(if name.contains("v_proj") { value } else { 0.0 })
             });
         }
     };
@@ -515,19 +532,7 @@ fn attention_and_mlp_biases_follow_the_config() {
     );
     // Stored, but the config does not ask for them: left unread, and so refused.
     let dir = broken("llama", |dir| {
-        rewrite(dir, |(name, dtype, shape, data)| {
-            let mut out = vec![(name.clone(), dtype, shape.clone(), data)];
-            if name.ends_with("k_proj.weight") {
-                let bytes = 0f32.to_le_bytes().repeat(shape[0]);
-                out.push((
-                    name.replace(".weight", ".bias"),
-                    Dtype::F32,
-                    vec![shape[0]],
-                    bytes,
-                ));
-            }
-            out
-        });
+        add_biases(dir, |name| name.ends_with("k_proj.weight").then_some(0.0))
     });
     let err = Decoder::load(&dir).expect_err("unread biases").to_string();
     assert!(

@@ -1070,3 +1070,78 @@ fn a_run_time_size_mismatch_gets_its_own_footer() {
     );
     assert!(!out.contains("the numbers do not"), "{out}");
 }
+
+/// Where each exercise's first error points, against the lines its solution changes (the
+/// mistake): a learner reads the error at the mistake when the two agree. The exercises
+/// where they do not yet agree are listed — the error lands on the use of a value the
+/// mistake made, a line or a few later — and the list may only shrink: a new exercise must
+/// point at its mistake, and one mended must leave the list (issue 26).
+#[test]
+fn first_errors_point_at_the_mistake() {
+    const NOT_YET: &[&str] = &[
+        "01_linear_weight_stored_in_out",
+        "02_bias_of_the_input_width",
+        "03_equal_sizes_different_dims",
+        "04_projection_to_the_wrong_width",
+        "01_scores_the_wrong_way_round",
+        "03_padding_on_the_queries",
+        "04_bias_the_wrong_way_round",
+        "02_output_projection_of_the_head_width",
+        "01_kv_heads_that_do_not_divide",
+        "04_key_projection_kept_square",
+        "05_cache_with_positions_before_heads",
+        "01_odd_head_width",
+        "03_table_for_the_model_width",
+        "03_up_projection_of_the_model_width",
+        "04_norm_weight_of_the_mlp_width",
+        "01_ranks_that_do_not_divide_the_heads",
+        "02_column_shard_taken_from_the_rows",
+        "03_row_parallel_output_cut_by_columns",
+    ];
+    let c = catalog().expect("catalog");
+    let mut off = Vec::new();
+    for ex in &c.exercises {
+        let shipped: Vec<&str> = ex.source().lines().collect();
+        let solved: Vec<&str> = ex.solution().lines().collect();
+        // The lines of code the solution changes (1-based), comments aside; a `#[shape]`
+        // changed is one statement with the `let` under it, where the error is reported.
+        let mistake: Vec<usize> = shipped
+            .iter()
+            .enumerate()
+            .filter(|(i, line)| {
+                !line.trim_start().starts_with("//") && solved.get(*i) != Some(*line)
+            })
+            .flat_map(|(i, line)| {
+                let annotation = line.trim_start().starts_with("#[shape(");
+                [Some(i + 1), annotation.then_some(i + 2)]
+            })
+            .flatten()
+            .collect();
+        let pinned = ex.pinned_error().expect("a pinned error");
+        let first: Option<usize> = pinned
+            .split(&format!("{}:", ex.path()))
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|n| n.parse().ok());
+        let at_mistake = first.is_some_and(|l| mistake.contains(&l));
+        if !at_mistake {
+            off.push(ex.name.as_str());
+        }
+        assert_eq!(
+            at_mistake,
+            !NOT_YET.contains(&ex.name.as_str()),
+            "{}: first error at line {first:?}, the mistake at {mistake:?}; {}",
+            ex.name,
+            if at_mistake {
+                "it points at the mistake now: take it off NOT_YET"
+            } else {
+                "its first error must point at the mistake"
+            }
+        );
+    }
+    println!(
+        "{} of {} exercises' first errors point at their mistake",
+        c.exercises.len() - off.len(),
+        c.exercises.len()
+    );
+}

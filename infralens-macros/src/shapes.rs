@@ -281,14 +281,15 @@ fn check_stmt(site: ShapeSite<'_>) -> TokenStream {
     // lives in the type namespace only, so it never shadows the variable itself. A raw
     // name (`r#type`) stays raw, so the enum is valid Rust too.
     let mut marker = site.name.clone();
-    marker.set_span(site.pound);
+    marker.set_span(site.at);
     // The argument on the `#` too, so that a value that is no tensor at all gives one
     // error there, not a second one on the `let` line.
     let mut name = site.name.clone();
-    name.set_span(site.pound);
-    let call = quote_spanned!(site.pound=> ::infralens::__private::check_shape::<_, _, #expected, #marker>);
-    let arg = quote_spanned!(site.pound=> (&#name));
-    quote_spanned! {site.pound=>
+    name.set_span(site.at);
+    let call =
+        quote_spanned!(site.at=> ::infralens::__private::check_shape::<_, _, #expected, #marker>);
+    let arg = quote_spanned!(site.at=> (&#name));
+    quote_spanned! {site.at=>
         #[allow(non_camel_case_types, dead_code)]
         enum #marker {}
         #call #arg;

@@ -45,8 +45,9 @@ pub struct ShapeSite<'a> {
     pub name: &'a Ident,
     /// The asserted shape.
     pub shape: &'a ShapeLit,
-    /// The span of the attribute's `#`, where the check's error belongs.
-    pub pound: Span,
+    /// Where the check's error belongs: the `let` of the annotated statement, on the line
+    /// that makes the value (an error on the attribute's line pointed one line above it).
+    pub at: Span,
     /// The span of the attribute's `[...]`.
     pub bracket: Span,
 }
@@ -238,12 +239,13 @@ impl Walker<'_> {
         for (p, g) in &shapes[1..] {
             self.push(attribute_error(p, g, TWO_SHAPES));
         }
-        let (pound_span, bracket) = (pound.span(), group.span());
+        let bracket = group.span();
         let whole = |msg: &str| attribute_error(pound, group, msg);
         if !is_ident(tokens.get(end), "let") {
             self.push(whole(NOT_ON_LET));
             return end;
         }
+        let let_span = tokens[end].span();
         // `let` [`mut` | `ref` [`mut`]] name (`:` | `=` | `;`)
         let mut at = end + 1;
         while is_ident(tokens.get(at), "mut") || is_ident(tokens.get(at), "ref") {
@@ -299,12 +301,12 @@ impl Walker<'_> {
         let check = (self.check)(ShapeSite {
             name,
             shape: &attr.shape,
-            pound: pound_span,
+            at: let_span,
             bracket,
         });
         out.extend(guards);
         let mut block = Group::new(Delimiter::Brace, check);
-        block.set_span(pound_span);
+        block.set_span(let_span);
         out.push(TokenTree::Group(block));
         stop
     }

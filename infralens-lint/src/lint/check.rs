@@ -420,10 +420,15 @@ impl Checker<'_> {
                 return None;
             }
             // `#[shape(...)]` on a value that is not a tensor: a count, a description.
-            if let Some((_, attr)) = site.shape
+            // (At the `let`, where the compiler reports every `#[shape]` check.)
+            if site.shape.is_some()
                 && let Some(ty) = not_a_tensor(&mut infer, &init.expr)
             {
-                infer.broke(attr.span(), &rules::SHAPE_ON_NON_TENSOR, &[("Self", ty)]);
+                infer.broke(
+                    site.local.let_token.span,
+                    &rules::SHAPE_ON_NON_TENSOR,
+                    &[("Self", ty)],
+                );
                 infer.env.remove(&name.to_string());
                 return None;
             }
@@ -439,10 +444,12 @@ impl Checker<'_> {
             };
             let expected = site
                 .shape
-                .map(|(s, a)| {
+                .map(|(s, _)| {
+                    // At the `let`, as the compiler reports it (the line that makes the
+                    // value, not the attribute's above it).
                     (
                         s.dims.iter().map(ToString::to_string).collect::<Shape>(),
-                        a.span(),
+                        site.local.let_token.span,
                     )
                 })
                 .or_else(|| written.map(|s| (s, name.span())));

@@ -326,6 +326,21 @@ fn bias_flag(
     }
 }
 
+/// A norm's `eps`: a positive number that an `f32` holds (the norms run in `f32`; `1e300`
+/// is finite in JSON and infinite there).
+fn eps(json: &Value, name: &str, default: f64) -> Result<f64, LoadError> {
+    let eps = positive(json, name, default)?;
+    if !(eps as f32).is_finite() {
+        return Err(LoadError::Config {
+            field: name.to_owned(),
+            message: format!(
+                "= {eps:e} is past what an f32 holds: the norms would divide by infinity (checkpoints use 1e-5 or 1e-6)"
+            ),
+        });
+    }
+    Ok(eps)
+}
+
 fn optional(json: &Value, name: &str) -> Result<Option<usize>, LoadError> {
     match json.get(name) {
         None | Some(Value::Null) => Ok(None),
@@ -469,7 +484,7 @@ impl Config {
             layers: field(&json, "num_hidden_layers")?,
             vocab_size: field(&json, "vocab_size")?,
             max_positions: field(&json, "max_position_embeddings")?,
-            rms_norm_eps: positive(&json, "rms_norm_eps", 1e-6)?,
+            rms_norm_eps: eps(&json, "rms_norm_eps", 1e-6)?,
             rope_theta,
             sliding_window,
             tie_word_embeddings: json
@@ -511,7 +526,7 @@ impl Config {
             layers: field(json, "n_layer")?,
             vocab_size: field(json, "vocab_size")?,
             max_positions: field(json, "n_positions")?,
-            rms_norm_eps: positive(json, "layer_norm_epsilon", 1e-5)?,
+            rms_norm_eps: eps(json, "layer_norm_epsilon", 1e-5)?,
             rope_theta: 0.0,
             sliding_window: None,
             tie_word_embeddings: json

@@ -329,6 +329,12 @@ fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
             "\"rope_theta\": 0",
             "config.json: `rope_theta` must be a number above 0, not 0",
         ),
+        // Found by the fuzzer: finite in JSON, infinite as the f32 the norms run in.
+        (
+            "\"rms_norm_eps\": 1e-06",
+            "\"rms_norm_eps\": 1e300",
+            "config.json: `rms_norm_eps` = 1e300 is past what an f32 holds: the norms would divide by infinity (checkpoints use 1e-5 or 1e-6)",
+        ),
     ];
     for (from, to, want) in cases {
         let dir = broken("llama", |dir| edit_config(dir, from, to));

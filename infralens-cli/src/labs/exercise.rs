@@ -212,45 +212,43 @@ pub fn check_exercise_to(
             }
         });
     }
-    {
-        loop {
-            let line = match lines.recv_timeout(std::time::Duration::from_millis(50)) {
-                Ok(line) => line,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if report.stop_requested() {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        report.text(&format!("Stopped checking {}.\n", ex.name));
-                        return Ok(Outcome::Stopped);
-                    }
-                    continue;
+    loop {
+        let line = match lines.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(line) => line,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if report.stop_requested() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    report.text(&format!("Stopped checking {}.\n", ex.name));
+                    return Ok(Outcome::Stopped);
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            if !line.starts_with('{') {
                 continue;
             }
-            if let Ok(cargo_metadata::Message::CompilerArtifact(a)) =
-                serde_json::from_str::<cargo_metadata::Message>(&line)
-                && a.profile.test
-                && let Some(exe) = a.executable
-            {
-                executable = Some(exe.into_std_path_buf());
-                continue;
-            }
-            let error = match Message::parse(&line) {
-                Some(Message::Shape(d)) => render(&[d], Format::Human, color),
-                Some(Message::Other(d, rendered)) if d.severity == crate::diag::Severity::Error => {
-                    rendered + "\n"
-                }
-                _ => continue,
-            };
-            if errors == 0 {
-                report.text(&format!("✗ {} does not compile yet:\n\n", ex.name));
-            }
-            errors += 1;
-            report.text(&error);
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if !line.starts_with('{') {
+            continue;
         }
+        if let Ok(cargo_metadata::Message::CompilerArtifact(a)) =
+            serde_json::from_str::<cargo_metadata::Message>(&line)
+            && a.profile.test
+            && let Some(exe) = a.executable
+        {
+            executable = Some(exe.into_std_path_buf());
+            continue;
+        }
+        let error = match Message::parse(&line) {
+            Some(Message::Shape(d)) => render(&[d], Format::Human, color),
+            Some(Message::Other(d, rendered)) if d.severity == crate::diag::Severity::Error => {
+                rendered + "\n"
+            }
+            _ => continue,
+        };
+        if errors == 0 {
+            report.text(&format!("✗ {} does not compile yet:\n\n", ex.name));
+        }
+        errors += 1;
+        report.text(&error);
     }
     let built = child
         .wait()

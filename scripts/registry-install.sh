@@ -93,7 +93,9 @@ cargo install infralens-cli --locked --root "$work/bin" --quiet
 echo "   installed in $(( $(date +%s) - start )) s"
 infralens="$work/bin/bin/infralens"
 
-"$infralens" labs | tee "$work/labs.txt" | head -3
+# Into a file, then its head: `… | head` would close the pipe early (SIGPIPE under pipefail).
+"$infralens" labs > "$work/labs.txt"
+head -3 "$work/labs.txt"
 grep -q "Lab 08" "$work/labs.txt" || { echo "registry: the installed CLI lists no Lab 08" >&2; exit 1; }
 "$infralens" labs --init "$work/labs-crate" | tee "$work/init.txt" | grep -v '^ *Compiling'
 grep -qx "Built." "$work/init.txt" \

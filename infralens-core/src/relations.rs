@@ -29,6 +29,12 @@
 //! | [`SwapAxes<I, J>`] | axes `I` and `J` exist in the shape |
 //! | [`PositionsAxis<K>`] | a dim RoPE reads as positions is of kind sequence (or has no kind) |
 //! | [`SumOf<A, B>`] | a dim is `A + B` (compile time, or checked at run time) |
+//! | [`CacheHeads<K>`] | a KV cache's second dim is of kind heads (or has no kind) |
+//! | [`HeadWidthAxis<K>`] | a dim a RoPE table is built for is of kind head width (or has no kind) |
+//! | [`NormWeight<Last>`] | a norm's weight has the width of the last axis |
+//! | [`SwigluUp<Gate>`] | SwiGLU's up weight has the gate weight's shape |
+//! | [`ScoresBias<Scores>`] | a bias added to scores `(…, S, T)` is `(S, T)` |
+//! | [`CacheRows<Rows>`] | keys and values appended to a KV cache have its layout |
 //! | [`EvenWidth`] | a head width is even (RoPE) |
 //! | [`RopeWidth<Dh>`] | a RoPE table is built for the width of the rows it rotates |
 //! | [`SameExcept<I, O>`] | two shapes agree on every axis but `I` |
@@ -45,9 +51,12 @@
 //! ```
 
 pub use crate::ops::broadcast::Broadcasts;
+pub use crate::ops::cache::CacheRows;
 pub use crate::ops::embedding::Append;
 pub use crate::ops::heads::{MergeLast, SplitLast};
 pub use crate::ops::join::{Axis, Chunks, SameExcept, SumOf};
+pub use crate::ops::mask::ScoresBias;
+pub use crate::ops::norm::{NormWeight, SwigluUp};
 pub use crate::ops::reshape::KeepsAxisOrder;
 pub use crate::ops::rope::{EvenWidth, RopeWidth};
 
@@ -522,6 +531,70 @@ pub trait PositionsAxis<K> {}
 }
 impl<D: Dim<Kind = kind::Sequence>> PositionsAxis<kind::Sequence> for D {}
 impl<D: Dim<Kind = kind::Any>> PositionsAxis<kind::Any> for D {}
+
+relation! {
+/// `Self` is a dim that a [`KvCache`](crate::KvCache) may hold as its heads: of kind
+/// [`Heads`](kind::Heads), or with no declared kind. `K` is `Self`'s kind.
+/// [`KvCache::new`](crate::KvCache::new) states it for its second parameter (in a function
+/// generic over that dim, add the bound `Hkv: CacheHeads<Hkv::Kind>`).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::CacheHeads;
+/// dims! { pub Hkv: Heads = 2; pub X = 2; }
+/// fn cache_heads<D: Dim + CacheHeads<D::Kind>>() {}
+/// cache_heads::<Hkv>();
+/// cache_heads::<X>();
+/// ```
+#[rule(
+    CACHE_HEADS_FIRST,
+    id = "cache-heads-first",
+    lab = "05",
+    summary = "A KV cache is heads-first, `KvCache<B, Hkv, C, Dh>`, as the keys attention reads.",
+    wrong = "dims! { pub B: Batch = 1; pub C: Sequence = 16; pub S: Sequence = dyn; pub T: Sequence = dyn; pub Hkv: Heads = 2; pub Dh: HeadWidth = 4; }\n#[shapes(k: [B, Hkv, S, Dh])]\nfn fill(k: &Tensor) -> usize {\n    let mut cache = KvCache::<B, C, Hkv, Dh>::new(&sizes![]);\n    let _ = cache.append::<S, T>(k, k);\n    cache.len()\n}",
+    right = "dims! { pub B: Batch = 1; pub C: Sequence = 16; pub S: Sequence = dyn; pub T: Sequence = dyn; pub Hkv: Heads = 2; pub Dh: HeadWidth = 4; }\n#[shapes(k: [B, Hkv, S, Dh])]\nfn fill(k: &Tensor) -> usize {\n    let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);\n    let _ = cache.append::<S, T>(k, k);\n    cache.len()\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: a KV cache holds its heads second, `KvCache<B, Hkv, C, Dh>`, but `{Self}` there is declared a `{K}` axis",
+    label = "the key/value heads are expected here, not a `{K}` axis",
+    note = "the cache keeps keys and values `(B, Hkv, C, Dh)`, in the order attention reads them; a cache laid out positions-first (Meta's Llama code keeps `(batch, max_seq, n_kv_heads, head_dim)`) would take keys in another order than the heads-first ones the projections hand it"
+)]
+pub trait CacheHeads<K> {}
+}
+impl<D: Dim<Kind = kind::Heads>> CacheHeads<kind::Heads> for D {}
+impl<D: Dim<Kind = kind::Any>> CacheHeads<kind::Any> for D {}
+
+relation! {
+/// `Self` is a dim that a RoPE table may be built for: of kind
+/// [`HeadWidth`](kind::HeadWidth), or with no declared kind. `K` is `Self`'s kind.
+/// [`Rope::new`](crate::Rope::new) states it (in a function generic over the width, add the
+/// bound `W: HeadWidthAxis<W::Kind>`).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::HeadWidthAxis;
+/// dims! { pub Dh: HeadWidth = 64; pub R = 32; }
+/// fn table_width<W: Dim + HeadWidthAxis<W::Kind>>() {}
+/// table_width::<Dh>();
+/// table_width::<R>();
+/// ```
+#[rule(
+    ROPE_TABLE_KIND,
+    id = "rope-table-kind",
+    lab = "06",
+    summary = "A RoPE table is built for the width of one head, `Rope<MaxPos, Dh>`: a head width, not the model width.",
+    wrong = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub D: ModelWidth = 16; pub H: Heads = 2; pub Dh: HeadWidth = D / H; pub MaxPos: Sequence = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, D>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+    right = "dims! { pub B: Batch = 1; pub S: Sequence = 4; pub D: ModelWidth = 16; pub H: Heads = 2; pub Dh: HeadWidth = D / H; pub MaxPos: Sequence = 16; }\n#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]\nfn rotate(q: &Tensor) -> Tensor {\n    let rope = infralens::Rope::<MaxPos, Dh>::new(10_000.0, infralens::RopeStyle::Halves, &sizes![]);\n    q.rope(&rope, 0)\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: a RoPE table is built for the width of one head, but `{Self}` is declared a `{K}` axis",
+    label = "a head width is expected here, not a `{K}` axis",
+    note = "RoPE's frequencies `θ^(-2i/Dh)` come from the width of one head, and every head is rotated alike: a table built for another width has other frequencies, and rows of another width"
+)]
+pub trait HeadWidthAxis<K> {}
+}
+impl<D: Dim<Kind = kind::HeadWidth>> HeadWidthAxis<kind::HeadWidth> for D {}
+impl<D: Dim<Kind = kind::Any>> HeadWidthAxis<kind::Any> for D {}
 
 relation! {
 /// Axes `I` and `J` exist in `Self`; `Output` is `Self` with them swapped.

@@ -264,15 +264,18 @@ macro_rules! rule_const {
 }
 
 pub use crate::ops::broadcast::BROADCAST;
+pub use crate::ops::cache::CACHE_ROWS;
 pub use crate::ops::join::{AXIS_RANGE, CAT_SAME_EXCEPT, CAT_SUM, CHUNK_PARTITION};
+pub use crate::ops::mask::SCORES_BIAS;
 pub use crate::ops::mask_type::{MASK_ALIGNMENT, top_left_refusal};
+pub use crate::ops::norm::{NORM_WIDTH, SWIGLU_WIDTHS};
 pub use crate::ops::reshape::RESHAPE_AXIS_ORDER;
 pub use crate::ops::rope::{ROPE_EVEN_WIDTH, ROPE_WIDTH};
 pub use crate::relations::{
-    ATTENTION_HEADS, ATTENTION_PAIR, HEADS_AXIS_KIND, HEADS_PARTITION, KEY_VALUE_LENGTH,
-    KV_HEADS_DIVIDE, LET_SHAPE, MATMUL_BATCH, MATMUL_CONTRACTION, POSITIONS_AXIS_KIND,
-    RESHAPE_NUMEL, SCALE_WIDTH, SCORES_CONTRACTION, SHAPE_ON_NON_TENSOR, SOFTMAX_OVER,
-    SQUARE_SCORES, SWAP_AXES_RANGE, VALUES_MATCH_KEYS,
+    ATTENTION_HEADS, ATTENTION_PAIR, CACHE_HEADS_FIRST, HEADS_AXIS_KIND, HEADS_PARTITION,
+    KEY_VALUE_LENGTH, KV_HEADS_DIVIDE, LET_SHAPE, MATMUL_BATCH, MATMUL_CONTRACTION,
+    POSITIONS_AXIS_KIND, RESHAPE_NUMEL, ROPE_TABLE_KIND, SCALE_WIDTH, SCORES_CONTRACTION,
+    SHAPE_ON_NON_TENSOR, SOFTMAX_OVER, SQUARE_SCORES, SWAP_AXES_RANGE, VALUES_MATCH_KEYS,
 };
 pub use crate::shape::STATIC_SHAPE;
 
@@ -318,34 +321,6 @@ rule_const! {
     right = "use infralens::layers::Linear;\ndims! { pub D = 16; pub F = 64; }\nfn up(w: Tensor<(F, D)>) -> Linear<D, F> {\n    let l: Linear<D, F> = Linear::new(w, None);\n    l\n}",
 }
 
-rule_const! {
-    NORM_WIDTH,
-    relation = None,
-    code = "E0308",
-    id = "norm-width",
-    lab = "07",
-    summary = "A norm's weight has the width of the last axis it normalises.",
-    message = "shape mismatch: `{Op}` normalises the last axis `{Last}`, so its weight is `({Last},)`, not `{Found}`",
-    label = "a weight of `{Found}` for rows of `{Last}`",
-    notes = ["a norm scales each of the `D` numbers of a position: `input_layernorm.weight` is `(hidden_size,)`"],
-    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [F] -> [S, D])]\nfn norm(x: &Tensor, w: &Tensor) -> Tensor {\n    x.rms_norm(w, 1e-5)\n}",
-    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [D] -> [S, D])]\nfn norm(x: &Tensor, w: &Tensor) -> Tensor {\n    x.rms_norm(w, 1e-5)\n}",
-}
-
-rule_const! {
-    SWIGLU_WIDTHS,
-    relation = None,
-    code = "E0308",
-    id = "swiglu-widths",
-    lab = "07",
-    summary = "SwiGLU's gate and up weights have the same shape.",
-    message = "shape mismatch: `swiglu` multiplies the gate and the up projection element by element, so both weights are `{Gate}`; this one is `{Up}`",
-    label = "`{Up}` here, `{Gate}` for the gate",
-    notes = ["Llama's MLP is `down(silu(x·Wg) ⊙ (x·Wu))`: gate and up both map `D` to the hidden width `F`"],
-    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], wg: [D, F], wu: [F, D] -> [S, F])]\nfn mlp(x: &Tensor, wg: &Tensor, wu: &Tensor) -> Tensor {\n    x.swiglu(wg, wu)\n}",
-    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], wg: [D, F], wu: [D, F] -> [S, F])]\nfn mlp(x: &Tensor, wg: &Tensor, wu: &Tensor) -> Tensor {\n    x.swiglu(wg, wu)\n}",
-}
-
 /// Every rule, in the order `infralens rules` lists them: the ops' rules by lab, then the
 /// rules the compiler reports as type mismatches.
 ///
@@ -371,6 +346,7 @@ pub const RULES: &[Rule] = &[
     SWAP_AXES_RANGE,
     HEADS_AXIS_KIND,
     SQUARE_SCORES,
+    SCORES_BIAS,
     ATTENTION_PAIR,
     VALUES_MATCH_KEYS,
     KEY_VALUE_LENGTH,
@@ -382,7 +358,10 @@ pub const RULES: &[Rule] = &[
     AXIS_RANGE,
     ROPE_EVEN_WIDTH,
     ROPE_WIDTH,
+    ROPE_TABLE_KIND,
     POSITIONS_AXIS_KIND,
+    CACHE_HEADS_FIRST,
+    CACHE_ROWS,
     CHUNK_PARTITION,
     STATIC_SHAPE,
     RETURN_SHAPE,

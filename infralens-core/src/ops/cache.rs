@@ -5,10 +5,38 @@
 use super::kv_view::KvView;
 use super::positions::Positions;
 use crate::error::ShapeError;
-use crate::relations::{DividesHeads, HeadsAxis};
+use crate::relations::{CacheHeads, DividesHeads, HeadsAxis};
 use crate::shape::describe_sizes;
 use crate::sizes::Sizes;
 use crate::{Dim, DimInfo, Element, Shape, Tensor};
+
+relation! {
+/// `Self`, the shape of the keys or values appended to a [`KvCache`], is `Rows`, the
+/// cache's layout for them: `(B, Hkv, S, Dh)`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::CacheRows;
+/// dims! { pub B = 1; pub Hkv = 2; pub S = dyn; pub Dh = 4; }
+/// fn rows<K: CacheRows<(B, Hkv, S, Dh)>>() {}
+/// rows::<(B, Hkv, S, Dh)>();
+/// ```
+#[rule(
+    CACHE_ROWS,
+    id = "cache-rows",
+    lab = "05",
+    summary = "A KV cache `KvCache<B, Hkv, C, Dh>` takes new keys and values `(B, Hkv, S, Dh)`: the key/value heads, before any `repeat_kv`.",
+    wrong = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(k: [B, Hkv, S, Dh])]\nfn fill(k: &Tensor, cache: &mut KvCache<B, Hkv, C, Dh>) -> usize {\n    let k = k.repeat_kv::<H>();\n    let _ = cache.append::<S, T>(&k, &k);\n    cache.len()\n}",
+    right = "dims! { pub B = 1; pub H = 4; pub Hkv = 2; pub C = 16; pub S = dyn; pub T = dyn; pub Dh = 4; }\n#[shapes(k: [B, Hkv, S, Dh])]\nfn fill(k: &Tensor, cache: &mut KvCache<B, Hkv, C, Dh>) -> usize {\n    let _ = cache.append::<S, T>(k, k);\n    cache.len()\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: the KV cache takes new keys and values `{Rows}`, but these are `{Self}`",
+    label = "`{Self}` here, `{Rows}` wanted",
+    note = "a cache holds keys and values as the projections make them, heads-first: with GQA, the `Hkv` key/value heads, cached before `repeat_kv` (a cache of repeated heads holds `H / Hkv` copies of each)"
+)]
+pub trait CacheRows<Rows>: Shape {}
+}
+impl<Sh: Shape> CacheRows<Sh> for Sh {}
 
 /// A KV cache for one attention layer: keys and values `(B, Hkv, C, Dh)` allocated once
 /// for a capacity `C` (a compile-time or run-time dim), filled by [`KvCache::append`].
@@ -58,6 +86,10 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     ///
     /// As [`Tensor::zeros_in`], when a run-time dim has no size in `sizes`.
     ///
+    /// The cache is heads-first, as the keys attention reads: `Hkv` is a heads dim (or has
+    /// no declared kind), checked here — a cache declared positions-first,
+    /// `KvCache<B, C, Hkv, Dh>`, is refused where it is built.
+    ///
     /// ```
     /// use infralens::prelude::*;
     /// dims! { pub B = dyn; pub Hkv = 8; pub C = dyn; pub Dh = 128; }
@@ -66,7 +98,10 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// assert_eq!(cache.bytes(), 2 * 8 * 4096 * 128 * 4);
     /// ```
     #[track_caller]
-    pub fn new(sizes: &Sizes) -> Self {
+    pub fn new(sizes: &Sizes) -> Self
+    where
+        Hkv: CacheHeads<Hkv::Kind>,
+    {
         KvCache {
             keys: Tensor::zeros_in(sizes),
             values: Tensor::zeros_in(sizes),
@@ -189,8 +224,8 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     #[allow(clippy::type_complexity)]
     pub fn append<S: Dim, T: Dim>(
         &mut self,
-        k_new: &Tensor<(B, Hkv, S, Dh), E>,
-        v_new: &Tensor<(B, Hkv, S, Dh), E>,
+        k_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E>,
+        v_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E>,
     ) -> Result<
         (
             KvView<'_, (B, Hkv, T, Dh), E>,

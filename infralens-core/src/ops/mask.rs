@@ -3,7 +3,35 @@
 use crate::ops::mask_type::MaskFor;
 use crate::relations::SquareScores;
 use crate::sizes::agree;
-use crate::{Element, Mask, Matrix, Tensor};
+use crate::{Element, Mask, Matrix, Shape, Tensor};
+
+relation! {
+/// `Self`, the shape of a bias added to scores, is `Scores`, the scores' last two axes
+/// `(S, T)`: queries by keys.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::ScoresBias;
+/// dims! { pub S = 4; pub T = 6; }
+/// fn bias<Bs: ScoresBias<(S, T)>>() {}
+/// bias::<(S, T)>();
+/// ```
+#[rule(
+    SCORES_BIAS,
+    id = "scores-bias",
+    lab = "03",
+    summary = "A bias added to the scores `(…, S, T)` is `(S, T)`: a row per query, a column per key.",
+    wrong = "dims! { pub B = 1; pub H = 2; pub S = 3; pub T = 5; }\n#[shapes(scores: [B, H, S, T], bias: [T, S] -> [B, H, S, T])]\nfn biased(scores: &Tensor, bias: &Tensor) -> Tensor {\n    scores.add_bias(bias)\n}",
+    right = "dims! { pub B = 1; pub H = 2; pub S = 3; pub T = 5; }\n#[shapes(scores: [B, H, S, T], bias: [S, T] -> [B, H, S, T])]\nfn biased(scores: &Tensor, bias: &Tensor) -> Tensor {\n    scores.add_bias(bias)\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: a bias added to scores is `{Scores}`, queries by keys, as the scores' last two axes; this one is `{Self}`",
+    label = "`{Self}` here, `{Scores}` wanted",
+    note = "the scores `Q·K^T` are `(…, S, T)`: row `i` holds query `i`'s score for each key, and a bias (an additive mask, ALiBi) gives every pair of query and key its number in the same place"
+)]
+pub trait ScoresBias<Scores> {}
+}
+impl<Sh: Shape> ScoresBias<Sh> for Sh {}
 
 impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// Sets every score of query `i` for a later key `j > i` to `-inf`, so that the
@@ -77,7 +105,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(p.get(&[1, 1, 2]), Some(1.0 / 3.0));
     /// ```
     #[track_caller]
-    pub fn add_bias(&self, bias: &Tensor<(Sh::Row, Sh::Col), E>) -> Self {
+    pub fn add_bias<Bs: Shape>(&self, bias: &Tensor<Bs, E>) -> Self
+    where
+        Bs: ScoresBias<(Sh::Row, Sh::Col)>,
+    {
         let (sizes, b) = (self.sizes(), bias.sizes());
         let (s, t) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
         agree::<Sh::Row>("add_bias", (s, "the scores"), (b[0], "the bias"));

@@ -3,7 +3,74 @@
 
 use crate::ops::matmul::MatMul;
 use crate::sizes::agree;
-use crate::{Element, LastAxis, Matrix, Shape, Tensor};
+use crate::{Dim, Element, LastAxis, Matrix, Shape, Tensor};
+
+relation! {
+/// `Self`, the one dim of a norm's weight, is `Last`, the last axis the norm normalises.
+///
+/// The weight is a parameter of its own, so that a weight of another width is refused with
+/// this rule's words (a weight typed `(Sh::Last,)` would be a plain type mismatch); the
+/// price is that its type is not inferred from the input: write `Tensor::<(D,)>::ones()`.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::NormWeight;
+/// dims! { pub D = 16; }
+/// fn scales<W: NormWeight<D>>() {}
+/// scales::<D>();
+/// ```
+#[rule(
+    NORM_WIDTH,
+    id = "norm-width",
+    lab = "07",
+    summary = "A norm's weight has the width of the last axis it normalises.",
+    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [F] -> [S, D])]\nfn norm(x: &Tensor, w: &Tensor) -> Tensor {\n    x.rms_norm(w, 1e-5)\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], w: [D] -> [S, D])]\nfn norm(x: &Tensor, w: &Tensor) -> Tensor {\n    x.rms_norm(w, 1e-5)\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: a norm normalises the last axis `{Last}`, so its weight is `({Last},)`, not `({Self},)`",
+    label = "a weight of `({Self},)` for rows of `{Last}`",
+    note = "a norm scales each of the `{Last}` numbers of a position: `input_layernorm.weight` is `(hidden_size,)`"
+)]
+pub trait NormWeight<Last> {}
+}
+impl<D: Dim> NormWeight<D> for D {}
+
+relation! {
+/// `Self`, the shape of SwiGLU's up weight, is `Gate`, the gate weight's: the two products
+/// are multiplied element by element.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::relations::SwigluUp;
+/// dims! { pub D = 16; pub F = 64; }
+/// fn up<U: SwigluUp<(D, F)>>() {}
+/// up::<(D, F)>();
+/// ```
+#[rule(
+    SWIGLU_WIDTHS,
+    id = "swiglu-widths",
+    lab = "07",
+    summary = "SwiGLU's gate and up weights have the same shape.",
+    wrong = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], wg: [D, F], wu: [F, D] -> [S, F])]\nfn mlp(x: &Tensor, wg: &Tensor, wu: &Tensor) -> Tensor {\n    x.swiglu(wg, wu)\n}",
+    right = "dims! { pub S = 4; pub D = 16; pub F = 64; }\n#[shapes(x: [S, D], wg: [D, F], wu: [D, F] -> [S, F])]\nfn mlp(x: &Tensor, wg: &Tensor, wu: &Tensor) -> Tensor {\n    x.swiglu(wg, wu)\n}",
+)]
+#[diagnostic::on_unimplemented(
+    message = "shape mismatch: `swiglu` multiplies the gate and the up projection element by element, so both weights are `{Gate}`; this one is `{Self}`",
+    label = "`{Self}` here, `{Gate}` for the gate",
+    note = "Llama's MLP is `down(silu(x·Wg) ⊙ (x·Wu))`: gate and up both map `D` to the hidden width `F`"
+)]
+pub trait SwigluUp<Gate: Shape>: Shape {
+    /// The up weight, as the gate's shape (which it is).
+    #[doc(hidden)]
+    fn as_gate<E: Element>(up: &Tensor<Self, E>) -> &Tensor<Gate, E>;
+}
+}
+impl<R: Shape> SwigluUp<R> for R {
+    fn as_gate<E: Element>(up: &Tensor<R, E>) -> &Tensor<R, E> {
+        up
+    }
+}
 
 impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// Layer normalisation over the last axis `D`, as `torch.nn.LayerNorm(D)`: each row minus
@@ -14,7 +81,7 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// use infralens::prelude::*;
     /// dims! { pub S = 2; pub D = 4; }
     /// let x = Tensor::<(S, D), f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0, 2.0, 2.0, 2.0, 2.0])?;
-    /// let y = x.layer_norm(&Tensor::ones(), &Tensor::zeros(), 0.0);
+    /// let y = x.layer_norm(&Tensor::<(D,), f64>::ones(), &Tensor::zeros(), 0.0);
     /// assert!((y.get(&[0, 0]).unwrap() + 1.3416407864998738).abs() < 1e-12); // (1 - 2.5) / sqrt(1.25)
     /// # Ok::<(), ShapeError>(())
     /// ```
@@ -26,12 +93,10 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// let _ = x.layer_norm(&Tensor::<(F,)>::ones(), &Tensor::<(F,)>::zeros(), 1e-5); // expected `(D,)`
     /// ```
     #[track_caller]
-    pub fn layer_norm(
-        &self,
-        w: &Tensor<(Sh::Last,), E>,
-        b: &Tensor<(Sh::Last,), E>,
-        eps: E,
-    ) -> Self {
+    pub fn layer_norm<W: Dim>(&self, w: &Tensor<(W,), E>, b: &Tensor<(W,), E>, eps: E) -> Self
+    where
+        W: NormWeight<Sh::Last>,
+    {
         let d = self.check_width("layer_norm", w.sizes()[0]);
         agree::<Sh::Last>("layer_norm", (d, "the input"), (b.sizes()[0], "the bias"));
         let (w, b, eps) = (w.as_slice(), b.as_slice(), eps.to_f64());
@@ -59,7 +124,10 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn rms_norm(&self, w: &Tensor<(Sh::Last,), E>, eps: E) -> Self {
+    pub fn rms_norm<W: Dim>(&self, w: &Tensor<(W,), E>, eps: E) -> Self
+    where
+        W: NormWeight<Sh::Last>,
+    {
         let d = self.check_width("rms_norm", w.sizes()[0]);
         let (w, eps) = (w.as_slice(), eps.to_f64());
         self.per_row(d, |row| {
@@ -159,11 +227,16 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(h, x.matmul(&wg).silu().mul(&x.matmul(&wu)));
     /// ```
     #[track_caller]
-    pub fn swiglu<R: Matrix>(&self, wg: &Tensor<R, E>, wu: &Tensor<R, E>) -> Tensor<Sh::Output, E>
+    pub fn swiglu<R: Matrix, U: Shape>(
+        &self,
+        wg: &Tensor<R, E>,
+        wu: &Tensor<U, E>,
+    ) -> Tensor<Sh::Output, E>
     where
         Sh: MatMul<R>,
+        U: SwigluUp<R>,
     {
-        silu_gate(&self.matmul(wg), &self.matmul(wu))
+        silu_gate(&self.matmul(wg), &self.matmul(U::as_gate(wu)))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::positions::Positions;
 use crate::error::ShapeError;
-use crate::relations::PositionsAxis;
+use crate::relations::{HeadWidthAxis, PositionsAxis};
 use crate::sizes::Sizes;
 use crate::{Dim, DimInfo, Element, Matrix, Tensor};
 use core::marker::PhantomData;
@@ -128,7 +128,7 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     #[track_caller]
     pub fn new(theta: f64, style: RopeStyle, sizes: &Sizes) -> Self
     where
-        Dh: EvenWidth,
+        Dh: HeadWidthAxis<Dh::Kind> + EvenWidth,
     {
         let positions = match T::EXTENT.or_else(|| sizes.get::<T>()) {
             Some(n) => n,

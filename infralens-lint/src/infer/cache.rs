@@ -2,7 +2,8 @@
 //!
 //! The lint's side of `infralens-core/src/ops/cache.rs`: the same rules, in the compiler's words.
 
-use super::{Field, Infer, Shape, single};
+use super::{Field, Infer, Shape, single, tuple};
+use infralens_core::rules;
 use syn::spanned::Spanned;
 use syn::{Expr, GenericArgument};
 
@@ -117,7 +118,11 @@ impl Infer<'_> {
             if let Some(got) = self.infer(arg)
                 && got != want
             {
-                self.wrong_argument(arg.span(), "append", &want, &got);
+                self.broke(
+                    arg.span(),
+                    &rules::CACHE_ROWS,
+                    &[("Rows", &tuple(&want)), ("Self", &tuple(&got))],
+                );
                 return None;
             }
         }

@@ -33,7 +33,7 @@ impl Infer<'_> {
                     self.broke(
                         m.args[0].span(),
                         &rules::NORM_WIDTH,
-                        &[("Op", "forward"), ("Last", last), ("Found", &tuple(&[d]))],
+                        &[("Self", &d), ("Last", last)],
                     );
                     return None;
                 }
@@ -73,15 +73,21 @@ impl Infer<'_> {
         };
         let built = match kind.as_str() {
             "KvCache" => match turbofish.as_slice() {
-                [batch, heads, _, width, ..] => Some(Field::Cache {
-                    batch: batch.clone(),
-                    heads: heads.clone(),
-                    width: width.clone(),
-                }),
+                [batch, heads, _, width, ..] => {
+                    // `CacheHeads`: the cache is heads-first, `(B, Hkv, C, Dh)`.
+                    self.axis_kind(c.func.span(), heads, "Heads", &rules::CACHE_HEADS_FIRST)?;
+                    Some(Field::Cache {
+                        batch: batch.clone(),
+                        heads: heads.clone(),
+                        width: width.clone(),
+                    })
+                }
                 _ => None,
             },
             "Rope" => match turbofish.as_slice() {
                 [positions, width, ..] => {
+                    // `HeadWidthAxis`: a table for the width of one head.
+                    self.axis_kind(c.func.span(), width, "HeadWidth", &rules::ROPE_TABLE_KIND)?;
                     // `EvenWidth`: the lanes rotate in pairs.
                     if self.size(width).is_some_and(|w| w % 2 == 1) {
                         self.broke(c.span(), &rules::ROPE_EVEN_WIDTH, &[("Self", width)]);

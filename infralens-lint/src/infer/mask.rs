@@ -2,7 +2,7 @@
 //!
 //! The lint's side of `infralens-core/src/ops/mask.rs`: the same rules, in the compiler's words.
 
-use super::{Infer, Shape, call_span};
+use super::{Infer, Shape, call_span, tuple};
 use infralens_core::rules;
 use syn::spanned::Spanned;
 
@@ -11,8 +11,12 @@ impl Infer<'_> {
     pub(super) fn add_bias(&mut self, m: &syn::ExprMethodCall, recv: Shape) -> Option<Shape> {
         let bias = self.infer(&m.args[0])?;
         let want = &recv[recv.len() - 2..];
-        if bias.len() == 2 && bias != want {
-            self.wrong_argument(m.args[0].span(), "add_bias", want, &bias);
+        if bias != want {
+            self.broke(
+                m.args[0].span(),
+                &rules::SCORES_BIAS,
+                &[("Scores", &tuple(want)), ("Self", &tuple(&bias))],
+            );
             return None;
         }
         Some(recv)

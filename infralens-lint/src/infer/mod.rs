@@ -488,6 +488,18 @@ impl<'a> Infer<'a> {
             self.check_each(&m.args);
             return Some(shape);
         }
+        // A layer built in place: `Linear::new(w, None).forward(&x)`.
+        if name == "forward"
+            && m.args.len() == 1
+            && let Expr::Call(c) = &*m.receiver
+            && let Expr::Path(f) = &*c.func
+            && let [.., ty, new] = f.path.segments.iter().collect::<Vec<_>>().as_slice()
+            && new.ident == "new"
+            && ["Linear", "Conv1D", "RmsNorm", "LayerNorm"].contains(&ty.ident.to_string().as_str())
+        {
+            let layer = self.layer(&m.receiver, None)?;
+            return self.forward(m, layer);
+        }
         // A layer held in a field: `self.q.forward(&h)`.
         if name == "forward"
             && m.args.len() == 1
@@ -525,7 +537,7 @@ impl<'a> Infer<'a> {
                 self.rope_offset(m, &recv[recv.len() - 2]);
                 self.rope_method(m, recv)
             }
-            "rms_norm" | "layer_norm" if !m.args.is_empty() => self.norm_method(m, &name, recv),
+            "rms_norm" | "layer_norm" if !m.args.is_empty() => self.norm_method(m, recv),
             "swiglu" if m.args.len() == 2 => self.swiglu(m, recv),
             "add_bias" if m.args.len() == 1 && recv.len() >= 2 => self.add_bias(m, recv),
             "scale" if m.args.len() == 1 => self.scale(m, recv),

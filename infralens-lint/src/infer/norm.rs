@@ -8,19 +8,14 @@ use syn::spanned::Spanned;
 
 impl Infer<'_> {
     /// `x.rms_norm(&w, eps)`, `x.layer_norm(&w, &b, eps)`: a weight `(D,)` for rows `(…, D)`.
-    pub(super) fn norm_method(
-        &mut self,
-        m: &syn::ExprMethodCall,
-        name: &str,
-        recv: Shape,
-    ) -> Option<Shape> {
+    pub(super) fn norm_method(&mut self, m: &syn::ExprMethodCall, recv: Shape) -> Option<Shape> {
         let weight = self.infer(&m.args[0])?;
         let last = recv.last()?;
         if weight.len() != 1 || weight[0] != *last {
             self.broke(
                 m.args[0].span(),
                 &rules::NORM_WIDTH,
-                &[("Op", name), ("Last", last), ("Found", &tuple(&weight))],
+                &[("Self", &weight.join(", ")), ("Last", last)],
             );
             return None;
         }
@@ -35,7 +30,7 @@ impl Infer<'_> {
             self.broke(
                 m.args[1].span(),
                 &rules::SWIGLU_WIDTHS,
-                &[("Gate", &tuple(&gate)), ("Up", &tuple(&up))],
+                &[("Gate", &tuple(&gate)), ("Self", &tuple(&up))],
             );
             return None;
         }

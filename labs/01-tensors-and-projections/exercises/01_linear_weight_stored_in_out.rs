@@ -15,8 +15,7 @@ dims! {
 
 #[shapes(x: [S, D] -> [S, F])]
 fn up(x: &Tensor, w_in_out: &Tensor<(D, F)>) -> Tensor {
-    let layer = Linear::new(w_in_out.clone(), None);
-    layer.forward(x)
+    Linear::new(w_in_out.clone(), None).forward(x)
 }
 
 fn main() {

@@ -21,7 +21,9 @@ fn channels_first() -> Tensor<(B, D, S)> {
     Tensor::from_fn(|i| (i[1] * 10 + i[2]) as f32)
 }
 
-fn run() -> Tensor<(B, S, D)> {
+#[shapes(-> [B, S, D])]
+fn run() -> Tensor {
+    #[shape(B, S, D)]
     let x = channels_first();
     mix(&x, &Tensor::ones())
 }

@@ -14,8 +14,9 @@ dims! {
 
 #[shapes(x: [S, D] -> [S, F])]
 fn up(x: &Tensor) -> Tensor {
-    let w = Tensor::<(D, D)>::randn(1);
-    x.matmul(&w)
+    #[shape(S, F)]
+    let y = x.matmul(&Tensor::<(D, D)>::randn(1));
+    y
 }
 
 fn main() {

@@ -15,8 +15,7 @@ dims! {
 
 #[shapes(x: [S, D] -> [S, F])]
 fn up(x: &Tensor, w_in_out: &Tensor<(D, F)>) -> Tensor {
-    let layer = Linear::new(w_in_out.t().to_tensor(), None);
-    layer.forward(x)
+    Linear::new(w_in_out.t().to_tensor(), None).forward(x)
 }
 
 fn main() {

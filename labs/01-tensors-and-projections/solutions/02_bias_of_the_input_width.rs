@@ -14,8 +14,7 @@ dims! {
 
 #[shapes(x: [S, D], w: [D, F] -> [S, F])]
 fn up(x: &Tensor, w: &Tensor) -> Tensor {
-    let bias = Tensor::<(F,)>::ones();
-    x.matmul(w).add(&bias)
+    x.matmul(w).add(&Tensor::<(F,)>::ones())
 }
 
 fn main() {

@@ -19,10 +19,11 @@ dims! {
 #[shapes(scores: [B, H, S, T] -> [B, H, S, T])]
 fn weights(scores: &Tensor, real: usize) -> Tensor {
     let s = scores.sizes()[2];
-    let pad = Tensor::<(S,)>::from_fn_in(&sizes![S = s], |i| {
-        if i[0] < real { 0.0 } else { f32::NEG_INFINITY }
-    });
-    scores.add(&pad).softmax()
+    scores
+        .add(&Tensor::<(S,)>::from_fn_in(&sizes![S = s], |i| {
+            if i[0] < real { 0.0 } else { f32::NEG_INFINITY }
+        }))
+        .softmax()
 }
 
 fn main() {

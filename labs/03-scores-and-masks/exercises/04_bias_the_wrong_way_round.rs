@@ -19,11 +19,12 @@ dims! {
 #[shapes(scores: [B, H, S, T] -> [B, H, S, T])]
 fn weights(scores: &Tensor, slope: f32) -> Tensor {
     let (s, t) = (scores.sizes()[2], scores.sizes()[3]);
-    let bias = Tensor::<(T, S)>::from_fn_in(&sizes![S = s, T = t], |i| {
-        let (j, q) = (i[0] as f32, (t - s + i[1]) as f32);
-        -slope * (q - j).abs()
-    });
-    scores.add_bias(&bias).softmax()
+    scores
+        .add_bias(&Tensor::<(T, S)>::from_fn_in(&sizes![S = s, T = t], |i| {
+            let (j, q) = (i[0] as f32, (t - s + i[1]) as f32);
+            -slope * (q - j).abs()
+        }))
+        .softmax()
 }
 
 fn main() {

@@ -18,8 +18,7 @@ dims! {
 
 #[shapes(q: [B, H, S, Dh], k: [B, H, T, Dh], v: [B, H, T, Dh] -> [B, H, S, Dh])]
 fn attend(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {
-    let p = q.matmul(k.t()).scale(0.5).softmax();
-    p.matmul(v)
+    q.matmul(k.t()).scale(0.5).softmax().matmul(v)
 }
 
 fn main() {

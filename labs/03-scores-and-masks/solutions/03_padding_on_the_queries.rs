@@ -19,10 +19,11 @@ dims! {
 #[shapes(scores: [B, H, S, T] -> [B, H, S, T])]
 fn weights(scores: &Tensor, real: usize) -> Tensor {
     let t = scores.sizes()[3];
-    let pad = Tensor::<(T,)>::from_fn_in(&sizes![T = t], |i| {
-        if i[0] < real { 0.0 } else { f32::NEG_INFINITY }
-    });
-    scores.add(&pad).softmax()
+    scores
+        .add(&Tensor::<(T,)>::from_fn_in(&sizes![T = t], |i| {
+            if i[0] < real { 0.0 } else { f32::NEG_INFINITY }
+        }))
+        .softmax()
 }
 
 fn main() {

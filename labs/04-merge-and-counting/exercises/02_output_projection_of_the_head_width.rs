@@ -16,8 +16,7 @@ dims! {
 
 #[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]
 fn output(ctx: &Tensor) -> Tensor {
-    let wo = Tensor::<(Dh, D)>::ones();
-    ctx.merge_heads::<D>().matmul(&wo)
+    ctx.merge_heads::<D>().matmul(&Tensor::<(Dh, D)>::ones())
 }
 
 fn main() {

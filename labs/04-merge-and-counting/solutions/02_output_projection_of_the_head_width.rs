@@ -16,8 +16,7 @@ dims! {
 
 #[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]
 fn output(ctx: &Tensor) -> Tensor {
-    let wo = Tensor::<(D, D)>::ones();
-    ctx.merge_heads::<D>().matmul(&wo)
+    ctx.merge_heads::<D>().matmul(&Tensor::<(D, D)>::ones())
 }
 
 fn main() {

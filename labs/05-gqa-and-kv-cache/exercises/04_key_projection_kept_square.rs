@@ -18,8 +18,7 @@ dims! {
 
 #[shapes(x: [B, S, D] -> [B, Hkv, S, Dh])]
 fn keys(x: &Tensor) -> Tensor {
-    let wk = Tensor::<(D, D)>::ones();
-    x.matmul(&wk).split_heads::<Hkv, Dh>()
+    x.matmul(&Tensor::<(D, D)>::ones()).split_heads::<Hkv, Dh>()
 }
 
 fn main() {

@@ -18,8 +18,7 @@ dims! {
 
 #[shapes(x: [B, S, D] -> [B, Hkv, S, Dh])]
 fn keys(x: &Tensor) -> Tensor {
-    let wk = Tensor::<(D, Dkv)>::ones();
-    x.matmul(&wk).split_heads::<Hkv, Dh>()
+    x.matmul(&Tensor::<(D, Dkv)>::ones()).split_heads::<Hkv, Dh>()
 }
 
 fn main() {

@@ -14,8 +14,7 @@ dims! {
 
 #[shapes(x: [S, D], wg: [D, F] -> [S, F])]
 fn mlp_hidden(x: &Tensor, wg: &Tensor) -> Tensor {
-    let wu = Tensor::<(D, D)>::ones();
-    x.swiglu(wg, &wu)
+    x.swiglu(wg, &Tensor::<(D, D)>::ones())
 }
 
 fn main() {

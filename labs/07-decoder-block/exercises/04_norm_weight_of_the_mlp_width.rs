@@ -15,8 +15,7 @@ dims! {
 
 #[shapes(x: [S, D] -> [S, D])]
 fn normed(x: &Tensor) -> Tensor {
-    let weight = Tensor::<(F,)>::ones();
-    x.rms_norm(&weight, 1e-6)
+    x.rms_norm(&Tensor::<(F,)>::ones(), 1e-6)
 }
 
 fn main() {

@@ -14,8 +14,7 @@ dims! {
 
 #[shapes(x: [S, D], wg: [D, F] -> [S, F])]
 fn mlp_hidden(x: &Tensor, wg: &Tensor) -> Tensor {
-    let wu = Tensor::<(D, F)>::ones();
-    x.swiglu(wg, &wu)
+    x.swiglu(wg, &Tensor::<(D, F)>::ones())
 }
 
 fn main() {

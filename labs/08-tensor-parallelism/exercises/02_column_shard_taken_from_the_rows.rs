@@ -2,9 +2,11 @@
 //! Exercise 02 — a column-parallel shard cut the wrong way.
 //!
 //! Column parallelism splits a projection's *outputs*: with the weight stored `(in, out) =
-//! (D, D)`, rank `r` takes columns `r·Dr .. (r+1)·Dr`, a `(D, Dr)` shard, and computes its own
+//! (D, Dq)`, rank `r` takes columns `r·Dr .. (r+1)·Dr`, a `(D, Dr)` shard, and computes its own
 //! heads from the whole input. (In `nn.Linear`'s `(out, in)` storage those are rows — which is
-//! why this slip is so easy to make.)
+//! why this slip is so easy to make.) `Dq = H × Dh`, the width of all the heads, is as wide
+//! as `D` in Llama, but a dim of its own: the weight's two axes cannot be mistaken for each
+//! other.
 use infralens::prelude::*;
 
 dims! {
@@ -16,12 +18,12 @@ dims! {
     pub Tp = 2;
     pub Hr = H / Tp;
     pub Dr = Hr * Dh;
+    pub Dq = H * Dh;
 }
 
-#[shapes(x: [B, S, D], wq: [D, D] -> [B, Hr, S, Dh])]
+#[shapes(x: [B, S, D], wq: [D, Dq] -> [B, Hr, S, Dh])]
 fn rank_queries(x: &Tensor, wq: &Tensor, r: usize) -> Tensor {
-    let shard = wq.narrow::<0, Dr>(r * Dr::SIZE, Dr::SIZE);
-    x.matmul(&shard).split_heads::<Hr, Dh>()
+    x.matmul(&wq.narrow::<0, Dr>(r * Dr::SIZE, Dr::SIZE)).split_heads::<Hr, Dh>()
 }
 
 fn main() {
@@ -34,7 +36,7 @@ mod tests {
 
     #[test]
     fn rank_1_holds_heads_2_and_3() {
-        let (x, wq) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, D)>::randn(1));
+        let (x, wq) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, Dq)>::randn(1));
         let all = x.matmul(&wq).split_heads::<H, Dh>();
         let mine = rank_queries(&x, &wq, 1);
         assert_eq!(

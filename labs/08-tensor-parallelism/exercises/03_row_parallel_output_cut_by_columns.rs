@@ -3,7 +3,9 @@
 //!
 //! Each rank holds only its heads' results, `(B, S, Dr)`. The output projection is split by
 //! its *inputs* (row-parallel): rank `r` multiplies by rows `r·Dr .. (r+1)·Dr` of `Wo`,
-//! `(Dr, D)`, and gets a full-width partial sum that the all-reduce adds up.
+//! stored `(in, out) = (Dq, D)`, a `(Dr, D)` shard, and gets a full-width partial sum that the
+//! all-reduce adds up. `Dq = H × Dh`, the width of all the heads, is as wide as `D` in Llama,
+//! but a dim of its own: the weight's two axes cannot be mistaken for each other.
 use infralens::prelude::*;
 
 dims! {
@@ -15,12 +17,12 @@ dims! {
     pub Tp = 2;
     pub Hr = H / Tp;
     pub Dr = Hr * Dh;
+    pub Dq = H * Dh;
 }
 
-#[shapes(ctx: [B, S, Dr], wo: [D, D] -> [B, S, D])]
+#[shapes(ctx: [B, S, Dr], wo: [Dq, D] -> [B, S, D])]
 fn partial_output(ctx: &Tensor, wo: &Tensor, r: usize) -> Tensor {
-    let shard = wo.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE);
-    ctx.matmul(&shard)
+    ctx.matmul(&wo.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE))
 }
 
 fn main() {
@@ -33,7 +35,7 @@ mod tests {
 
     #[test]
     fn the_partial_sums_add_up() {
-        let (full_ctx, wo) = (Tensor::<(B, S, D)>::randn(0), Tensor::<(D, D)>::randn(1));
+        let (full_ctx, wo) = (Tensor::<(B, S, Dq)>::randn(0), Tensor::<(Dq, D)>::randn(1));
         let want = full_ctx.matmul(&wo);
         let part = |r: usize| partial_output(&full_ctx.narrow::<2, Dr>(r * 8, 8), &wo, r);
         let sum = part(0).add(&part(1));

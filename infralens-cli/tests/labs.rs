@@ -1192,3 +1192,108 @@ fn first_errors_point_at_the_mistake() {
         c.exercises.len()
     );
 }
+
+/// The fix a first error's note suggests, tried where the note fits the case (issue 26).
+///
+/// The matmul-contraction note offers two readings of a weight that does not contract: one
+/// stored (out, in), whose columns are the left operand's last dim, read through `.t()`; or
+/// one without that dim at all, another projection's or of the wrong width. Where the dims
+/// say the first, `.t()` must make the exercise pass — or, where only the dims fit, not
+/// compile either: never compile and give wrong numbers (Lab 08/02's `.t()` once did).
+#[test]
+fn the_notes_suggested_fix_passes_where_the_note_fits() {
+    // (exercise, shipped code, with the note's `.t()`)
+    const PASSES: &[(&str, &str, &str)] = &[
+        (
+            "01_linear_weight_stored_in_out",
+            "Linear::new(w_in_out.clone(), None)",
+            "Linear::new(w_in_out.t().to_tensor(), None)",
+        ),
+        (
+            "01_weight_orientation",
+            "x.matmul(wk_out_in)",
+            "x.matmul(wk_out_in.t())",
+        ),
+        (
+            "05_tied_logits_without_the_transpose",
+            "x.matmul(table)",
+            "x.matmul(table.t())",
+        ),
+    ];
+    // (exercise, shipped code, with the note's `.t()`, why the dims fit but the case is not)
+    const DOES_NOT_COMPILE: &[(&str, &str, &str, &str)] = &[(
+        "03_row_parallel_output_cut_by_columns",
+        "wo.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE)",
+        "wo.narrow::<1, Dr>(r * Dr::SIZE, Dr::SIZE).t()",
+        "a `(Dq, Dr)` shard is, by its dims, a weight from `Dr` to `Dq` stored (out, in); read through `.t()` it contracts, and the result's `Dq` is refused where `D` is returned",
+    )];
+    let c = catalog().expect("catalog");
+    let mut fits = Vec::new();
+    for ex in &c.exercises {
+        let pinned = ex.pinned_error().expect("a pinned error");
+        // The first error's block: from its `error` line to the next one.
+        let first = pinned.split("\nerror").nth(1).unwrap_or("");
+        if !first.contains("reads through `.t()`") {
+            continue;
+        }
+        let left = first
+            .split("the left operand ends in `")
+            .nth(1)
+            .and_then(|r| r.split('`').next())
+            .expect("the left operand's dim");
+        let weight = first
+            .split("to implement `MatMul<(")
+            .nth(1)
+            .and_then(|r| r.split(")>`").next())
+            .unwrap_or_else(|| panic!("{}: the weight's shape in {first}", ex.name));
+        if weight.rsplit(", ").next() == Some(left) {
+            fits.push(ex.name.as_str());
+        }
+    }
+    let mut listed: Vec<&str> = PASSES
+        .iter()
+        .map(|p| p.0)
+        .chain(DOES_NOT_COMPILE.iter().map(|d| d.0))
+        .collect();
+    fits.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(
+        fits, listed,
+        "the exercises whose weight the `.t()` reading fits"
+    );
+
+    let work = working_crate("lab-note-fixes");
+    let tries = PASSES
+        .iter()
+        .map(|&(n, from, to)| (n, from, to, true))
+        .chain(
+            DOES_NOT_COMPILE
+                .iter()
+                .map(|&(n, from, to, _)| (n, from, to, false)),
+        );
+    for (name, from, to, passes) in tries {
+        let ex = c.exercises.iter().find(|e| e.name == name).expect(name);
+        let fixed = ex.source().replace(from, to);
+        assert_ne!(fixed, ex.source(), "{name} holds `{from}`");
+        std::fs::write(work.join(ex.path()), fixed).expect("write");
+        let lab = c.lab(&ex.lab).expect("its lab");
+        let n = c
+            .exercises_of(lab)
+            .position(|e| e.name == name)
+            .expect("in its lab")
+            + 1;
+        let (_, out, err) = infralens(
+            &work,
+            &["lab", &ex.lab, "--check", "--exercise", &n.to_string()],
+        );
+        let want = if passes {
+            "compiles and its tests pass"
+        } else {
+            "does not compile yet"
+        };
+        assert!(
+            out.contains(want),
+            "{name} with the note's `.t()`: {out}{err}"
+        );
+    }
+}

@@ -1,9 +1,10 @@
 // TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — an output projection of one head's width.
 //!
-//! `Wo` acts on the merged heads, `(B, S, D)`: it is `(D, D)`, one matrix for all heads
-//! together — which is how it mixes them. Sizing it `(Dh, D)`, as if each head had its own,
-//! does not contract.
+//! `Wo` acts on the merged heads, `(B, S, Dq)` with `Dq = H × Dh`: it is `(Dq, D)`, one
+//! matrix for all heads together — which is how it mixes them. (In Llama `Dq` is as wide as
+//! `D`, and `Wo` is square; a dim of its own keeps its two axes apart.) Sizing it `(Dh, D)`,
+//! as if each head had its own, does not contract.
 use infralens::prelude::*;
 
 dims! {
@@ -12,11 +13,12 @@ dims! {
     pub D: ModelWidth = 8;
     pub H: Heads = 2;
     pub Dh: HeadWidth = D / H;
+    pub Dq = H * Dh;
 }
 
 #[shapes(ctx: [B, H, S, Dh] -> [B, S, D])]
 fn output(ctx: &Tensor) -> Tensor {
-    ctx.merge_heads::<D>().matmul(&Tensor::<(Dh, D)>::ones())
+    ctx.merge_heads::<Dq>().matmul(&Tensor::<(Dh, D)>::ones())
 }
 
 fn main() {
@@ -30,7 +32,7 @@ mod tests {
     #[test]
     fn every_output_sums_all_heads() {
         let ctx = Tensor::<(B, H, S, Dh)>::ones();
-        // all-ones Wo over the merged width: each output is the sum of D = 8 ones
+        // all-ones Wo over the merged width: each output is the sum of Dq = 8 ones
         assert_eq!(output(&ctx).get(&[0, 3, 7]), Some(8.0));
     }
 }

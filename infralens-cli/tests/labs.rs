@@ -1297,3 +1297,81 @@ fn the_notes_suggested_fix_passes_where_the_note_fits() {
         );
     }
 }
+
+/// The part of `solved` that differs from `shipped`, widened to the innermost bracketed group
+/// around it (`(F,)` for a bias of `(D,)`), or `None` for a change too small to name.
+fn fix_fragment(shipped: &str, solved: &str) -> Option<String> {
+    let (a, b): (Vec<char>, Vec<char>) = (shipped.chars().collect(), solved.chars().collect());
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (start, end) = (pre, b.len() - suf);
+    // The innermost `(…)` that holds the whole change.
+    let mut depth = 0usize;
+    for open in (0..start).rev() {
+        match b[open] {
+            ')' => depth += 1,
+            '(' if depth > 0 => depth -= 1,
+            '(' => {
+                let mut d = 0usize;
+                let close = (open..b.len()).find(|&i| {
+                    match b[i] {
+                        '(' => d += 1,
+                        ')' => d -= 1,
+                        _ => {}
+                    }
+                    d == 0
+                })?;
+                return (close >= end).then(|| b[open..=close].iter().collect());
+            }
+            _ => {}
+        }
+    }
+    let changed: String = b[start..end].iter().collect();
+    (changed.trim().len() >= 3).then(|| changed.trim().to_owned())
+}
+
+/// No exercise states its fix in its doc comment (issue 26): the comment gives the world the
+/// code lives in, and the error the rule; what the solution writes is not in the comment.
+#[test]
+fn no_doc_comment_states_the_fix() {
+    assert_eq!(
+        fix_fragment("add(&(D,))", "add(&(F,))").as_deref(),
+        Some("(F,)")
+    );
+    assert_eq!(
+        fix_fragment("x.matmul(k)", "x.matmul(k.t())").as_deref(),
+        Some("(k.t())")
+    );
+    let c = catalog().expect("catalog");
+    for ex in &c.exercises {
+        let doc: String = ex
+            .source()
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (shipped, solved) in ex.source().lines().zip(ex.solution().lines()) {
+            if shipped == solved || shipped.trim_start().starts_with("//") {
+                continue;
+            }
+            let solved = solved.split("//").next().unwrap_or(solved).trim();
+            assert!(
+                solved.len() < 12 || !doc.contains(solved),
+                "{}: the doc comment holds the fixed line `{solved}`",
+                ex.name
+            );
+            if let Some(fragment) = fix_fragment(shipped.trim(), solved) {
+                assert!(
+                    !doc.contains(&format!("`{fragment}`")),
+                    "{}: the doc comment states the fix `{fragment}`",
+                    ex.name
+                );
+            }
+        }
+    }
+}

@@ -1,9 +1,8 @@
 // TODO: this does not compile yet. `infralens lab 01 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — a bias of the wrong width.
 //!
-//! A bias is added to every output position: one number per *output* feature, `(F,)` for
-//! `nn.Linear(D, F)` (its `bias` has `out_features` entries). Sized by the input, `(D,)`, it
-//! does not line up with `(S, F)`.
+//! A linear layer's bias is added at every position, after the product: `nn.Linear`'s `bias`
+//! has one entry per `out_features`.
 use infralens::prelude::*;
 
 dims! {

@@ -2,8 +2,8 @@
 //! Exercise 05 — a residual of another width.
 //!
 //! A block adds its output to its input, `x + f(x)`, so `f(x)` must come back to the model
-//! width `D`. An MLP widens to `F` and must narrow back with a `(F, D)` projection before
-//! the residual; forgetting it is a common slip when writing a block by hand.
+//! width `D`. An MLP widens to `F` on the way; writing a block by hand, it is easy to add
+//! before the MLP is finished.
 use infralens::prelude::*;
 
 dims! {

@@ -2,8 +2,7 @@
 //! Exercise 01 — a `Linear` weight the wrong way round.
 //!
 //! `torch.nn.Linear(in, out)` stores its weight `(out, in)`, and every checkpoint keeps it so.
-//! `Linear<In, Out>` holds it the same way and transposes in `forward`. A weight already
-//! transposed to `(in, out)` — what `x · W` wants — is the wrong way round for the layer.
+//! `Linear<In, Out>` holds its weight in that same layout, and does the rest in `forward`.
 use infralens::layers::Linear;
 use infralens::prelude::*;
 

@@ -1,9 +1,8 @@
 // Solution: one bias entry per output feature: `Tensor::<(F,)>::ones()`.
 //! Exercise 02 — a bias of the wrong width.
 //!
-//! A bias is added to every output position: one number per *output* feature, `(F,)` for
-//! `nn.Linear(D, F)` (its `bias` has `out_features` entries). Sized by the input, `(D,)`, it
-//! does not line up with `(S, F)`.
+//! A linear layer's bias is added at every position, after the product: `nn.Linear`'s `bias`
+//! has one entry per `out_features`.
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,8 @@
 // Solution: a weight `(D, F)`: in `D`, out `F`.
 //! Exercise 04 — a projection to the wrong width.
 //!
-//! An MLP first widens each position, `(…, D) → (…, F)` with `F = 4·D` in GPT-2, then
-//! narrows it back. The width a projection gives is its weight's *columns*: a square `(D, D)`
-//! weight keeps `D`.
+//! An MLP first widens each position, `(…, D) → (…, F)` with `F = 4·D` in GPT-2, then narrows
+//! it back. Which of a weight's two dims does a projection hand on to its output?
 use infralens::prelude::*;
 
 dims! {

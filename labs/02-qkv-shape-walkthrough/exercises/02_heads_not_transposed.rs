@@ -1,10 +1,9 @@
 // TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 02 — heads split but not transposed.
 //!
-//! PyTorch code writes `q.view(B, S, H, Dh).transpose(1, 2)`. The `view` alone gives
-//! `(B, S, H, Dh)`: positions before heads. Scores are computed per head, over positions,
-//! so the heads must come first: `(B, H, S, Dh)`. Here `S = H = Dh = 4`, so every one of
-//! these layouts has the same sizes; only the names tell them apart.
+//! PyTorch code writes `q.view(B, S, H, Dh).transpose(1, 2)`. The `view` alone gives `(B, S, H,
+//! Dh)`: positions before heads. Scores are computed per head, over positions. Here `S = H = Dh
+//! = 4`, so every one of these layouts has the same sizes; only the names tell them apart.
 use infralens::prelude::*;
 
 dims! {

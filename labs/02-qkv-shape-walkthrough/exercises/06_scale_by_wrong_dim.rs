@@ -1,10 +1,9 @@
 // TODO: this does not compile yet. `infralens lab 02 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 06 — scale by the wrong dim.
 //!
-//! Attention divides the scores by `sqrt(Dh)`, the width of the dot products, so that their
-//! spread does not grow with the head width. `1/sqrt(D)` is a value bug that compiles in
-//! most libraries; `attention_scale::<W>()` takes `W` as a dim and checks it is the width
-//! of the rows it scales.
+//! Attention divides the scores by the square root of a width, so that their spread does not
+//! grow with it. Scaling by the wrong width is a value bug that compiles in most libraries;
+//! `attention_scale::<W>()` takes `W` as a dim, and checks it against the rows it scales.
 use infralens::prelude::*;
 
 dims! {

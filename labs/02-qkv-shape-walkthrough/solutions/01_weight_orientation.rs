@@ -1,10 +1,9 @@
 // Solution: read the (out, in) weight through its transpose view, `wk_out_in.t()` (no copy).
 //! Exercise 01 — weight orientation.
 //!
-//! With grouped-query attention the keys have `Hkv = 2` heads of `Dh`: a width of
-//! `Dkv = Hkv × Dh = 8`. This key weight comes from a PyTorch checkpoint, where `nn.Linear`
-//! stores its weight (out, in): `(Dkv, D)`. But `x · W` contracts `x`'s last dim with the
-//! weight's *rows*, so it wants the weight (in, out).
+//! With grouped-query attention the keys have `Hkv = 2` heads of `Dh`: a width of `Dkv = Hkv ×
+//! Dh = 8`. This key weight comes from a PyTorch checkpoint, where `nn.Linear` stores its
+//! weight (out, in): `(Dkv, D)`. `x · W` contracts `x`'s last dim with the weight's *rows*.
 use infralens::prelude::*;
 
 dims! {

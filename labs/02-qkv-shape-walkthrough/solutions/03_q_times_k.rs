@@ -1,9 +1,9 @@
 // Solution: contract `Dh` with `Dh`: `q.matmul(k.t())`.
-//! Exercise 03 — `Q @ K` without `K^T`.
+//! Exercise 03 — scores from `Q` and `K`.
 //!
-//! A score compares one query position with one key position: the dot product of two rows
-//! of width `Dh`. As a matrix product that is `Q · K^T`: `(S, Dh) · (Dh, S) = (S, S)`,
-//! per batch and head. `Q · K` would contract `Dh` with `S`.
+//! A score compares one query position with one key position: the dot product of two rows of
+//! width `Dh`. A matrix product contracts the left operand's last dim with the right operand's
+//! rows.
 use infralens::prelude::*;
 
 dims! {

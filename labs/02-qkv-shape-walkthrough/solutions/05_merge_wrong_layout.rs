@@ -1,10 +1,9 @@
 // Solution: after the transpose the layout is already (B, S, H, Dh): a reshape merges it (or call `ctx.merge_heads::<D>()` on the heads-first tensor).
 //! Exercise 05 — merging heads from the wrong layout.
 //!
-//! PyTorch merges heads with `ctx.transpose(1, 2).reshape(B, S, D)`. InfraLens'
-//! `merge_heads` does that transpose itself: it reads `(B, H, S, Dh)`. Transposing first
-//! hands it `(B, S, H, Dh)`, and with `S = H = 4` the sizes still fit: only the names show
-//! that it would treat positions as heads.
+//! PyTorch merges heads with `ctx.transpose(1, 2).reshape(B, S, D)`. InfraLens' `merge_heads`
+//! reads `(B, H, S, Dh)` and does the whole merge. With `S = H = 4` the sizes of several
+//! layouts fit: only the names show which axis is read as the heads.
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,9 @@
 // Solution: repeat each key head for its group first: `k.repeat_kv::<H>()`.
 //! Exercise 07 — GQA: fewer key/value heads.
 //!
-//! Grouped-query attention keeps `H = 4` query heads but only `Hkv = 2` key/value heads:
-//! each group of `H / Hkv = 2` query heads reads one key head. The story of Q reading K is
-//! the same; K just has to be repeated (or indexed) per group before `Q·K^T`.
+//! Grouped-query attention keeps `H = 4` query heads but only `Hkv = 2` key/value heads: each
+//! group of `H / Hkv = 2` query heads reads one key head. A batched product pairs the heads of
+//! its two operands one to one.
 use infralens::prelude::*;
 
 dims! {

@@ -1,11 +1,10 @@
 // TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — scores the wrong way round.
 //!
-//! Each row of the scores is one query, each column one key: `Q · K^T` is `(S, T)`, and the
-//! softmax over the last axis gives each *query* a distribution over the keys. `K · Q^T` is
-//! `(T, S)`: its softmax would share each *key* out over the queries — a silent bug in
-//! untyped code whenever `S = T`. Here `S` and `T` are different dims, so `P · V` cannot
-//! contract.
+//! Each row of the scores is one query, each column one key, and the softmax over the last axis
+//! gives each *query* a distribution over the keys. The other way round, the softmax would
+//! share each *key* out over the queries — a silent bug in untyped code whenever `S = T`. Here
+//! `S` and `T` are different dims.
 use infralens::prelude::*;
 
 dims! {

@@ -3,10 +3,9 @@
 //!
 //! In prefill the queries and keys are the same positions, so the scores are square and a
 //! causal mask is the lower triangle. While decoding, one new query (`S = 1`) meets every
-//! cached key (`T = 5`): the scores are `(1, 5)`, and the new token is the *last* position.
-//! A top-left mask (PyTorch's `is_causal=True` with `S ≠ T`) would let it see key 0 only —
-//! a real bug in hand-written decode loops. `Mask::Causal` is aligned bottom-right: query `i`
-//! sees keys `0 ..= T - S + i`.
+//! cached key (`T = 5`): the scores are `(1, 5)`, and the new token is the *last* position. A
+//! top-left mask (PyTorch's `is_causal=True` with `S ≠ T`) would let it see key 0 only — a real
+//! bug in hand-written decode loops.
 use infralens::prelude::*;
 
 dims! {

@@ -1,11 +1,9 @@
 // TODO: this does not compile yet. `infralens lab 03 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — padding on the wrong axis.
 //!
-//! A batch pads its shorter sequences; padded positions must never be *attended to*, so the
-//! mask hides keys: one value per key position, `0` for a real token and `-inf` for padding,
-//! added to every query's row of scores — a `(T,)` vector broadcast over `(…, S, T)`. (Hugging
-//! Face's `attention_mask` is over keys too.) Built over the queries, it would be added down
-//! the wrong axis.
+//! A batch pads its shorter sequences; padded positions must never be *attended to*. A padding
+//! mask is `0` for a real token and `-inf` for padding, added to the scores `(…, S, T)` before
+//! the softmax. Which of the two axes holds the positions that are attended to?
 use infralens::prelude::*;
 
 dims! {

@@ -2,9 +2,9 @@
 //! Exercise 04 — an additive bias the wrong way round.
 //!
 //! Some models add a bias to the scores before the softmax: ALiBi's distance penalty, T5's
-//! relative positions, or a mask written as `0` and `-inf`. It is indexed like the scores,
-//! query `i` by key `j`: `(S, T)`. Built `(T, S)` it only fits when `S = T`, and then it
-//! silently penalises the transposed distances.
+//! relative positions, or a mask written as `0` and `-inf`. It is indexed like the scores, a
+//! query by a key. Built the other way round it only fits when `S = T`, and then it silently
+//! penalises the transposed distances.
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,9 @@
 // TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — merging into the key/value width.
 //!
-//! With grouped-query attention the keys and values are `Dkv = Hkv × Dh` wide, but the
-//! attention *output* has one result per query head: `H × Dh = D`. Sizing the merge — or
-//! `Wo`'s input — by `Dkv` is a common slip when porting GQA code.
+//! With grouped-query attention the keys and values are `Dkv = Hkv × Dh` wide, but attention
+//! gives one result per *query* head. Sizing the merge — or `Wo`'s input — by the keys' width
+//! is a common slip when porting GQA code.
 use infralens::prelude::*;
 
 dims! {

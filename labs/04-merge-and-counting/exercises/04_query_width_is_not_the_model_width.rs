@@ -2,9 +2,8 @@
 //! Exercise 04 — a query width that is not the model width.
 //!
 //! In most models `Dh = D / H`, so the merged heads are `D` wide. Qwen3 sets `head_dim` on its
-//! own: 4 heads of 6 make `Dq = 24` while `D = 16`. Its `q_proj` is `(D, Dq)` and its `o_proj`
-//! `(Dq, D)`: the merge gives `Dq`, and `Wo` brings it back to `D`. Code that assumes
-//! `H × Dh = D` breaks on these checkpoints.
+//! own: 4 heads of 6 make `Dq = 24` while `D = 16`; its `q_proj` is `(D, Dq)` and its `o_proj`
+//! `(Dq, D)`. Code that assumes `H × Dh = D` breaks on these checkpoints.
 use infralens::prelude::*;
 
 dims! {

@@ -1,10 +1,10 @@
 // TODO: this does not compile yet. `infralens lab 04 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — counting the scores as `S × S`.
 //!
-//! The memory attention's scores take is `B · H · S · T` numbers: queries by keys. In prefill
-//! `T = S`; in a decode step `S = 1` and `T` is the whole cache, and in cross-attention `T` is
-//! another sequence. Writing the scores' shape `(B, H, S, S)` — as many memory estimates do —
-//! is wrong as soon as `S ≠ T`.
+//! The memory attention's scores take is one number per batch, head, query and key. In prefill
+//! the queries and keys are the same positions; in a decode step `S = 1` and the keys are the
+//! whole cache, and in cross-attention they are another sequence. Many memory estimates count
+//! the scores as if the keys were the queries.
 use infralens::prelude::*;
 
 dims! {

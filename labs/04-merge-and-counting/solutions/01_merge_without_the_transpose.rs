@@ -1,10 +1,10 @@
 // Solution: `ctx.merge_heads::<D>()`: the transpose, then the reshape.
 //! Exercise 01 — the merge without its transpose.
 //!
-//! Attention's output is `(B, H, S, Dh)`. The merge must bring the heads back *after* the
-//! positions, `(B, S, H, Dh)`, and only then join `H × Dh` into `D`. `ctx.view(B, S, D)`
-//! without `transpose(1, 2)` glues together numbers of different positions — a silent bug in
-//! PyTorch whenever the sizes allow it. With axis kinds declared it does not compile.
+//! Attention's output is `(B, H, S, Dh)`; the merge joins `H × Dh` into `D` for each position.
+//! `ctx.view(B, S, D)` straight from `(B, H, S, Dh)` glues together numbers of different
+//! positions — a silent bug in PyTorch whenever the sizes allow it. With axis kinds declared it
+//! does not compile.
 use infralens::prelude::*;
 
 dims! {

@@ -1,10 +1,9 @@
 // Solution: `Wo` is `(Dq, D)`: it reads all heads at once.
 //! Exercise 02 — an output projection of one head's width.
 //!
-//! `Wo` acts on the merged heads, `(B, S, Dq)` with `Dq = H × Dh`: it is `(Dq, D)`, one
-//! matrix for all heads together — which is how it mixes them. (In Llama `Dq` is as wide as
-//! `D`, and `Wo` is square; a dim of its own keeps its two axes apart.) Sizing it `(Dh, D)`,
-//! as if each head had its own, does not contract.
+//! `Wo` acts on the merged heads, `(B, S, Dq)` with `Dq = H × Dh`: one matrix for all heads
+//! together — which is how it mixes them. (In Llama `Dq` is as wide as `D`, and `Wo` is square;
+//! a dim of its own keeps its two axes apart.)
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,9 @@
 // Solution: one result per query head: `merge_heads::<D>()`, and `Wo` is `(D, D)`.
 //! Exercise 03 — merging into the key/value width.
 //!
-//! With grouped-query attention the keys and values are `Dkv = Hkv × Dh` wide, but the
-//! attention *output* has one result per query head: `H × Dh = D`. Sizing the merge — or
-//! `Wo`'s input — by `Dkv` is a common slip when porting GQA code.
+//! With grouped-query attention the keys and values are `Dkv = Hkv × Dh` wide, but attention
+//! gives one result per *query* head. Sizing the merge — or `Wo`'s input — by the keys' width
+//! is a common slip when porting GQA code.
 use infralens::prelude::*;
 
 dims! {

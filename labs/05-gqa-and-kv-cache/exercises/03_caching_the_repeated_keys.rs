@@ -1,9 +1,8 @@
 // TODO: this does not compile yet. `infralens lab 05 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — caching the repeated keys.
 //!
-//! The point of GQA is the cache: it holds `Hkv` heads, `H / Hkv` times less memory than
-//! multi-head attention. Repeating the keys to `H` heads *before* caching them throws that
-//! away; repeat (or group) only when reading.
+//! The point of GQA is the cache: holding `Hkv` heads, it takes `H / Hkv` times less memory
+//! than multi-head attention. What does this code put in the cache?
 use infralens::prelude::*;
 
 dims! {

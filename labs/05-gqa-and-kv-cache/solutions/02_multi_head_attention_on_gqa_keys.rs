@@ -2,8 +2,7 @@
 //! Exercise 02 — multi-head attention on grouped keys.
 //!
 //! `scaled_dot_product_attention` pairs query head `h` with key head `h`. With GQA the keys
-//! have `Hkv < H` heads: either share them out first (`repeat_kv`, a copy, as Llama's code
-//! does) or let each group of query heads read its key/value head in place.
+//! have `Hkv < H` heads, and each group of `H / Hkv` query heads reads one of them.
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,8 @@
 // Solution: cache `k` and `v` as they are, `Hkv` heads; `grouped_query_attention` shares them out when reading.
 //! Exercise 03 — caching the repeated keys.
 //!
-//! The point of GQA is the cache: it holds `Hkv` heads, `H / Hkv` times less memory than
-//! multi-head attention. Repeating the keys to `H` heads *before* caching them throws that
-//! away; repeat (or group) only when reading.
+//! The point of GQA is the cache: holding `Hkv` heads, it takes `H / Hkv` times less memory
+//! than multi-head attention. What does this code put in the cache?
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,9 @@
 // Solution: `wk: (D, Dkv)`, `Dkv = Hkv × Dh`.
 //! Exercise 04 — a key projection kept square.
 //!
-//! Porting multi-head code to a GQA checkpoint, `k_proj` changes shape: `(D, D)` becomes
-//! `(D, Dkv)` with `Dkv = Hkv × Dh` (Llama-3-8B: 4096 → 1024). Code that still builds a square
-//! key weight splits `D` into `Hkv` heads of `Dh`, which does not add up.
+//! Porting multi-head code to a GQA checkpoint, `k_proj` changes shape: Llama-3-8B's maps 4096
+//! to 1024, `Hkv × Dh` with 8 KV heads of 128. Code written for multi-head attention splits a
+//! key width that is no longer there.
 use infralens::prelude::*;
 
 dims! {

@@ -3,8 +3,8 @@
 //!
 //! Meta's Llama code keeps its cache `(batch, max_seq, n_kv_heads, head_dim)` and transposes
 //! after reading it; Hugging Face keeps `(batch, n_kv_heads, seq, head_dim)`. Both work — as
-//! long as the keys going in have the cache's layout. InfraLens's cache is heads-first, like the
-//! keys attention reads: `KvCache<B, Hkv, C, Dh>`.
+//! long as the keys going in have the cache's layout, and InfraLens's `KvCache` takes the keys
+//! as attention reads them.
 use infralens::prelude::*;
 
 dims! {

@@ -3,8 +3,7 @@
 //!
 //! RoPE rotates each row of `(…, S, Dh)` by that row's position. After `view(B, S, H, Dh)` the
 //! rows of each matrix are the *heads*: every head would be rotated by its index instead of its
-//! position. (Meta's code rotates in `(B, S, H, Dh)` with its own indexing; here the positions
-//! must be the rows — move the heads first.)
+//! position. (Meta's code rotates in `(B, S, H, Dh)` with its own indexing.)
 use infralens::prelude::*;
 use infralens::{Rope, RopeStyle};
 

@@ -2,8 +2,7 @@
 //! Exercise 05 — rotating `Kᵀ` instead of `K`.
 //!
 //! The scores need `Kᵀ`, `(…, Dh, T)`; RoPE needs the keys as rows of positions, `(…, T, Dh)`.
-//! Rotating after the transpose rotates the head's lanes by their index — the rows are `Dh`
-//! now. Rotate `K`, then read it transposed.
+//! Rotated after the transpose, the rows are the head's lanes, each rotated by its index.
 use infralens::prelude::*;
 use infralens::{Rope, RopeStyle};
 

@@ -1,8 +1,8 @@
 // TODO: this does not compile yet. `infralens lab 07 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 01 — the residual before the merge.
 //!
-//! The residual stream is `(B, S, D)` from the first block to the last. Attention's result is
-//! `(B, H, S, Dh)`: it must be merged and go through `Wo` before it is added back.
+//! The residual stream is `(B, S, D)` from the first block to the last. Attention works per
+//! head, `(B, H, S, Dh)`, and its result comes back to the stream through the merge and `Wo`.
 use infralens::prelude::*;
 
 dims! {

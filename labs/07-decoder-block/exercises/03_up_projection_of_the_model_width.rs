@@ -2,8 +2,7 @@
 //! Exercise 03 — gate and up of different widths.
 //!
 //! SwiGLU multiplies two projections of the same input element by element: `silu(x·Wg) ⊙
-//! (x·Wu)`. Both go to the MLP's hidden width `F` (`intermediate_size`): both weights are
-//! `(D, F)`.
+//! (x·Wu)`, both to the MLP's hidden width `F` (`intermediate_size`).
 use infralens::prelude::*;
 
 dims! {

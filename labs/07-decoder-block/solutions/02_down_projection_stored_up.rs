@@ -1,9 +1,9 @@
 // Solution: `Linear<F, D>` holds `(D, F)`: `Linear::new(w.t().to_tensor(), None)`.
 //! Exercise 02 — the down projection's weight.
 //!
-//! Hugging Face's Llama stores `mlp.down_proj.weight` as `(hidden_size, intermediate_size)` —
-//! `(D, F)`, out by in, like every `nn.Linear`. A `(F, D)` weight has the up projection's
-//! layout (`mlp.up_proj.weight` is `(F, D)`), not the down projection's.
+//! Hugging Face's Llama stores `mlp.down_proj.weight` as `(hidden_size, intermediate_size)`,
+//! like every `nn.Linear`: out by in. `mlp.up_proj.weight` is `(intermediate_size,
+//! hidden_size)`.
 use infralens::layers::Linear;
 use infralens::prelude::*;
 

@@ -1,9 +1,8 @@
 // Solution: a weight of `D` entries, one per number the norm scales.
 //! Exercise 04 — a norm of the wrong width.
 //!
-//! RMSNorm normalises each position's `D` numbers and scales them by a weight of `D`
-//! entries (`input_layernorm.weight`, `(hidden_size,)`). A norm sized `F` belongs nowhere in a
-//! Llama block.
+//! RMSNorm normalises the numbers of each position and scales each by its own weight
+//! (`input_layernorm.weight`, `(hidden_size,)` in a Llama block).
 use infralens::layers::RmsNorm;
 use infralens::prelude::*;
 

@@ -2,8 +2,8 @@
 //! Exercise 05 — tied embeddings read the wrong way.
 //!
 //! With tied embeddings (GPT-2, Qwen3 small models) the output projection *is* the embedding
-//! table `(V, D)`: the logits are `x · Eᵀ`, `(…, D) · (D, V)`. The table is stored as a
-//! `Linear`'s weight, `(out, in)`, so it is read transposed.
+//! table `(V, D)`, stored as a `Linear`'s weight is: `(out, in)`. The logits are one score per
+//! token of the vocabulary.
 use infralens::prelude::*;
 
 dims! {

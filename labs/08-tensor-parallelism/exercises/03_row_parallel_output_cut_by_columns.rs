@@ -1,11 +1,11 @@
 // TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 03 — a row-parallel shard cut the wrong way.
 //!
-//! Each rank holds only its heads' results, `(B, S, Dr)`. The output projection is split by
-//! its *inputs* (row-parallel): rank `r` multiplies by rows `r·Dr .. (r+1)·Dr` of `Wo`,
-//! stored `(in, out) = (Dq, D)`, a `(Dr, D)` shard, and gets a full-width partial sum that the
-//! all-reduce adds up. `Dq = H × Dh`, the width of all the heads, is as wide as `D` in Llama,
-//! but a dim of its own: the weight's two axes cannot be mistaken for each other.
+//! Each rank holds only its heads' results, `(B, S, Dr)`. The output projection, stored `(in,
+//! out) = (Dq, D)`, is split by its *inputs* (row-parallel): rank `r` multiplies by its heads'
+//! part of `Wo` and gets a full-width partial sum that the all-reduce adds up. `Dq = H × Dh`,
+//! the width of all the heads, is as wide as `D` in Llama, but a dim of its own: the weight's
+//! two axes cannot be mistaken for each other.
 use infralens::prelude::*;
 
 dims! {

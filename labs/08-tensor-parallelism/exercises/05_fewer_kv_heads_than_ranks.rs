@@ -1,10 +1,10 @@
 // TODO: this does not compile yet. `infralens lab 08 --check` shows the error: which dims does it compare, and which should meet?
 //! Exercise 05 — fewer key/value heads than ranks.
 //!
-//! With GQA, `Hkv` can be smaller than `TP` (Llama-3-70B has 8 KV heads: at TP = 8 each rank
-//! holds one, at TP = 16 there are fewer KV heads than ranks). The key/value heads cannot be
-//! split; they are *replicated*: each rank keeps one KV head,
-//! rank `r` the head its query heads read (`r / (TP / Hkv)`), as Megatron and vLLM do.
+//! With GQA, `Hkv` can be smaller than `TP`: Llama-3-70B has 8 KV heads, so at TP = 8 each rank
+//! holds one, and at TP = 16 there are fewer KV heads than ranks. A head is never cut across
+//! ranks — a key/value head no more than a query head — and every rank's query heads still need
+//! the key/value head of their group.
 use infralens::prelude::*;
 
 dims! {

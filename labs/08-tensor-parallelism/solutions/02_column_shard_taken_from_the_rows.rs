@@ -1,12 +1,11 @@
 // Solution: cut the output columns: `wq.narrow::<1, Dr>(…)`, a `(D, Dr)` shard.
 //! Exercise 02 — a column-parallel shard cut the wrong way.
 //!
-//! Column parallelism splits a projection's *outputs*: with the weight stored `(in, out) =
-//! (D, Dq)`, rank `r` takes columns `r·Dr .. (r+1)·Dr`, a `(D, Dr)` shard, and computes its own
-//! heads from the whole input. (In `nn.Linear`'s `(out, in)` storage those are rows — which is
-//! why this slip is so easy to make.) `Dq = H × Dh`, the width of all the heads, is as wide
-//! as `D` in Llama, but a dim of its own: the weight's two axes cannot be mistaken for each
-//! other.
+//! Column parallelism splits a projection's *outputs*, stored here `(in, out) = (D, Dq)`: rank
+//! `r` takes its heads' part, `r·Dr .. (r+1)·Dr`, and computes them from the whole input. (In
+//! `nn.Linear`'s `(out, in)` storage the outputs are the rows — which is why this slip is so
+//! easy to make.) `Dq = H × Dh`, the width of all the heads, is as wide as `D` in Llama, but a
+//! dim of its own: the weight's two axes cannot be mistaken for each other.
 use infralens::prelude::*;
 
 dims! {

@@ -1,9 +1,8 @@
 // Solution: `split_heads::<Hr, Dh>()`: the rank's `H / TP` heads, each of the full width.
 //! Exercise 04 — all the heads on every rank.
 //!
-//! A rank's slice of the projection is `Dr = D / TP` wide: it holds `Hr = H / TP` whole heads
-//! of the full width `Dh`. Splitting it into `H` heads would need heads of `Dh / TP` — a
-//! different model.
+//! A rank's slice of the projection is `Dr = D / TP` wide, and tensor parallelism never cuts a
+//! head: a head keeps its full width `Dh` on whichever rank holds it.
 use infralens::prelude::*;
 
 dims! {

@@ -54,7 +54,7 @@ const BUGS: &[Bug] = &[
     Bug {
         file: "llama",
         what: "RoPE table typed by the model width",
-        rule: "rope-width",
+        rule: "rope-table-kind",
         find: "rope: Rope<MaxPos, Dh>,",
         replace: "rope: Rope<MaxPos, D>,",
     },
@@ -166,7 +166,7 @@ const BUGS: &[Bug] = &[
     Bug {
         file: "decode",
         what: "the repeated keys cached instead of the key/value heads",
-        rule: "argument-shape",
+        rule: "cache-rows",
         find: "cache.append::<S, T>(&k, &v)",
         replace: "cache.append::<S, T>(&k.repeat_kv::<H>(), &v)",
     },

@@ -155,4 +155,68 @@ impl Infer<'_> {
         };
         built.or_else(|| declared.cloned())
     }
+
+    /// A struct built field by field: a table or a cache built in place for a field whose
+    /// type names its dims (`rope: Rope::new(…)` for `rope: Rope<MaxPos, D>`) is checked as
+    /// `Rope::new` and `KvCache::new` check it; every field's value is followed.
+    pub(super) fn struct_literal(&mut self, s: &syn::ExprStruct) {
+        let name = s.path.segments.last().map(|l| l.ident.to_string());
+        let name = match name.as_deref() {
+            Some("Self") => self.self_type.clone(),
+            other => other.map(str::to_owned),
+        };
+        let fields = name.and_then(|n| {
+            self.own_structs
+                .get(&n)
+                .or_else(|| self.structs.get(&n))
+                .cloned()
+        });
+        for f in &s.fields {
+            let syn::Member::Named(member) = &f.member else {
+                self.infer(&f.expr);
+                continue;
+            };
+            let built = match &f.expr {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) => {
+                        let segs: Vec<String> = p
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        match segs.as_slice() {
+                            [.., ty, new] if new == "new" => Some((ty.clone(), c)),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let field = fields.as_ref().and_then(|fs| fs.get(&member.to_string()));
+            match (built, field) {
+                (Some((ty, c)), Some(Field::Rope { width, .. })) if ty == "Rope" => {
+                    let width = width.clone();
+                    if self
+                        .axis_kind(c.func.span(), &width, "HeadWidth", &rules::ROPE_TABLE_KIND)
+                        .is_none()
+                    {
+                        continue;
+                    }
+                }
+                (Some((ty, c)), Some(Field::Cache { heads, .. })) if ty == "KvCache" => {
+                    let heads = heads.clone();
+                    if self
+                        .axis_kind(c.func.span(), &heads, "Heads", &rules::CACHE_HEADS_FIRST)
+                        .is_none()
+                    {
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            self.infer(&f.expr);
+        }
+    }
 }

@@ -244,6 +244,10 @@ impl<'a> Infer<'a> {
             },
             Expr::MethodCall(m) => self.method(m),
             Expr::Call(c) => self.call(c),
+            Expr::Struct(s) => {
+                self.struct_literal(s);
+                None
+            }
             // One part of a `chunk`: `qkv[0]`.
             Expr::Index(i) => self.chunk_parts(&i.expr),
             _ => None,

@@ -3,7 +3,8 @@
 with random weights, from local configs (no hub access), using `torch` and `transformers`.
 
     python3 -m venv /tmp/hf && /tmp/hf/bin/pip install torch transformers safetensors
-    /tmp/hf/bin/python scripts/make-golden.py
+    /tmp/hf/bin/python scripts/make-golden.py            # every model
+    /tmp/hf/bin/python scripts/make-golden.py qwen2      # one
 
 For each model it writes `infralens-models/tests/fixtures/<name>/`: `config.json` and `model.safetensors` as
 `save_pretrained` writes them, and `golden.json`: the prompt, the last prompt position's
@@ -47,6 +48,30 @@ MODELS = {
         dict(sliding_window=4, rope_theta=10000.0),
     ),
     "gpt2": (transformers.GPT2Config, transformers.GPT2LMHeadModel, None),
+    # Llama 3.1/3.2's RoPE scaling (`rope_type: "llama3"`), with an original context short
+    # enough that the fixture's head width has lane pairs in each of its three regimes
+    # (kept, smoothed, divided by `factor`); tied embeddings, as Llama 3.2 1B and 3B.
+    "llama3": (
+        transformers.LlamaConfig,
+        transformers.LlamaForCausalLM,
+        dict(
+            tie_word_embeddings=True,
+            rope_parameters=dict(
+                rope_type="llama3",
+                rope_theta=500000.0,
+                factor=8.0,
+                low_freq_factor=1.0,
+                high_freq_factor=4.0,
+                original_max_position_embeddings=64,
+            ),
+        ),
+    ),
+    # Qwen2/2.5: Llama's block with biases on the q, k and v projections (not on o).
+    "qwen2": (
+        transformers.Qwen2Config,
+        transformers.Qwen2ForCausalLM,
+        dict(rope_theta=1000000.0, use_sliding_window=False),
+    ),
 }
 
 GPT2 = dict(
@@ -94,5 +119,7 @@ def build(name, config_class, model_class, extra):
     print(f"{name}: tokens {generated}", file=sys.stderr)
 
 
+# `make-golden.py NAME…` builds those only; no name builds every one.
 for name, (config_class, model_class, extra) in MODELS.items():
-    build(name, config_class, model_class, extra)
+    if len(sys.argv) == 1 or name in sys.argv[1:]:
+        build(name, config_class, model_class, extra)

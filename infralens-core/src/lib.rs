@@ -88,7 +88,7 @@ pub use ops::kv_view::{KvInput, KvView, TransposedKv};
 pub use ops::mask_type::{CausalTopLeft, Mask, MaskFor};
 pub use ops::matmul::{MatMul, Operand, Transposed};
 pub use ops::positions::Positions;
-pub use ops::rope::{Rope, RopeStyle};
+pub use ops::rope::{Rope, RopeScaling, RopeStyle};
 pub use shape::{LastAxis, MAX_RANK, Matrix, Shape, StaticShape};
 pub use sizes::{MAX_BOUND, Sizes};
 pub use tensor::Tensor;

@@ -1,7 +1,7 @@
 //! `config.json` as `transformers` 4.x and 5.x write it, read into the sizes of the dims.
 
 use crate::{B, C, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, P, V};
-use infralens::Sizes;
+use infralens::{RopeScaling, Sizes};
 use serde_json::Value;
 use std::path::Path;
 
@@ -13,6 +13,7 @@ use std::path::Path;
 /// assert_eq!(Architecture::from_model_type("gpt_neox"), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Architecture {
     /// Llama 2 and 3: RMSNorm, RoPE, GQA, SwiGLU.
     Llama,
@@ -21,6 +22,8 @@ pub enum Architecture {
     Qwen3,
     /// Mistral: Llama's block with a sliding attention window.
     Mistral,
+    /// Qwen2 and Qwen2.5: Llama's block with biases on the q, k and v projections.
+    Qwen2,
     /// GPT-2: learned positions, LayerNorm, GELU (tanh), `Conv1D` layers stored `(In, Out)`
     /// with a fused `c_attn`, tied embeddings.
     Gpt2,
@@ -38,6 +41,7 @@ impl Architecture {
             "llama" => Some(Architecture::Llama),
             "qwen3" => Some(Architecture::Qwen3),
             "mistral" => Some(Architecture::Mistral),
+            "qwen2" => Some(Architecture::Qwen2),
             "gpt2" => Some(Architecture::Gpt2),
             _ => None,
         }
@@ -81,6 +85,9 @@ pub struct Config {
     pub rms_norm_eps: f64,
     /// `rope_theta`, or `rope_parameters.rope_theta` (transformers 5); unused by GPT-2.
     pub rope_theta: f64,
+    /// `rope_scaling` (transformers 4) or `rope_parameters` (5): `default`, `linear` or
+    /// `llama3` (Llama 3.1 and 3.2); any other kind is refused.
+    pub rope_scaling: RopeScaling,
     /// `sliding_window` when the model uses one (Mistral).
     pub sliding_window: Option<usize>,
     /// `tie_word_embeddings`: the output projection is the embedding table.
@@ -89,6 +96,9 @@ pub struct Config {
     pub attention_bias: bool,
     /// `mlp_bias` (Llama; GPT-2 always): the MLP's projections have biases.
     pub mlp_bias: bool,
+    /// The q, k and v projections have biases and o has none, whatever `attention_bias`
+    /// says (Qwen2 and Qwen2.5).
+    pub qkv_bias: bool,
 }
 
 /// The widest width (`H × Dh`, `D`) a config may give: 2^24, far past any model (Llama 3
@@ -152,12 +162,12 @@ struct Computes {
     asks_for: &'static str,
 }
 
-use Architecture::{Gpt2, Llama, Mistral, Qwen3};
+use Architecture::{Gpt2, Llama, Mistral, Qwen2, Qwen3};
 
 const COMPUTES: &[Computes] = &[
     Computes {
         field: "hidden_act",
-        architectures: &[Llama, Qwen3, Mistral],
+        architectures: &[Llama, Qwen3, Mistral, Qwen2],
         implemented: Implemented::OneOf(&["silu", "swish"]),
         asks_for: "another activation in the MLP's gate",
     },
@@ -169,19 +179,19 @@ const COMPUTES: &[Computes] = &[
     },
     Computes {
         field: "partial_rotary_factor",
-        architectures: &[Llama, Qwen3, Mistral],
+        architectures: &[Llama, Qwen3, Mistral, Qwen2],
         implemented: Implemented::Number(1.0),
         asks_for: "RoPE on part of each head only",
     },
     Computes {
         field: "attn_logit_softcapping",
-        architectures: &[Llama, Qwen3, Mistral],
+        architectures: &[Llama, Qwen3, Mistral, Qwen2],
         implemented: Implemented::OneOf(&[]),
         asks_for: "capped attention scores",
     },
     Computes {
         field: "final_logit_softcapping",
-        architectures: &[Llama, Qwen3, Mistral],
+        architectures: &[Llama, Qwen3, Mistral, Qwen2],
         implemented: Implemented::OneOf(&[]),
         asks_for: "capped logits",
     },
@@ -232,7 +242,7 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
             .or_else(|| value.get("type"))
             .and_then(Value::as_str)
             .unwrap_or("default");
-        if kind != "default" {
+        if !matches!(kind, "default" | "linear" | "llama3") {
             return Err(LoadError::Config {
                 field: (*field).to_owned(),
                 message: format!(
@@ -290,7 +300,7 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
                 message: "mixes `full_attention` and `sliding_attention` layers; this decoder gives every layer the same attention".to_owned(),
             });
         }
-    } else if architecture == Qwen3
+    } else if matches!(architecture, Qwen2 | Qwen3)
         && json.get("use_sliding_window").and_then(Value::as_bool) == Some(true)
         && json
             .get("max_window_layers")
@@ -303,6 +313,61 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
         });
     }
     Ok(())
+}
+
+/// The RoPE scaling of `rope_scaling` (transformers 4) or `rope_parameters` (5), its kind
+/// already checked by [`refuse_unimplemented`]: `default`, `linear` or `llama3`.
+fn rope_scaling(json: &Value) -> Result<RopeScaling, LoadError> {
+    let found = ["rope_parameters", "rope_scaling"]
+        .into_iter()
+        .find_map(|f| json.get(f).filter(|v| v.is_object()).map(|v| (f, v)));
+    let Some((field, value)) = found else {
+        return Ok(RopeScaling::None);
+    };
+    let kind = value
+        .get("rope_type")
+        .or_else(|| value.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let number = |name: &str| -> Result<f64, LoadError> {
+        value
+            .get(name)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| LoadError::Config {
+                field: format!("{field}.{name}"),
+                message: format!("must be a number for RoPE scaling `{kind}`"),
+            })
+    };
+    let scaling = match kind {
+        "linear" => RopeScaling::Linear {
+            factor: number("factor")?,
+        },
+        "llama3" => RopeScaling::Llama3 {
+            factor: number("factor")?,
+            low_freq_factor: number("low_freq_factor")?,
+            high_freq_factor: number("high_freq_factor")?,
+            original_max_positions: field_in(value, field, "original_max_position_embeddings")?,
+        },
+        _ => RopeScaling::None,
+    };
+    match scaling.problem() {
+        Some(problem) => Err(LoadError::Config {
+            field: field.to_owned(),
+            message: format!("asks for RoPE scaling `{kind}`, but {problem}"),
+        }),
+        None => Ok(scaling),
+    }
+}
+
+/// A whole number of at least 1 inside an object field: `rope_scaling.original_…`.
+fn field_in(value: &Value, outer: &str, name: &str) -> Result<usize, LoadError> {
+    field(value, name).map_err(|e| match e {
+        LoadError::Config { message, .. } => LoadError::Config {
+            field: format!("{outer}.{name}"),
+            message,
+        },
+        other => other,
+    })
 }
 
 /// `attention_bias` or `mlp_bias` where the architecture reads it (Llama: both; Qwen3:
@@ -465,6 +530,7 @@ impl Config {
             Some(p) => positive(p, "rope_theta", 10_000.0)?,
             None => positive(&json, "rope_theta", 10_000.0)?,
         };
+        let rope_scaling = rope_scaling(&json)?;
         let uses_window = json
             .get("use_sliding_window")
             .and_then(Value::as_bool)
@@ -486,6 +552,7 @@ impl Config {
             max_positions: field(&json, "max_position_embeddings")?,
             rms_norm_eps: eps(&json, "rms_norm_eps", 1e-6)?,
             rope_theta,
+            rope_scaling,
             sliding_window,
             tie_word_embeddings: json
                 .get("tie_word_embeddings")
@@ -493,6 +560,7 @@ impl Config {
                 .unwrap_or(false),
             attention_bias: bias_flag(&json, "attention_bias", &[Llama, Qwen3], architecture)?,
             mlp_bias: bias_flag(&json, "mlp_bias", &[Llama], architecture)?,
+            qkv_bias: architecture == Qwen2,
         })
     }
 
@@ -528,6 +596,7 @@ impl Config {
             max_positions: field(json, "n_positions")?,
             rms_norm_eps: eps(json, "layer_norm_epsilon", 1e-5)?,
             rope_theta: 0.0,
+            rope_scaling: RopeScaling::None,
             sliding_window: None,
             tie_word_embeddings: json
                 .get("tie_word_embeddings")
@@ -535,6 +604,7 @@ impl Config {
                 .unwrap_or(true),
             attention_bias: true,
             mlp_bias: true,
+            qkv_bias: false,
         })
     }
 

@@ -284,8 +284,20 @@ impl Decoder {
                 ckpt,
                 prefix: format!("{p}.self_attn"),
                 flag: "attention_bias",
+                says: "is true",
                 bias: config.attention_bias,
                 sizes,
+            };
+            // Qwen2's q, k and v have biases whatever the config says; its o has none.
+            let qkv = if config.qkv_bias && !config.attention_bias {
+                Projections {
+                    flag: "model_type",
+                    says: "is `qwen2`, whose q, k and v projections have biases",
+                    bias: true,
+                    ..attn.clone()
+                }
+            } else {
+                attn.clone()
             };
             let mlp = Projections {
                 prefix: format!("{p}.mlp"),
@@ -295,9 +307,9 @@ impl Decoder {
             };
             layers.push(Layer {
                 attn_norm: ckpt.rms_norm(&format!("{p}.input_layernorm"), eps, sizes)?,
-                q: attn.get("q_proj")?,
-                k: attn.get("k_proj")?,
-                v: attn.get("v_proj")?,
+                q: qkv.get("q_proj")?,
+                k: qkv.get("k_proj")?,
+                v: qkv.get("v_proj")?,
                 o: attn.get("o_proj")?,
                 qk_norm,
                 mlp_norm: ckpt.rms_norm(&format!("{p}.post_attention_layernorm"), eps, sizes)?,
@@ -544,7 +556,7 @@ impl infralens::generate::CausalLm for Decoder {
         } else {
             10_000.0
         };
-        let rope = Rope::<C, Dh>::new(theta, RopeStyle::Halves, &sizes);
+        let rope = Rope::<C, Dh>::scaled(theta, c.rope_scaling, RopeStyle::Halves, &sizes);
         let mask = match c.sliding_window {
             Some(w) => Mask::sliding_window(w),
             None => Mask::Causal,
@@ -594,7 +606,9 @@ fn generation_error(prompt: usize, steps: usize, max: usize) -> ShapeError {
 struct Projections<'a> {
     ckpt: &'a Checkpoint,
     prefix: String,
+    /// The config field that asks for the biases, and what it says ("is true").
     flag: &'static str,
+    says: &'static str,
     bias: bool,
     sizes: &'a Sizes,
 }
@@ -612,7 +626,7 @@ impl Projections<'_> {
         if !self.ckpt.contains(&bias) {
             return Err(LoadError::Config {
                 field: self.flag.to_owned(),
-                message: format!("is true, but the checkpoint has no `{bias}`"),
+                message: format!("{}, but the checkpoint has no `{bias}`", self.says),
             });
         }
         let bias = self.ckpt.tensor::<(Out,)>(&bias, self.sizes)?;

@@ -1,6 +1,6 @@
 //! The decoder against Hugging Face `transformers` itself: tiny random models of each
 //! architecture, their logits and greedy tokens written by `scripts/make-golden.py`
-//! (transformers 5.24, torch 2.15) and committed; compared here without Python.
+//! (transformers 5.24 and 5.25, torch 2.15) and committed; compared here without Python.
 
 use infralens_models::Decoder;
 use serde_json::Value;
@@ -90,13 +90,57 @@ fn gpt2_matches_transformers() {
     check("gpt2");
 }
 
+/// Llama 3.1/3.2's RoPE scaling (`rope_type: "llama3"`) and tied embeddings.
+#[test]
+fn llama3_rope_scaling_matches_transformers() {
+    check("llama3");
+}
+
+/// The scaling is what makes it match: the same checkpoint with plain RoPE is off by ten
+/// times the tolerance and more (7.5e-3 here, at 8 positions), so the test above cannot
+/// pass with the scaling ignored.
+#[test]
+fn llama3_without_its_scaling_does_not_match() {
+    let dir = fixture("llama3");
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).expect("golden"))
+            .expect("JSON");
+    let prompt: Vec<u32> = golden["prompt"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_u64().expect("an id") as u32)
+        .collect();
+    let config = std::fs::read_to_string(dir.join("config.json")).expect("config");
+    let plain = config.replace("\"rope_type\": \"llama3\"", "\"rope_type\": \"default\"");
+    assert_ne!(plain, config, "the fixture asks for `llama3`");
+    let config = infralens_models::Config::from_json(&plain).expect("reads");
+    assert_eq!(config.rope_scaling, infralens::RopeScaling::None);
+    let ckpt = infralens_models::Checkpoint::open(dir.join("model.safetensors")).expect("opens");
+    let model = Decoder::from_checkpoint(config, &ckpt).expect("loads");
+    let out = model.generate(&prompt, 0).expect("runs");
+    let worst = out
+        .logits
+        .iter()
+        .zip(golden["logits"].as_array().expect("an array"))
+        .map(|(&a, b)| (a as f64 - b.as_f64().expect("a number")).abs())
+        .fold(0.0, f64::max);
+    assert!(worst > 1e-3, "plain RoPE is within {worst:e} of llama3's logits");
+}
+
+/// Qwen2/2.5: biases on q, k and v, none on o.
+#[test]
+fn qwen2_matches_transformers() {
+    check("qwen2");
+}
+
 /// Every position decoded through the KV cache has the logits of a full recompute of the
 /// tokens up to it (`infralens::testing::check_cached_decode`): the check that sees the
 /// decode-time bugs no type can (positions, which keys attention reads, the mask's
 /// alignment), on the prompt and the 16 tokens `transformers` generated.
 #[test]
 fn cached_decode_equals_a_full_recompute_on_every_architecture() {
-    for name in ["llama", "qwen3", "mistral", "gpt2"] {
+    for name in ["llama", "qwen3", "mistral", "gpt2", "llama3", "qwen2"] {
         let dir = fixture(name);
         let golden: Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),

@@ -276,8 +276,8 @@ fn a_config_asking_for_what_is_not_implemented_is_refused_by_name() {
     let cases = [
         (
             "\"rope_type\": \"default\"",
-            "\"rope_type\": \"llama3\", \"factor\": 8.0",
-            "config.json: `rope_parameters` asks for RoPE scaling `llama3`, which this decoder does not implement: it would run plain RoPE and give wrong logits",
+            "\"rope_type\": \"yarn\", \"factor\": 8.0",
+            "config.json: `rope_parameters` asks for RoPE scaling `yarn`, which this decoder does not implement: it would run plain RoPE and give wrong logits",
         ),
         (
             "\"hidden_act\": \"silu\"",
@@ -734,4 +734,86 @@ fn the_header_is_checked_before_the_data_is_read() {
         assert!(err.contains(want), "{err}\nwant: {want}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Llama 3.1/3.2's RoPE scaling as `transformers` 4 writes it (`rope_scaling`,
+/// `torch_dtype`) and as 5 does (`rope_parameters`, `dtype`): the same scaling either way;
+/// parameters that cannot scale are refused, naming the field (issue 28).
+#[test]
+fn rope_scaling_reads_from_either_transformers_version() {
+    let base = r#""model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
+        "intermediate_size": 96, "num_hidden_layers": 2, "vocab_size": 256,
+        "max_position_embeddings": 128"#;
+    let params = r#""factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192, "rope_type": "llama3""#;
+    let v4 = format!(
+        r#"{{{base}, "torch_dtype": "bfloat16", "rope_theta": 500000.0, "rope_scaling": {{{params}}}}}"#
+    );
+    let v5 = format!(
+        r#"{{{base}, "dtype": "bfloat16", "rope_parameters": {{"rope_theta": 500000.0, {params}}}}}"#
+    );
+    let want = infralens::RopeScaling::Llama3 {
+        factor: 8.0,
+        low_freq_factor: 1.0,
+        high_freq_factor: 4.0,
+        original_max_positions: 8192,
+    };
+    for text in [&v4, &v5] {
+        let config = Config::from_json(text).expect("reads");
+        assert_eq!((config.rope_scaling, config.rope_theta), (want, 500_000.0));
+    }
+    let linear = format!(r#"{{{base}, "rope_scaling": {{"type": "linear", "factor": 2.0}}}}"#);
+    assert_eq!(
+        Config::from_json(&linear).expect("reads").rope_scaling,
+        infralens::RopeScaling::Linear { factor: 2.0 }
+    );
+    for (from, to, want) in [
+        (
+            r#""factor": 8.0, "#,
+            "",
+            "config.json: `rope_scaling.factor` must be a number for RoPE scaling `llama3`",
+        ),
+        (
+            r#""low_freq_factor": 1.0"#,
+            r#""low_freq_factor": 4.0"#,
+            "config.json: `rope_scaling` asks for RoPE scaling `llama3`, but `low_freq_factor` = 4 must be above 0 and below `high_freq_factor` = 4",
+        ),
+        (
+            r#""factor": 8.0"#,
+            r#""factor": 0.5"#,
+            "config.json: `rope_scaling` asks for RoPE scaling `llama3`, but `factor` = 0.5 must be a number of at least 1",
+        ),
+        (
+            r#""original_max_position_embeddings": 8192"#,
+            r#""original_max_position_embeddings": 0"#,
+            "config.json: `rope_scaling.original_max_position_embeddings` must be a whole number of at least 1, not 0",
+        ),
+    ] {
+        let text = v4.replace(from, to);
+        assert_ne!(text, v4, "{from}");
+        assert_eq!(Config::from_json(&text).expect_err(to).to_string(), want);
+    }
+}
+
+/// Qwen2's q, k and v biases are read whatever `attention_bias` says, and are required; its
+/// o projection has none (issue 28).
+#[test]
+fn qwen2_reads_its_qkv_biases_and_requires_them() {
+    let config = Config::from_json(
+        &std::fs::read_to_string(fixture("qwen2").join("config.json")).expect("config"),
+    )
+    .expect("reads");
+    assert!(config.qkv_bias && !config.attention_bias);
+    let dir = broken("qwen2", |dir| {
+        rewrite(dir, |t| {
+            if t.0 == "model.layers.1.self_attn.k_proj.bias" {
+                Vec::new()
+            } else {
+                vec![t]
+            }
+        })
+    });
+    assert_eq!(
+        Decoder::load(&dir).expect_err("no k bias").to_string(),
+        "config.json: `model_type` is `qwen2`, whose q, k and v projections have biases, but the checkpoint has no `model.layers.1.self_attn.k_proj.bias`"
+    );
 }

@@ -10,6 +10,129 @@ use core::marker::PhantomData;
 use core::ops::Rem;
 use typenum::{Mod, Same, U0, U2};
 
+/// How a model stretches RoPE's frequencies past the context it was trained on: the
+/// `rope_scaling` of a `config.json` (`rope_parameters` in `transformers` 5).
+///
+/// Each lane pair `i` of a head of width `Dh` turns at `θ^(-2i/Dh)` radians a position;
+/// a scaling changes that frequency, never the rotation itself.
+///
+/// ```
+/// use infralens::RopeScaling;
+/// let llama_3_1 = RopeScaling::Llama3 {
+///     factor: 8.0,
+///     low_freq_factor: 1.0,
+///     high_freq_factor: 4.0,
+///     original_max_positions: 8192,
+/// };
+/// // The fastest pair (a wavelength of 2π positions) is kept; the slowest is divided by 8.
+/// assert_eq!(llama_3_1.frequency(500_000.0, 0, 128), 1.0);
+/// let slowest = 500_000f64.powf(-126.0 / 128.0);
+/// assert!((llama_3_1.frequency(500_000.0, 63, 128) - slowest / 8.0).abs() < 1e-18);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum RopeScaling {
+    /// Plain RoPE (`rope_type: "default"`).
+    None,
+    /// Every frequency divided by `factor` (`rope_type: "linear"`, position interpolation).
+    Linear {
+        /// The divisor, at least 1.
+        factor: f64,
+    },
+    /// Llama 3.1's scaling (`rope_type: "llama3"`): pairs whose wavelength is shorter than
+    /// `original_max_positions / high_freq_factor` are kept, those longer than
+    /// `original_max_positions / low_freq_factor` are divided by `factor`, and those between
+    /// are blended smoothly, as `transformers`' `_compute_llama3_parameters` does.
+    Llama3 {
+        /// The divisor of the slow pairs (8 in Llama 3.1 and 3.2, 32 in Llama 3.2's 1B and
+        /// 3B).
+        factor: f64,
+        /// Where the slow pairs begin: a wavelength of `original_max_positions /
+        /// low_freq_factor`.
+        low_freq_factor: f64,
+        /// Where the fast pairs end: a wavelength of `original_max_positions /
+        /// high_freq_factor`; above `low_freq_factor`.
+        high_freq_factor: f64,
+        /// The context the model was first trained on (8192 in Llama 3.1).
+        original_max_positions: usize,
+    },
+}
+
+impl RopeScaling {
+    /// The frequency of lane pair `i` (of `dh / 2`) with base `theta`, in radians a position.
+    ///
+    /// ```
+    /// use infralens::RopeScaling;
+    /// assert_eq!(RopeScaling::None.frequency(10_000.0, 1, 4), 0.01);
+    /// assert_eq!(RopeScaling::Linear { factor: 4.0 }.frequency(10_000.0, 1, 4), 0.0025);
+    /// ```
+    pub fn frequency(&self, theta: f64, i: usize, dh: usize) -> f64 {
+        let plain = theta.powf(-((2 * i) as f64) / dh as f64);
+        match *self {
+            RopeScaling::None => plain,
+            RopeScaling::Linear { factor } => plain / factor,
+            RopeScaling::Llama3 {
+                factor,
+                low_freq_factor,
+                high_freq_factor,
+                original_max_positions,
+            } => {
+                let original = original_max_positions as f64;
+                let wavelength = 2.0 * core::f64::consts::PI / plain;
+                if wavelength < original / high_freq_factor {
+                    plain
+                } else if wavelength > original / low_freq_factor {
+                    plain / factor
+                } else {
+                    let smooth = (original / wavelength - low_freq_factor)
+                        / (high_freq_factor - low_freq_factor);
+                    (1.0 - smooth) * plain / factor + smooth * plain
+                }
+            }
+        }
+    }
+
+    /// Why these parameters cannot scale anything, if they cannot: a `factor` below 1 or not
+    /// finite, Llama 3's `low_freq_factor` not below `high_freq_factor`, or an original
+    /// context of 0.
+    ///
+    /// ```
+    /// use infralens::RopeScaling;
+    /// assert!(RopeScaling::Linear { factor: 0.5 }.problem().is_some());
+    /// assert!(RopeScaling::None.problem().is_none());
+    /// ```
+    pub fn problem(&self) -> Option<String> {
+        let factor_ok = |f: f64| f.is_finite() && f >= 1.0;
+        match *self {
+            RopeScaling::None => None,
+            RopeScaling::Linear { factor } => (!factor_ok(factor))
+                .then(|| format!("`factor` = {factor} must be a number of at least 1")),
+            RopeScaling::Llama3 {
+                factor,
+                low_freq_factor,
+                high_freq_factor,
+                original_max_positions,
+            } => {
+                if !factor_ok(factor) {
+                    Some(format!("`factor` = {factor} must be a number of at least 1"))
+                } else if !(low_freq_factor.is_finite()
+                    && high_freq_factor.is_finite()
+                    && low_freq_factor > 0.0
+                    && low_freq_factor < high_freq_factor)
+                {
+                    Some(format!(
+                        "`low_freq_factor` = {low_freq_factor} must be above 0 and below `high_freq_factor` = {high_freq_factor}"
+                    ))
+                } else if original_max_positions == 0 {
+                    Some("`original_max_position_embeddings` must be at least 1".to_owned())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
 /// Which lanes of a head RoPE rotates together.
 ///
 /// ```
@@ -130,6 +253,37 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     where
         Dh: HeadWidthAxis<Dh::Kind> + EvenWidth,
     {
+        Self::scaled(theta, RopeScaling::None, style, sizes)
+    }
+
+    /// Tables as [`Rope::new`]'s, with each lane pair's frequency changed by `scaling`
+    /// ([`RopeScaling::frequency`]): Llama 3.1 and 3.2 checkpoints need
+    /// [`RopeScaling::Llama3`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Rope::new`]; and when `scaling` cannot scale ([`RopeScaling::problem`]).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Rope, RopeScaling, RopeStyle};
+    /// dims! { pub T = 4; pub Dh = 2; }
+    /// let linear = RopeScaling::Linear { factor: 2.0 };
+    /// let scaled = Rope::<T, Dh>::scaled(10_000.0, linear, RopeStyle::Halves, &sizes![]);
+    /// let q = Tensor::<(T, Dh), f64>::from_vec(vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0])?;
+    /// // Position 2 turns by 2 · 1 / 2 = 1 radian.
+    /// let y = q.rope(&scaled, 0);
+    /// assert!((y.get(&[2, 0]).unwrap() - 1f64.cos()).abs() < 1e-6);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn scaled(theta: f64, scaling: RopeScaling, style: RopeStyle, sizes: &Sizes) -> Self
+    where
+        Dh: HeadWidthAxis<Dh::Kind> + EvenWidth,
+    {
+        if let Some(problem) = scaling.problem() {
+            panic!("rope: the scaling {scaling:?} cannot scale: {problem}");
+        }
         let positions = match T::EXTENT.or_else(|| sizes.get::<T>()) {
             Some(n) => n,
             None => panic!(
@@ -192,7 +346,7 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
         }
         for p in 0..positions {
             for i in 0..half {
-                let freq = theta.powf(-((2 * i) as f64) / dh as f64);
+                let freq = scaling.frequency(theta, i, dh);
                 let angle = p as f64 * freq;
                 cos.push(E::from_f64(angle.cos()));
                 sin.push(E::from_f64(angle.sin()));

@@ -310,7 +310,16 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// A safetensors file, read once: its header parsed, tensors fetched by name.
+/// One safetensors file of a checkpoint, read once, its header parsed.
+struct Shard {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    header: usize,
+    metadata: Metadata,
+}
+
+/// A safetensors checkpoint — one file, or the shards of a `model.safetensors.index.json`
+/// — read once: headers parsed, tensors fetched by name.
 ///
 /// The file is read into memory (a memory map needs `unsafe`, which InfraLens forbids);
 /// `bf16` and `f16` tensors are widened to `f32` as they are fetched.
@@ -324,13 +333,48 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
 /// # Ok::<(), infralens_models::LoadError>(())
 /// ```
 pub struct Checkpoint {
+    /// The file, or the index of a sharded checkpoint.
     path: PathBuf,
-    bytes: Vec<u8>,
-    header: usize,
-    metadata: Metadata,
+    shards: Vec<Shard>,
+    /// Which shard holds each tensor.
+    holder: std::collections::HashMap<String, usize>,
     names: Vec<String>,
     /// The names fetched so far: what [`Checkpoint::unused`] leaves out.
     used: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl Shard {
+    /// Parses a safetensors file's header and checks that the data it describes is there.
+    fn parse(path: PathBuf, bytes: Vec<u8>) -> Result<Self, LoadError> {
+        let (header, metadata) =
+            safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| LoadError::Format {
+                path: path.clone(),
+                message: in_words(&e, &bytes),
+            })?;
+        // `read_metadata` checks that the offsets cover the data; check the total length too.
+        let end = metadata
+            .tensors()
+            .values()
+            .map(|info| info.data_offsets.1)
+            .max()
+            .unwrap_or(0);
+        if 8 + header + end > bytes.len() {
+            return Err(LoadError::Format {
+                path,
+                message: format!(
+                    "truncated: the header promises {} bytes of data, the file has {}",
+                    end,
+                    bytes.len().saturating_sub(8 + header)
+                ),
+            });
+        }
+        Ok(Shard {
+            path,
+            bytes,
+            header,
+            metadata,
+        })
+    }
 }
 
 impl fmt::Debug for Checkpoint {
@@ -368,38 +412,156 @@ impl Checkpoint {
     /// assert!(Checkpoint::from_bytes("mem".into(), vec![0; 4]).is_err());
     /// ```
     pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Self, LoadError> {
-        let (header, metadata) =
-            safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| LoadError::Format {
-                path: path.clone(),
-                message: in_words(&e, &bytes),
-            })?;
-        // `read_metadata` checks that the offsets cover the data; check the total length too.
-        let end = metadata
+        let shard = Shard::parse(path.clone(), bytes)?;
+        let holder = shard
+            .metadata
             .tensors()
-            .values()
-            .map(|info| info.data_offsets.1)
-            .max()
-            .unwrap_or(0);
-        if 8 + header + end > bytes.len() {
-            return Err(LoadError::Format {
-                path,
-                message: format!(
-                    "truncated: the header promises {} bytes of data, the file has {}",
-                    end,
-                    bytes.len().saturating_sub(8 + header)
-                ),
-            });
-        }
-        let mut names: Vec<String> = metadata.tensors().keys().cloned().collect();
+            .keys()
+            .map(|name| (name.clone(), 0))
+            .collect();
+        Ok(Self::from_shards(path, vec![shard], holder))
+    }
+
+    fn from_shards(
+        path: PathBuf,
+        shards: Vec<Shard>,
+        holder: std::collections::HashMap<String, usize>,
+    ) -> Self {
+        let mut names: Vec<String> = holder.keys().cloned().collect();
         names.sort_unstable();
-        Ok(Checkpoint {
+        Checkpoint {
             path,
-            bytes,
-            header,
-            metadata,
+            shards,
+            holder,
             names,
             used: Default::default(),
-        })
+        }
+    }
+
+    /// The checkpoint in a model's directory, as `transformers` saves it: `model.safetensors`,
+    /// or, for a model saved in shards, `model.safetensors.index.json` and the files its
+    /// `weight_map` names (the single file first, as `transformers` looks for it first).
+    ///
+    /// ```
+    /// use infralens_models::Checkpoint;
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-sharded");
+    /// let ckpt = Checkpoint::open_dir(dir)?;
+    /// assert!(ckpt.contains("model.layers.1.mlp.down_proj.weight"));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Io`] when neither file is there; as [`Checkpoint::open_sharded`].
+    pub fn open_dir(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let dir = dir.as_ref();
+        let single = dir.join("model.safetensors");
+        let index = dir.join("model.safetensors.index.json");
+        if !single.exists() && index.exists() {
+            return Self::open_sharded(index);
+        }
+        Self::open(single)
+    }
+
+    /// A checkpoint saved in shards: `index` is its `model.safetensors.index.json`, whose
+    /// `weight_map` names the file (beside it) holding each tensor.
+    ///
+    /// Every tensor must be where the index says, and every tensor of every shard in the
+    /// index: a shard that holds a tensor the index does not list, or a tensor in two shards,
+    /// is refused by name, as is a shard named by a path (only file names beside the index).
+    ///
+    /// ```
+    /// use infralens_models::Checkpoint;
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-sharded");
+    /// let ckpt = Checkpoint::open_sharded(format!("{dir}/model.safetensors.index.json"))?;
+    /// assert_eq!(ckpt.names().len(), 21);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Format`] for an index that is not one, or that disagrees with its shards;
+    /// as [`Checkpoint::open`] for each shard.
+    pub fn open_sharded(index: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let index = index.as_ref().to_path_buf();
+        let format = |message: String| LoadError::Format {
+            path: index.clone(),
+            message,
+        };
+        let text = read_regular(&index, 64 << 20)?;
+        let json: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| format(format!("not JSON: {e}")))?;
+        let Some(map) = json
+            .get("weight_map")
+            .and_then(serde_json::Value::as_object)
+        else {
+            return Err(format("has no `weight_map` object".to_owned()));
+        };
+        let mut files: Vec<&str> = Vec::new();
+        let mut wanted: Vec<(&String, &str)> = Vec::new();
+        for (name, file) in map {
+            let Some(file) = file.as_str() else {
+                return Err(format(format!(
+                    "`weight_map` gives `{name}` a file {file}, not a name"
+                )));
+            };
+            let plain = Path::new(file)
+                .file_name()
+                .is_some_and(|f| f == std::ffi::OsStr::new(file));
+            if !plain || file == ".." || file == "." {
+                return Err(format(format!(
+                    "`weight_map` puts `{name}` in `{file}`: a shard is a file beside the index, named without a path"
+                )));
+            }
+            if !files.contains(&file) {
+                files.push(file);
+            }
+            wanted.push((name, file));
+        }
+        files.sort_unstable();
+        let dir = index.parent().unwrap_or(Path::new("."));
+        let mut shards = Vec::with_capacity(files.len());
+        for file in &files {
+            let path = dir.join(file);
+            check_header_first(&path)?;
+            let bytes = read_regular(&path, u64::MAX)?;
+            shards.push(Shard::parse(path, bytes)?);
+        }
+        let mut holder = std::collections::HashMap::new();
+        for (i, shard) in shards.iter().enumerate() {
+            for name in shard.metadata.tensors().keys() {
+                if let Some(&other) = holder.get(name) {
+                    return Err(format(format!(
+                        "`{name}` is in two shards, `{}` and `{}`",
+                        files[other], files[i]
+                    )));
+                }
+                holder.insert(name.clone(), i);
+            }
+        }
+        for (name, file) in wanted {
+            match holder.get(name) {
+                Some(&i) if files[i] == file => {}
+                Some(&i) => {
+                    return Err(format(format!(
+                        "`weight_map` puts `{name}` in `{file}`, but it is in `{}`",
+                        files[i]
+                    )));
+                }
+                None => {
+                    return Err(format(format!(
+                        "`weight_map` puts `{name}` in `{file}`, which does not hold it"
+                    )));
+                }
+            }
+        }
+        if let Some(name) = holder.keys().filter(|n| !map.contains_key(*n)).min() {
+            return Err(format(format!(
+                "`{}` holds `{name}`, which `weight_map` does not list",
+                files[holder[name]]
+            )));
+        }
+        Ok(Self::from_shards(index, shards, holder))
     }
 
     /// The tensors never fetched, sorted: after a model is loaded, what it did not
@@ -464,7 +626,7 @@ impl Checkpoint {
     /// # Ok::<(), infralens_models::LoadError>(())
     /// ```
     pub fn contains(&self, name: &str) -> bool {
-        self.metadata.info(name).is_some()
+        self.holder.contains_key(name)
     }
 
     /// The `nn.Linear` saved as `{name}.weight` — stored `(out, in)`, as `Linear<In, Out>`
@@ -655,7 +817,8 @@ impl Checkpoint {
     /// # Ok::<(), infralens_models::LoadError>(())
     /// ```
     pub fn tensor<Sh: Shape>(&self, name: &str, sizes: &Sizes) -> Result<Tensor<Sh>, LoadError> {
-        let Some(info) = self.metadata.info(name) else {
+        let shard = self.holder.get(name).map(|&i| &self.shards[i]);
+        let Some((shard, info)) = shard.and_then(|s| Some((s, s.metadata.info(name)?))) else {
             return Err(LoadError::Missing {
                 name: name.to_owned(),
                 closest: self.closest(name),
@@ -678,7 +841,7 @@ impl Checkpoint {
             });
         }
         let (start, end) = info.data_offsets;
-        let raw = &self.bytes[8 + self.header + start..8 + self.header + end];
+        let raw = &shard.bytes[8 + shard.header + start..8 + shard.header + end];
         let values: Vec<f32> = match info.dtype {
             Dtype::F32 => raw
                 .chunks_exact(4)
@@ -706,7 +869,7 @@ impl Checkpoint {
             }
         };
         Tensor::from_vec_in(values, sizes).map_err(|e| LoadError::Format {
-            path: self.path.clone(),
+            path: shard.path.clone(),
             message: format!("`{name}`: {e}"),
         })
     }

@@ -172,9 +172,11 @@ pub struct Generation {
 }
 
 impl Decoder {
-    /// Loads `DIR/config.json` and `DIR/model.safetensors` (Llama, Qwen3, Mistral or GPT-2). Every weight is fetched into its
-    /// typed shape; a missing tensor or a stored shape that disagrees with the config is an
-    /// error naming the tensor, the dims and both shapes.
+    /// Loads `DIR/config.json` and the checkpoint beside it, `model.safetensors` or the shards
+    /// of `model.safetensors.index.json` ([`Checkpoint::open_dir`]): Llama, Qwen2, Qwen3,
+    /// Mistral or GPT-2. Every weight is fetched into its typed shape; a missing tensor or a
+    /// stored shape that disagrees with the config is an error naming the tensor, the dims
+    /// and both shapes.
     ///
     /// ```
     /// use infralens_models::Decoder;
@@ -184,7 +186,7 @@ impl Decoder {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
         let dir = dir.as_ref();
         let config = Config::load(dir)?;
-        let ckpt = Checkpoint::open(dir.join("model.safetensors"))?;
+        let ckpt = Checkpoint::open_dir(dir)?;
         Self::from_checkpoint(config, &ckpt)
     }
 

@@ -125,7 +125,17 @@ fn llama3_without_its_scaling_does_not_match() {
         .zip(golden["logits"].as_array().expect("an array"))
         .map(|(&a, b)| (a as f64 - b.as_f64().expect("a number")).abs())
         .fold(0.0, f64::max);
-    assert!(worst > 1e-3, "plain RoPE is within {worst:e} of llama3's logits");
+    assert!(
+        worst > 1e-3,
+        "plain RoPE is within {worst:e} of llama3's logits"
+    );
+}
+
+/// The Llama fixture saved in three shards by `save_pretrained(max_shard_size="150KB")`,
+/// with `model.safetensors.index.json`: the same logits and tokens.
+#[test]
+fn a_sharded_checkpoint_matches_transformers() {
+    check("llama-sharded");
 }
 
 /// Qwen2/2.5: biases on q, k and v, none on o.

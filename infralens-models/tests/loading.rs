@@ -817,3 +817,74 @@ fn qwen2_reads_its_qkv_biases_and_requires_them() {
         "config.json: `model_type` is `qwen2`, whose q, k and v projections have biases, but the checkpoint has no `model.layers.1.self_attn.k_proj.bias`"
     );
 }
+
+/// A sharded checkpoint's index must agree with its shards, and names files beside it only
+/// (issue 28).
+#[test]
+fn a_sharded_checkpoint_is_refused_when_its_index_disagrees() {
+    let sharded = |edit: &dyn Fn(&Path)| {
+        let dir = std::env::temp_dir().join(format!(
+            "infralens-sharded-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        for entry in std::fs::read_dir(fixture("llama-sharded")).expect("fixture") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+        }
+        edit(&dir);
+        dir
+    };
+    let index = |dir: &Path, from: &str, to: &str| {
+        let path = dir.join("model.safetensors.index.json");
+        let text = std::fs::read_to_string(&path).expect("index");
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    };
+    let dir = sharded(&|_| {});
+    Decoder::load(&dir).expect("the copy loads");
+    let cases: [(&dyn Fn(&Path), &str); 4] = [
+        (
+            &|d| {
+                index(
+                    d,
+                    "\"model.norm.weight\": \"model-00003-of-00003.safetensors\"",
+                    "\"model.norm.weight\": \"../model-00003-of-00003.safetensors\"",
+                )
+            },
+            "`weight_map` puts `model.norm.weight` in `../model-00003-of-00003.safetensors`: a shard is a file beside the index, named without a path",
+        ),
+        (
+            &|d| {
+                index(
+                    d,
+                    "\"model.norm.weight\": \"model-00003-of-00003.safetensors\"",
+                    "\"model.norm.weight\": \"model-00001-of-00003.safetensors\"",
+                )
+            },
+            "`weight_map` puts `model.norm.weight` in `model-00001-of-00003.safetensors`, but it is in `model-00003-of-00003.safetensors`",
+        ),
+        (
+            &|d| {
+                index(
+                    d,
+                    "\"model.embed_tokens.weight\": \"model-00001-of-00003.safetensors\",",
+                    "",
+                )
+            },
+            "`model-00001-of-00003.safetensors` holds `model.embed_tokens.weight`, which `weight_map` does not list",
+        ),
+        (
+            &|d| index(d, "\"weight_map\"", "\"weights\""),
+            "has no `weight_map` object",
+        ),
+    ];
+    for (edit, want) in cases {
+        let dir = sharded(edit);
+        let err = Decoder::load(&dir).expect_err(want).to_string();
+        assert!(err.ends_with(want), "{err}");
+        assert!(err.contains("model.safetensors.index.json"), "{err}");
+    }
+}

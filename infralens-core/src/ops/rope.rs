@@ -114,7 +114,9 @@ impl RopeScaling {
                 original_max_positions,
             } => {
                 if !factor_ok(factor) {
-                    Some(format!("`factor` = {factor} must be a number of at least 1"))
+                    Some(format!(
+                        "`factor` = {factor} must be a number of at least 1"
+                    ))
                 } else if !(low_freq_factor.is_finite()
                     && high_freq_factor.is_finite()
                     && low_freq_factor > 0.0

@@ -1,0 +1,149 @@
+//! `infralens-run`, the command: the tokens and logits `transformers` gives, sampling that a
+//! seed repeats, the readout, and arguments refused in words (issue 28).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infralens-run"))
+        .args(args)
+        .env("INFRALENS_THREADS", "1")
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn golden(name: &str) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(fixture(name).join("golden.json")).expect("golden.json"),
+    )
+    .expect("JSON")
+}
+
+fn joined(v: &Value) -> String {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn tokens_line(out: &str) -> &str {
+    out.lines()
+        .find_map(|l| l.strip_prefix("tokens: "))
+        .expect("a tokens line")
+}
+
+#[test]
+fn greedy_tokens_and_logits_are_transformers() {
+    for name in ["llama", "qwen2", "gpt2"] {
+        let g = golden(name);
+        let dir = fixture(name);
+        let logits =
+            std::env::temp_dir().join(format!("infralens-run-{name}-{}.json", std::process::id()));
+        let prompt = joined(&g["prompt"]);
+        let (code, out, err) = run(&[
+            dir.to_str().expect("utf-8"),
+            "--tokens",
+            &prompt,
+            "--steps",
+            "16",
+            "--logits",
+            logits.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(tokens_line(&out), joined(&g["tokens"]), "{name}");
+        assert_eq!(out.matches("\ntoken: ").count(), 16, "{out}");
+        let ours: Vec<f64> =
+            serde_json::from_str(&std::fs::read_to_string(&logits).expect("logits"))
+                .expect("a JSON array");
+        let want = g["logits"].as_array().expect("an array");
+        assert_eq!(ours.len(), want.len());
+        let worst = ours
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b.as_f64().expect("a number")).abs())
+            .fold(0.0, f64::max);
+        assert!(worst <= 1e-4, "{name}: {worst:e}");
+        // The readout: both phases, in tokens a second, with the bandwidth line.
+        assert!(out.contains("prefill: 8 tokens in "), "{out}");
+        assert!(out.contains("decode: 15 tokens in "), "{out}");
+        assert!(
+            out.contains("% of a ") && out.contains("triad measured now (1 thread)"),
+            "{out}"
+        );
+        let _ = std::fs::remove_file(logits);
+    }
+}
+
+#[test]
+fn a_seed_repeats_its_sample_and_stop_tokens_end_it() {
+    let dir = fixture("llama");
+    let dir = dir.to_str().expect("utf-8");
+    let sample = |seed: &str| {
+        let (code, out, err) = run(&[
+            dir,
+            "--tokens",
+            "3,14,15",
+            "--steps",
+            "12",
+            "--temperature",
+            "1.5",
+            "--top-k",
+            "50",
+            "--top-p",
+            "0.95",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        tokens_line(&out).to_owned()
+    };
+    assert_eq!(sample("7"), sample("7"));
+    let seeds: Vec<String> = (0..4).map(|s| sample(&s.to_string())).collect();
+    assert!(
+        seeds.iter().any(|s| *s != seeds[0]),
+        "four seeds gave the same 12 tokens at temperature 1.5: {seeds:?}"
+    );
+    // Greedy from the golden prompt gives 239 first: stopping on it ends after one token.
+    let (code, out, _) = run(&[dir, "--tokens", "3,14,15,92,65,35,89,7", "--stop", "239"]);
+    assert_eq!(code, 0);
+    assert_eq!(tokens_line(&out), "239");
+}
+
+#[test]
+fn bad_arguments_are_refused_in_words() {
+    let dir = fixture("llama");
+    let dir = dir.to_str().expect("utf-8");
+    for (args, want) in [
+        (vec![dir, "--temperature", "-1"], "is not a temperature"),
+        (
+            vec![dir, "--top-p", "1.5"],
+            "is not a probability above 0 and at most 1",
+        ),
+        (vec![dir, "--top-k", "0"], "--top-k"),
+        (vec![dir, "--threads", "0"], "--threads"),
+        (vec![dir, "--tokens", "1,x"], "--tokens"),
+        (vec![dir, "--tokens", "9999"], "9999"),
+        (
+            vec!["/no/such/model"],
+            "cannot read /no/such/model/config.json",
+        ),
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

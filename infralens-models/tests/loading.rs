@@ -845,7 +845,8 @@ fn a_sharded_checkpoint_is_refused_when_its_index_disagrees() {
     };
     let dir = sharded(&|_| {});
     Decoder::load(&dir).expect("the copy loads");
-    let cases: [(&dyn Fn(&Path), &str); 4] = [
+    type Edit<'a> = &'a dyn Fn(&Path);
+    let cases: [(Edit<'_>, &str); 4] = [
         (
             &|d| {
                 index(

@@ -105,9 +105,9 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(p.get(&[1, 1, 2]), Some(1.0 / 3.0));
     /// ```
     #[track_caller]
-    pub fn add_bias<Bs: Shape>(&self, bias: &Tensor<Bs, E>) -> Self
+    pub fn add_bias<Bs>(&self, bias: &Tensor<Bs, E>) -> Self
     where
-        Bs: ScoresBias<(Sh::Row, Sh::Col)>,
+        Bs: Shape + ScoresBias<(Sh::Row, Sh::Col)>,
     {
         let (sizes, b) = (self.sizes(), bias.sizes());
         let (s, t) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);

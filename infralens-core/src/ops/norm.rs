@@ -93,9 +93,9 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// let _ = x.layer_norm(&Tensor::<(F,)>::ones(), &Tensor::<(F,)>::zeros(), 1e-5); // expected `(D,)`
     /// ```
     #[track_caller]
-    pub fn layer_norm<W: Dim>(&self, w: &Tensor<(W,), E>, b: &Tensor<(W,), E>, eps: E) -> Self
+    pub fn layer_norm<W>(&self, w: &Tensor<(W,), E>, b: &Tensor<(W,), E>, eps: E) -> Self
     where
-        W: NormWeight<Sh::Last>,
+        W: Dim + NormWeight<Sh::Last>,
     {
         let d = self.check_width("layer_norm", w.sizes()[0]);
         agree::<Sh::Last>("layer_norm", (d, "the input"), (b.sizes()[0], "the bias"));
@@ -118,15 +118,15 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// use infralens::prelude::*;
     /// dims! { pub D = 2; }
     /// let x = Tensor::<(D,), f64>::from_vec(vec![3.0, 4.0])?;
-    /// let y = x.rms_norm(&Tensor::from_vec(vec![1.0, 2.0])?, 0.0);
+    /// let y = x.rms_norm(&Tensor::<(D,), f64>::from_vec(vec![1.0, 2.0])?, 0.0);
     /// let rms = (12.5f64).sqrt();
     /// assert_eq!(y.to_vec(), vec![3.0 / rms, 8.0 / rms]);
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn rms_norm<W: Dim>(&self, w: &Tensor<(W,), E>, eps: E) -> Self
+    pub fn rms_norm<W>(&self, w: &Tensor<(W,), E>, eps: E) -> Self
     where
-        W: NormWeight<Sh::Last>,
+        W: Dim + NormWeight<Sh::Last>,
     {
         let d = self.check_width("rms_norm", w.sizes()[0]);
         let (w, eps) = (w.as_slice(), eps.to_f64());
@@ -227,7 +227,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(h, x.matmul(&wg).silu().mul(&x.matmul(&wu)));
     /// ```
     #[track_caller]
-    pub fn swiglu<R: Matrix, U: Shape>(
+    pub fn swiglu<R: Matrix, U>(
         &self,
         wg: &Tensor<R, E>,
         wu: &Tensor<U, E>,

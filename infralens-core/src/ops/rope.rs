@@ -271,7 +271,7 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     /// use infralens::{Rope, RopeScaling, RopeStyle};
     /// dims! { pub T = 4; pub Dh = 2; }
     /// let linear = RopeScaling::Linear { factor: 2.0 };
-    /// let scaled = Rope::<T, Dh>::scaled(10_000.0, linear, RopeStyle::Halves, &sizes![]);
+    /// let scaled = Rope::<T, Dh, f64>::scaled(10_000.0, linear, RopeStyle::Halves, &sizes![]);
     /// let q = Tensor::<(T, Dh), f64>::from_vec(vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0])?;
     /// // Position 2 turns by 2 · 1 / 2 = 1 radian.
     /// let y = q.rope(&scaled, 0);

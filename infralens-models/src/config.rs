@@ -99,6 +99,10 @@ pub struct Config {
     /// The q, k and v projections have biases and o has none, whatever `attention_bias`
     /// says (Qwen2 and Qwen2.5).
     pub qkv_bias: bool,
+    /// `eos_token_id` (one id or a list): the ids that end generation.
+    /// [`Config::load`] takes them from `generation_config.json` when it names them, as
+    /// `transformers`' `generate` does.
+    pub eos_token_ids: Vec<u32>,
 }
 
 /// The widest width (`H × Dh`, `D`) a config may give: 2^24, far past any model (Llama 3
@@ -359,6 +363,24 @@ fn rope_scaling(json: &Value) -> Result<RopeScaling, LoadError> {
     }
 }
 
+/// `eos_token_id`: one id, a list of them, or none (`null` or absent).
+fn eos_ids(json: &Value) -> Result<Option<Vec<u32>>, LoadError> {
+    let id = |v: &Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
+    let bad = |v: &Value| LoadError::Config {
+        field: "eos_token_id".to_owned(),
+        message: format!("must be a token id or a list of them, not {v}"),
+    };
+    match json.get("eos_token_id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| id(v).ok_or_else(|| bad(v)))
+            .collect::<Result<Vec<u32>, _>>()
+            .map(Some),
+        Some(v) => id(v).map(|n| Some(vec![n])).ok_or_else(|| bad(v)),
+    }
+}
+
 /// A whole number of at least 1 inside an object field: `rope_scaling.original_…`.
 fn field_in(value: &Value, outer: &str, name: &str) -> Result<usize, LoadError> {
     field(value, name).map_err(|e| match e {
@@ -430,10 +452,22 @@ impl Config {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        Self::from_json(&text).map_err(|e| match e {
+        let mut config = Self::from_json(&text).map_err(|e| match e {
             LoadError::Format { message, .. } => LoadError::Format { path, message },
             other => other,
-        })
+        })?;
+        let generation = dir.as_ref().join("generation_config.json");
+        if generation.exists() {
+            let bytes = crate::checkpoint::read_regular(&generation, 16 << 20)?;
+            let json: Value = serde_json::from_slice(&bytes).map_err(|e| LoadError::Format {
+                path: generation.clone(),
+                message: e.to_string(),
+            })?;
+            if let Some(ids) = eos_ids(&json)?.filter(|ids| !ids.is_empty()) {
+                config.eos_token_ids = ids;
+            }
+        }
+        Ok(config)
     }
 
     /// Parses the text of a `config.json`, and checks the relations between its sizes.
@@ -561,6 +595,7 @@ impl Config {
             attention_bias: bias_flag(&json, "attention_bias", &[Llama, Qwen3], architecture)?,
             mlp_bias: bias_flag(&json, "mlp_bias", &[Llama], architecture)?,
             qkv_bias: architecture == Qwen2,
+            eos_token_ids: eos_ids(&json)?.unwrap_or_default(),
         })
     }
 
@@ -605,6 +640,7 @@ impl Config {
             attention_bias: true,
             mlp_bias: true,
             qkv_bias: false,
+            eos_token_ids: eos_ids(json)?.unwrap_or_default(),
         })
     }
 

@@ -24,10 +24,12 @@
 pub mod checkpoint;
 pub mod config;
 mod decoder;
+pub mod tokenizer;
 
 pub use checkpoint::{Checkpoint, LoadError};
 pub use config::{Architecture, Config};
 pub use decoder::{Decoder, DecoderCache, Generation};
+pub use tokenizer::{TextStream, Tokenizer};
 
 use infralens::dims;
 

@@ -889,3 +889,40 @@ fn a_sharded_checkpoint_is_refused_when_its_index_disagrees() {
         assert!(err.contains("model.safetensors.index.json"), "{err}");
     }
 }
+
+/// `eos_token_id` is one id or a list, from `config.json` or, overriding it,
+/// `generation_config.json`; anything else is refused by name (issue 28).
+#[test]
+fn eos_ids_are_one_or_a_list_and_nothing_else() {
+    let base = r#""model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
+        "intermediate_size": 96, "num_hidden_layers": 2, "vocab_size": 256,
+        "max_position_embeddings": 128"#;
+    for (eos, want) in [
+        ("2", vec![2]),
+        ("[128001, 128008, 128009]", vec![128001, 128008, 128009]),
+        ("null", vec![]),
+    ] {
+        let config =
+            Config::from_json(&format!(r#"{{{base}, "eos_token_id": {eos}}}"#)).expect(eos);
+        assert_eq!(config.eos_token_ids, want);
+    }
+    assert_eq!(
+        Config::from_json(&format!(r#"{{{base}, "eos_token_id": "</s>"}}"#))
+            .expect_err("a string")
+            .to_string(),
+        "config.json: `eos_token_id` must be a token id or a list of them, not \"</s>\""
+    );
+    // `generation_config.json` names them for `generate`; `config.json` says 2.
+    let dir = broken("llama", |dir| {
+        std::fs::write(
+            dir.join("generation_config.json"),
+            r#"{"eos_token_id": [5, 6]}"#,
+        )
+        .expect("write")
+    });
+    assert_eq!(Config::load(&dir).expect("loads").eos_token_ids, vec![5, 6]);
+    assert_eq!(
+        Config::load(fixture("llama")).expect("loads").eos_token_ids,
+        vec![2]
+    );
+}

@@ -147,3 +147,70 @@ fn bad_arguments_are_refused_in_words() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_text_prompt_is_encoded_and_the_text_streams_out() {
+    let dir = fixture("llama");
+    let dir = dir.to_str().expect("utf-8");
+    let (code, out, err) = run(&[dir, "--prompt", "The cache holds the keys.", "--steps", "8"]);
+    assert_eq!(code, 0, "{err}");
+    // Python's ids for the prompt, `<s>` first (`tests/fixtures/tokenizer/cases.json`).
+    let cases: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("tokenizer").join("cases.json")).expect("cases"),
+    )
+    .expect("JSON");
+    let case = cases["cases"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|c| c["text"] == "The cache holds the keys." && c["add_special_tokens"] == true)
+        .expect("the case");
+    // The same generation from those ids.
+    let (_, by_ids, _) = run(&[dir, "--tokens", &joined(&case["ids"]), "--steps", "8"]);
+    assert_eq!(tokens_line(&out), tokens_line(&by_ids));
+    // The text streamed after the prompt is the text line's.
+    let text: String = serde_json::from_str(
+        out.lines()
+            .find_map(|l| l.strip_prefix("text: "))
+            .expect("a text line"),
+    )
+    .expect("a quoted string");
+    assert!(
+        out.contains(&format!("The cache holds the keys.{text}\n")),
+        "{out}"
+    );
+    assert!(!out.contains("\ntoken: "), "{out}");
+    // No tokenizer, no text prompt.
+    let (code, _, err) = run(&[fixture("qwen3").to_str().expect("utf-8"), "--prompt", "hi"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--prompt needs a tokenizer"), "{err}");
+}
+
+#[test]
+fn the_models_eos_ends_generation_unless_ignored() {
+    // A copy of the Llama fixture whose `eos_token_id` is the first greedy token.
+    let dir = std::env::temp_dir().join(format!("infralens-run-eos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for file in ["config.json", "model.safetensors", "generation_config.json"] {
+        std::fs::copy(fixture("llama").join(file), dir.join(file)).expect("copy");
+    }
+    let edit = |file: &str| {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("\"eos_token_id\": 2"), "{file}");
+        std::fs::write(
+            &path,
+            text.replace("\"eos_token_id\": 2", "\"eos_token_id\": [7, 239]"),
+        )
+        .expect("write");
+    };
+    edit("generation_config.json");
+    let prompt = "3,14,15,92,65,35,89,7";
+    let d = dir.to_str().expect("utf-8");
+    let (code, out, err) = run(&[d, "--tokens", prompt]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tokens_line(&out), "239");
+    let (_, out, _) = run(&[d, "--tokens", prompt, "--steps", "3", "--ignore-eos"]);
+    assert_eq!(tokens_line(&out), "239,51,143");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -13,7 +13,7 @@
 use clap::Parser;
 use infralens::Sampler;
 use infralens::generate::generate_with;
-use infralens_models::Decoder;
+use infralens_models::{Decoder, Tokenizer};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -25,8 +25,12 @@ use std::time::{Duration, Instant};
 struct Args {
     /// The checkpoint's directory.
     dir: PathBuf,
-    /// The prompt's token ids, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1", num_args = 1..)]
+    /// The prompt as text, encoded by the directory's `tokenizer.json` (with its special
+    /// tokens, as `<s>`); the generated text streams out as it comes.
+    #[arg(long, conflicts_with = "tokens")]
+    prompt: Option<String>,
+    /// The prompt's token ids, comma-separated (default: `1`).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
     tokens: Vec<u32>,
     /// How many tokens to generate.
     #[arg(long, default_value_t = 16)]
@@ -43,9 +47,12 @@ struct Args {
     /// The sampler's seed: the same seed, the same tokens.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Token ids that end generation (an end-of-sequence id), comma-separated.
+    /// Token ids that end generation, comma-separated, beside the model's `eos_token_id`.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     stop: Vec<u32>,
+    /// Generates all `--steps` tokens, past the model's `eos_token_id`.
+    #[arg(long)]
+    ignore_eos: bool,
     /// Threads for the kernels (default: `INFRALENS_THREADS`, else the machine's cores).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
@@ -87,7 +94,24 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let loading = Instant::now();
     let model = Decoder::load(&args.dir)?;
+    let tokenizer = Tokenizer::load(&args.dir)?;
     let loaded = loading.elapsed();
+    let prompt: Vec<u32> = match (&args.prompt, &tokenizer) {
+        (Some(text), Some(tok)) => tok.encode(text, true)?,
+        (Some(_), None) => {
+            return Err(format!(
+                "--prompt needs a tokenizer: {} has no tokenizer.json (give --tokens instead)",
+                args.dir.display()
+            )
+            .into());
+        }
+        (None, _) if args.tokens.is_empty() => vec![1],
+        (None, _) => args.tokens.clone(),
+    };
+    let mut stop = args.stop.clone();
+    if !args.ignore_eos {
+        stop.extend(&model.config().eos_token_ids);
+    }
     let c = model.config();
     let params = model.parameters();
     println!(
@@ -121,25 +145,57 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         s
     };
     println!(
-        "generating {} tokens after a prompt of {}…",
+        "generating up to {} tokens after a prompt of {}{}…",
         args.steps,
-        args.tokens.len()
+        prompt.len(),
+        if stop.is_empty() {
+            String::new()
+        } else {
+            format!(", stopping at {stop:?}")
+        }
     );
+    // With a text prompt the text streams out; with ids, a line a token for scripts.
+    let mut stream = match (&args.prompt, &tokenizer) {
+        (Some(_), Some(tok)) => Some(tok.stream_after(&prompt)?),
+        _ => None,
+    };
+    if let Some(text) = &args.prompt {
+        print!("{text}");
+    }
+    let mut failed = None;
     let start = Instant::now();
     let mut stamps = Vec::with_capacity(args.steps);
     let out = generate_with(
         &model,
-        &args.tokens,
+        &prompt,
         args.steps,
         &mut sampler,
-        &args.stop,
+        &stop,
         |_, token| {
             stamps.push(start.elapsed());
-            println!("token: {token}");
+            match stream.as_mut() {
+                Some(stream) => match stream.push(token) {
+                    Ok(piece) => {
+                        print!("{piece}");
+                        let _ = std::io::Write::flush(&mut std::io::stdout());
+                    }
+                    Err(e) => failed = Some(e),
+                },
+                None => println!("token: {token}"),
+            }
         },
     )?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if args.prompt.is_some() {
+        println!();
+    }
     let list: Vec<String> = out.tokens.iter().map(u32::to_string).collect();
     println!("tokens: {}", list.join(","));
+    if let Some(tok) = &tokenizer {
+        println!("text: {:?}", tok.decode(&out.tokens, true)?);
+    }
     if let Some(file) = &args.logits {
         let first = out
             .logits
@@ -147,21 +203,20 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("--logits: no step was run (--steps 0)")?;
         write_atomically(file, serde_json::to_string(first)?.as_bytes())?;
     }
-    readout(&model, args, &stamps);
+    readout(&model, prompt.len(), &stamps);
     Ok(())
 }
 
 /// Prefill and decode speed, the FLOPs they did, and decode's bytes a token against a
 /// bandwidth measured now.
-fn readout(model: &Decoder, args: &Args, stamps: &[Duration]) {
+fn readout(model: &Decoder, prompt_len: usize, stamps: &[Duration]) {
     let Some(&prefill) = stamps.first() else {
         return;
     };
     let flops = 2.0 * model.parameters() as f64;
-    let prompt = args.tokens.len() as f64;
+    let prompt = prompt_len as f64;
     println!(
-        "prefill: {} tokens in {} — {} tokens/s, {}FLOP/s",
-        args.tokens.len(),
+        "prefill: {prompt_len} tokens in {} — {} tokens/s, {}FLOP/s",
         time(prefill),
         round(prompt / prefill.as_secs_f64()),
         si(flops * prompt / prefill.as_secs_f64())

@@ -195,26 +195,20 @@ impl Infer<'_> {
                 _ => None,
             };
             let field = fields.as_ref().and_then(|fs| fs.get(&member.to_string()));
-            match (built, field) {
+            // The dim `new` checks the kind of: a table's width, a cache's heads.
+            let checked = match (built, field) {
                 (Some((ty, c)), Some(Field::Rope { width, .. })) if ty == "Rope" => {
-                    let width = width.clone();
-                    if self
-                        .axis_kind(c.func.span(), &width, "HeadWidth", &rules::ROPE_TABLE_KIND)
-                        .is_none()
-                    {
-                        continue;
-                    }
+                    Some((c, width.clone(), "HeadWidth", &rules::ROPE_TABLE_KIND))
                 }
                 (Some((ty, c)), Some(Field::Cache { heads, .. })) if ty == "KvCache" => {
-                    let heads = heads.clone();
-                    if self
-                        .axis_kind(c.func.span(), &heads, "Heads", &rules::CACHE_HEADS_FIRST)
-                        .is_none()
-                    {
-                        continue;
-                    }
+                    Some((c, heads.clone(), "Heads", &rules::CACHE_HEADS_FIRST))
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some((c, dim, kind, rule)) = checked
+                && self.axis_kind(c.func.span(), &dim, kind, rule).is_none()
+            {
+                continue;
             }
             self.infer(&f.expr);
         }

@@ -142,15 +142,7 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, LoadError> 
         path: path.to_path_buf(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a device, a pipe, a socket)"
-        };
-        return Err(io(format!("it is {what}; give the file itself")));
-    }
+    let meta = regular(path)?;
     if meta.len() > cap {
         return Err(io(format!(
             "it is {} bytes, more than the {cap} such a file can be",
@@ -164,6 +156,24 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, LoadError> 
         .read_to_end(&mut bytes)
         .map_err(|e| io(e.to_string()))?;
     Ok(bytes)
+}
+
+/// The metadata of `path` when it is a regular file; else an error saying what it is.
+fn regular(path: &Path) -> Result<std::fs::Metadata, LoadError> {
+    let io = |message: String| LoadError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, a pipe, a socket)"
+        };
+        return Err(io(format!("it is {what}; give the file itself")));
+    }
+    Ok(meta)
 }
 
 /// What a safetensors error means, in words, naming the tensor or field when the header
@@ -313,9 +323,16 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
 /// One safetensors file of a checkpoint, read once, its header parsed.
 struct Shard {
     path: PathBuf,
-    bytes: Vec<u8>,
+    source: Source,
     header: usize,
     metadata: Metadata,
+}
+
+/// Where a shard's tensors are read from: bytes in memory, or the file itself, a tensor at
+/// a time as it is fetched (so that loading never holds the whole file beside the weights).
+enum Source {
+    Memory(Vec<u8>),
+    File(std::sync::Mutex<std::fs::File>),
 }
 
 /// A safetensors checkpoint — one file, or the shards of a `model.safetensors.index.json`
@@ -370,11 +387,116 @@ impl Shard {
         }
         Ok(Shard {
             path,
-            bytes,
+            source: Source::Memory(bytes),
             header,
             metadata,
         })
     }
+
+    /// Opens a safetensors file and reads its header only: the tensors are read from the
+    /// file as they are fetched. The header is checked as `read_metadata` checks a whole
+    /// file (each tensor's data range follows the previous one's and holds its shape and
+    /// dtype; the data ends where the file does).
+    fn open_file(path: PathBuf) -> Result<Self, LoadError> {
+        use std::io::Read;
+        let io = |message: String| LoadError::Io {
+            path: path.clone(),
+            message,
+        };
+        let format = |message: String| LoadError::Format {
+            path: path.clone(),
+            message,
+        };
+        // A regular file, its header checked against its length first.
+        regular(&path)?;
+        check_header_first(&path)?;
+        let mut file = std::fs::File::open(&path).map_err(|e| io(e.to_string()))?;
+        let len = file.metadata().map_err(|e| io(e.to_string()))?.len();
+        let mut n = [0u8; 8];
+        file.read_exact(&mut n).map_err(|e| io(e.to_string()))?;
+        let header = usize::try_from(u64::from_le_bytes(n))
+            .map_err(|_| format(in_words(&safetensors::SafeTensorError::HeaderTooLarge, &[])))?;
+        let mut text = vec![0u8; header];
+        file.read_exact(&mut text).map_err(|e| io(e.to_string()))?;
+        let head = [&n[..], &text].concat();
+        let metadata: Metadata = serde_json::from_slice(&text).map_err(|_| {
+            format(in_words(
+                &safetensors::SafeTensorError::InvalidHeaderDeserialization,
+                &head,
+            ))
+        })?;
+        let data = len - 8 - header as u64;
+        if let Err(e) = validate(&metadata, data) {
+            return Err(format(in_words(&e, &head)));
+        }
+        Ok(Shard {
+            path,
+            source: Source::File(std::sync::Mutex::new(file)),
+            header,
+            metadata,
+        })
+    }
+
+    /// The stored bytes of a tensor whose data is at `start..end` of the data section.
+    fn raw(&self, start: usize, end: usize) -> Result<std::borrow::Cow<'_, [u8]>, LoadError> {
+        let at = 8 + self.header;
+        match &self.source {
+            Source::Memory(bytes) => Ok(std::borrow::Cow::Borrowed(&bytes[at + start..at + end])),
+            Source::File(file) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let io = |e: std::io::Error| LoadError::Io {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                };
+                let mut file = file
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                file.seek(SeekFrom::Start((at + start) as u64))
+                    .map_err(io)?;
+                let mut bytes = Vec::new();
+                bytes
+                    .try_reserve_exact(end - start)
+                    .map_err(|_| LoadError::Io {
+                        path: self.path.clone(),
+                        message: format!("{} bytes of a tensor do not fit in memory", end - start),
+                    })?;
+                bytes.resize(end - start, 0);
+                file.read_exact(&mut bytes).map_err(io)?;
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+        }
+    }
+}
+
+/// `safetensors`' own checks on a header, for a file whose data is `data` bytes long: each
+/// tensor's range follows the previous one's and holds exactly its shape and dtype, and the
+/// last ends where the data does.
+fn validate(metadata: &Metadata, data: u64) -> Result<(), safetensors::SafeTensorError> {
+    use safetensors::SafeTensorError as E;
+    let mut tensors: Vec<(String, &safetensors::tensor::TensorInfo)> =
+        metadata.tensors().into_iter().collect();
+    tensors.sort_by_key(|(_, info)| info.data_offsets);
+    let mut at = 0usize;
+    for (name, info) in tensors {
+        let (start, end) = info.data_offsets;
+        if start != at || end < start {
+            return Err(E::InvalidOffset(name));
+        }
+        let bytes = info
+            .shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .and_then(|n| n.checked_mul(info.dtype.size()))
+            .ok_or(E::ValidationOverflow)?;
+        if end - start != bytes {
+            return Err(E::TensorInvalidInfo);
+        }
+        at = end;
+    }
+    if at as u64 != data {
+        return Err(E::MetadataIncompleteBuffer);
+    }
+    Ok(())
 }
 
 impl fmt::Debug for Checkpoint {
@@ -400,9 +522,14 @@ impl Checkpoint {
         let path = path.as_ref().to_path_buf();
         // The header first: a file that is not a checkpoint, or whose header promises other
         // data than the file holds, is refused before gigabytes are read.
-        check_header_first(&path)?;
-        let bytes = read_regular(&path, u64::MAX)?;
-        Self::from_bytes(path, bytes)
+        let shard = Shard::open_file(path.clone())?;
+        let holder = shard
+            .metadata
+            .tensors()
+            .keys()
+            .map(|name| (name.clone(), 0))
+            .collect();
+        Ok(Self::from_shards(path, vec![shard], holder))
     }
 
     /// A checkpoint from bytes already in memory (`path` names it in errors).
@@ -523,9 +650,7 @@ impl Checkpoint {
         let mut shards = Vec::with_capacity(files.len());
         for file in &files {
             let path = dir.join(file);
-            check_header_first(&path)?;
-            let bytes = read_regular(&path, u64::MAX)?;
-            shards.push(Shard::parse(path, bytes)?);
+            shards.push(Shard::open_file(path)?);
         }
         let mut holder = std::collections::HashMap::new();
         for (i, shard) in shards.iter().enumerate() {
@@ -841,7 +966,7 @@ impl Checkpoint {
             });
         }
         let (start, end) = info.data_offsets;
-        let raw = &shard.bytes[8 + shard.header + start..8 + shard.header + end];
+        let raw = shard.raw(start, end)?;
         let values: Vec<f32> = match info.dtype {
             Dtype::F32 => raw
                 .chunks_exact(4)

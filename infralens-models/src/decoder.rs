@@ -150,7 +150,9 @@ pub struct Decoder {
     config: Config,
     embed: Embedding<V, D>,
     blocks: Blocks,
-    lm_head: Linear<D, V>,
+    /// The output projection; `None` when tied: the embedding table, read transposed (one
+    /// copy of it, not two).
+    lm_head: Option<Linear<D, V>>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -233,11 +235,14 @@ impl Decoder {
                     });
                 }
             }
-            Linear::new(embed.table().clone(), None)
+            None
         } else {
             // Not tied: `lm_head.weight` must be there (the missing-tensor error otherwise,
             // with the closest names).
-            Linear::new(ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?, None)
+            Some(Linear::new(
+                ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?,
+                None,
+            ))
         };
         // Every tensor is read, or the checkpoint is refused: GPT-2's causal-mask buffers
         // (`attn.bias`, `attn.masked_bias`, saved by older `transformers`) hold no weights.
@@ -509,7 +514,10 @@ impl Decoder {
                 ln_f.forward(&x.narrow::<1, One>(s - 1, 1))
             }
         };
-        Ok(self.lm_head.forward(&last))
+        Ok(match &self.lm_head {
+            Some(head) => head.forward(&last),
+            None => last.matmul(self.embed.table().t()),
+        })
     }
 }
 

@@ -213,7 +213,14 @@ fn readout(model: &Decoder, prompt_len: usize, stamps: &[Duration]) {
     let Some(&prefill) = stamps.first() else {
         return;
     };
-    let flops = 2.0 * model.parameters() as f64;
+    // A tied table is read again, whole, as the output projection: its product counts.
+    let c = model.config();
+    let tied = if c.tie_word_embeddings {
+        (c.vocab_size * c.hidden_size) as f64
+    } else {
+        0.0
+    };
+    let flops = 2.0 * (model.parameters() as f64 + tied);
     let prompt = prompt_len as f64;
     println!(
         "prefill: {prompt_len} tokens in {} — {} tokens/s, {}FLOP/s",
@@ -230,9 +237,9 @@ fn readout(model: &Decoder, prompt_len: usize, stamps: &[Duration]) {
         .as_secs_f64()
         .max(1e-9);
     let rate = decoded as f64 / span;
-    // Each decode step reads every weight once (f32) and the cache so far: on average the
-    // positions before the middle step.
-    let weights = 4.0 * model.parameters() as f64;
+    // Each decode step reads every weight once (f32), a tied table as the output
+    // projection, and the cache so far: on average the positions before the middle step.
+    let weights = 4.0 * (model.parameters() as f64 + tied);
     let cached = prompt + decoded as f64 / 2.0;
     let bytes = weights + model.kv_bytes_per_token() as f64 * cached;
     let achieved = bytes * rate;

@@ -425,7 +425,13 @@ impl Shard {
                 &head,
             ))
         })?;
-        let data = len - 8 - header as u64;
+        // Checked against the length above; a file cut short since is refused, not a panic.
+        let Some(data) = len.checked_sub(8 + header as u64) else {
+            return Err(format(in_words(
+                &safetensors::SafeTensorError::InvalidHeaderLength,
+                &[],
+            )));
+        };
         if let Err(e) = validate(&metadata, data) {
             return Err(format(in_words(&e, &head)));
         }

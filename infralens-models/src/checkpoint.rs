@@ -528,14 +528,7 @@ impl Checkpoint {
         let path = path.as_ref().to_path_buf();
         // The header first: a file that is not a checkpoint, or whose header promises other
         // data than the file holds, is refused before gigabytes are read.
-        let shard = Shard::open_file(path.clone())?;
-        let holder = shard
-            .metadata
-            .tensors()
-            .keys()
-            .map(|name| (name.clone(), 0))
-            .collect();
-        Ok(Self::from_shards(path, vec![shard], holder))
+        Ok(Self::single(path.clone(), Shard::open_file(path)?))
     }
 
     /// A checkpoint from bytes already in memory (`path` names it in errors).
@@ -545,14 +538,18 @@ impl Checkpoint {
     /// assert!(Checkpoint::from_bytes("mem".into(), vec![0; 4]).is_err());
     /// ```
     pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Self, LoadError> {
-        let shard = Shard::parse(path.clone(), bytes)?;
+        Ok(Self::single(path.clone(), Shard::parse(path, bytes)?))
+    }
+
+    /// A checkpoint of one file.
+    fn single(path: PathBuf, shard: Shard) -> Self {
         let holder = shard
             .metadata
             .tensors()
             .keys()
             .map(|name| (name.clone(), 0))
             .collect();
-        Ok(Self::from_shards(path, vec![shard], holder))
+        Self::from_shards(path, vec![shard], holder)
     }
 
     fn from_shards(

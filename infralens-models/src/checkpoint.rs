@@ -253,9 +253,17 @@ fn header_problem(bytes: &[u8]) -> String {
     "its header does not describe tensors as safetensors does".to_owned()
 }
 
-/// Reads the 8-byte length and the header of the safetensors file at `path`, and checks
-/// that the data the header describes is exactly the rest of the file.
-fn check_header_first(path: &Path) -> Result<(), LoadError> {
+/// What [`read_header`] read: the open file (its tensors' data after `head`), the 8-byte
+/// length and the header, and the length of the data the header describes.
+struct Header {
+    file: std::fs::File,
+    head: Vec<u8>,
+    data: u64,
+}
+
+/// Reads the 8-byte length and the header of the safetensors file at `path`, a regular
+/// file, and checks that the data the header describes is exactly the rest of the file.
+fn read_header(path: &Path) -> Result<Header, LoadError> {
     use std::io::Read;
     let format = |message: String| LoadError::Format {
         path: path.to_path_buf(),
@@ -265,11 +273,7 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        // `read_regular` says what it is instead.
-        return Ok(());
-    }
+    let meta = regular(path)?;
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut len = [0u8; 8];
     if meta.len() < 8 {
@@ -289,10 +293,13 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
         }));
     }
     let mut text = Vec::new();
-    file.take(header).read_to_end(&mut text).map_err(io)?;
+    (&mut file)
+        .take(header)
+        .read_to_end(&mut text)
+        .map_err(io)?;
+    let head = [&len[..], &text].concat();
     let Ok(serde_json::Value::Object(entries)) = serde_json::from_slice(&text) else {
         // Not a header: said from its bytes alone, the data unread.
-        let head = [&len[..], &text].concat();
         return Err(format(
             match safetensors::SafeTensors::read_metadata(&head) {
                 Err(e) => in_words(&e, &head),
@@ -317,7 +324,7 @@ fn check_header_first(path: &Path) -> Result<(), LoadError> {
             }
         )));
     }
-    Ok(())
+    Ok(Header { file, head, data })
 }
 
 /// One safetensors file of a checkpoint, read once, its header parsed.
@@ -398,47 +405,25 @@ impl Shard {
     /// file (each tensor's data range follows the previous one's and holds its shape and
     /// dtype; the data ends where the file does).
     fn open_file(path: PathBuf) -> Result<Self, LoadError> {
-        use std::io::Read;
-        let io = |message: String| LoadError::Io {
-            path: path.clone(),
-            message,
-        };
         let format = |message: String| LoadError::Format {
             path: path.clone(),
             message,
         };
         // A regular file, its header checked against its length first.
-        regular(&path)?;
-        check_header_first(&path)?;
-        let mut file = std::fs::File::open(&path).map_err(|e| io(e.to_string()))?;
-        let len = file.metadata().map_err(|e| io(e.to_string()))?.len();
-        let mut n = [0u8; 8];
-        file.read_exact(&mut n).map_err(|e| io(e.to_string()))?;
-        let header = usize::try_from(u64::from_le_bytes(n))
-            .map_err(|_| format(in_words(&safetensors::SafeTensorError::HeaderTooLarge, &[])))?;
-        let mut text = vec![0u8; header];
-        file.read_exact(&mut text).map_err(|e| io(e.to_string()))?;
-        let head = [&n[..], &text].concat();
-        let metadata: Metadata = serde_json::from_slice(&text).map_err(|_| {
+        let Header { file, head, data } = read_header(&path)?;
+        let metadata: Metadata = serde_json::from_slice(&head[8..]).map_err(|_| {
             format(in_words(
                 &safetensors::SafeTensorError::InvalidHeaderDeserialization,
                 &head,
             ))
         })?;
-        // Checked against the length above; a file cut short since is refused, not a panic.
-        let Some(data) = len.checked_sub(8 + header as u64) else {
-            return Err(format(in_words(
-                &safetensors::SafeTensorError::InvalidHeaderLength,
-                &[],
-            )));
-        };
         if let Err(e) = validate(&metadata, data) {
             return Err(format(in_words(&e, &head)));
         }
         Ok(Shard {
             path,
             source: Source::File(std::sync::Mutex::new(file)),
-            header,
+            header: head.len() - 8,
             metadata,
         })
     }

@@ -241,11 +241,7 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
         let Some(value) = value.filter(|v| !v.is_null()) else {
             continue;
         };
-        let kind = value
-            .get("rope_type")
-            .or_else(|| value.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("default");
+        let kind = rope_kind(value);
         if !matches!(kind, "default" | "linear" | "llama3") {
             return Err(LoadError::Config {
                 field: (*field).to_owned(),
@@ -319,6 +315,16 @@ fn refuse_unimplemented(json: &Value, architecture: Architecture) -> Result<(), 
     Ok(())
 }
 
+/// The kind of RoPE a `rope_scaling` or `rope_parameters` object asks for: its
+/// `rope_type` (`type` in older configs), `default` when it names none.
+fn rope_kind(value: &Value) -> &str {
+    value
+        .get("rope_type")
+        .or_else(|| value.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("default")
+}
+
 /// The RoPE scaling of `rope_scaling` (transformers 4) or `rope_parameters` (5), its kind
 /// already checked by [`refuse_unimplemented`]: `default`, `linear` or `llama3`.
 fn rope_scaling(json: &Value) -> Result<RopeScaling, LoadError> {
@@ -328,11 +334,7 @@ fn rope_scaling(json: &Value) -> Result<RopeScaling, LoadError> {
     let Some((field, value)) = found else {
         return Ok(RopeScaling::None);
     };
-    let kind = value
-        .get("rope_type")
-        .or_else(|| value.get("type"))
-        .and_then(Value::as_str)
-        .unwrap_or("default");
+    let kind = rope_kind(value);
     let number = |name: &str| -> Result<f64, LoadError> {
         value
             .get(name)

@@ -114,6 +114,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let c = model.config();
     let params = model.parameters();
+    // The weights a token's matrix products read: a tied table a second time, whole, as
+    // the output projection (`parameters` counts it once).
+    let read = params
+        + if c.tie_word_embeddings {
+            c.vocab_size * c.hidden_size
+        } else {
+            0
+        };
     println!(
         "{}: {:?}, {} layers, loaded in {}",
         args.dir.display(),
@@ -128,8 +136,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("  parameters: {params}");
     println!("  KV cache: {} bytes per token", model.kv_bytes_per_token());
     println!(
-        "  FLOPs per token (weights, 2 per parameter): {}",
-        2 * params
+        "  FLOPs per token (weights, 2 per weight a token reads): {}",
+        2 * read
     );
 
     let mut sampler = if args.temperature == 0.0 {
@@ -203,24 +211,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("--logits: no step was run (--steps 0)")?;
         write_atomically(file, serde_json::to_string(first)?.as_bytes())?;
     }
-    readout(&model, prompt.len(), &stamps);
+    readout(&model, read, prompt.len(), &stamps);
     Ok(())
 }
 
-/// Prefill and decode speed, the FLOPs they did, and decode's bytes a token against a
-/// bandwidth measured now.
-fn readout(model: &Decoder, prompt_len: usize, stamps: &[Duration]) {
+/// Prefill and decode speed, the FLOPs they did (2 per weight in `read`, the weights a
+/// token's products read), and decode's bytes a token against a bandwidth measured now.
+fn readout(model: &Decoder, read: usize, prompt_len: usize, stamps: &[Duration]) {
     let Some(&prefill) = stamps.first() else {
         return;
     };
-    // A tied table is read again, whole, as the output projection: its product counts.
-    let c = model.config();
-    let tied = if c.tie_word_embeddings {
-        (c.vocab_size * c.hidden_size) as f64
-    } else {
-        0.0
-    };
-    let flops = 2.0 * (model.parameters() as f64 + tied);
+    let flops = 2.0 * read as f64;
     let prompt = prompt_len as f64;
     println!(
         "prefill: {prompt_len} tokens in {} — {} tokens/s, {}FLOP/s",
@@ -237,9 +238,9 @@ fn readout(model: &Decoder, prompt_len: usize, stamps: &[Duration]) {
         .as_secs_f64()
         .max(1e-9);
     let rate = decoded as f64 / span;
-    // Each decode step reads every weight once (f32), a tied table as the output
-    // projection, and the cache so far: on average the positions before the middle step.
-    let weights = 4.0 * (model.parameters() as f64 + tied);
+    // Each decode step reads the weights (f32) and the cache so far: on average the
+    // positions before the middle step.
+    let weights = 4.0 * read as f64;
     let cached = prompt + decoded as f64 / 2.0;
     let bytes = weights + model.kv_bytes_per_token() as f64 * cached;
     let achieved = bytes * rate;

@@ -27,11 +27,14 @@ trap cleanup EXIT
 
 cd "$root"
 echo "== registry: packaging (each package verified from its own files)"
-cargo package --workspace --exclude infralens-benches --exclude infralens-ui-tests --locked 2>&1 \
-    | grep -E '^ *(Packag|Verifying|error)|^error' || true
+# In a target directory of its own: cargo takes a registry crate of a given version as built
+# once and for all, so a verification build of an earlier checkout (a warm `target/`) would
+# stand in for this checkout's packaged crates.
+target="$work/package-target"
+cargo package --workspace --exclude infralens-benches --exclude infralens-ui-tests --locked \
+    --target-dir "$target" 2>&1 | grep -E '^ *(Packag|Verifying|error)|^error' || true
 mkdir -p "$work/registry" "$work/crates"
 metadata=$(cargo metadata --format-version 1 --no-deps)
-target=$(echo "$metadata" | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 packages=$(echo "$metadata" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["packages"]:

@@ -5,6 +5,7 @@ with random weights, from local configs (no hub access), using `torch` and `tran
     python3 -m venv /tmp/hf && /tmp/hf/bin/pip install torch transformers safetensors
     /tmp/hf/bin/python scripts/make-golden.py            # every model
     /tmp/hf/bin/python scripts/make-golden.py qwen2      # one
+    /tmp/hf/bin/python scripts/make-golden.py llama-bf16 # a half-precision one (HALF below)
 
 For each model it writes `infralens-models/tests/fixtures/<name>/`: `config.json` and `model.safetensors` as
 `save_pretrained` writes them, and `golden.json`: the prompt, the last prompt position's
@@ -84,7 +85,18 @@ GPT2 = dict(
 )
 
 
-def build(name, config_class, model_class, extra):
+# The same models saved in half precision, as checkpoints ship: the golden logits are the
+# half-precision weights run in f32 (an f32 model holding the rounded weights), which is what InfraLens
+# computes from half weights (activations in f32), so they are compared as tightly as the
+# f32 fixtures.
+HALF = {
+    "llama-bf16": ("llama", torch.bfloat16),
+    "llama3-bf16": ("llama3", torch.bfloat16),
+    "qwen2-f16": ("qwen2", torch.float16),
+}
+
+
+def build(name, config_class, model_class, extra, half=None):
     torch.manual_seed(0)
     if extra is None:
         kwargs = dict(GPT2)
@@ -100,7 +112,15 @@ def build(name, config_class, model_class, extra):
             p.normal_(0.0, 0.2)
     out = os.path.join(OUT, name)
     os.makedirs(out, exist_ok=True)
-    model.save_pretrained(out, safe_serialization=True)
+    if half is not None:
+        # The weights rounded to `half`, back in an f32 model: `model.to(half).to(float32)`
+        # would round RoPE's `inv_freq` buffer too, which no checkpoint stores.
+        rounded = {k: v.to(half).to(torch.float32) for k, v in model.state_dict().items()}
+        model.to(half).save_pretrained(out, safe_serialization=True)
+        model = model_class(config).eval()
+        model.load_state_dict(rounded)
+    else:
+        model.save_pretrained(out, safe_serialization=True)
     ids = torch.tensor([PROMPT])
     with torch.no_grad():
         logits = model(ids).logits[0, -1].tolist()
@@ -113,6 +133,7 @@ def build(name, config_class, model_class, extra):
         tokens=generated,
         transformers=transformers.__version__,
         torch=torch.__version__,
+        weights=str(half).removeprefix("torch.") if half is not None else "float32",
     )
     with open(os.path.join(out, "golden.json"), "w") as f:
         json.dump(golden, f)
@@ -123,3 +144,6 @@ def build(name, config_class, model_class, extra):
 for name, (config_class, model_class, extra) in MODELS.items():
     if len(sys.argv) == 1 or name in sys.argv[1:]:
         build(name, config_class, model_class, extra)
+for name, (base, half) in HALF.items():
+    if len(sys.argv) == 1 or name in sys.argv[1:]:
+        build(name, *MODELS[base], half=half)

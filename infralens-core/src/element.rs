@@ -48,6 +48,9 @@ pub trait Element:
     fn from_f64(x: f64) -> Self;
     /// Converts to `f64` (exact).
     fn to_f64(self) -> f64;
+    /// Converts from `f32` (exact).
+    #[doc(hidden)]
+    fn from_f32(x: f32) -> Self;
     /// `e^self`.
     fn exp(self) -> Self;
     /// The larger of two values.
@@ -69,6 +72,10 @@ macro_rules! element_impl {
             }
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline]
+            fn from_f32(x: f32) -> Self {
+                x as $t
             }
             fn exp(self) -> Self {
                 <$t>::exp(self)

@@ -3,9 +3,11 @@
 //! like `torch.nn.Linear` and transposes in [`Linear::forward`]; GPT-2's [`Conv1D`] keeps
 //! `(In, Out)`; [`Embedding`], [`LayerNorm`], [`RmsNorm`].
 
+use crate::half_tensor::Stored;
 use crate::ops::matmul::MatMul;
 use crate::relations::Broadcasts;
-use crate::{Dim, Element, Ids, LastAxis, ShapeError, Tensor};
+use crate::{Dim, Element, HalfTensor, Ids, LastAxis, ShapeError, Tensor};
+use std::borrow::Cow;
 
 /// A norm's `eps` must be finite and at least 0: a negative one makes `1/sqrt(var + eps)`
 /// NaN for inputs of small variance, silently.
@@ -36,7 +38,7 @@ fn check_eps<E: Element>(layer: &str, eps: E) {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Linear<In: Dim, Out: Dim, E: Element = f32> {
-    weight: Tensor<(Out, In), E>,
+    weight: Stored<(Out, In), E>,
     bias: Option<Tensor<(Out,), E>>,
 }
 
@@ -51,10 +53,14 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
     /// assert_eq!(up.parameters(), 8 * 4 + 8);
     /// ```
     pub fn new(weight: Tensor<(Out, In), E>, bias: Option<Tensor<(Out,), E>>) -> Self {
-        Linear { weight, bias }
+        Linear {
+            weight: Stored::Full(weight),
+            bias,
+        }
     }
 
-    /// The weight, `(Out, In)`.
+    /// The weight, `(Out, In)`: borrowed, or widened to `E` when it is kept in half
+    /// precision ([`Linear::new_half`]).
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -62,8 +68,36 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
     /// dims! { pub D = 4; pub F = 8; }
     /// assert_eq!(Linear::new(Tensor::<(F, D)>::zeros(), None).weight().describe(), "[F=8, D=4]");
     /// ```
-    pub fn weight(&self) -> &Tensor<(Out, In), E> {
-        &self.weight
+    pub fn weight(&self) -> Cow<'_, Tensor<(Out, In), E>> {
+        self.weight.tensor()
+    }
+
+    /// The weight as it is kept, when it is kept in half precision.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// use infralens::{Half, HalfTensor};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let w = HalfTensor::from_tensor(&Tensor::<(F, D)>::zeros(), Half::F16);
+    /// assert_eq!(Linear::<D, F>::new_half(w, None).half_weight().map(HalfTensor::half), Some(Half::F16));
+    /// assert!(Linear::new(Tensor::<(F, D)>::zeros(), None).half_weight().is_none());
+    /// ```
+    pub fn half_weight(&self) -> Option<&HalfTensor<(Out, In)>> {
+        self.weight.half()
+    }
+
+    /// The bytes the weight takes in memory (the bias left out): what one pass through
+    /// the layer reads of it.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// dims! { pub D = 4; pub F = 8; }
+    /// assert_eq!(Linear::new(Tensor::<(F, D)>::zeros(), None).weight_bytes(), 4 * 32);
+    /// ```
+    pub fn weight_bytes(&self) -> usize {
+        self.weight.bytes()
     }
 
     /// The number of parameters: `In · Out` (`+ Out` with a bias).
@@ -97,10 +131,41 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
         Sh: MatMul<(In, Out)>,
         <Sh as MatMul<(In, Out)>>::Output: Broadcasts<(Out,)>,
     {
-        let y = x.matmul(self.weight.t());
+        let y = match &self.weight {
+            Stored::Full(w) => x.matmul(w.t()),
+            Stored::Half(w) => x.matmul_half_t(w),
+        };
         match &self.bias {
             Some(b) => y.add(b),
             None => y,
+        }
+    }
+}
+
+impl<In: Dim, Out: Dim> Linear<In, Out> {
+    /// A layer whose weight `(Out, In)` stays in half precision (`bf16` or `f16`, as a
+    /// checkpoint stores it): half the memory, and half the bytes a decode step reads.
+    /// [`forward`](Linear::forward) widens the weight as it reads it; the inputs, the sums
+    /// and the outputs are `f32`.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Linear;
+    /// use infralens::{Half, HalfTensor};
+    /// dims! { pub S = 3; pub D = 16; pub F = 32; }
+    /// let w = Tensor::<(F, D)>::randn(0);
+    /// let half = Linear::new_half(HalfTensor::from_tensor(&w, Half::Bf16), None);
+    /// assert_eq!(half.weight_bytes(), 2 * 32 * 16);
+    /// // The same numbers as the full-precision layer holding the rounded weight.
+    /// let x = Tensor::<(S, D)>::randn(1);
+    /// let full = Linear::new(half.weight().into_owned(), None);
+    /// let (a, b) = (half.forward(&x), full.forward(&x));
+    /// assert!(a.as_slice().iter().zip(b.as_slice()).all(|(a, b)| (a - b).abs() < 1e-5));
+    /// ```
+    pub fn new_half(weight: HalfTensor<(Out, In)>, bias: Option<Tensor<(Out,)>>) -> Self {
+        Linear {
+            weight: Stored::Half(weight),
+            bias,
         }
     }
 }
@@ -181,7 +246,7 @@ impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Embedding<V: Dim, D: Dim, E: Element = f32> {
-    table: Tensor<(V, D), E>,
+    table: Stored<(V, D), E>,
 }
 
 impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
@@ -194,10 +259,13 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().numel(), 40);
     /// ```
     pub fn new(table: Tensor<(V, D), E>) -> Self {
-        Embedding { table }
+        Embedding {
+            table: Stored::Full(table),
+        }
     }
 
-    /// The table `(V, D)` (also the output projection of a model with tied embeddings).
+    /// The table `(V, D)` (also the output projection of a model with tied embeddings):
+    /// borrowed, or widened to `E` when it is kept in half precision.
     ///
     /// ```
     /// use infralens::prelude::*;
@@ -205,8 +273,32 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     /// dims! { pub V = 10; pub D = 4; }
     /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().describe(), "[V=10, D=4]");
     /// ```
-    pub fn table(&self) -> &Tensor<(V, D), E> {
-        &self.table
+    pub fn table(&self) -> Cow<'_, Tensor<(V, D), E>> {
+        self.table.tensor()
+    }
+
+    /// The table as it is kept, when it is kept in half precision.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 10; pub D = 4; }
+    /// assert!(Embedding::new(Tensor::<(V, D)>::zeros()).half_table().is_none());
+    /// ```
+    pub fn half_table(&self) -> Option<&HalfTensor<(V, D)>> {
+        self.table.half()
+    }
+
+    /// The bytes the table takes in memory.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 10; pub D = 4; }
+    /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table_bytes(), 160);
+    /// ```
+    pub fn table_bytes(&self) -> usize {
+        self.table.bytes()
     }
 
     /// The rows of `ids`; an id past `V` is an error naming it.
@@ -223,7 +315,65 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
         &self,
         ids: &Ids<Sh>,
     ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
-        self.table.embedding(ids)
+        match &self.table {
+            Stored::Full(table) => table.embedding(ids),
+            Stored::Half(table) => {
+                let (v, d) = (table.sizes()[0], table.sizes()[1]);
+                crate::ops::embedding::gather::<V, D, Sh, E>(
+                    ids,
+                    (v, d),
+                    || table.describe(),
+                    |row, out| table.half().widen_into(&table.bits()[row * d..][..d], out),
+                )
+            }
+        }
+    }
+
+    /// `x · tableᵀ`: `(…, D) → (…, V)`, each output the dot product of `x` with one row of
+    /// the table — the logits of a model with tied embeddings (its output projection is
+    /// its embedding table), read from the one table, as it is kept.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 3; pub D = 2; pub S = 1; }
+    /// let e = Embedding::new(Tensor::<(V, D)>::from_vec(vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0])?);
+    /// let logits = e.unembed(&Tensor::<(S, D)>::from_vec(vec![2.0, 3.0])?);
+    /// assert_eq!(logits.to_vec(), vec![2.0, 3.0, 5.0]);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    #[track_caller]
+    pub fn unembed<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(D, V)>>::Output, E>
+    where
+        Sh: MatMul<(D, V)>,
+    {
+        match &self.table {
+            Stored::Full(table) => x.matmul(table.t()),
+            Stored::Half(table) => x.matmul_half_t(table),
+        }
+    }
+}
+
+impl<V: Dim, D: Dim> Embedding<V, D> {
+    /// A layer whose table `(V, D)` stays in half precision (`bf16` or `f16`): each row
+    /// is widened to `f32` as it is looked up, and [`unembed`](Embedding::unembed) reads the
+    /// table as it is kept.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Half, HalfTensor, Ids, layers::Embedding};
+    /// dims! { pub V = 3; pub D = 2; pub S = 2; }
+    /// let table = Tensor::<(V, D)>::from_vec(vec![0.5, 1.0, 2.0, 4.0, -1.0, 0.25])?;
+    /// let e = Embedding::new_half(HalfTensor::from_tensor(&table, Half::Bf16));
+    /// let x = e.forward(&Ids::<(S,)>::from_vec(vec![2, 0])?)?;
+    /// assert_eq!(x.to_vec(), vec![-1.0, 0.25, 0.5, 1.0]); // exact in bf16
+    /// assert_eq!(e.table_bytes(), 12);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn new_half(table: HalfTensor<(V, D)>) -> Self {
+        Embedding {
+            table: Stored::Half(table),
+        }
     }
 }
 
@@ -400,6 +550,24 @@ impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
     /// ```
     pub fn parameters(&self) -> usize {
         self.gate.parameters() + self.up.parameters() + self.down.parameters()
+    }
+
+    /// The bytes its three weights take in memory (biases left out): what one position's
+    /// pass reads of them.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::{Linear, SwiGlu};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let mlp = SwiGlu::new(
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), None),
+    ///     Linear::new(Tensor::<(F, D)>::zeros(), None),
+    ///     Linear::new(Tensor::<(D, F)>::zeros(), None),
+    /// );
+    /// assert_eq!(mlp.weight_bytes(), 3 * 4 * 32);
+    /// ```
+    pub fn weight_bytes(&self) -> usize {
+        self.gate.weight_bytes() + self.up.weight_bytes() + self.down.weight_bytes()
     }
 
     /// `down(silu(gate(x)) · up(x))`: `(…, D) → (…, D)`.

@@ -54,6 +54,7 @@ mod dim;
 mod element;
 mod error;
 pub mod generate;
+mod half_tensor;
 mod interop;
 #[doc(hidden)]
 pub mod kernels;
@@ -76,6 +77,7 @@ pub use candle_core;
 pub use dim::{Dim, DimInfo, DimSize, Dyn, StaticDim, kind};
 pub use element::Element;
 pub use error::ShapeError;
+pub use half_tensor::{Half, HalfTensor};
 /// The `ndarray` version [`Tensor::to_ndarray`] and [`Tensor::from_ndarray`] speak.
 pub use ndarray;
 pub use ops::attention::{

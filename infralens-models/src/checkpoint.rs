@@ -2,7 +2,7 @@
 //! that name the tensor, the dims and both shapes.
 
 use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
-use infralens::{Dim, Shape, Sizes, Tensor};
+use infralens::{Dim, Half, HalfTensor, Shape, Sizes, Tensor};
 use safetensors::Dtype;
 use safetensors::tensor::Metadata;
 use std::fmt;
@@ -346,7 +346,8 @@ enum Source {
 /// — read once: headers parsed, tensors fetched by name.
 ///
 /// The file is read into memory (a memory map needs `unsafe`, which InfraLens forbids);
-/// `bf16` and `f16` tensors are widened to `f32` as they are fetched.
+/// `bf16` and `f16` tensors are widened to `f32` as [`Checkpoint::tensor`] fetches them, or
+/// kept half by [`Checkpoint::half_tensor`].
 ///
 /// ```no_run
 /// use infralens::prelude::*;
@@ -769,9 +770,44 @@ impl Checkpoint {
         name: &str,
         sizes: &Sizes,
     ) -> Result<Linear<In, Out>, LoadError> {
-        let weight = self.tensor::<(Out, In)>(&format!("{name}.weight"), sizes)?;
+        self.linear_as(name, sizes, WeightDtype::F32)
+    }
+
+    /// [`Checkpoint::linear`] with the weight kept as `dtype` says (the bias in `f32`).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::Half;
+    /// use infralens_models::{Checkpoint, WeightDtype};
+    /// dims! { pub D = 64; pub Dq = 64; }
+    /// let ckpt = Checkpoint::open_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-bf16"))?;
+    /// let q = ckpt.linear_as::<D, Dq>("model.layers.0.self_attn.q_proj", &sizes![], WeightDtype::AsStored)?;
+    /// assert_eq!(q.half_weight().map(|w| w.half()), Some(Half::Bf16));
+    /// assert_eq!(q.weight_bytes(), 2 * 64 * 64);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn linear_as<In: Dim, Out: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+        dtype: WeightDtype,
+    ) -> Result<Linear<In, Out>, LoadError> {
         let bias = self.optional::<(Out,)>(&format!("{name}.bias"), sizes)?;
-        Ok(Linear::new(weight, bias))
+        self.linear_with(&format!("{name}.weight"), bias, sizes, dtype)
+    }
+
+    /// A layer of the weight `weight`, kept as `dtype` says, and `bias`.
+    pub(crate) fn linear_with<In: Dim, Out: Dim>(
+        &self,
+        weight: &str,
+        bias: Option<Tensor<(Out,)>>,
+        sizes: &Sizes,
+        dtype: WeightDtype,
+    ) -> Result<Linear<In, Out>, LoadError> {
+        Ok(match dtype.half_for(self.stored_half(weight)) {
+            Some(half) => Linear::new_half(self.half_tensor(weight, sizes, half)?, bias),
+            None => Linear::new(self.tensor(weight, sizes)?, bias),
+        })
     }
 
     /// A Llama-family gated MLP saved as `{name}.gate_proj`, `{name}.up_proj` and
@@ -900,9 +936,31 @@ impl Checkpoint {
         name: &str,
         sizes: &Sizes,
     ) -> Result<Embedding<V, D>, LoadError> {
-        Ok(Embedding::new(
-            self.tensor::<(V, D)>(&format!("{name}.weight"), sizes)?,
-        ))
+        self.embedding_as(name, sizes, WeightDtype::F32)
+    }
+
+    /// [`Checkpoint::embedding`] with the table kept as `dtype` says.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens_models::{Checkpoint, WeightDtype};
+    /// dims! { pub V = 256; pub D = 64; }
+    /// let ckpt = Checkpoint::open_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-bf16"))?;
+    /// let embed = ckpt.embedding_as::<V, D>("model.embed_tokens", &sizes![], WeightDtype::F32)?;
+    /// assert_eq!(embed.table_bytes(), 4 * 256 * 64); // widened, as asked
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn embedding_as<V: Dim, D: Dim>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+        dtype: WeightDtype,
+    ) -> Result<Embedding<V, D>, LoadError> {
+        let table = format!("{name}.weight");
+        Ok(match dtype.half_for(self.stored_half(&table)) {
+            Some(half) => Embedding::new_half(self.half_tensor(&table, sizes, half)?),
+            None => Embedding::new(self.tensor(&table, sizes)?),
+        })
     }
 
     /// The tensor `name` when the checkpoint has it (a layer's optional bias).
@@ -930,6 +988,90 @@ impl Checkpoint {
     /// # Ok::<(), infralens_models::LoadError>(())
     /// ```
     pub fn tensor<Sh: Shape>(&self, name: &str, sizes: &Sizes) -> Result<Tensor<Sh>, LoadError> {
+        let (shard, info) = self.locate::<Sh>(name, sizes)?;
+        let (start, end) = info.data_offsets;
+        let raw = shard.raw(start, end)?;
+        let values: Vec<f32> = match info.dtype {
+            Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::F16 | Dtype::BF16 => {
+                let half = stored_half(info.dtype).unwrap_or(Half::Bf16);
+                let mut values = vec![0.0f32; raw.len() / 2];
+                half.widen_into(&words(&raw), &mut values);
+                values
+            }
+            Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|b| {
+                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
+                })
+                .collect(),
+            other => return Err(unsupported(name, other)),
+        };
+        Tensor::from_vec_in(values, sizes).map_err(|e| LoadError::Format {
+            path: shard.path.clone(),
+            message: format!("`{name}`: {e}"),
+        })
+    }
+
+    /// The tensor `name` kept in half precision, `half`'s format: copied as stored when it is
+    /// stored so, rounded (to nearest, ties to even) from `f32` or `f64` or the other half
+    /// format otherwise. Shapes are checked as [`Checkpoint::tensor`] checks them.
+    ///
+    /// ```no_run
+    /// use infralens::prelude::*;
+    /// use infralens::Half;
+    /// use infralens_models::Checkpoint;
+    /// dims! { pub D = dyn; pub F = dyn; }
+    /// let ckpt = Checkpoint::open("model.safetensors")?;
+    /// let up = ckpt.half_tensor::<(F, D)>("model.layers.0.mlp.up_proj.weight", &sizes![D = 2048, F = 8192], Half::Bf16)?;
+    /// assert_eq!(up.bytes(), 2 * 2048 * 8192);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn half_tensor<Sh: Shape>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+        half: Half,
+    ) -> Result<HalfTensor<Sh>, LoadError> {
+        let (shard, info) = self.locate::<Sh>(name, sizes)?;
+        let bits = if stored_half(info.dtype) == Some(half) {
+            let (start, end) = info.data_offsets;
+            words(&shard.raw(start, end)?)
+        } else {
+            let wide = self.tensor::<Sh>(name, sizes)?;
+            return Ok(HalfTensor::from_tensor(&wide, half));
+        };
+        HalfTensor::from_bits_in(bits, half, sizes).map_err(|e| LoadError::Format {
+            path: shard.path.clone(),
+            message: format!("`{name}`: {e}"),
+        })
+    }
+
+    /// The half-precision format `name` is stored in: `Some(Half::Bf16)` for a `BF16`
+    /// tensor, `Some(Half::F16)` for `F16`, `None` for any other dtype or a missing name.
+    ///
+    /// ```
+    /// use infralens::Half;
+    /// use infralens_models::Checkpoint;
+    /// let ckpt = Checkpoint::open_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-bf16"))?;
+    /// assert_eq!(ckpt.stored_half("model.embed_tokens.weight"), Some(Half::Bf16));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn stored_half(&self, name: &str) -> Option<Half> {
+        let shard = &self.shards[*self.holder.get(name)?];
+        stored_half(shard.metadata.info(name)?.dtype)
+    }
+
+    /// The shard and header entry of `name`, its stored shape checked against `Sh` with
+    /// `sizes`; marks it fetched.
+    fn locate<Sh: Shape>(
+        &self,
+        name: &str,
+        sizes: &Sizes,
+    ) -> Result<(&Shard, &safetensors::tensor::TensorInfo), LoadError> {
         let shard = self.holder.get(name).map(|&i| &self.shards[i]);
         let Some((shard, info)) = shard.and_then(|s| Some((s, s.metadata.info(name)?))) else {
             return Err(LoadError::Missing {
@@ -953,38 +1095,13 @@ impl Checkpoint {
                 sizes: expected,
             });
         }
-        let (start, end) = info.data_offsets;
-        let raw = shard.raw(start, end)?;
-        let values: Vec<f32> = match info.dtype {
-            Dtype::F32 => raw
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F16 => raw
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::BF16 => raw
-                .chunks_exact(2)
-                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::F64 => raw
-                .chunks_exact(8)
-                .map(|b| {
-                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
-                })
-                .collect(),
-            other => {
-                return Err(LoadError::Dtype {
-                    name: name.to_owned(),
-                    dtype: format!("{other:?}"),
-                });
-            }
-        };
-        Tensor::from_vec_in(values, sizes).map_err(|e| LoadError::Format {
-            path: shard.path.clone(),
-            message: format!("`{name}`: {e}"),
-        })
+        if !matches!(
+            info.dtype,
+            Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64
+        ) {
+            return Err(unsupported(name, info.dtype));
+        }
+        Ok((shard, info))
     }
 
     /// The three names closest to `name` (by edit distance).
@@ -1013,6 +1130,96 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// How a loaded model keeps its matrices — the projections, the embedding table, the output
+/// projection. Norm weights and biases are small and stay `f32`; activations are `f32`
+/// whatever this says.
+///
+/// ```
+/// use infralens_models::WeightDtype;
+/// assert_eq!("bf16".parse::<WeightDtype>()?, WeightDtype::Bf16);
+/// assert_eq!(WeightDtype::default(), WeightDtype::AsStored);
+/// let err = "fp8".parse::<WeightDtype>().unwrap_err();
+/// assert_eq!(err, "`fp8` is not a weight dtype: write f32, bf16, f16, or stored (as the checkpoint keeps each)");
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WeightDtype {
+    /// As the checkpoint stores each matrix: `bf16` and `f16` stay half, `f32` and `f64`
+    /// become `f32`.
+    #[default]
+    AsStored,
+    /// Every matrix widened to `f32`.
+    F32,
+    /// Every matrix in `bf16` (rounded from `f32` where it is stored wider).
+    Bf16,
+    /// Every matrix in `f16` (rounded where it is stored otherwise; `f16` ends at 65504).
+    F16,
+}
+
+impl WeightDtype {
+    /// The half format a matrix stored as `stored` is kept in; `None`: `f32`.
+    fn half_for(self, stored: Option<Half>) -> Option<Half> {
+        match self {
+            WeightDtype::AsStored => stored,
+            WeightDtype::F32 => None,
+            WeightDtype::Bf16 => Some(Half::Bf16),
+            WeightDtype::F16 => Some(Half::F16),
+        }
+    }
+}
+
+impl std::str::FromStr for WeightDtype {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "stored" => Ok(WeightDtype::AsStored),
+            "f32" => Ok(WeightDtype::F32),
+            "bf16" => Ok(WeightDtype::Bf16),
+            "f16" => Ok(WeightDtype::F16),
+            _ => Err(format!(
+                "`{s}` is not a weight dtype: write f32, bf16, f16, or stored (as the checkpoint keeps each)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for WeightDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WeightDtype::AsStored => "stored",
+            WeightDtype::F32 => "f32",
+            WeightDtype::Bf16 => "bf16",
+            WeightDtype::F16 => "f16",
+        })
+    }
+}
+
+/// The half-precision format of a stored dtype.
+fn stored_half(dtype: Dtype) -> Option<Half> {
+    match dtype {
+        Dtype::BF16 => Some(Half::Bf16),
+        Dtype::F16 => Some(Half::F16),
+        _ => None,
+    }
+}
+
+/// Little-endian 16-bit words.
+fn words(raw: &[u8]) -> Vec<u16> {
+    raw.chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+/// The error for a dtype InfraLens does not load.
+fn unsupported(name: &str, dtype: Dtype) -> LoadError {
+    LoadError::Dtype {
+        name: name.to_owned(),
+        dtype: format!("{dtype:?}"),
+    }
 }
 
 #[cfg(test)]

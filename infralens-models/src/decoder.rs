@@ -2,10 +2,11 @@
 
 use crate::{
     Architecture, B, C, Checkpoint, Config, D, D3, Dh, Dkv, Dq, F, H, Hkv, LoadError, One, P, S, V,
+    WeightDtype,
 };
 use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
 use infralens::prelude::*;
-use infralens::{Ids, Rope, RopeStyle};
+use infralens::{HalfTensor, Ids, Rope, RopeStyle};
 use std::path::Path;
 
 /// The Llama-family layer — its weights, the context it reads, and its `#[shapes]`
@@ -186,10 +187,25 @@ impl Decoder {
     /// assert!(err.to_string().starts_with("cannot read /no/such/model/config.json"));
     /// ```
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
+        Self::load_as(dir, WeightDtype::AsStored)
+    }
+
+    /// [`Decoder::load`], with the matrices kept as `dtype` says: `bf16` or `f16` halves the
+    /// memory they take and the bytes each decode step reads; activations stay `f32`.
+    ///
+    /// ```
+    /// use infralens_models::{Decoder, WeightDtype};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama");
+    /// let full = Decoder::load_as(dir, WeightDtype::F32)?;
+    /// let half = Decoder::load_as(dir, WeightDtype::Bf16)?;
+    /// assert_eq!(2 * half.weight_bytes_per_token(), full.weight_bytes_per_token());
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn load_as(dir: impl AsRef<Path>, dtype: WeightDtype) -> Result<Self, LoadError> {
         let dir = dir.as_ref();
         let config = Config::load(dir)?;
         let ckpt = Checkpoint::open_dir(dir)?;
-        Self::from_checkpoint(config, &ckpt)
+        Self::from_checkpoint_as(config, &ckpt, dtype)
     }
 
     /// A model from a configuration and a checkpoint already read (from memory, another
@@ -209,26 +225,55 @@ impl Decoder {
     /// # Errors
     /// As [`Decoder::load`], but for reading the files.
     pub fn from_checkpoint(config: Config, ckpt: &Checkpoint) -> Result<Self, LoadError> {
+        Self::from_checkpoint_as(config, ckpt, WeightDtype::AsStored)
+    }
+
+    /// [`Decoder::from_checkpoint`], with the matrices kept as `dtype` says (as
+    /// [`Decoder::load_as`]). GPT-2's `Conv1D` weights stay `f32`.
+    ///
+    /// ```
+    /// use infralens_models::{Checkpoint, Config, Decoder, WeightDtype};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llama-bf16");
+    /// let config = Config::load(&dir)?;
+    /// let ckpt = Checkpoint::open_dir(&dir)?;
+    /// let model = Decoder::from_checkpoint_as(config, &ckpt, WeightDtype::AsStored)?;
+    /// assert_eq!(model.generate(&[1, 2, 3], 2)?.tokens.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_checkpoint_as(
+        config: Config,
+        ckpt: &Checkpoint,
+        dtype: WeightDtype,
+    ) -> Result<Self, LoadError> {
         // What this load reads, apart from what the caller fetched before.
         let fetched_before = ckpt.take_used();
-        let loaded = Self::from_checkpoint_counted(config, ckpt);
+        let loaded = Self::from_checkpoint_counted(config, ckpt, dtype);
         ckpt.restore_used(fetched_before);
         loaded
     }
 
-    fn from_checkpoint_counted(config: Config, ckpt: &Checkpoint) -> Result<Self, LoadError> {
+    fn from_checkpoint_counted(
+        config: Config,
+        ckpt: &Checkpoint,
+        dtype: WeightDtype,
+    ) -> Result<Self, LoadError> {
         let sizes = config.sizes(1, 1);
         let (embed, blocks) = if config.architecture == Architecture::Gpt2 {
-            Self::load_gpt2(&config, ckpt, &sizes)?
+            Self::load_gpt2(&config, ckpt, &sizes, dtype)?
         } else {
-            Self::load_llama(&config, ckpt, &sizes)?
+            Self::load_llama(&config, ckpt, &sizes, dtype)?
         };
         let lm_head = if config.tie_word_embeddings {
             // Tied: `transformers` uses the embedding table, whatever `lm_head.weight` holds;
             // a stored copy that differs would be silently dropped, so it is refused.
             if ckpt.contains("lm_head.weight") {
                 let stored = ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?;
-                if stored != *embed.table() {
+                // Compared as the table is kept (rounded alike when it is kept half).
+                let same = match embed.half_table() {
+                    Some(table) => HalfTensor::from_tensor(&stored, table.half()) == *table,
+                    None => stored == *embed.table(),
+                };
+                if !same {
                     return Err(LoadError::Config {
                         field: "tie_word_embeddings".to_owned(),
                         message: "is true, but the checkpoint's `lm_head.weight` differs from the embedding table: `transformers` would use the table and drop `lm_head.weight`; set it to false to use `lm_head.weight`".to_owned(),
@@ -239,10 +284,8 @@ impl Decoder {
         } else {
             // Not tied: `lm_head.weight` must be there (the missing-tensor error otherwise,
             // with the closest names).
-            Some(Linear::new(
-                ckpt.tensor::<(V, D)>("lm_head.weight", &sizes)?,
-                None,
-            ))
+            let head = ckpt.linear_as::<D, V>("lm_head", &sizes, dtype)?;
+            Some(head)
         };
         // Every tensor is read, or the checkpoint is refused: GPT-2's causal-mask buffers
         // (`attn.bias`, `attn.masked_bias`, saved by older `transformers`) hold no weights.
@@ -269,9 +312,10 @@ impl Decoder {
         config: &Config,
         ckpt: &Checkpoint,
         sizes: &Sizes,
+        dtype: WeightDtype,
     ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
         let eps = config.rms_norm_eps as f32;
-        let embed = ckpt.embedding::<V, D>("model.embed_tokens", sizes)?;
+        let embed = ckpt.embedding_as::<V, D>("model.embed_tokens", sizes, dtype)?;
         // Grown as the layers load: a `num_hidden_layers` the checkpoint does not hold fails
         // on the first missing tensor, not on an allocation for all of them.
         let mut layers = Vec::new();
@@ -294,6 +338,7 @@ impl Decoder {
                 says: "is true",
                 bias: config.attention_bias,
                 sizes,
+                dtype,
             };
             // Qwen2's q, k and v have biases whatever the config says; its o has none.
             let qkv = if config.qkv_bias && !config.attention_bias {
@@ -335,6 +380,7 @@ impl Decoder {
         config: &Config,
         ckpt: &Checkpoint,
         sizes: &Sizes,
+        dtype: WeightDtype,
     ) -> Result<(Embedding<V, D>, Blocks), LoadError> {
         let eps = config.rms_norm_eps as f32;
         // `transformers` saves GPT-2 with or without the `transformer.` prefix.
@@ -344,7 +390,7 @@ impl Decoder {
             ""
         };
         let norm = |name: &str| ckpt.layer_norm::<D>(&format!("{prefix}{name}"), eps, sizes);
-        let embed = ckpt.embedding::<V, D>(&format!("{prefix}wte"), sizes)?;
+        let embed = ckpt.embedding_as::<V, D>(&format!("{prefix}wte"), sizes, dtype)?;
         let wpe = ckpt.tensor::<(P, D)>(&format!("{prefix}wpe.weight"), sizes)?;
         // Grown as the layers load: a `num_hidden_layers` the checkpoint does not hold fails
         // on the first missing tensor, not on an allocation for all of them.
@@ -407,6 +453,77 @@ impl Decoder {
         };
         let head = if c.tie_word_embeddings { 0 } else { v * d };
         v * d + head + c.layers * per_layer + extra
+    }
+
+    /// What the matrices are kept as: `"f32"`, `"bf16"`, `"f16"`, or the formats found,
+    /// joined by `" and "`, when the checkpoint mixes them (loaded as stored).
+    ///
+    /// ```
+    /// use infralens_models::{Decoder, WeightDtype};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-bf16");
+    /// assert_eq!(Decoder::load(dir)?.weight_dtype(), "bf16");
+    /// assert_eq!(Decoder::load_as(dir, WeightDtype::F32)?.weight_dtype(), "f32");
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn weight_dtype(&self) -> String {
+        let name = |h: Option<infralens::Half>| h.map_or("f32".to_owned(), |h| h.to_string());
+        let mut kept = vec![name(self.embed.half_table().map(|t| t.half()))];
+        if let Blocks::Llama(layers, _) = &self.blocks {
+            for l in layers {
+                kept.push(name(l.q.half_weight().map(|w| w.half())));
+                kept.push(name(l.k.half_weight().map(|w| w.half())));
+                kept.push(name(l.v.half_weight().map(|w| w.half())));
+                kept.push(name(l.o.half_weight().map(|w| w.half())));
+            }
+        } else {
+            kept.push("f32".to_owned());
+        }
+        if let Some(head) = &self.lm_head {
+            kept.push(name(head.half_weight().map(|w| w.half())));
+        }
+        kept.sort();
+        kept.dedup();
+        kept.join(" and ")
+    }
+
+    /// The bytes of weights one position's matrix products read: every projection once,
+    /// and the output projection (the embedding table itself when tied) — at the precision
+    /// each is kept in ([`Decoder::load_as`]). Norms, biases and the one embedding row looked
+    /// up are left out. A decode step reads this and its KV cache.
+    ///
+    /// ```
+    /// use infralens_models::{Decoder, WeightDtype};
+    /// let model = Decoder::load_as(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"), WeightDtype::F32)?;
+    /// let c = model.config();
+    /// let (d, f, v, dq, dkv) = (c.hidden_size, c.intermediate_size, c.vocab_size, c.heads * c.head_dim, c.kv_heads * c.head_dim);
+    /// let per_layer = 2 * d * dq + 2 * d * dkv + 3 * d * f;
+    /// assert_eq!(model.weight_bytes_per_token(), 4 * (c.layers * per_layer + v * d));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn weight_bytes_per_token(&self) -> usize {
+        let c = &self.config;
+        let layers: usize = match &self.blocks {
+            Blocks::Llama(layers, _) => layers
+                .iter()
+                .map(|l| {
+                    l.q.weight_bytes()
+                        + l.k.weight_bytes()
+                        + l.v.weight_bytes()
+                        + l.o.weight_bytes()
+                        + l.mlp.weight_bytes()
+                })
+                .sum(),
+            // `Conv1D`s are kept in `f32`.
+            Blocks::Gpt2 { .. } => {
+                let (d, f) = (c.hidden_size, c.intermediate_size);
+                c.layers * 4 * (3 * d * d + d * d + 2 * d * f)
+            }
+        };
+        let head = match &self.lm_head {
+            Some(head) => head.weight_bytes(),
+            None => self.embed.table_bytes(),
+        };
+        layers + head
     }
 
     /// The bytes of KV cache one position takes over all layers (`f32`):
@@ -516,7 +633,7 @@ impl Decoder {
         };
         Ok(match &self.lm_head {
             Some(head) => head.forward(&last),
-            None => last.matmul(self.embed.table().t()),
+            None => self.embed.unembed(&last),
         })
     }
 }
@@ -621,25 +738,27 @@ struct Projections<'a> {
     says: &'static str,
     bias: bool,
     sizes: &'a Sizes,
+    /// How the weights are kept.
+    dtype: WeightDtype,
 }
 
 impl Projections<'_> {
     fn get<In: Dim, Out: Dim>(&self, name: &str) -> Result<Linear<In, Out>, LoadError> {
         let name = format!("{}.{name}", self.prefix);
-        let weight = self
-            .ckpt
-            .tensor::<(Out, In)>(&format!("{name}.weight"), self.sizes)?;
-        if !self.bias {
-            return Ok(Linear::new(weight, None));
-        }
         let bias = format!("{name}.bias");
-        if !self.ckpt.contains(&bias) {
+        if self.bias && !self.ckpt.contains(&bias) {
             return Err(LoadError::Config {
                 field: self.flag.to_owned(),
                 message: format!("{}, but the checkpoint has no `{bias}`", self.says),
             });
         }
-        let bias = self.ckpt.tensor::<(Out,)>(&bias, self.sizes)?;
-        Ok(Linear::new(weight, Some(bias)))
+        let bias = if self.bias {
+            Some(self.ckpt.tensor::<(Out,)>(&bias, self.sizes)?)
+        } else {
+            // A bias the config does not ask for is left unread, and so refused below.
+            None
+        };
+        self.ckpt
+            .linear_with(&format!("{name}.weight"), bias, self.sizes, self.dtype)
     }
 }

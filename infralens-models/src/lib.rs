@@ -26,7 +26,7 @@ pub mod config;
 mod decoder;
 pub mod tokenizer;
 
-pub use checkpoint::{Checkpoint, LoadError};
+pub use checkpoint::{Checkpoint, LoadError, WeightDtype};
 pub use config::{Architecture, Config};
 pub use decoder::{Decoder, DecoderCache, Generation};
 pub use tokenizer::{TextStream, Tokenizer};

@@ -68,7 +68,7 @@ fn main() {
     let blocks = [Block::random(1), Block::random(2)];
     let norm = RmsNorm::new(Tensor::<(D,)>::ones(), 1e-6);
     // Tied embeddings: the output projection is the embedding table, `(V, D)` = (out, in).
-    let lm_head = Linear::new(embed.table().clone(), None);
+    let lm_head = Linear::new(embed.table().into_owned(), None);
     let rope = Rope::<MaxPos, Dh>::new(10_000.0, RopeStyle::Halves, &sizes![]);
 
     let prompt = [3u32, 14, 15, 9];

@@ -6,6 +6,7 @@
 
 pub mod attention;
 pub mod gemm;
+pub mod half;
 pub mod permute;
 pub mod softmax;
 pub mod stream;

@@ -175,27 +175,50 @@ impl<V: Dim, D: Dim, E: Element> Tensor<(V, D), E> {
         ids: &Ids<Sh>,
     ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
         let (v, d) = (self.sizes()[0], self.sizes()[1]);
-        let mut data = Vec::with_capacity(ids.data.len() * d);
-        for (at, &id) in ids.data.iter().enumerate() {
-            let row = id as usize;
-            if row >= v {
-                return Err(ShapeError::other(
-                    format!(
-                        "token id {id} (at position {at}) is not a row of the embedding table: `{}` = {v}, ids go from 0 to {}",
-                        V::NAME,
-                        v.saturating_sub(1)
-                    ),
-                    self.describe(),
-                    v,
-                    row,
-                ));
-            }
-            data.extend_from_slice(&self.as_slice()[row * d..(row + 1) * d]);
-        }
-        let mut sizes = ids.sizes().to_vec();
-        sizes.push(d);
-        Ok(Tensor::from_parts(data, &sizes))
+        gather::<V, D, Sh, E>(
+            ids,
+            (v, d),
+            || self.describe(),
+            |row, out| {
+                out.copy_from_slice(&self.as_slice()[row * d..(row + 1) * d]);
+            },
+        )
     }
+}
+
+/// The rows of `ids` from a table of `v` rows of width `d`, each written by `row(i, out)`;
+/// an id past the table is an error naming it and `V` (the table described by `table`).
+pub(crate) fn gather<V: Dim, D: Dim, Sh: Append<D>, E: Element>(
+    ids: &Ids<Sh>,
+    (v, d): (usize, usize),
+    table: impl Fn() -> String,
+    row: impl Fn(usize, &mut [E]),
+) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+    let mut data = vec![E::ZERO; ids.data.len() * d];
+    for (at, (&id, out)) in ids
+        .data
+        .iter()
+        .zip(data.chunks_exact_mut(d.max(1)))
+        .enumerate()
+    {
+        let r = id as usize;
+        if r >= v {
+            return Err(ShapeError::other(
+                format!(
+                    "token id {id} (at position {at}) is not a row of the embedding table: `{}` = {v}, ids go from 0 to {}",
+                    V::NAME,
+                    v.saturating_sub(1)
+                ),
+                table(),
+                v,
+                r,
+            ));
+        }
+        row(r, &mut out[..d]);
+    }
+    let mut sizes = ids.sizes().to_vec();
+    sizes.push(d);
+    Ok(Tensor::from_parts(data, &sizes))
 }
 
 impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {

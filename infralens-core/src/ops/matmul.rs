@@ -318,6 +318,37 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     }
 }
 
+impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+    /// `self · Wᵀ` for a weight `W: (Out, In)` kept in half precision: what
+    /// [`Linear::forward`](crate::layers::Linear::forward) computes for a half weight, with
+    /// the checks and the cost count of `self.matmul(w.t())`.
+    pub(crate) fn matmul_half_t<In: crate::Dim, Out: crate::Dim>(
+        &self,
+        w: &crate::HalfTensor<(Out, In)>,
+    ) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    where
+        Sh: MatMul<(In, Out)>,
+    {
+        let a = self.sizes();
+        let rank = Sh::RANK;
+        let (n, k) = (w.sizes()[0], w.sizes()[1]);
+        agree::<Sh::Col>(
+            "matmul",
+            (a[rank - 1], "the left operand's last axis"),
+            (k, "the right operand's rows"),
+        );
+        let rows: usize = a[..rank - 1].iter().product();
+        crate::cost::record(
+            crate::cost::product(&[2, rows, k, n]),
+            crate::cost::product(&[k, n]),
+        );
+        let out = crate::kernels::half::matmul_t(self.as_slice(), w.bits(), w.half(), (rows, k, n));
+        let mut sizes = self.extents();
+        sizes[rank - 1] = n;
+        Tensor::from_parts(out, &sizes[..rank])
+    }
+}
+
 /// `out = a · b` for a few rows of `a`, `b` a weight `(k, n)` or, `transposed`, stored
 /// `(n, k)`.
 fn few_rows<E: Element>(

@@ -13,7 +13,7 @@
 use clap::Parser;
 use infralens::Sampler;
 use infralens::generate::generate_with;
-use infralens_models::{Decoder, Tokenizer};
+use infralens_models::{Decoder, Tokenizer, WeightDtype};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -53,6 +53,10 @@ struct Args {
     /// Generates all `--steps` tokens, past the model's `eos_token_id`.
     #[arg(long)]
     ignore_eos: bool,
+    /// How the matrices are kept in memory: `f32`, `bf16`, `f16`, or `stored` (the
+    /// checkpoint's own dtype for each; bf16 and f16 stay half). Activations are f32.
+    #[arg(long, default_value_t = WeightDtype::AsStored, value_name = "DTYPE")]
+    dtype: WeightDtype,
     /// Threads for the kernels (default: `INFRALENS_THREADS`, else the machine's cores).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
@@ -93,7 +97,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         infralens::threads::set_num_threads(n as usize);
     }
     let loading = Instant::now();
-    let model = Decoder::load(&args.dir)?;
+    let model = Decoder::load_as(&args.dir, args.dtype)?;
     let tokenizer = Tokenizer::load(&args.dir)?;
     let loaded = loading.elapsed();
     let prompt: Vec<u32> = match (&args.prompt, &tokenizer) {
@@ -133,7 +137,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         "  dims: D={} H={} Hkv={} Dh={} F={} V={}",
         c.hidden_size, c.heads, c.kv_heads, c.head_dim, c.intermediate_size, c.vocab_size
     );
-    println!("  parameters: {params}");
+    println!(
+        "  parameters: {params}; the matrices as {} ({}B a token reads)",
+        model.weight_dtype(),
+        si(model.weight_bytes_per_token() as f64)
+    );
     println!("  KV cache: {} bytes per token", model.kv_bytes_per_token());
     println!(
         "  FLOPs per token (weights, 2 per weight a token reads): {}",
@@ -238,9 +246,9 @@ fn readout(model: &Decoder, read: usize, prompt_len: usize, stamps: &[Duration])
         .as_secs_f64()
         .max(1e-9);
     let rate = decoded as f64 / span;
-    // Each decode step reads the weights (f32) and the cache so far: on average the
-    // positions before the middle step.
-    let weights = 4.0 * read as f64;
+    // Each decode step reads the weights (at the precision they are kept in) and the cache
+    // so far: on average the positions before the middle step.
+    let weights = model.weight_bytes_per_token() as f64;
     let cached = prompt + decoded as f64 / 2.0;
     let bytes = weights + model.kv_bytes_per_token() as f64 * cached;
     let achieved = bytes * rate;

@@ -5,6 +5,10 @@
 //!
 //! `cargo run --release --manifest-path perf/decoder-compare/Cargo.toml`
 //!
+//! InfraLens also runs the same checkpoint with its matrices kept in bf16
+//! (`WeightDtype::Bf16`, rounded on load), against its own f32 decode and candle's best CPU
+//! path (f32: candle's CPU backend has no bf16 matmul).
+//!
 //! Decode is bound by memory: each token reads every weight once. The program also measures
 //! this machine's copy bandwidth (a STREAM-like triad) in the same run, and reports the
 //! bandwidth each decoder achieves (weight and cache bytes read per token × tokens/s).
@@ -149,9 +153,12 @@ impl Candle {
 
 fn measure(threads: &str, dir: &Path) -> Res<()> {
     let ours = infralens_models::Decoder::load(dir)?;
+    // The same checkpoint with its matrices kept in bf16 (rounded on load).
+    let half = infralens_models::Decoder::load_as(dir, infralens_models::WeightDtype::Bf16)?;
     let theirs = Candle::load(dir)?;
     let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| (i * 7919) % V as u32).collect();
     let (mut ours_prefill, mut ours_decode, mut theirs_prefill, mut theirs_decode) = (vec![], vec![], vec![], vec![]);
+    let (mut half_prefill, mut half_decode) = (vec![], vec![]);
     let mut checked = false;
     for _ in 0..RUNS {
         // InfraLens: prefill alone, then prefill + decode; the difference is the decode.
@@ -166,16 +173,27 @@ fn measure(threads: &str, dir: &Path) -> Res<()> {
         let (tokens, p, d) = theirs.generate(&prompt, STEPS)?;
         theirs_prefill.push(p);
         theirs_decode.push(d);
+        let t = Instant::now();
+        let _ = half.generate(&prompt, 1)?;
+        let prefill = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let half_all = half.generate(&prompt, STEPS)?;
+        let total = t.elapsed().as_secs_f64();
+        half_prefill.push(prefill);
+        half_decode.push((total - prefill).max(0.0));
         if !checked {
             let agree = tokens.iter().zip(&all.tokens).take_while(|(a, b)| a == b).count();
             println!(
                 "[{threads} thread(s)] cross-check: {agree} of {STEPS} greedy tokens identical (first token {} vs {})",
                 first.tokens[0], tokens[0]
             );
+            let same = half_all.tokens.iter().zip(&all.tokens).take_while(|(a, b)| a == b).count();
+            println!("[{threads} thread(s)] InfraLens bf16 against its f32: {same} of {STEPS} greedy tokens identical");
             checked = true;
         }
     }
     let (op, od, tp, td) = (median(ours_prefill), median(ours_decode), median(theirs_prefill), median(theirs_decode));
+    let (hp, hd) = (median(half_prefill), median(half_decode));
     let decode_steps = (STEPS - 1) as f64;
     // The layers' weights work on every position; the output projection on the last one
     // only (both decoders); the embedding table is read one row a token.
@@ -193,6 +211,19 @@ fn measure(threads: &str, dir: &Path) -> Res<()> {
     println!(
         "  decode {} steps: InfraLens {:.1} ms/token, candle {:.1} ms/token, ratio {:.2} ({:.1} vs {:.1} tokens/s)",
         STEPS - 1, od / decode_steps * 1e3, td / decode_steps * 1e3, od / td, decode_steps / od, decode_steps / td
+    );
+    // candle's CPU backend has no bf16 matmul (huggingface/candle#3503): its best CPU path
+    // for this checkpoint is f32, the figures above.
+    println!(
+        "  bf16 weights (InfraLens): prefill {:.1} ms ({:.2} of candle f32), decode {:.1} ms/token, {:.1} tokens/s: {:.2}x InfraLens f32 decode, {:.2}x candle f32; {:.1} GB/s ({:.0}% of the triad)",
+        hp * 1e3,
+        hp / tp,
+        hd / decode_steps * 1e3,
+        decode_steps / hd,
+        od / hd,
+        td / hd,
+        ((layer_params + head_params) * 2.0 + kv_bytes(PROMPT + STEPS / 2)) * decode_steps / hd / 1e9,
+        100.0 * ((layer_params + head_params) * 2.0 + kv_bytes(PROMPT + STEPS / 2)) * decode_steps / hd / bw
     );
     println!(
         "  decode bandwidth: InfraLens {:.1} GB/s, candle {:.1} GB/s, of a triad's {:.1} GB/s ({:.0}% and {:.0}%)",

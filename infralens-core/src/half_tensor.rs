@@ -39,8 +39,8 @@ impl Half {
     #[inline]
     pub fn widen(self, bits: u16) -> f32 {
         match self {
-            Half::Bf16 => f32::from_bits(u32::from(bits) << 16),
-            Half::F16 => half::f16::from_bits(bits).to_f32(),
+            Half::Bf16 => crate::kernels::half::bf16(bits),
+            Half::F16 => crate::kernels::half::f16(bits),
         }
     }
 
@@ -59,7 +59,7 @@ impl Half {
         }
     }
 
-    /// `out[i] ← bits[i]` widened: the whole slice at once (with the CPU's conversion
+    /// `out[i] ← bits[i]` widened: the whole slice at once (`f16` with the CPU's conversion
     /// instructions where it has them).
     ///
     /// ```
@@ -83,20 +83,10 @@ impl Half {
         match self {
             Half::Bf16 => {
                 for (o, &b) in out.iter_mut().zip(bits) {
-                    *o = E::from_f32(f32::from_bits(u32::from(b) << 16));
+                    *o = E::from_f32(crate::kernels::half::bf16(b));
                 }
             }
-            Half::F16 => {
-                use half::slice::{HalfBitsSliceExt, HalfFloatSliceExt};
-                let mut wide = [0.0f32; 64];
-                for (o, b) in out.chunks_mut(64).zip(bits.chunks(64)) {
-                    let wide = &mut wide[..b.len()];
-                    HalfBitsSliceExt::reinterpret_cast::<half::f16>(b).convert_to_f32_slice(wide);
-                    for (o, &w) in o.iter_mut().zip(wide.iter()) {
-                        *o = E::from_f32(w);
-                    }
-                }
-            }
+            Half::F16 => crate::kernels::half::widen_f16(bits, out),
         }
     }
 }

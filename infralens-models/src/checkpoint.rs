@@ -366,6 +366,8 @@ pub struct Checkpoint {
     names: Vec<String>,
     /// The names fetched so far: what [`Checkpoint::unused`] leaves out.
     used: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The bytes of tensor data fetched so far (a tensor fetched twice counts twice).
+    fetched: std::sync::atomic::AtomicU64,
 }
 
 impl Shard {
@@ -551,6 +553,7 @@ impl Checkpoint {
             holder,
             names,
             used: Default::default(),
+            fetched: Default::default(),
         }
     }
 
@@ -989,27 +992,8 @@ impl Checkpoint {
     /// ```
     pub fn tensor<Sh: Shape>(&self, name: &str, sizes: &Sizes) -> Result<Tensor<Sh>, LoadError> {
         let (shard, info) = self.locate::<Sh>(name, sizes)?;
-        let (start, end) = info.data_offsets;
-        let raw = shard.raw(start, end)?;
-        let values: Vec<f32> = match info.dtype {
-            Dtype::F32 => raw
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F16 | Dtype::BF16 => {
-                let half = stored_half(info.dtype).unwrap_or(Half::Bf16);
-                let mut values = vec![0.0f32; raw.len() / 2];
-                half.widen_into(&words(&raw), &mut values);
-                values
-            }
-            Dtype::F64 => raw
-                .chunks_exact(8)
-                .map(|b| {
-                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
-                })
-                .collect(),
-            other => return Err(unsupported(name, other)),
-        };
+        let values = widened(name, shard, info)?;
+        self.count_fetched(info);
         Tensor::from_vec_in(values, sizes).map_err(|e| LoadError::Format {
             path: shard.path.clone(),
             message: format!("`{name}`: {e}"),
@@ -1041,9 +1025,17 @@ impl Checkpoint {
             let (start, end) = info.data_offsets;
             words(&shard.raw(start, end)?)
         } else {
-            let wide = self.tensor::<Sh>(name, sizes)?;
+            let wide =
+                Tensor::<Sh>::from_vec_in(widened(name, shard, info)?, sizes).map_err(|e| {
+                    LoadError::Format {
+                        path: shard.path.clone(),
+                        message: format!("`{name}`: {e}"),
+                    }
+                })?;
+            self.count_fetched(info);
             return Ok(HalfTensor::from_tensor(&wide, half));
         };
+        self.count_fetched(info);
         HalfTensor::from_bits_in(bits, half, sizes).map_err(|e| LoadError::Format {
             path: shard.path.clone(),
             message: format!("`{name}`: {e}"),
@@ -1063,6 +1055,47 @@ impl Checkpoint {
     pub fn stored_half(&self, name: &str) -> Option<Half> {
         let shard = &self.shards[*self.holder.get(name)?];
         stored_half(shard.metadata.info(name)?.dtype)
+    }
+
+    /// The bytes of tensor data the checkpoint holds, over all its shards: what loading
+    /// every tensor reads.
+    ///
+    /// ```
+    /// use infralens_models::Checkpoint;
+    /// let ckpt = Checkpoint::open_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama-bf16"))?;
+    /// assert!(ckpt.data_bytes() > 0);
+    /// assert_eq!(ckpt.fetched_bytes(), 0);
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn data_bytes(&self) -> u64 {
+        self.shards
+            .iter()
+            .flat_map(|s| s.metadata.tensors().into_values())
+            .map(|info| (info.data_offsets.1 - info.data_offsets.0) as u64)
+            .sum()
+    }
+
+    /// The bytes of tensor data fetched so far, readable from another thread while a model
+    /// loads (a progress line: against [`Checkpoint::data_bytes`]).
+    ///
+    /// ```
+    /// use infralens_models::{Checkpoint, Config, Decoder};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llama");
+    /// let ckpt = Checkpoint::open_dir(&dir)?;
+    /// let model = Decoder::from_checkpoint(Config::load(&dir)?, &ckpt)?;
+    /// assert_eq!(ckpt.fetched_bytes(), ckpt.data_bytes()); // every tensor, once
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn fetched_bytes(&self) -> u64 {
+        self.fetched.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Adds a tensor read to [`Checkpoint::fetched_bytes`].
+    fn count_fetched(&self, info: &safetensors::tensor::TensorInfo) {
+        self.fetched.fetch_add(
+            (info.data_offsets.1 - info.data_offsets.0) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// The shard and header entry of `name`, its stored shape checked against `Sh` with
@@ -1196,6 +1229,44 @@ impl fmt::Display for WeightDtype {
             WeightDtype::F16 => "f16",
         })
     }
+}
+
+/// The values of the tensor `name` (at `info` in `shard`) as `f32`.
+fn widened(
+    name: &str,
+    shard: &Shard,
+    info: &safetensors::tensor::TensorInfo,
+) -> Result<Vec<f32>, LoadError> {
+    let (start, end) = info.data_offsets;
+    let raw = shard.raw(start, end)?;
+    Ok(match info.dtype {
+        Dtype::F32 => raw
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::F16 => widen_words(&raw, Half::F16),
+        Dtype::BF16 => widen_words(&raw, Half::Bf16),
+        Dtype::F64 => raw
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
+            .collect(),
+        other => return Err(unsupported(name, other)),
+    })
+}
+
+/// Little-endian 16-bit words in `half`'s format, widened to `f32` (a block at a time: no
+/// copy of the words beside the bytes and the result).
+fn widen_words(raw: &[u8], half: Half) -> Vec<f32> {
+    let mut values = vec![0.0f32; raw.len() / 2];
+    let mut words = [0u16; 64];
+    for (out, bytes) in values.chunks_mut(64).zip(raw.chunks(128)) {
+        let words = &mut words[..out.len()];
+        for (w, b) in words.iter_mut().zip(bytes.chunks_exact(2)) {
+            *w = u16::from_le_bytes([b[0], b[1]]);
+        }
+        half.widen_into(words, out);
+    }
+    values
 }
 
 /// The half-precision format of a stored dtype.

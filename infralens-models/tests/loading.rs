@@ -926,3 +926,40 @@ fn eos_ids_are_one_or_a_list_and_nothing_else() {
         vec![2]
     );
 }
+
+/// Half-precision loading: a bf16 tensor is kept bit for bit, an f32 one rounded as
+/// `HalfTensor::from_tensor` rounds, a wrong shape refused by name as for `f32`, and the
+/// bytes read counted once a tensor.
+#[test]
+fn half_tensors_keep_or_round_and_refuse_wrong_shapes() {
+    use infralens::{Half, HalfTensor};
+    dims! { pub V = 256; pub D = 64; pub W = 32; }
+    let bf16 = Checkpoint::open_dir(fixture("llama-bf16")).expect("opens");
+    let name = "model.embed_tokens.weight";
+    let kept = bf16
+        .half_tensor::<(V, D)>(name, &sizes![], Half::Bf16)
+        .expect("loads");
+    let wide = bf16.tensor::<(V, D)>(name, &sizes![]).expect("loads");
+    assert_eq!(kept.to_tensor::<f32>(), wide, "bf16 kept exactly");
+    assert_eq!(
+        bf16.fetched_bytes(),
+        2 * 256 * 64 * 2,
+        "each read counted once"
+    );
+    let err = bf16
+        .half_tensor::<(V, W)>(name, &sizes![], Half::Bf16)
+        .expect_err("a (V, W) table is refused")
+        .to_string();
+    assert_eq!(
+        err,
+        "`model.embed_tokens.weight` is [256, 64] in the file, but `(V, W)` = [256, 32]"
+    );
+    let f32s = Checkpoint::open_dir(fixture("llama")).expect("opens");
+    let rounded = f32s
+        .half_tensor::<(V, D)>(name, &sizes![], Half::F16)
+        .expect("loads");
+    let from = f32s.tensor::<(V, D)>(name, &sizes![]).expect("loads");
+    assert_eq!(rounded, HalfTensor::from_tensor(&from, Half::F16));
+    assert_eq!(f32s.stored_half(name), None);
+    assert_eq!(bf16.stored_half(name), Some(Half::Bf16));
+}

@@ -1,5 +1,6 @@
 //! Loading holds the weights, not the file beside them (issue 28): the heap's peak while a
-//! checkpoint loads is the weights as they are kept (f32) plus one tensor being read, where
+//! checkpoint loads is the weights as they are kept (f32, or bf16 for a bf16 checkpoint
+//! kept as stored) plus one tensor being read, where
 //! reading the whole file first made it about twice the weights. Counted by the allocator,
 //! so the figure does not depend on the machine. (On a generated 1.24-billion-parameter
 //! Llama-3.2-shaped bf16 checkpoint the process's peak RSS was 1.02 times the f32 weights;
@@ -35,6 +36,43 @@ fn loading_holds_the_weights_once() {
         assert!(
             peak <= bound,
             "{name}: loading peaked at {peak} bytes, past {bound}"
+        );
+        drop(model);
+    }
+}
+
+/// A bf16 checkpoint kept in bf16: the heap's peak is the half weights plus one tensor being
+/// read (its bytes, then its 16-bit words), never an f32 copy of anything large.
+#[test]
+fn a_half_checkpoint_is_held_half() {
+    for name in ["llama-bf16", "llama3-bf16"] {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let before = ALLOCATOR.current_usage();
+        ALLOCATOR.reset_peak_usage();
+        let model = Decoder::load(&dir).expect("loads");
+        let peak = ALLOCATOR.peak_usage().saturating_sub(before);
+        let c = model.config();
+        assert_eq!(model.weight_dtype(), "bf16");
+        // The matrices in bf16 (an untied embedding table besides the head), the norms in f32.
+        let table = 2 * c.vocab_size * c.hidden_size;
+        let untied = if c.tie_word_embeddings { 0 } else { table };
+        let norms = 4 * (2 * c.layers + 1) * c.hidden_size;
+        let weights = model.weight_bytes_per_token() + untied + norms;
+        let bound = weights + 2 * table + (32 << 10);
+        eprintln!(
+            "{name}: heap peak {peak} bytes while loading, bf16 weights {weights} bytes ({:.3}×; f32 would be {}), bound {bound}",
+            peak as f64 / weights as f64,
+            4 * model.parameters()
+        );
+        assert!(
+            peak <= bound,
+            "{name}: loading peaked at {peak} bytes, past {bound}"
+        );
+        assert!(
+            peak < 4 * model.parameters(),
+            "{name}: as much as f32 weights"
         );
         drop(model);
     }

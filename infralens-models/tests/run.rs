@@ -137,6 +137,7 @@ fn bad_arguments_are_refused_in_words() {
         (vec![dir, "--threads", "0"], "--threads"),
         (vec![dir, "--tokens", "1,x"], "--tokens"),
         (vec![dir, "--tokens", "9999"], "9999"),
+        (vec![dir, "--dtype", "fp8"], "`fp8` is not a weight dtype"),
         (
             vec!["/no/such/model"],
             "cannot read /no/such/model/config.json",
@@ -213,4 +214,57 @@ fn the_models_eos_ends_generation_unless_ignored() {
     let (_, out, _) = run(&[d, "--tokens", prompt, "--steps", "3", "--ignore-eos"]);
     assert_eq!(tokens_line(&out), "239,51,143");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `--dtype`: a bf16 checkpoint kept as stored gives `transformers`' tokens, the walkthrough
+/// says what the matrices are kept as, and the readout's bytes a token halve against f32.
+#[test]
+fn the_weights_dtype_is_chosen_and_reported() {
+    let g = golden("llama-bf16");
+    let dir = fixture("llama-bf16");
+    let prompt = joined(&g["prompt"]);
+    let bytes_read = |out: &str| -> f64 {
+        // "… ; 163.6 kB read a token, …"
+        let at = out.find("B read a token").expect("a readout");
+        let head = out[..at].trim_end();
+        let (number, unit) = head.rsplit_once(' ').map_or((head, ""), |(n, u)| (n, u));
+        let number = number.rsplit(' ').next().expect("a number");
+        let scale = match unit {
+            "k" => 1e3,
+            "M" => 1e6,
+            "G" => 1e9,
+            _ => 1.0,
+        };
+        number.parse::<f64>().expect("a number") * scale
+    };
+    let mut read = Vec::new();
+    for (dtype, kept) in [
+        ("stored", "bf16"),
+        ("f32", "f32"),
+        ("bf16", "bf16"),
+        ("f16", "f16"),
+    ] {
+        let (code, out, err) = run(&[
+            dir.to_str().expect("utf-8"),
+            "--tokens",
+            &prompt,
+            "--steps",
+            "16",
+            "--ignore-eos",
+            "--dtype",
+            dtype,
+        ]);
+        assert_eq!(code, 0, "{dtype}: {err}");
+        assert!(
+            out.contains(&format!("the matrices as {kept} (")),
+            "{dtype}: {out}"
+        );
+        if dtype != "f16" {
+            // Kept in bf16 or widened exactly: transformers' tokens.
+            assert_eq!(tokens_line(&out), joined(&g["tokens"]), "{dtype}");
+        }
+        read.push(bytes_read(&out));
+    }
+    // The weights dominate the bytes a decode step reads: about half in bf16.
+    assert!(read[0] < 0.6 * read[1], "bytes a token: {read:?}");
 }

@@ -5,7 +5,7 @@
 //! `rows` times).
 
 use super::gemm::{Strided, gemm};
-use super::stream::{STREAM_ROWS, dot};
+use super::stream::STREAM_ROWS;
 use crate::{Element, Half};
 
 /// `x · Wᵀ`: `x` is `rows × k` (row-major), `w` holds `n` rows of `k` values in `half`'s
@@ -31,27 +31,82 @@ pub fn matmul_t<E: Element>(
     out
 }
 
-/// `Σ x[i] · bf16(w[i])` in 8 independent lanes (so that it vectorises).
-#[inline]
-fn dot_bf16<E: Element>(x: &[E], w: &[u16]) -> E {
+/// bf16 to f32: the 16 bits are f32's upper half.
+#[inline(always)]
+pub(crate) fn bf16(b: u16) -> f32 {
+    f32::from_bits(u32::from(b) << 16)
+}
+
+/// f16 to f32 with selects, not branches (so that it vectorises): normal values and
+/// infinities/NaNs by moving the bits into place and rebasing the exponent, subnormals
+/// (exponent 0) as their significand times 2⁻²⁴.
+#[inline(always)]
+pub(crate) fn f16(h: u16) -> f32 {
+    let h = u32::from(h);
+    let exp = h & 0x7c00;
+    let moved = ((h & 0x7fff) << 13) + 0x3800_0000;
+    let normal = if exp == 0x7c00 {
+        moved + 0x3800_0000
+    } else {
+        moved
+    };
+    let subnormal = (((h & 0x03ff) as i32) as f32 * f32::from_bits(0x3380_0000)).to_bits();
+    let bits = if exp == 0 { subnormal } else { normal };
+    f32::from_bits(bits | ((h & 0x8000) << 16))
+}
+
+/// `out[i] = f16(w[i])`: through the `half` crate's slice conversion, which uses the CPU's
+/// F16C instructions when it has them (detected at run time), in blocks of 256.
+pub(crate) fn widen_f16<E: Element>(w: &[u16], out: &mut [E]) {
+    use half::slice::{HalfBitsSliceExt, HalfFloatSliceExt};
+    let mut wide = [0.0f32; 256];
+    for (o, b) in out.chunks_mut(256).zip(w.chunks(256)) {
+        let wide = &mut wide[..b.len()];
+        HalfBitsSliceExt::reinterpret_cast::<half::f16>(b).convert_to_f32_slice(wide);
+        for (o, &x) in o.iter_mut().zip(wide.iter()) {
+            *o = E::from_f32(x);
+        }
+    }
+}
+
+/// `Σ x[i] · widen(w[i])` in 8 independent lanes (so that it vectorises).
+#[inline(always)]
+fn dot<E: Element>(x: &[E], w: &[u16], widen: impl Fn(u16) -> f32) -> E {
     let mut lanes = [E::ZERO; 8];
     let (x8, w8) = (x.chunks_exact(8), w.chunks_exact(8));
     let (x_rest, w_rest) = (x8.remainder(), w8.remainder());
     for (a, b) in x8.zip(w8) {
         if let (Ok(a), Ok(b)) = (<&[E; 8]>::try_from(a), <&[u16; 8]>::try_from(b)) {
             for l in 0..8 {
-                lanes[l] += a[l] * E::from_f32(f32::from_bits(u32::from(b[l]) << 16));
+                lanes[l] += a[l] * E::from_f32(widen(b[l]));
             }
         }
     }
     let mut sum = E::ZERO;
     for (&a, &b) in x_rest.iter().zip(w_rest) {
-        sum += a * E::from_f32(f32::from_bits(u32::from(b) << 16));
+        sum += a * E::from_f32(widen(b));
     }
-    for l in lanes {
-        sum += l;
+    let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
+    sum + ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))
+}
+
+/// `dest[c][r] = x[r] · w[j0 + c]` for the weight rows `j0..` of one block (`dest` holds
+/// `rows` values a weight row).
+fn block_dots<E: Element>(
+    x: &[E],
+    w: &[u16],
+    k: usize,
+    j0: usize,
+    dest: &mut [E],
+    rows: usize,
+    widen: impl Fn(u16) -> f32 + Copy,
+) {
+    for (c, dest) in dest.chunks_exact_mut(rows).enumerate() {
+        let wr = &w[(j0 + c) * k..(j0 + c + 1) * k];
+        for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
+            *d = dot(xr, wr, widen);
+        }
     }
-    sum
 }
 
 /// A few rows: the weight streamed once, its rows split over the threads; each thread
@@ -74,22 +129,16 @@ fn few_rows<E: Element>(
     crate::threads::for_each_split(
         blocks,
         || vec![E::ZERO; k],
-        |buf, _, (i, block)| {
-            for (c, dest) in block.chunks_exact_mut(rows).enumerate() {
-                let j = i * per + c;
-                let w_row = &w[j * k..(j + 1) * k];
-                match half {
-                    // bf16 widens with a shift: fused into the dot product, no buffer.
-                    Half::Bf16 => {
-                        for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
-                            *d = dot_bf16(xr, w_row);
-                        }
-                    }
-                    Half::F16 => {
-                        half.widen_into(w_row, buf);
-                        for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
-                            *d = dot(xr, buf);
-                        }
+        |buf, _, (i, block)| match half {
+            // bf16 widens with a shift: fused into the dot product.
+            Half::Bf16 => block_dots(x, w, k, i * per, block, rows, bf16),
+            // f16 widens a row at a time into `buf`, then an f32 dot product.
+            Half::F16 => {
+                for (c, dest) in block.chunks_exact_mut(rows).enumerate() {
+                    let j = i * per + c;
+                    widen_f16(&w[j * k..(j + 1) * k], buf);
+                    for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
+                        *d = super::stream::dot(xr, buf);
                     }
                 }
             }
@@ -159,6 +208,19 @@ fn tiled<E: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The branch-free conversion against the `half` crate's, for every one of the 65,536
+    /// f16 values (NaNs compared as NaNs).
+    #[test]
+    fn f16_widens_every_value_exactly() {
+        for h in 0..=u16::MAX {
+            let (got, want) = (f16(h), half::f16::from_bits(h).to_f32());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{h:#06x}: {got} vs {want}"
+            );
+        }
+    }
 
     /// The same products through `f64` from the widened weight, on seeded data, for each
     /// path (one row, a few, many; bf16 and f16; thread splits).

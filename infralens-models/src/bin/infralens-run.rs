@@ -97,7 +97,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         infralens::threads::set_num_threads(n as usize);
     }
     let loading = Instant::now();
-    let model = Decoder::load_as(&args.dir, args.dtype)?;
+    let model = load(&args.dir, args.dtype)?;
     let tokenizer = Tokenizer::load(&args.dir)?;
     let loaded = loading.elapsed();
     let prompt: Vec<u32> = match (&args.prompt, &tokenizer) {
@@ -221,6 +221,43 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     readout(&model, read, prompt.len(), &stamps);
     Ok(())
+}
+
+/// Loads the model; on a terminal, a progress line on stderr (bytes read of the
+/// checkpoint's tensors), rewritten in place and cleared when done.
+fn load(dir: &std::path::Path, dtype: WeightDtype) -> Result<Decoder, Box<dyn std::error::Error>> {
+    use std::io::{IsTerminal, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let config = infralens_models::Config::load(dir)?;
+    let ckpt = infralens_models::Checkpoint::open_dir(dir)?;
+    if !std::io::stderr().is_terminal() {
+        return Ok(Decoder::from_checkpoint_as(config, &ckpt, dtype)?);
+    }
+    let total = ckpt.data_bytes().max(1);
+    let done = AtomicBool::new(false);
+    let model = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut err = std::io::stderr();
+            while !done.load(Ordering::Relaxed) {
+                let read = ckpt.fetched_bytes();
+                let _ = write!(
+                    err,
+                    "\rloading {}: {}B of {}B ({:.0} %)",
+                    dir.display(),
+                    si(read as f64),
+                    si(total as f64),
+                    100.0 * read as f64 / total as f64
+                );
+                let _ = err.flush();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = write!(err, "\r\x1b[2K");
+        });
+        let model = Decoder::from_checkpoint_as(config, &ckpt, dtype);
+        done.store(true, Ordering::Relaxed);
+        model
+    });
+    Ok(model?)
 }
 
 /// Prefill and decode speed, the FLOPs they did (2 per weight in `read`, the weights a

@@ -139,7 +139,8 @@ impl Tokenizer {
         TextStream {
             tokenizer: self,
             ids: Vec::new(),
-            text: String::new(),
+            prefix: 0,
+            read: 0,
         }
     }
 
@@ -164,10 +165,13 @@ impl Tokenizer {
     ///
     /// As [`Tokenizer::decode`].
     pub fn stream_after(&self, context: &[u32]) -> Result<TextStream<'_>, LoadError> {
+        // A few ids of context, so that the first piece is decoded after them (a leading
+        // space is kept, as in the middle of a text).
         Ok(TextStream {
             tokenizer: self,
             ids: context.to_vec(),
-            text: self.decode(context, true)?,
+            prefix: context.len().saturating_sub(CONTEXT),
+            read: context.len(),
         })
     }
 
@@ -179,14 +183,20 @@ impl Tokenizer {
     }
 }
 
+/// How many ids before the new ones [`TextStream`] decodes with them.
+const CONTEXT: usize = 6;
+
 /// Generated ids turned into text as they come ([`Tokenizer::stream`]): each id's piece is
-/// what decoding every id so far adds to the text before it, so that a character whose bytes
-/// span several tokens comes out whole, once.
+/// what decoding it adds to the text of the few ids before it, so that a character whose
+/// bytes span several tokens comes out whole, once, and a step's work does not grow with
+/// the text.
 #[derive(Debug)]
 pub struct TextStream<'a> {
     tokenizer: &'a Tokenizer,
     ids: Vec<u32>,
-    text: String,
+    /// The ids from `prefix` on are decoded together; those before `read` are out already.
+    prefix: usize,
+    read: usize,
 }
 
 impl TextStream<'_> {
@@ -206,24 +216,29 @@ impl TextStream<'_> {
     /// ```
     pub fn push(&mut self, id: u32) -> Result<String, LoadError> {
         self.ids.push(id);
-        let full = self.tokenizer.decode(&self.ids, true)?;
-        if full.ends_with('\u{FFFD}') {
+        let before = self
+            .tokenizer
+            .decode(&self.ids[self.prefix..self.read], true)?;
+        let full = self.tokenizer.decode(&self.ids[self.prefix..], true)?;
+        if full.len() <= before.len() || full.ends_with('\u{FFFD}') {
+            // Nothing yet: a special token, or a character still incomplete.
             return Ok(String::new());
         }
-        let piece = match full.strip_prefix(self.text.as_str()) {
+        let piece = match full.strip_prefix(before.as_str()) {
             Some(new) => new.to_owned(),
             // The decoder changed earlier text (a leading space dropped): what differs.
             None => {
                 let same = full
                     .char_indices()
-                    .zip(self.text.chars())
+                    .zip(before.chars())
                     .take_while(|((_, a), b)| a == b)
                     .last()
                     .map_or(0, |((i, a), _)| i + a.len_utf8());
                 full[same..].to_owned()
             }
         };
-        self.text = full;
+        self.prefix = self.read;
+        self.read = self.ids.len();
         Ok(piece)
     }
 }

@@ -13,8 +13,30 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A broken copy of a fixture: its directory, removed when the copy is dropped.
+struct Broken(PathBuf);
+
+impl Drop for Broken {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Broken {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Broken {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
 /// A copy of a fixture in a fresh directory, with `edit` applied to its files.
-fn broken(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+fn broken(name: &str, edit: impl FnOnce(&Path)) -> Broken {
     let dir = std::env::temp_dir().join(format!(
         "infralens-broken-{name}-{}-{:?}",
         std::process::id(),
@@ -25,7 +47,7 @@ fn broken(name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
         std::fs::copy(fixture(name).join(file), dir.join(file)).expect("copy");
     }
     edit(&dir);
-    dir
+    Broken(dir)
 }
 
 fn edit_config(dir: &Path, from: &str, to: &str) {

@@ -68,3 +68,31 @@ fn a_file_that_is_not_a_tokenizer_is_refused_by_name() {
     assert!(err.contains(&*path.to_string_lossy()), "{err}");
     let _ = std::fs::remove_file(path);
 }
+
+/// A long text streamed one id at a time (the stream decodes a window of a few ids, not the
+/// whole text, each step): the pieces join to the text decoded at once, and after a context
+/// the first piece is spaced as in the middle of the text.
+#[test]
+fn a_long_stream_joins_to_the_whole_decoded_text() {
+    let tok = Tokenizer::open(fixture("tokenizer").join("tokenizer.json")).expect("opens");
+    let text = "The cache holds the keys and values of every position before this one; \
+                attention over all the keys — café, naïve, 東京 — reads them again each step. "
+        .repeat(6);
+    let ids = tok.encode(&text, false).expect("encodes");
+    assert!(ids.len() > 200, "{} ids", ids.len());
+    let whole = tok.decode(&ids, true).expect("decodes");
+    let mut stream = tok.stream();
+    let mut streamed = String::new();
+    for &id in &ids {
+        streamed.push_str(&stream.push(id).expect("decodes"));
+    }
+    assert_eq!(streamed, whole);
+    let (context, rest) = ids.split_at(100);
+    let mut stream = tok.stream_after(context).expect("decodes");
+    let mut tail = String::new();
+    for &id in rest {
+        tail.push_str(&stream.push(id).expect("decodes"));
+    }
+    let head = tok.decode(context, true).expect("decodes");
+    assert_eq!(format!("{head}{tail}"), whole);
+}

@@ -101,13 +101,32 @@ fn block_dots<E: Element>(
     rows: usize,
     widen: impl Fn(u16) -> f32 + Copy,
 ) {
-    for (c, dest) in dest.chunks_exact_mut(rows).enumerate() {
-        let wr = &w[(j0 + c) * k..(j0 + c + 1) * k];
+    let cols = dest.len() / rows.max(1);
+    let row = |c: usize| &w[(j0 + c) * k..(j0 + c + 1) * k];
+    let mut c = 0;
+    // Four weight rows advanced together, a chunk at a time: four streams of the weight
+    // in flight at once, where one row after another keeps one (decoding waits on memory).
+    while c + 4 <= cols && rows == 1 {
+        let mut sums = [E::ZERO; 4];
+        for at in (0..k).step_by(CHUNK) {
+            let end = (at + CHUNK).min(k);
+            for (i, sum) in sums.iter_mut().enumerate() {
+                *sum += dot(&x[at..end], &row(c + i)[at..end], widen);
+            }
+        }
+        dest[c..c + 4].copy_from_slice(&sums);
+        c += 4;
+    }
+    for (c, dest) in dest.chunks_exact_mut(rows).enumerate().skip(c) {
+        let wr = row(c);
         for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
             *d = dot(xr, wr, widen);
         }
     }
 }
+
+/// The elements of a weight row read at a time by each of [`block_dots`]' four streams.
+const CHUNK: usize = 512;
 
 /// A few rows: the weight streamed once, its rows split over the threads; each thread
 /// writes its columns of the result transposed (`n × rows`), put back in place after.

@@ -1,7 +1,7 @@
 //! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
 
 use crate::kernels::gemm::{Strided, gemm, gemm_par};
-use crate::kernels::stream::{STREAM_ROWS, rows_times_matrix, rows_times_rows};
+use crate::kernels::stream::{STREAM_ROWS, row_against_rows, rows_times_matrix, rows_times_rows};
 use crate::relations::{ContractsAs, SameBatch};
 use crate::shape::{Extents, describe_sizes};
 use crate::sizes::{agree, agree_axes};
@@ -375,7 +375,7 @@ fn few_rows<E: Element>(
         || (),
         |(), _, (i, block)| {
             let cols = block.len();
-            rows_times_rows(a, &b[i * per * k..][..cols * k], (1, k, cols), block);
+            row_against_rows(a, &b[i * per * k..][..cols * k], k, block);
         },
     );
 }

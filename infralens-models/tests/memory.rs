@@ -13,8 +13,14 @@ use std::path::PathBuf;
 #[global_allocator]
 static ALLOCATOR: PeakAlloc = PeakAlloc;
 
+/// The allocator's peak is the process's: one measurement at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn loading_holds_the_weights_once() {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for name in ["llama", "llama-sharded", "llama3"] {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
@@ -45,6 +51,9 @@ fn loading_holds_the_weights_once() {
 /// read (its bytes, then its 16-bit words), never an f32 copy of anything large.
 #[test]
 fn a_half_checkpoint_is_held_half() {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for name in ["llama-bf16", "llama3-bf16"] {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")

@@ -172,7 +172,8 @@ fn few_rows<E: Element>(
     }
 }
 
-/// Many rows: the weight widened a tile of rows at a time (about 256 KiB of `f32`), each
+/// Many rows: the weight widened a tile of rows at a time (about 1 MiB of `f32`, within a
+/// core's L2; smaller tiles repack the rows of `x` once a tile, which costs), each
 /// tile one GEMM, the tiles split over the threads.
 fn tiled<E: Element>(
     x: &[E],
@@ -181,7 +182,7 @@ fn tiled<E: Element>(
     (rows, k, n): (usize, usize, usize),
     out: &mut [E],
 ) {
-    let tile = ((1usize << 16) / k).clamp(16, 256).min(n);
+    let tile = ((1usize << 18) / k).clamp(16, 512).min(n);
     // Tile-major: tile `t`'s `rows × cols` block, row-major, one after another.
     let mut blocks = vec![E::ZERO; rows * n];
     let mut items: Vec<(usize, &mut [E])> = Vec::with_capacity(n.div_ceil(tile));

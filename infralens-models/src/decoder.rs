@@ -179,7 +179,8 @@ impl Decoder {
     /// of `model.safetensors.index.json` ([`Checkpoint::open_dir`]): Llama, Qwen2, Qwen3,
     /// Mistral or GPT-2. Every weight is fetched into its typed shape; a missing tensor or a
     /// stored shape that disagrees with the config is an error naming the tensor, the dims
-    /// and both shapes.
+    /// and both shapes. Each matrix is kept in the dtype the checkpoint stores it in (a bf16
+    /// checkpoint stays bf16 in memory; [`Decoder::load_as`] chooses otherwise).
     ///
     /// ```
     /// use infralens_models::Decoder;

@@ -10,6 +10,10 @@
 //! projection widths, `Hkv` dividing `H`, an even head width for RoPE) are checked at load,
 //! naming the config field.
 //!
+//! Matrices stay in the precision the checkpoint stores them in — `bf16` and `f16` kept half
+//! in memory and read directly by the kernels, activations in `f32` — or as
+//! [`WeightDtype`] chooses ([`Decoder::load_as`]).
+//!
 //! ```
 //! use infralens_models::Decoder;
 //! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama");

@@ -17,10 +17,7 @@ pub fn matmul_t<E: Element>(
     (rows, k, n): (usize, usize, usize),
 ) -> Vec<E> {
     let mut out = vec![E::ZERO; rows * n];
-    if out.is_empty() {
-        return out;
-    }
-    if k == 0 {
+    if out.is_empty() || k == 0 {
         return out;
     }
     if rows <= STREAM_ROWS {

@@ -16,19 +16,26 @@ static ALLOCATOR: PeakAlloc = PeakAlloc;
 /// The allocator's peak is the process's: one measurement at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Loads the fixture `name` as stored: the model, and the heap's peak above what was
+/// allocated before (the caller holds `ONE_AT_A_TIME`).
+fn load_measured(name: &str) -> (Decoder, usize) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let before = ALLOCATOR.current_usage();
+    ALLOCATOR.reset_peak_usage();
+    let model = Decoder::load(&dir).expect("loads");
+    let peak = ALLOCATOR.peak_usage().saturating_sub(before);
+    (model, peak)
+}
+
 #[test]
 fn loading_holds_the_weights_once() {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for name in ["llama", "llama-sharded", "llama3"] {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        let before = ALLOCATOR.current_usage();
-        ALLOCATOR.reset_peak_usage();
-        let model = Decoder::load(&dir).expect("loads");
-        let peak = ALLOCATOR.peak_usage().saturating_sub(before);
+        let (model, peak) = load_measured(name);
         let weights = 4 * model.parameters();
         // The largest tensor, the embedding table, is read whole before it is widened; the
         // rest is names, headers and the model's small vectors.
@@ -55,13 +62,7 @@ fn a_half_checkpoint_is_held_half() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for name in ["llama-bf16", "llama3-bf16"] {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        let before = ALLOCATOR.current_usage();
-        ALLOCATOR.reset_peak_usage();
-        let model = Decoder::load(&dir).expect("loads");
-        let peak = ALLOCATOR.peak_usage().saturating_sub(before);
+        let (model, peak) = load_measured(name);
         let c = model.config();
         assert_eq!(model.weight_dtype(), "bf16");
         // The matrices in bf16 (an untied embedding table besides the head), the norms in f32.

@@ -58,6 +58,22 @@ pub trait Element:
     /// `row ← exp(scale · row − max)` in place, returning the sum (vectorised for `f32`).
     #[doc(hidden)]
     fn exp_scaled(row: &mut [Self], scale: Self) -> Self;
+    /// A candle tensor of these elements (feature `candle`).
+    #[cfg(feature = "candle")]
+    #[doc(hidden)]
+    fn to_candle_tensor(
+        data: Vec<Self>,
+        sizes: &[usize],
+        device: &candle_core::Device,
+    ) -> candle_core::Result<candle_core::Tensor>;
+    /// The candle dtype of this element (feature `candle`).
+    #[cfg(feature = "candle")]
+    #[doc(hidden)]
+    fn candle_dtype() -> candle_core::DType;
+    /// The elements of a candle tensor of this dtype, row-major (feature `candle`).
+    #[cfg(feature = "candle")]
+    #[doc(hidden)]
+    fn from_candle_tensor(tensor: &candle_core::Tensor) -> candle_core::Result<Vec<Self>>;
 }
 
 macro_rules! element_impl {
@@ -82,6 +98,22 @@ macro_rules! element_impl {
             }
             fn max(self, other: Self) -> Self {
                 <$t>::max(self, other)
+            }
+            #[cfg(feature = "candle")]
+            fn to_candle_tensor(
+                data: Vec<Self>,
+                sizes: &[usize],
+                device: &candle_core::Device,
+            ) -> candle_core::Result<candle_core::Tensor> {
+                candle_core::Tensor::from_vec(data, sizes, device)
+            }
+            #[cfg(feature = "candle")]
+            fn candle_dtype() -> candle_core::DType {
+                <$t as candle_core::WithDType>::DTYPE
+            }
+            #[cfg(feature = "candle")]
+            fn from_candle_tensor(tensor: &candle_core::Tensor) -> candle_core::Result<Vec<Self>> {
+                tensor.flatten_all()?.to_vec1::<$t>()
             }
             fn exp_scaled(row: &mut [Self], scale: Self) -> Self {
                 $softmax(row, scale)

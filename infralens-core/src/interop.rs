@@ -111,7 +111,76 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
 mod candle {
     use super::bind_dims;
     use crate::error::ShapeError;
-    use crate::{Shape, Tensor};
+    use crate::{Candle, Element, Shape, Tensor};
+
+    /// A candle error while reading a tensor in, as a [`ShapeError`] naming what failed.
+    fn read_error(e: candle_core::Error) -> ShapeError {
+        ShapeError::from_message(format!("cannot read the candle tensor: {e}"))
+    }
+
+    /// The candle backend's side: a tensor *is* a candle tensor, so both ways are free.
+    impl<Sh: Shape, E: Element> Tensor<Sh, E, Candle> {
+        /// The `candle_core::Tensor` holding the data, on its device: no copy (candle
+        /// tensors share their storage). Feature `candle`.
+        ///
+        /// ```
+        /// use infralens::prelude::*;
+        /// use infralens::Candle;
+        /// use infralens::candle_core::Device;
+        /// dims! { pub S = 2; pub D = 3; }
+        /// let x = Tensor::<(S, D), f32, Candle>::ones();
+        /// assert_eq!(x.to_candle().dims(), &[2, 3]);
+        /// assert_eq!(x.device().same_device(&Device::Cpu), true);
+        /// ```
+        pub fn to_candle(&self) -> candle_core::Tensor {
+            self.storage().clone()
+        }
+
+        /// [`Tensor::to_candle`], giving the tensor up. Feature `candle`.
+        ///
+        /// ```
+        /// use infralens::prelude::*;
+        /// use infralens::Candle;
+        /// dims! { pub S = 2; }
+        /// let c = Tensor::<(S,), f64, Candle>::zeros().into_candle();
+        /// assert_eq!(c.dtype(), infralens::candle_core::DType::F64);
+        /// ```
+        pub fn into_candle(self) -> candle_core::Tensor {
+            self.into_storage()
+        }
+
+        /// A typed view of a `candle_core::Tensor`, on its device, without a copy: the rank
+        /// and every compile-time size must match, run-time dims take their sizes from it.
+        /// A tensor of another dtype is converted to `E` (a copy). Feature `candle`.
+        ///
+        /// ```
+        /// use infralens::prelude::*;
+        /// use infralens::Candle;
+        /// use infralens::candle_core::{DType, Device, Tensor as CTensor};
+        /// dims! { pub S = dyn; pub D = 3; }
+        /// let c = CTensor::zeros((4, 3), DType::F32, &Device::Cpu).expect("zeros");
+        /// let x = Tensor::<(S, D), f32, Candle>::from_candle(&c)?;
+        /// assert_eq!(x.describe(), "[S=4, D=3]");
+        /// let wrong = CTensor::zeros((4, 5), DType::F32, &Device::Cpu).expect("zeros");
+        /// assert!(Tensor::<(S, D), f32, Candle>::from_candle(&wrong).is_err());
+        /// # Ok::<(), ShapeError>(())
+        /// ```
+        ///
+        /// # Errors
+        ///
+        /// A rank or size that does not fit the shape, named; a dtype candle cannot convert.
+        pub fn from_candle(tensor: &candle_core::Tensor) -> Result<Self, ShapeError> {
+            let sizes = bind_dims::<Sh>(tensor.dims())?;
+            let extents = sizes.extents_of::<Sh>()?;
+            crate::tensor::checked_numel::<Sh, E>(&extents)?;
+            let data = if tensor.dtype() == E::candle_dtype() {
+                tensor.clone()
+            } else {
+                tensor.to_dtype(E::candle_dtype()).map_err(read_error)?
+            };
+            Ok(Tensor::from_parts(data, &extents[..Sh::RANK]))
+        }
+    }
 
     impl<Sh: Shape> Tensor<Sh, f32> {
         /// A copy as a `candle_core::Tensor` (CPU, `f32`) of the same sizes. Feature `candle`.
@@ -145,9 +214,7 @@ mod candle {
                 .to_dtype(candle_core::DType::F32)
                 .and_then(|t| t.flatten_all())
                 .and_then(|t| t.to_vec1::<f32>())
-                .map_err(|e| {
-                    ShapeError::from_message(format!("cannot read the candle tensor: {e}"))
-                })?;
+                .map_err(read_error)?;
             Self::from_vec_in(data, &sizes)
         }
     }

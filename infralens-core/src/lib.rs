@@ -49,6 +49,7 @@ pub(crate) use test_dims;
 #[macro_use]
 pub mod rules;
 
+pub mod backend;
 pub mod cost;
 mod dim;
 mod element;
@@ -70,6 +71,9 @@ mod tensor;
 pub mod testing;
 pub mod threads;
 
+#[cfg(feature = "candle")]
+pub use backend::Candle;
+pub use backend::{Backend, Native};
 /// The `candle-core` version `Tensor::to_candle` and `Tensor::from_candle` speak (feature
 /// `candle`).
 #[cfg(feature = "candle")]

@@ -4,7 +4,7 @@ use crate::error::ShapeError;
 use crate::rng::SplitMix64;
 use crate::shape::{Extents, describe_sizes, extents};
 use crate::sizes::{Bind, Bindings};
-use crate::{Element, Shape, Sizes, StaticShape};
+use crate::{Element, Native, Shape, Sizes, StaticShape};
 use core::fmt;
 use core::marker::PhantomData;
 
@@ -26,8 +26,8 @@ use core::marker::PhantomData;
 /// assert_eq!(x.describe(), "[B=2, S=4, D=16]");
 /// assert_eq!(x.bytes(), 128 * 4);
 /// ```
-pub struct Tensor<Sh: Shape, E: Element = f32> {
-    data: Vec<E>,
+pub struct Tensor<Sh: Shape, E: Element = f32, Backend: crate::Backend = Native> {
+    data: Backend::Storage<E>,
     extents: Extents,
     shape: PhantomData<Sh>,
 }
@@ -85,14 +85,14 @@ pub(crate) fn checked_numel<Sh: Shape, E>(extents: &Extents) -> Result<usize, Sh
     }
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Wraps data of an op's output whose sizes are `sizes` (one per axis).
     ///
     /// A run-time dim that appears on two axes (`(…, S, S)` scores) must have one size;
     /// the op's inputs may disagree on it (queries of 3 positions, keys of 4, both `S`),
     /// and that is reported here, naming the dim.
     #[track_caller]
-    pub(crate) fn from_parts(data: Vec<E>, sizes: &[usize]) -> Self {
+    pub(crate) fn from_parts(data: Backend::Storage<E>, sizes: &[usize]) -> Self {
         if !Sh::IS_STATIC {
             for i in 0..Sh::RANK {
                 for j in i + 1..Sh::RANK {
@@ -114,7 +114,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         }
         debug_assert_eq!(sizes.len(), Sh::RANK, "op produced the wrong rank");
         debug_assert_eq!(
-            data.len(),
+            Backend::len(&data),
             sizes.iter().product::<usize>(),
             "op produced the wrong element count"
         );
@@ -132,8 +132,46 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         }
     }
 
+    /// The tensor of `data` (row-major, of these extents) on the backend's default device.
+    fn try_host(data: Vec<E>, extents: Extents) -> Result<Self, ShapeError> {
+        let storage = Backend::from_vec(data, &extents[..Sh::RANK], &Backend::default_device())?;
+        Ok(Self::with_extents(storage, extents))
+    }
+
+    /// [`Self::try_host`] for the constructors that cannot fail on the native backend: a
+    /// device that cannot hold the tensor is a panic naming the backend's reason.
+    #[track_caller]
+    fn from_host(data: Vec<E>, extents: Extents) -> Self {
+        match Self::try_host(data, extents) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A tensor of this one's shape and sizes with other data (of the same length).
+    pub(crate) fn with_data(&self, data: Backend::Storage<E>) -> Self {
+        debug_assert_eq!(Backend::len(&data), Backend::len(&self.data));
+        Self::with_extents(data, self.extents)
+    }
+
+    /// The same elements in another shape of the same count (for the ops).
+    pub(crate) fn regroup<T: Shape>(self, sizes: &[usize]) -> Tensor<T, E, Backend> {
+        Tensor::from_parts(Backend::reshape(self.data, sizes), sizes)
+    }
+
+    /// The storage, given up (for the ops and the backends).
+    #[cfg_attr(not(feature = "candle"), allow(dead_code))]
+    pub(crate) fn into_storage(self) -> Backend::Storage<E> {
+        self.data
+    }
+
+    /// The storage (for the ops and the backends).
+    pub(crate) fn storage(&self) -> &Backend::Storage<E> {
+        &self.data
+    }
+
     /// Wraps data of the given extents.
-    fn with_extents(data: Vec<E>, extents: Extents) -> Self {
+    fn with_extents(data: Backend::Storage<E>, extents: Extents) -> Self {
         Tensor {
             data,
             extents,
@@ -182,7 +220,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
 
     fn filled(extents: Extents, value: E) -> Self {
         let n = extents[..Sh::RANK].iter().product();
-        Self::with_extents(vec![value; n], extents)
+        Self::from_host(vec![value; n], extents)
     }
 
     /// [`Tensor::from_fn`] with run-time sizes; panics as [`Tensor::zeros_in`].
@@ -213,7 +251,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
                 index[axis] = 0;
             }
         }
-        Self::with_extents(data, extents)
+        Self::from_host(data, extents)
     }
 
     /// [`Tensor::randn`] with run-time sizes; panics as [`Tensor::zeros_in`]. The values
@@ -240,7 +278,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
             data.push(E::from_f64(b));
         }
         data.truncate(numel);
-        Self::with_extents(data, extents)
+        Self::from_host(data, extents)
     }
 
     /// Takes ownership of row-major data whose run-time dims have the sizes in `sizes`;
@@ -263,7 +301,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         let extents = sizes.extents_of::<Sh>()?;
         let numel = checked_numel::<Sh, E>(&extents)?;
         if data.len() == numel {
-            Ok(Self::with_extents(data, extents))
+            Self::try_host(data, extents)
         } else {
             Err(ShapeError::numel(
                 describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
@@ -296,7 +334,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
 }
 
 /// Constructors of shapes whose sizes are all known at compile time.
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// A tensor of zeros.
     ///
     /// # Panics
@@ -388,38 +426,15 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         let extents = extents(Sh::SIZES);
         let numel = checked_numel::<Sh, E>(&extents)?;
         if data.len() == numel {
-            Ok(Self::with_extents(data, extents))
+            Self::try_host(data, extents)
         } else {
             Err(ShapeError::numel(Sh::describe(), numel, data.len()))
         }
     }
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
-    /// The elements, row-major.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; }
-    /// assert_eq!(Tensor::<(S,)>::ones().as_slice(), &[1.0, 1.0]);
-    /// ```
-    pub fn as_slice(&self) -> &[E] {
-        &self.data
-    }
-
-    /// The elements, row-major, mutably (the shape cannot change).
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; }
-    /// let mut x = Tensor::<(S,)>::zeros();
-    /// x.as_mut_slice()[1] = 5.0;
-    /// assert_eq!(x.to_vec(), vec![0.0, 5.0]);
-    /// ```
-    pub fn as_mut_slice(&mut self) -> &mut [E] {
-        &mut self.data
-    }
-
+/// Sizes, names and the elements of a tensor on any backend.
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// A copy of the elements, row-major.
     ///
     /// ```
@@ -428,43 +443,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(S,)>::ones().to_vec(), vec![1.0, 1.0]);
     /// ```
     pub fn to_vec(&self) -> Vec<E> {
-        self.data.clone()
-    }
-
-    /// The elements, row-major, without a copy.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; }
-    /// assert_eq!(Tensor::<(S,)>::ones().into_vec(), vec![1.0, 1.0]);
-    /// ```
-    pub fn into_vec(self) -> Vec<E> {
-        self.data
-    }
-
-    /// The element at a multi-index, or `None` when the index has the wrong rank or is
-    /// out of bounds.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; pub D = 3; }
-    /// let x = Tensor::<(S, D)>::from_fn(|i| (i[0] * 3 + i[1]) as f32);
-    /// assert_eq!(x.get(&[1, 2]), Some(5.0));
-    /// assert_eq!(x.get(&[2, 0]), None);
-    /// assert_eq!(x.get(&[1]), None);
-    /// ```
-    pub fn get(&self, index: &[usize]) -> Option<E> {
-        if index.len() != Sh::RANK {
-            return None;
-        }
-        let mut flat = 0;
-        for (&i, &n) in index.iter().zip(self.sizes()) {
-            if i >= n {
-                return None;
-            }
-            flat = flat * n + i;
-        }
-        self.data.get(flat).copied()
+        Backend::to_vec(&self.data)
     }
 
     /// The concrete size of each axis: the declared size of a compile-time dim, the bound
@@ -516,7 +495,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(D, D)>::zeros().numel(), 256);
     /// ```
     pub fn numel(&self) -> usize {
-        self.data.len()
+        self.sizes().iter().product()
     }
 
     /// The size of the data in bytes.
@@ -527,7 +506,109 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(D, D), f64>::zeros().bytes(), 256 * 8);
     /// ```
     pub fn bytes(&self) -> usize {
-        self.data.len() * E::BYTES
+        self.numel() * E::BYTES
+    }
+}
+
+/// Moving a tensor between backends and devices.
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
+    /// The same tensor on another backend (or another device of this one): one explicit
+    /// copy, the shape and its run-time sizes coming along.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::Native;
+    /// dims! { pub S = dyn; pub D = 3; }
+    /// let x = Tensor::<(S, D)>::ones_in(&sizes![S = 2]);
+    /// let y = x.to_backend::<Native>(&())?;
+    /// assert_eq!(y.describe(), "[S=2, D=3]");
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the target device cannot hold the tensor (the backend's reason, in words).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<Tensor<Sh, E, To>, ShapeError> {
+        let data = To::from_vec(self.to_vec(), self.sizes(), device)?;
+        Ok(Tensor::with_extents(data, self.extents))
+    }
+
+    /// The device the data lives on: `()` on the native backend, a `candle_core::Device` on
+    /// the candle backend.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// let () = Tensor::<(S,)>::zeros().device();
+    /// ```
+    pub fn device(&self) -> Backend::Device {
+        Backend::device(&self.data)
+    }
+}
+
+/// The elements in place, on the native backend.
+impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+    /// The elements, row-major.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// assert_eq!(Tensor::<(S,)>::ones().as_slice(), &[1.0, 1.0]);
+    /// ```
+    pub fn as_slice(&self) -> &[E] {
+        &self.data
+    }
+
+    /// The elements, row-major, mutably (the shape cannot change).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// let mut x = Tensor::<(S,)>::zeros();
+    /// x.as_mut_slice()[1] = 5.0;
+    /// assert_eq!(x.to_vec(), vec![0.0, 5.0]);
+    /// ```
+    pub fn as_mut_slice(&mut self) -> &mut [E] {
+        &mut self.data
+    }
+
+    /// The elements, row-major, without a copy.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// assert_eq!(Tensor::<(S,)>::ones().into_vec(), vec![1.0, 1.0]);
+    /// ```
+    pub fn into_vec(self) -> Vec<E> {
+        self.data
+    }
+
+    /// The element at a multi-index, or `None` when the index has the wrong rank or is
+    /// out of bounds.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 3; }
+    /// let x = Tensor::<(S, D)>::from_fn(|i| (i[0] * 3 + i[1]) as f32);
+    /// assert_eq!(x.get(&[1, 2]), Some(5.0));
+    /// assert_eq!(x.get(&[2, 0]), None);
+    /// assert_eq!(x.get(&[1]), None);
+    /// ```
+    pub fn get(&self, index: &[usize]) -> Option<E> {
+        if index.len() != Sh::RANK {
+            return None;
+        }
+        let mut flat = 0;
+        for (&i, &n) in index.iter().zip(self.sizes()) {
+            if i >= n {
+                return None;
+            }
+            flat = flat * n + i;
+        }
+        self.data.get(flat).copied()
     }
 
     /// Applies `f` to every element.
@@ -548,14 +629,14 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     }
 }
 
-impl<Sh: Shape, E: Element> Bind for Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Bind for Tensor<Sh, E, Backend> {
     #[inline(always)]
     fn bind_into(&self, b: &mut Bindings, from: &'static str) {
         b.bind_shape::<Sh>(from, self.sizes());
     }
 }
 
-impl<Sh: Shape, E: Element> Clone for Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Clone for Tensor<Sh, E, Backend> {
     fn clone(&self) -> Self {
         Self::with_extents(self.data.clone(), self.extents)
     }
@@ -567,13 +648,13 @@ impl<Sh: Shape, E: Element> PartialEq for Tensor<Sh, E> {
     }
 }
 
-impl<Sh: StaticShape, E: Element> Default for Tensor<Sh, E> {
+impl<Sh: StaticShape, E: Element, Backend: crate::Backend> Default for Tensor<Sh, E, Backend> {
     fn default() -> Self {
         Self::zeros()
     }
 }
 
-impl<Sh: Shape, E: Element> fmt::Debug for Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> fmt::Debug for Tensor<Sh, E, Backend> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tensor")
             .field("shape", &self.describe())

@@ -164,3 +164,41 @@ pub fn attention(
     }
     out
 }
+
+/// `t` on backend `Bk` (its default device): the tests build their inputs natively, move
+/// them, and compare what comes back against the f64 reference.
+pub fn on<Bk: infralens::Backend, Sh: infralens::Shape, E: infralens::Element>(
+    t: &infralens::Tensor<Sh, E>,
+) -> infralens::Tensor<Sh, E, Bk> {
+    t.to_backend::<Bk>(&Bk::default_device())
+        .expect("the test backend holds the tensor")
+}
+
+/// `t` back on the native backend, to read it element by element.
+pub fn back<Bk: infralens::Backend, Sh: infralens::Shape, E: infralens::Element>(
+    t: &infralens::Tensor<Sh, E, Bk>,
+) -> infralens::Tensor<Sh, E> {
+    t.to_backend::<infralens::Native>(&())
+        .expect("the native backend holds the tensor")
+}
+
+/// A `#[test]` per backend for each generic test function `name::<Bk>()`: `native::name`
+/// always, `candle::name` with the feature `candle`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod native {
+            $(#[test]
+            fn $name() {
+                super::$name::<infralens::Native>();
+            })*
+        }
+        #[cfg(feature = "candle")]
+        mod candle {
+            $(#[test]
+            fn $name() {
+                super::$name::<infralens::Candle>();
+            })*
+        }
+    };
+}

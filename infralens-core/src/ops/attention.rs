@@ -1,7 +1,7 @@
 //! Scaled dot-product attention, multi-head and grouped-query, built on the fused kernel.
 
 use super::kv_view::KvInput;
-use crate::kernels::attention::{AttentionSizes, attention};
+use crate::kernels::attention::AttentionSizes;
 use crate::ops::mask_type::MaskFor;
 use crate::relations::{
     AttentionPair, DividesHeads, HeadsAxis, SameHeads, SameKeyLen, ValuesMatchKeys,
@@ -67,12 +67,13 @@ pub fn scaled_dot_product_attention<
     Tv: Dim,
     Dv: Dim,
     E: Element,
+    Backend: crate::Backend,
 >(
-    q: &Tensor<(Bq, H, S, Dh), E>,
-    k: impl KvInput<E, Shape = (Bk, Hk, T, Dk)>,
-    v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
+    q: &Tensor<(Bq, H, S, Dh), E, Backend>,
+    k: impl KvInput<E, Backend, Shape = (Bk, Hk, T, Dk)>,
+    v: impl KvInput<E, Backend, Shape = (Bv, Hv, Tv, Dv)>,
     mask: impl MaskFor<'m, S, T>,
-) -> Tensor<(Bq, H, S, Dv), E>
+) -> Tensor<(Bq, H, S, Dv), E, Backend>
 where
     H: HeadsAxis<H::Kind>,
     Bk: AttentionPair<Bq>,
@@ -82,7 +83,7 @@ where
     Hv: ValuesMatchKeys<Hk>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask.into_mask(), None), false)
+    run::<Bq, H, S, Dh, Hk, T, Dv, E, Backend>(q, &k, &v, (mask.into_mask(), None), false)
 }
 
 /// [`scaled_dot_product_attention`] with an additive bias on the scaled scores:
@@ -123,13 +124,14 @@ pub fn attention_with_bias<
     Tv: Dim,
     Dv: Dim,
     E: Element,
+    Backend: crate::Backend,
 >(
-    q: &Tensor<(Bq, H, S, Dh), E>,
-    k: impl KvInput<E, Shape = (Bk, Hk, T, Dk)>,
-    v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
-    bias: &Tensor<(S, T), E>,
+    q: &Tensor<(Bq, H, S, Dh), E, Backend>,
+    k: impl KvInput<E, Backend, Shape = (Bk, Hk, T, Dk)>,
+    v: impl KvInput<E, Backend, Shape = (Bv, Hv, Tv, Dv)>,
+    bias: &Tensor<(S, T), E, Backend>,
     mask: impl MaskFor<'m, S, T>,
-) -> Tensor<(Bq, H, S, Dv), E>
+) -> Tensor<(Bq, H, S, Dv), E, Backend>
 where
     H: HeadsAxis<H::Kind>,
     Bk: AttentionPair<Bq>,
@@ -142,7 +144,13 @@ where
     let (qs, ks, b) = (q.sizes(), k.sizes(), bias.sizes());
     agree::<S>("attention", (qs[2], "the queries"), (b[0], "the bias"));
     agree::<T>("attention", (ks[2], "the keys"), (b[1], "the bias"));
-    run::<Bq, H, S, Dh, Hk, T, Dv, E>(q, &k, &v, (mask.into_mask(), Some(bias.as_slice())), false)
+    run::<Bq, H, S, Dh, Hk, T, Dv, E, Backend>(
+        q,
+        &k,
+        &v,
+        (mask.into_mask(), Some(bias.storage())),
+        false,
+    )
 }
 
 /// Grouped-query attention: like [`scaled_dot_product_attention`], with `Hkv` key/value
@@ -180,12 +188,13 @@ pub fn grouped_query_attention<
     Tv: Dim,
     Dv: Dim,
     E: Element,
+    Backend: crate::Backend,
 >(
-    q: &Tensor<(Bq, H, S, Dh), E>,
-    k: impl KvInput<E, Shape = (Bk, Hkv, T, Dk)>,
-    v: impl KvInput<E, Shape = (Bv, Hv, Tv, Dv)>,
+    q: &Tensor<(Bq, H, S, Dh), E, Backend>,
+    k: impl KvInput<E, Backend, Shape = (Bk, Hkv, T, Dk)>,
+    v: impl KvInput<E, Backend, Shape = (Bv, Hv, Tv, Dv)>,
     mask: impl MaskFor<'m, S, T>,
-) -> Tensor<(Bq, H, S, Dv), E>
+) -> Tensor<(Bq, H, S, Dv), E, Backend>
 where
     H: HeadsAxis<H::Kind>,
     Bk: AttentionPair<Bq>,
@@ -195,19 +204,29 @@ where
     Hv: ValuesMatchKeys<Hkv>,
     Tv: SameKeyLen<T>,
 {
-    run::<Bq, H, S, Dh, Hkv, T, Dv, E>(q, &k, &v, (mask.into_mask(), None), true)
+    run::<Bq, H, S, Dh, Hkv, T, Dv, E, Backend>(q, &k, &v, (mask.into_mask(), None), true)
 }
 
 /// The run-time checks and the kernel call shared by both functions. The type-level rules
 /// already hold; only run-time sizes are compared here, each naming its dim.
 #[track_caller]
-fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
-    q: &Tensor<(B, H, S, Dh), E>,
-    k: &impl KvInput<E>,
-    v: &impl KvInput<E>,
-    (mask, bias): (Mask<'_>, Option<&[E]>),
+fn run<
+    B: Dim,
+    H: Dim,
+    S: Dim,
+    Dh: Dim,
+    Hk: Dim,
+    T: Dim,
+    Dv: Dim,
+    E: Element,
+    Backend: crate::Backend,
+>(
+    q: &Tensor<(B, H, S, Dh), E, Backend>,
+    k: &impl KvInput<E, Backend>,
+    v: &impl KvInput<E, Backend>,
+    (mask, bias): (Mask<'_>, Option<&Backend::Storage<E>>),
     grouped: bool,
-) -> Tensor<(B, H, S, Dv), E> {
+) -> Tensor<(B, H, S, Dv), E, Backend> {
     let qs = q.sizes();
     let (kp, vp) = (k.kv_parts(), v.kv_parts());
     let (ks, vs) = (kp.sizes, vp.sizes);
@@ -250,15 +269,13 @@ fn run<B: Dim, H: Dim, S: Dim, Dh: Dim, Hk: Dim, T: Dim, Dv: Dim, E: Element>(
     );
     let scale = E::from_f64(1.0 / (qs[3].max(1) as f64).sqrt());
     let out_sizes = [qs[0], qs[1], qs[2], vs[3]];
-    let mut out = vec![E::ZERO; out_sizes.iter().product()];
-    attention(
+    let out = Backend::attention(
         sizes,
-        q.as_slice(),
-        kp.data,
-        vp.data,
+        q.storage(),
+        kp,
+        vp,
         (mask.rows(qs[2], ks[2]), bias),
         scale,
-        &mut out,
     );
     Tensor::from_parts(out, &out_sizes)
 }

@@ -2,6 +2,7 @@
 //! `(B, S, D) + (D,)` (a bias), `(B, S, D) + (S, D)` (position embeddings),
 //! `(B, S, D) + (B, S, D)` (a residual).
 
+use crate::backend::BinaryOp;
 use crate::sizes::agree_axes;
 use crate::{Dim, Element, Shape, Tensor};
 
@@ -65,36 +66,27 @@ broadcasts! {
     [A0, A1, A2, A3, A4] [A5];
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// `self + other`, `other` repeated over the leading dims of `self`.
     #[track_caller]
-    fn zip_broadcast<Sm: Shape>(
-        &self,
-        other: &Tensor<Sm, E>,
-        op: &str,
-        f: impl Fn(E, E) -> E,
-    ) -> Self
+    fn zip_broadcast<Sm: Shape>(&self, other: &Tensor<Sm, E, Backend>, op: BinaryOp) -> Self
     where
         Sh: Broadcasts<Sm>,
     {
         let (big, small) = (self.sizes(), other.sizes());
         let lead = Sh::RANK - Sm::RANK;
+        let name = match op {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+        };
         agree_axes::<Sh>(
-            op,
+            name,
             lead..Sh::RANK,
             (big, "the left operand"),
             (&pad(big, small, lead), "the right operand"),
         );
-        let n = other.numel();
-        let mut out = self.to_vec();
-        if n > 0 {
-            for chunk in out.chunks_exact_mut(n) {
-                for (x, &y) in chunk.iter_mut().zip(other.as_slice()) {
-                    *x = f(*x, y);
-                }
-            }
-        }
-        self.like(out)
+        self.with_data(Backend::broadcast(op, self.storage(), other.storage()))
     }
 
     /// `self + other`, element by element; `other`'s dims are the trailing dims of `self`
@@ -119,11 +111,11 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let _ = Tensor::<(S, D)>::zeros().add(&Tensor::<(S,)>::zeros()); // `(S,)` does not broadcast over `(S, D)`
     /// ```
     #[track_caller]
-    pub fn add<Sm: Shape>(&self, other: &Tensor<Sm, E>) -> Self
+    pub fn add<Sm: Shape>(&self, other: &Tensor<Sm, E, Backend>) -> Self
     where
         Sh: Broadcasts<Sm>,
     {
-        self.zip_broadcast(other, "add", |a, b| a + b)
+        self.zip_broadcast(other, BinaryOp::Add)
     }
 
     /// `self - other`, broadcast as [`Tensor::add`]. Also `&a - &b`.
@@ -135,11 +127,11 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(x.sub(&x).to_vec(), vec![0.0, 0.0]);
     /// ```
     #[track_caller]
-    pub fn sub<Sm: Shape>(&self, other: &Tensor<Sm, E>) -> Self
+    pub fn sub<Sm: Shape>(&self, other: &Tensor<Sm, E, Backend>) -> Self
     where
         Sh: Broadcasts<Sm>,
     {
-        self.zip_broadcast(other, "sub", |a, b| a - b)
+        self.zip_broadcast(other, BinaryOp::Sub)
     }
 
     /// `self * other`, element by element, broadcast as [`Tensor::add`] (a gate, a
@@ -154,11 +146,11 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn mul<Sm: Shape>(&self, other: &Tensor<Sm, E>) -> Self
+    pub fn mul<Sm: Shape>(&self, other: &Tensor<Sm, E, Backend>) -> Self
     where
         Sh: Broadcasts<Sm>,
     {
-        self.zip_broadcast(other, "mul", |a, b| a * b)
+        self.zip_broadcast(other, BinaryOp::Mul)
     }
 }
 
@@ -172,12 +164,12 @@ fn pad(big: &[usize], small: &[usize], lead: usize) -> Vec<usize> {
 
 macro_rules! operator {
     ($trait:ident, $method:ident, $op:ident) => {
-        impl<Sh: Shape + Broadcasts<Sm>, Sm: Shape, E: Element> core::ops::$trait<&Tensor<Sm, E>>
-            for &Tensor<Sh, E>
+        impl<Sh: Shape + Broadcasts<Sm>, Sm: Shape, E: Element, Backend: crate::Backend>
+            core::ops::$trait<&Tensor<Sm, E, Backend>> for &Tensor<Sh, E, Backend>
         {
-            type Output = Tensor<Sh, E>;
+            type Output = Tensor<Sh, E, Backend>;
             #[track_caller]
-            fn $method(self, rhs: &Tensor<Sm, E>) -> Tensor<Sh, E> {
+            fn $method(self, rhs: &Tensor<Sm, E, Backend>) -> Tensor<Sh, E, Backend> {
                 self.$op(rhs)
             }
         }

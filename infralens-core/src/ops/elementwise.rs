@@ -1,9 +1,8 @@
 //! `scale` and `softmax`: ops that keep the shape.
 
-use crate::kernels::softmax::softmax_row;
 use crate::{Element, Shape, Tensor};
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Multiplies every element by `factor`: the `1 / sqrt(Dh)` of attention scores.
     ///
     /// ```
@@ -12,7 +11,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(Tensor::<(S,)>::ones().scale(0.5).to_vec(), vec![0.5, 0.5]);
     /// ```
     pub fn scale(&self, factor: E) -> Self {
-        self.map(|x| x * factor)
+        self.with_data(Backend::scale(self.storage(), factor))
     }
 
     /// Multiplies by `1 / sqrt(W)`, the attention scale, where `W` must be this tensor's
@@ -41,7 +40,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         // `W` is this tensor's last dim (the bound above), so its size is the last axis's.
         let width = self.sizes()[Sh::RANK - 1];
         let factor = E::from_f64(1.0 / (width as f64).sqrt());
-        self.map(|x| x * factor)
+        self.scale(factor)
     }
 
     /// Softmax over the last axis: each row becomes non-negative weights that sum to 1.
@@ -88,11 +87,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     }
 
     fn softmax_last(&self) -> Self {
-        let mut out = self.to_vec();
         let row = self.sizes()[Sh::RANK - 1];
-        if row > 0 {
-            out.chunks_exact_mut(row).for_each(softmax_row);
-        }
-        self.like(out)
+        self.with_data(Backend::softmax_last(self.storage(), row))
     }
 }

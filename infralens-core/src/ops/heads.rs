@@ -1,6 +1,5 @@
 //! `split_heads` and `merge_heads`: `(B, S, D) ↔ (B, H, S, Dh)` with `H × Dh = D`.
 
-use crate::kernels::permute::swap_axes;
 use crate::relations::{HeadsAxis, HeadsPartition};
 use crate::{Dim, DimInfo, Element, Shape, Sizes, Tensor};
 
@@ -53,7 +52,7 @@ pub(crate) fn partition<D: Dim, H: Dim, Dh: Dim>(
     (h, dh)
 }
 
-impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
+impl<B: Dim, S: Dim, D: Dim, E: Element, Backend: crate::Backend> Tensor<(B, S, D), E, Backend> {
     /// Splits the model width `D` into `H` heads of width `Dh` and moves the heads before
     /// the sequence: `(B, S, D) → (B, H, S, Dh)`, the reshape and `transpose(1, 2)` of
     /// PyTorch code in one step. Head `h` takes columns `h·Dh .. (h+1)·Dh` of `D`.
@@ -80,7 +79,7 @@ impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
     /// let _ = Tensor::<(B, S, D)>::zeros().split_heads::<H, Dh>(); // `H` × `Dh` must equal `D`
     /// ```
     #[track_caller]
-    pub fn split_heads<H: Dim, Dh: Dim>(&self) -> Tensor<(B, H, S, Dh), E>
+    pub fn split_heads<H: Dim, Dh: Dim>(&self) -> Tensor<(B, H, S, Dh), E, Backend>
     where
         D: HeadsPartition<H, Dh>,
     {
@@ -103,7 +102,10 @@ impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
     /// assert_eq!(q.describe(), "[B=1, H=2, S=2, Dh=4]");
     /// ```
     #[track_caller]
-    pub fn split_heads_in<H: Dim, Dh: Dim>(&self, sizes: &Sizes) -> Tensor<(B, H, S, Dh), E>
+    pub fn split_heads_in<H: Dim, Dh: Dim>(
+        &self,
+        sizes: &Sizes,
+    ) -> Tensor<(B, H, S, Dh), E, Backend>
     where
         D: HeadsPartition<H, Dh>,
     {
@@ -115,15 +117,17 @@ impl<B: Dim, S: Dim, D: Dim, E: Element> Tensor<(B, S, D), E> {
         &self,
         op: &str,
         sizes: Option<&Sizes>,
-    ) -> Tensor<(B, H, S, Dh), E> {
+    ) -> Tensor<(B, H, S, Dh), E, Backend> {
         let x = self.sizes();
         let (h, dh) = partition::<D, H, Dh>(op, x[2], sizes);
-        let data = swap_axes(self.as_slice(), &[x[0], x[1], h, dh], 1, 2);
+        let data = Backend::swap_axes(self.storage(), &[x[0], x[1], h, dh], 1, 2);
         Tensor::from_parts(data, &[x[0], h, x[1], dh])
     }
 }
 
-impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
+impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element, Backend: crate::Backend>
+    Tensor<(B, H, S, Dh), E, Backend>
+{
     /// Merges `H` heads of width `Dh` back into the model width `D`:
     /// `(B, H, S, Dh) → (B, S, D)`, the inverse of [`Tensor::split_heads`]. With axis kinds
     /// declared, axis 1 must be a heads axis (in a function generic over `H`, add the bound
@@ -137,7 +141,7 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
     /// let back: Tensor<(B, S, D)> = x.split_heads::<H, Dh>().merge_heads::<D>();
     /// assert_eq!(back, x);
     /// ```
-    pub fn merge_heads<D>(&self) -> Tensor<(B, S, D), E>
+    pub fn merge_heads<D>(&self) -> Tensor<(B, S, D), E, Backend>
     where
         H: HeadsAxis<H::Kind>,
         D: Dim + HeadsPartition<H, Dh>,
@@ -156,7 +160,7 @@ impl<B: Dim, H: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, H, S, Dh), E> {
                 x[3]
             );
         }
-        let data = swap_axes(self.as_slice(), x, 1, 2);
+        let data = Backend::swap_axes(self.storage(), x, 1, 2);
         Tensor::from_parts(data, &[x[0], x[2], d])
     }
 }
@@ -223,7 +227,7 @@ regroup_impls! {
     (A0, A1, A2, A3);
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Splits the last axis `D` into `H` groups of `Dh`, in place (no copy, no transpose):
     /// `(…, D) → (…, H, Dh)`, the `view(…, H, Dh)` of PyTorch code, with the count proven
     /// from the dims it regroups (`H × Dh = D`), so the leading dims may be run-time or
@@ -238,7 +242,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(heads.describe(), "[B=2, S=3, H=4, Dh=4]");
     /// assert_eq!(heads.as_slice(), x.as_slice());
     /// ```
-    pub fn split_last<H: Dim, Dh: Dim>(self) -> Tensor<Sh::Output, E>
+    pub fn split_last<H: Dim, Dh: Dim>(self) -> Tensor<Sh::Output, E, Backend>
     where
         Sh: SplitLast<H, Dh>,
         Sh::Last: HeadsPartition<H, Dh>,
@@ -247,7 +251,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
         let d = sizes.pop().unwrap_or(1);
         let (h, dh) = partition::<Sh::Last, H, Dh>("split_last", d, None);
         sizes.extend([h, dh]);
-        Tensor::from_parts(self.into_vec(), &sizes)
+        self.regroup(&sizes)
     }
 
     /// Merges the last two axes `H, Dh` into `D = H × Dh`, in place: `(…, H, Dh) → (…, D)`,
@@ -259,7 +263,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(S, D)>::randn_in(0, &sizes![S = 3]);
     /// assert_eq!(x.clone().split_last::<H, Dh>().merge_last::<D>(), x);
     /// ```
-    pub fn merge_last<D>(self) -> Tensor<Sh::Output, E>
+    pub fn merge_last<D>(self) -> Tensor<Sh::Output, E, Backend>
     where
         Sh: MergeLast<D>,
         D: Dim + HeadsPartition<Sh::Heads, Sh::Width>,
@@ -278,6 +282,6 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
             );
         }
         sizes.push(heads * width);
-        Tensor::from_parts(self.into_vec(), &sizes)
+        self.regroup(&sizes)
     }
 }

@@ -2,10 +2,11 @@
 //! attention, by [`Tensor::matmul`] (as `keys.t()` or `values`), and shared out over query
 //! heads by [`KvView::repeat_kv`] — never a copy of the cache.
 
+pub use crate::backend::KvParts;
 use crate::ops::matmul::{Layout, Operand};
 use crate::relations::{DividesHeads, HeadsAxis};
 use crate::shape::{Extents, describe_sizes, extents};
-use crate::{Dim, Element, Shape};
+use crate::{Dim, Element, Native, Shape};
 use core::marker::PhantomData;
 
 /// Keys or values for attention: a `&Tensor` `(B, Hkv, T, Dh)`, or a [`KvView`] of a cache.
@@ -21,39 +22,27 @@ use core::marker::PhantomData;
     message = "`{Self}` cannot be attention keys or values",
     label = "pass a reference `&k`, or a view from `KvCache::append`"
 )]
-pub trait KvInput<E: Element> {
+pub trait KvInput<E: Element, Backend: crate::Backend = Native> {
     /// The shape the keys or values have: `(B, Hkv, T, Dh)`.
     type Shape: Shape;
     /// The data, the four sizes, the rows between two stored heads' starts, and how many
     /// heads read each stored head (1 unless the view was [`KvView::repeat_kv`]ed).
     #[doc(hidden)]
-    fn kv_parts(&self) -> KvParts<'_, E>;
+    fn kv_parts(&self) -> KvParts<'_, E, Backend>;
     /// The size of each of the four axes.
     fn sizes(&self) -> [usize; 4] {
         self.kv_parts().sizes
     }
 }
 
-/// What attention reads of its keys or values (internal).
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub struct KvParts<'a, E> {
-    /// The storage.
-    pub data: &'a [E],
-    /// The logical sizes `(B, Hkv, T, Dh)`.
-    pub sizes: [usize; 4],
-    /// Rows between the starts of two stored heads (`T` when contiguous).
-    pub stride: usize,
-    /// Logical heads per stored head.
-    pub group: usize,
-}
-
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &crate::Tensor<(A, B, C, D), E> {
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend> KvInput<E, Backend>
+    for &crate::Tensor<(A, B, C, D), E, Backend>
+{
     type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> KvParts<'_, E> {
+    fn kv_parts(&self) -> KvParts<'_, E, Backend> {
         let s = crate::Tensor::sizes(self);
         KvParts {
-            data: self.as_slice(),
+            data: Backend::slice(self.storage()),
             sizes: [s[0], s[1], s[2], s[3]],
             stride: s[2],
             group: 1,

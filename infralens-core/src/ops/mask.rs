@@ -1,5 +1,6 @@
 //! `causal_mask` and `masked`: hide keys from queries in scores `(…, S, T)`.
 
+use crate::backend::BinaryOp;
 use crate::ops::mask_type::MaskFor;
 use crate::relations::SquareScores;
 use crate::sizes::agree;
@@ -33,7 +34,7 @@ pub trait ScoresBias<Scores> {}
 }
 impl<Sh: Shape> ScoresBias<Sh> for Sh {}
 
-impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Sets every score of query `i` for a later key `j > i` to `-inf`, so that the
     /// [`softmax`](Tensor::softmax) gives it weight 0. The scores must be square,
     /// `(…, S, S)`: a causal mask compares positions of one sequence. For scores of `S` new
@@ -105,7 +106,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// assert_eq!(p.get(&[1, 1, 2]), Some(1.0 / 3.0));
     /// ```
     #[track_caller]
-    pub fn add_bias<Bs>(&self, bias: &Tensor<Bs, E>) -> Self
+    pub fn add_bias<Bs>(&self, bias: &Tensor<Bs, E, Backend>) -> Self
     where
         Bs: Shape + ScoresBias<(Sh::Row, Sh::Col)>,
     {
@@ -113,15 +114,11 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
         let (s, t) = (sizes[Sh::RANK - 2], sizes[Sh::RANK - 1]);
         agree::<Sh::Row>("add_bias", (s, "the scores"), (b[0], "the bias"));
         agree::<Sh::Col>("add_bias", (t, "the scores"), (b[1], "the bias"));
-        let mut out = self.to_vec();
-        if s * t > 0 {
-            for matrix in out.chunks_exact_mut(s * t) {
-                for (x, &y) in matrix.iter_mut().zip(bias.as_slice()) {
-                    *x += y;
-                }
-            }
-        }
-        self.like(out)
+        self.with_data(Backend::broadcast(
+            BinaryOp::Add,
+            self.storage(),
+            bias.storage(),
+        ))
     }
 
     #[track_caller]
@@ -140,17 +137,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             (t, Sh::NAMES[Sh::RANK - 1]),
         );
         let rows = mask.rows(s, t);
-        let mut out = self.to_vec();
-        if t > 0 && s > 0 {
-            for (m, matrix) in out.chunks_exact_mut(s * t).enumerate() {
-                let b = m.checked_div(per_batch).unwrap_or(0);
-                for (i, row) in matrix.chunks_exact_mut(t).enumerate() {
-                    let (lo, hi) = rows.range(b, i, t);
-                    row[..lo].fill(E::NEG_INFINITY);
-                    row[hi..].fill(E::NEG_INFINITY);
-                }
-            }
-        }
-        self.like(out)
+        self.with_data(Backend::mask(
+            self.storage(),
+            (batch, per_batch, s, t),
+            rows,
+        ))
     }
 }

@@ -1,11 +1,12 @@
 //! `matmul`: projections `(…, K)·(K, N)` and batched products `(…, S, K)·(…, K, T)`.
 
+pub use crate::backend::Layout;
 use crate::kernels::gemm::{Strided, gemm, gemm_par};
 use crate::kernels::stream::{STREAM_ROWS, row_against_rows, rows_times_matrix, rows_times_rows};
 use crate::relations::{ContractsAs, SameBatch};
 use crate::shape::{Extents, describe_sizes};
 use crate::sizes::{agree, agree_axes};
-use crate::{Element, Matrix, Shape, Tensor};
+use crate::{Element, Matrix, Native, Shape, Tensor};
 use core::marker::PhantomData;
 
 /// The shape rule of [`Tensor::matmul`]: `Self · R`, with `Output` the result's shape.
@@ -54,12 +55,12 @@ where
     message = "`{Self}` cannot be a matmul operand",
     label = "pass a reference `&w` or a transposed view `w.t()`"
 )]
-pub trait Operand<E: Element> {
+pub trait Operand<E: Element, Backend: crate::Backend = Native> {
     /// The operand's logical shape.
     type Shape: Matrix;
     /// How its matrices are stored.
     #[doc(hidden)]
-    fn layout(&self) -> Layout<'_, E>;
+    fn layout(&self) -> Layout<'_, E, Backend>;
     /// The size of each axis of the logical shape.
     fn sizes(&self) -> Vec<usize>;
     /// The logical extents (internal).
@@ -67,10 +68,12 @@ pub trait Operand<E: Element> {
     fn extents(&self) -> Extents;
 }
 
-impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Operand<E, Backend>
+    for &Tensor<Sh, E, Backend>
+{
     type Shape = Sh;
-    fn layout(&self) -> Layout<'_, E> {
-        Layout::contiguous(self.as_slice(), Tensor::sizes(self), false)
+    fn layout(&self) -> Layout<'_, E, Backend> {
+        Layout::contiguous(Backend::slice(self.storage()), Tensor::sizes(self), false)
     }
     fn sizes(&self) -> Vec<usize> {
         Tensor::sizes(self).to_vec()
@@ -80,10 +83,16 @@ impl<Sh: Matrix, E: Element> Operand<E> for &Tensor<Sh, E> {
     }
 }
 
-impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Operand<E, Backend>
+    for Transposed<'_, Sh, E, Backend>
+{
     type Shape = Sh;
-    fn layout(&self) -> Layout<'_, E> {
-        Layout::contiguous(self.source.as_slice(), self.source.sizes(), true)
+    fn layout(&self) -> Layout<'_, E, Backend> {
+        Layout::contiguous(
+            Backend::slice(self.source.storage()),
+            self.source.sizes(),
+            true,
+        )
     }
     fn sizes(&self) -> Vec<usize> {
         self.extents_swapped()[..Sh::RANK].to_vec()
@@ -93,10 +102,16 @@ impl<Sh: Matrix, E: Element> Operand<E> for Transposed<'_, Sh, E> {
     }
 }
 
-impl<Sh: Matrix, E: Element> Operand<E> for &Transposed<'_, Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Operand<E, Backend>
+    for &Transposed<'_, Sh, E, Backend>
+{
     type Shape = Sh;
-    fn layout(&self) -> Layout<'_, E> {
-        Layout::contiguous(self.source.as_slice(), self.source.sizes(), true)
+    fn layout(&self) -> Layout<'_, E, Backend> {
+        Layout::contiguous(
+            Backend::slice(self.source.storage()),
+            self.source.sizes(),
+            true,
+        )
     }
     fn sizes(&self) -> Vec<usize> {
         self.extents_swapped()[..Sh::RANK].to_vec()
@@ -106,27 +121,9 @@ impl<Sh: Matrix, E: Element> Operand<E> for &Transposed<'_, Sh, E> {
     }
 }
 
-/// How a matmul operand's matrices are stored (internal): batch index `i` reads the
-/// row-major matrix at `(i / group) · matrix_stride`, whose rows are `row_stride` apart;
-/// `transposed` when it is stored with its last two axes swapped.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub struct Layout<'a, E> {
-    /// The storage.
-    pub data: &'a [E],
-    /// Stored with the last two axes swapped.
-    pub transposed: bool,
-    /// Elements between two stored rows.
-    pub row_stride: usize,
-    /// Elements between two stored matrices.
-    pub matrix_stride: usize,
-    /// Batch indices that read each stored matrix.
-    pub group: usize,
-}
-
-impl<'a, E> Layout<'a, E> {
+impl<'a, E: Element, Backend: crate::Backend> Layout<'a, E, Backend> {
     /// A contiguous tensor of `stored` sizes.
-    fn contiguous(data: &'a [E], stored: &[usize], transposed: bool) -> Self {
+    fn contiguous(data: &'a Backend::Slice<E>, stored: &[usize], transposed: bool) -> Self {
         let rank = stored.len();
         let (rows, cols) = (stored[rank - 2], stored[rank - 1]);
         Layout {
@@ -152,19 +149,19 @@ impl<'a, E> Layout<'a, E> {
 /// assert_eq!(xt.describe(), "[D=3, S=2]");
 /// assert_eq!(xt.to_tensor().to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
 /// ```
-pub struct Transposed<'a, Sh: Matrix, E: Element = f32> {
-    source: &'a Tensor<Sh::Swapped, E>,
+pub struct Transposed<'a, Sh: Matrix, E: Element = f32, Backend: crate::Backend = Native> {
+    source: &'a Tensor<Sh::Swapped, E, Backend>,
     shape: PhantomData<Sh>,
 }
 
-impl<Sh: Matrix, E: Element> Clone for Transposed<'_, Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Clone for Transposed<'_, Sh, E, Backend> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<Sh: Matrix, E: Element> Copy for Transposed<'_, Sh, E> {}
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Copy for Transposed<'_, Sh, E, Backend> {}
 
-impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
+impl<'a, Sh: Matrix, E: Element, Backend: crate::Backend> Transposed<'a, Sh, E, Backend> {
     /// The source's extents with the last two swapped: this view's sizes.
     fn extents_swapped(&self) -> Extents {
         let mut e = self.source.extents();
@@ -181,9 +178,9 @@ impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
     /// let y: Tensor<(D, S)> = x.t().to_tensor();
     /// assert_eq!(y.get(&[2, 1]), x.get(&[1, 2]));
     /// ```
-    pub fn to_tensor(&self) -> Tensor<Sh, E> {
-        let data = crate::kernels::permute::swap_axes(
-            self.source.as_slice(),
+    pub fn to_tensor(&self) -> Tensor<Sh, E, Backend> {
+        let data = Backend::swap_axes(
+            self.source.storage(),
             self.source.sizes(),
             Sh::RANK - 2,
             Sh::RANK - 1,
@@ -199,7 +196,7 @@ impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
     /// let x = Tensor::<(S, D)>::randn(1);
     /// assert!(std::ptr::eq(x.t().t(), &x));
     /// ```
-    pub fn t(self) -> &'a Tensor<Sh::Swapped, E> {
+    pub fn t(self) -> &'a Tensor<Sh::Swapped, E, Backend> {
         self.source
     }
 
@@ -215,7 +212,7 @@ impl<'a, Sh: Matrix, E: Element> Transposed<'a, Sh, E> {
     }
 }
 
-impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Swaps the last two axes, without copying: `(B, H, S, Dh) → (B, H, Dh, S)`.
     ///
     /// The result is a [`Transposed`] view that [`matmul`](Tensor::matmul) reads through
@@ -230,7 +227,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// let scores: Tensor<(B, H, S, S)> = q.matmul(&k.t());
     /// # let _ = scores;
     /// ```
-    pub fn t(&self) -> Transposed<'_, Sh::Swapped, E> {
+    pub fn t(&self) -> Transposed<'_, Sh::Swapped, E, Backend> {
         Transposed {
             source: self,
             shape: PhantomData,
@@ -263,7 +260,10 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// let w = Tensor::<(H, D)>::zeros();
     /// let _ = x.matmul(&w); // shape mismatch: matmul contracts `D` with `H` …
     /// ```
-    pub fn matmul<R: Operand<E>>(&self, rhs: R) -> Tensor<<Sh as MatMul<R::Shape>>::Output, E>
+    pub fn matmul<R: Operand<E, Backend>>(
+        &self,
+        rhs: R,
+    ) -> Tensor<<Sh as MatMul<R::Shape>>::Output, E, Backend>
     where
         Sh: MatMul<R::Shape>,
     {
@@ -293,7 +293,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             0
         };
         crate::cost::record(crate::cost::product(&[2, batch, m, k, n]), weight);
-        let out = matmul_kernel((batch, m, k, n), self.as_slice(), rhs.layout(), shared);
+        let out = Backend::matmul(self.storage(), rhs.layout(), (batch, m, k, n), shared);
         let mut sizes = self.extents();
         sizes[rank - 1] = n;
         Tensor::from_parts(out, &sizes[..rank])
@@ -308,7 +308,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     /// let w = Tensor::<(D, D)>::zeros();
     /// assert_eq!(x.matmul_flops(&w), 2 * 8 * 16 * 16);
     /// ```
-    pub fn matmul_flops<R: Operand<E>>(&self, rhs: R) -> u64
+    pub fn matmul_flops<R: Operand<E, Backend>>(&self, rhs: R) -> u64
     where
         Sh: MatMul<R::Shape>,
     {
@@ -386,7 +386,7 @@ fn few_rows<E: Element>(
 /// transposed, or the blocks of a KV cache), and one matrix shared by every batch index when
 /// `shared`.
 #[inline(never)]
-fn matmul_kernel<E: Element>(
+pub(crate) fn matmul_kernel<E: Element>(
     (batch, m, k, n): (usize, usize, usize, usize),
     a_data: &[E],
     b: Layout<'_, E>,

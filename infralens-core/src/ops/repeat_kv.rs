@@ -1,10 +1,11 @@
 //! `repeat_kv::<H>()`: share `Hkv` key/value heads out over `H` query heads (GQA, MQA).
 
-use crate::kernels::permute::repeat_heads;
 use crate::relations::{DividesHeads, HeadsAxis};
 use crate::{Dim, DimInfo, Element, Sizes, Tensor};
 
-impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
+impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element, Backend: crate::Backend>
+    Tensor<(B, Hkv, S, Dh), E, Backend>
+{
     /// Repeats each key/value head `H / Hkv` times: `(B, Hkv, S, Dh) → (B, H, S, Dh)`.
     /// Query head `h` reads key/value head `h / (H / Hkv)`, as Llama's `repeat_kv`.
     /// `Hkv` must divide `H`; `Hkv = 1` is multi-query attention. Axis 1 must be the
@@ -19,7 +20,7 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// assert_eq!(k_all.get(&[0, 5, 1, 2]), k.get(&[0, 1, 1, 2])); // head 5 reads kv head 5 / 4
     /// ```
     #[track_caller]
-    pub fn repeat_kv<H: Dim>(&self) -> Tensor<(B, H, S, Dh), E>
+    pub fn repeat_kv<H: Dim>(&self) -> Tensor<(B, H, S, Dh), E, Backend>
     where
         Hkv: HeadsAxis<Hkv::Kind> + DividesHeads<H>,
     {
@@ -37,7 +38,7 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     /// assert_eq!(k.repeat_kv_in::<H>(&config).describe(), "[B=1, H=8, S=2, Dh=4]");
     /// ```
     #[track_caller]
-    pub fn repeat_kv_in<H: Dim>(&self, sizes: &Sizes) -> Tensor<(B, H, S, Dh), E>
+    pub fn repeat_kv_in<H: Dim>(&self, sizes: &Sizes) -> Tensor<(B, H, S, Dh), E, Backend>
     where
         Hkv: HeadsAxis<Hkv::Kind> + DividesHeads<H>,
     {
@@ -45,11 +46,11 @@ impl<B: Dim, Hkv: Dim, S: Dim, Dh: Dim, E: Element> Tensor<(B, Hkv, S, Dh), E> {
     }
 
     #[track_caller]
-    fn repeat_kv_at<H: Dim>(&self, sizes: Option<&Sizes>) -> Tensor<(B, H, S, Dh), E> {
+    fn repeat_kv_at<H: Dim>(&self, sizes: Option<&Sizes>) -> Tensor<(B, H, S, Dh), E, Backend> {
         let x = self.sizes();
         let h = query_heads::<H>(sizes);
         check_groups::<H, Hkv>("repeat_kv", h, x[1]);
-        let data = repeat_heads(self.as_slice(), x[0], x[1], h, x[2] * x[3]);
+        let data = Backend::repeat_heads(self.storage(), [x[0], x[1], x[2], x[3]], h);
         Tensor::from_parts(data, &[x[0], h, x[2], x[3]])
     }
 }

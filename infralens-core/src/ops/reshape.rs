@@ -6,7 +6,7 @@ use crate::{Dim, Element, Shape, Tensor};
 use core::marker::PhantomData;
 use typenum::Same;
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Regroups the elements, in order, into shape `T` without copying: the `view` or
     /// `reshape` of PyTorch code. `T` must hold the same number of elements.
     ///
@@ -33,7 +33,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(B, S, D)>::zeros();
     /// let _ = x.reshape::<(B, S, H)>(); // shape mismatch: cannot reshape `(B, S, D)` into `(B, S, H)` …
     /// ```
-    pub fn reshape<T: Shape>(self) -> Tensor<T, E>
+    pub fn reshape<T: Shape>(self) -> Tensor<T, E, Backend>
     where
         Sh: SameNumel<T> + KeepsAxisOrder<T>,
     {
@@ -55,13 +55,13 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// assert_eq!(raw.as_slice(), ctx.as_slice());
     /// assert_ne!(raw, ctx.merge_heads::<D>());
     /// ```
-    pub fn reshape_raw<T: Shape>(self) -> Tensor<T, E>
+    pub fn reshape_raw<T: Shape>(self) -> Tensor<T, E, Backend>
     where
         Sh: SameNumel<T>,
     {
         // `SameNumel` holds only between shapes whose every size is a compile-time size.
         let sizes: Vec<usize> = T::EXTENTS.iter().map(|e| e.unwrap_or(1)).collect();
-        Tensor::from_parts(self.into_vec(), &sizes)
+        self.regroup(&sizes)
     }
 }
 

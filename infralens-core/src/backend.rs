@@ -1,0 +1,354 @@
+//! Backends: where a tensor's data lives and which kernels compute on it.
+//!
+//! A [`Tensor`](crate::Tensor) is `Tensor<Shape, Element, Backend>`. The backend defaults to
+//! [`Native`] (InfraLens's own CPU kernels), so `Tensor<(B, S, D)>` means what it always
+//! has, and the default never shows in a compiler message. With the cargo feature `candle`,
+//! [`Candle`] keeps the data in a `candle_core::Tensor` on candle's device of choice (CPU
+//! here; CUDA and Metal through candle's own features).
+//!
+//! The shape rules, `#[shapes]`, the lint and every message stay backend-agnostic: an op
+//! checks its relation on the shape types and its run-time sizes first, then asks the
+//! backend for the numbers. A backend only supplies storage and kernels over untyped sizes.
+//!
+//! ```
+//! use infralens::prelude::*;
+//! use infralens::{Backend, Native};
+//!
+//! dims! { pub S = 2; pub D = 3; }
+//!
+//! fn name<B: Backend>(_: &Tensor<(S, D), f32, B>) -> &'static str { B::NAME }
+//! assert_eq!(name(&Tensor::<(S, D)>::zeros()), "native");
+//! assert_eq!(Native::NAME, "native");
+//! ```
+//!
+//! # How a backend is built
+//!
+//! [`Backend`] is sealed while its kernel set grows with the ops: a third backend (burn's
+//! `Tensor<B, N>` is the obvious one) is an implementation inside this crate behind a
+//! feature, as [`Candle`] is: a storage type (its tensor), a `Slice` type that matmul and
+//! attention read operands through (the same tensor), and one method per kernel below. No
+//! op, relation or message changes.
+
+use crate::Element;
+use crate::error::ShapeError;
+use crate::kernels::attention::{AttentionSizes, MaskRows};
+use core::fmt::Debug;
+
+mod sealed {
+    pub trait Sealed {}
+}
+pub(crate) use sealed::Sealed;
+
+#[cfg(feature = "candle")]
+mod candle;
+#[cfg(feature = "candle")]
+pub use candle::Candle;
+
+/// The arithmetic of [`Tensor::add`](crate::Tensor::add), [`Tensor::sub`](crate::Tensor::sub)
+/// and [`Tensor::mul`](crate::Tensor::mul), for a backend's broadcast kernel.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `a + b`
+    Add,
+    /// `a - b`
+    Sub,
+    /// `a * b`
+    Mul,
+}
+
+impl BinaryOp {
+    /// The operation on two elements.
+    #[inline(always)]
+    pub(crate) fn apply<E: Element>(self, a: E, b: E) -> E {
+        match self {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+        }
+    }
+}
+
+/// A matmul's right operand as a backend reads it (internal): `data` holds the stored
+/// matrices, batch index `i` reading stored matrix `i / group`; `transposed` when they are
+/// stored with their last two axes swapped; `row_stride` and `matrix_stride` (in elements)
+/// where the native kernels find rows and matrices.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Layout<'a, E: Element, B: Backend = Native> {
+    /// The storage.
+    pub data: &'a B::Slice<E>,
+    /// Stored with the last two axes swapped.
+    pub transposed: bool,
+    /// Elements between two stored rows.
+    pub row_stride: usize,
+    /// Elements between two stored matrices.
+    pub matrix_stride: usize,
+    /// Batch indices that read each stored matrix.
+    pub group: usize,
+}
+
+impl<E: Element, B: Backend> Clone for Layout<'_, E, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Element, B: Backend> Copy for Layout<'_, E, B> {}
+
+/// Attention's keys or values as a backend reads them (internal): `sizes` `(b, hkv, t, d)`,
+/// `stride` rows between two heads' starts (`t` when contiguous, a cache's capacity), and
+/// `group` query heads sharing each stored head (a view from `repeat_kv`).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct KvParts<'a, E: Element, B: Backend = Native> {
+    /// The storage.
+    pub data: &'a B::Slice<E>,
+    /// `(b, heads, t, d)` as seen.
+    pub sizes: [usize; 4],
+    /// Rows between the starts of two consecutive stored heads.
+    pub stride: usize,
+    /// Query heads sharing each stored head.
+    pub group: usize,
+}
+
+impl<E: Element, B: Backend> Clone for KvParts<'_, E, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Element, B: Backend> Copy for KvParts<'_, E, B> {}
+
+/// Where a tensor's data lives and which kernels compute on it: [`Native`] (the default) or
+/// [`Candle`] (feature `candle`). See the [module](self) for how one is built.
+///
+/// The kernels take untyped sizes: every shape rule and run-time size has been checked by
+/// the op before it calls one, so a kernel never reports a shape error. A kernel that
+/// fails for another reason (a GPU out of memory) panics with the backend's message.
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::{Backend, Native};
+///
+/// dims! { pub S = 2; pub D = 3; }
+/// let x = Tensor::<(S, D)>::from_fn(|i| i[1] as f32);
+/// // Move to a backend (here the same one) with one call; the shape comes along.
+/// let y: Tensor<(S, D), f32, Native> = x.to_backend::<Native>(&()).expect("native never fails");
+/// assert_eq!(y.to_vec(), x.to_vec());
+/// ```
+pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
+    /// The backend's name in messages and reports: `"native"`, `"candle"`.
+    const NAME: &'static str;
+    /// Where tensors live: `()` for [`Native`], a `candle_core::Device` for [`Candle`].
+    type Device: Clone + Debug;
+    /// The data of a tensor of `E` elements: `Vec<E>`, or a `candle_core::Tensor`.
+    type Storage<E: Element>: Clone + Debug + Send + Sync;
+    /// What a matmul or attention reads an operand through: `[E]` (a slice of a tensor or
+    /// of a KV cache), or a `candle_core::Tensor`.
+    #[doc(hidden)]
+    type Slice<E: Element>: ?Sized + Debug + Sync;
+
+    /// The storage of `data`, a row-major tensor of `sizes`, on `device`.
+    #[doc(hidden)]
+    fn from_vec<E: Element>(
+        data: Vec<E>,
+        sizes: &[usize],
+        device: &Self::Device,
+    ) -> Result<Self::Storage<E>, ShapeError>;
+    /// The device the constructors (`zeros`, `randn`, `from_vec`, …) put a tensor on: `()`,
+    /// or candle's `Device::Cpu`. Move a tensor elsewhere with
+    /// [`Tensor::to_backend`](crate::Tensor::to_backend).
+    ///
+    /// ```
+    /// use infralens::{Backend, Native};
+    /// let () = Native::default_device();
+    /// ```
+    fn default_device() -> Self::Device;
+    /// The number of elements.
+    #[doc(hidden)]
+    fn len<E: Element>(data: &Self::Storage<E>) -> usize;
+    /// The elements, row-major.
+    #[doc(hidden)]
+    fn to_vec<E: Element>(data: &Self::Storage<E>) -> Vec<E>;
+    /// The device `data` lives on.
+    #[doc(hidden)]
+    fn device<E: Element>(data: &Self::Storage<E>) -> Self::Device;
+    /// The storage as an operand.
+    #[doc(hidden)]
+    fn slice<E: Element>(data: &Self::Storage<E>) -> &Self::Slice<E>;
+    /// The same elements seen with other sizes (of the same count).
+    #[doc(hidden)]
+    fn reshape<E: Element>(data: Self::Storage<E>, sizes: &[usize]) -> Self::Storage<E>;
+
+    /// `a · b` for `a` of `batch` row-major `(m, k)` matrices and `b` read through its
+    /// layout: `shared` when one `(k, n)` matrix serves every batch index.
+    #[doc(hidden)]
+    fn matmul<E: Element>(
+        a: &Self::Storage<E>,
+        b: Layout<'_, E, Self>,
+        dims: (usize, usize, usize, usize),
+        shared: bool,
+    ) -> Self::Storage<E>;
+    /// `data` of `sizes` with axes `i` and `j` swapped, contiguous.
+    #[doc(hidden)]
+    fn swap_axes<E: Element>(
+        data: &Self::Storage<E>,
+        sizes: &[usize],
+        i: usize,
+        j: usize,
+    ) -> Self::Storage<E>;
+    /// `(batch, hkv, rows)` heads repeated to `(batch, h, rows)`: query head `q` reads
+    /// head `q / (h / hkv)`.
+    #[doc(hidden)]
+    fn repeat_heads<E: Element>(
+        data: &Self::Storage<E>,
+        sizes: [usize; 4],
+        h: usize,
+    ) -> Self::Storage<E>;
+    /// Every element times `factor`.
+    #[doc(hidden)]
+    fn scale<E: Element>(data: &Self::Storage<E>, factor: E) -> Self::Storage<E>;
+    /// A softmax over each run of `row` elements.
+    #[doc(hidden)]
+    fn softmax_last<E: Element>(data: &Self::Storage<E>, row: usize) -> Self::Storage<E>;
+    /// `big op small`, `small` repeated over every run of its length in `big`.
+    #[doc(hidden)]
+    fn broadcast<E: Element>(
+        op: BinaryOp,
+        big: &Self::Storage<E>,
+        small: &Self::Storage<E>,
+    ) -> Self::Storage<E>;
+    /// Scores of `batch · heads` matrices `(s, t)` with the keys outside each row's
+    /// `mask.range(b, i, t)` set to `-inf`.
+    #[doc(hidden)]
+    fn mask<E: Element>(
+        data: &Self::Storage<E>,
+        sizes: (usize, usize, usize, usize),
+        mask: MaskRows<'_>,
+    ) -> Self::Storage<E>;
+    /// `softmax(scale · Q·Kᵀ + bias + mask)·V` (see `kernels::attention`); a query that sees
+    /// no key gets a zero row.
+    #[doc(hidden)]
+    fn attention<E: Element>(
+        sizes: AttentionSizes,
+        q: &Self::Storage<E>,
+        k: KvParts<'_, E, Self>,
+        v: KvParts<'_, E, Self>,
+        mask: (MaskRows<'_>, Option<&Self::Storage<E>>),
+        scale: E,
+    ) -> Self::Storage<E>;
+}
+
+/// InfraLens's own CPU kernels, the default backend: data in a `Vec`, GEMM through
+/// `matrixmultiply`, fused attention, threads from [`threads`](crate::threads).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::Native;
+/// dims! { pub S = 2; pub D = 3; }
+/// // `Tensor<(S, D)>` is `Tensor<(S, D), f32, Native>`.
+/// let x: Tensor<(S, D), f32, Native> = Tensor::<(S, D)>::zeros();
+/// assert_eq!(x.as_slice(), &[0.0; 6]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Native;
+
+impl Sealed for Native {}
+
+impl Backend for Native {
+    const NAME: &'static str = "native";
+    type Device = ();
+    type Storage<E: Element> = Vec<E>;
+    type Slice<E: Element> = [E];
+
+    fn from_vec<E: Element>(data: Vec<E>, _: &[usize], (): &()) -> Result<Vec<E>, ShapeError> {
+        Ok(data)
+    }
+    fn default_device() {}
+    fn len<E: Element>(data: &Vec<E>) -> usize {
+        data.len()
+    }
+    fn to_vec<E: Element>(data: &Vec<E>) -> Vec<E> {
+        data.clone()
+    }
+    fn device<E: Element>(_: &Vec<E>) {}
+    fn slice<E: Element>(data: &Vec<E>) -> &[E] {
+        data
+    }
+    fn reshape<E: Element>(data: Vec<E>, _: &[usize]) -> Vec<E> {
+        data
+    }
+    fn matmul<E: Element>(
+        a: &Vec<E>,
+        b: Layout<'_, E, Self>,
+        dims: (usize, usize, usize, usize),
+        shared: bool,
+    ) -> Vec<E> {
+        crate::ops::matmul::matmul_kernel(dims, a, b, shared)
+    }
+    fn swap_axes<E: Element>(data: &Vec<E>, sizes: &[usize], i: usize, j: usize) -> Vec<E> {
+        crate::kernels::permute::swap_axes(data, sizes, i, j)
+    }
+    fn repeat_heads<E: Element>(data: &Vec<E>, [b, hkv, t, d]: [usize; 4], h: usize) -> Vec<E> {
+        crate::kernels::permute::repeat_heads(data, b, hkv, h, t * d)
+    }
+    fn scale<E: Element>(data: &Vec<E>, factor: E) -> Vec<E> {
+        data.iter().map(|&x| x * factor).collect()
+    }
+    fn softmax_last<E: Element>(data: &Vec<E>, row: usize) -> Vec<E> {
+        let mut out = data.clone();
+        if row > 0 {
+            out.chunks_exact_mut(row)
+                .for_each(crate::kernels::softmax::softmax_row);
+        }
+        out
+    }
+    fn broadcast<E: Element>(op: BinaryOp, big: &Vec<E>, small: &Vec<E>) -> Vec<E> {
+        let mut out = big.clone();
+        if !small.is_empty() {
+            for chunk in out.chunks_exact_mut(small.len()) {
+                for (x, &y) in chunk.iter_mut().zip(small) {
+                    *x = op.apply(*x, y);
+                }
+            }
+        }
+        out
+    }
+    fn mask<E: Element>(
+        data: &Vec<E>,
+        (_, heads, s, t): (usize, usize, usize, usize),
+        mask: MaskRows<'_>,
+    ) -> Vec<E> {
+        let mut out = data.clone();
+        if t > 0 && s > 0 {
+            for (m, matrix) in out.chunks_exact_mut(s * t).enumerate() {
+                let b = m.checked_div(heads).unwrap_or(0);
+                for (i, row) in matrix.chunks_exact_mut(t).enumerate() {
+                    let (lo, hi) = mask.range(b, i, t);
+                    row[..lo].fill(E::NEG_INFINITY);
+                    row[hi..].fill(E::NEG_INFINITY);
+                }
+            }
+        }
+        out
+    }
+    fn attention<E: Element>(
+        sizes: AttentionSizes,
+        q: &Vec<E>,
+        k: KvParts<'_, E, Self>,
+        v: KvParts<'_, E, Self>,
+        (mask, bias): (MaskRows<'_>, Option<&Vec<E>>),
+        scale: E,
+    ) -> Vec<E> {
+        let mut out = vec![E::ZERO; sizes.b * sizes.h * sizes.s * sizes.dv];
+        crate::kernels::attention::attention(
+            sizes,
+            q,
+            k.data,
+            v.data,
+            (mask, bias.map(Vec::as_slice)),
+            scale,
+            &mut out,
+        );
+        out
+    }
+}

@@ -1,0 +1,231 @@
+//! The candle backend (feature `candle`): a tensor's data is a `candle_core::Tensor` on the
+//! device of the user's choice, and every kernel is candle's.
+
+use super::{Backend, BinaryOp, KvParts, Layout, Sealed};
+use crate::Element;
+use crate::error::ShapeError;
+use crate::kernels::attention::{AttentionSizes, MaskRows};
+use candle_core::{D, Device, Tensor as CTensor};
+
+/// Tensors whose data is a `candle_core::Tensor` on a candle `Device` (CPU here; CUDA and
+/// Metal through candle's features `cuda` and `metal`, which InfraLens does not test):
+/// `Tensor<(B, S, D), f32, Candle>`. Feature `candle`.
+///
+/// The shape rules are the same as on the native backend, checked by the same relations,
+/// with the same messages; only the numbers come from candle's kernels. Move a tensor over
+/// with [`Tensor::to_backend`](crate::Tensor::to_backend), or wrap a candle tensor without a
+/// copy with [`Tensor::from_candle`](crate::Tensor::from_candle).
+///
+/// ```
+/// use infralens::prelude::*;
+/// use infralens::Candle;
+/// use infralens::candle_core::Device;
+///
+/// dims! { pub B = 1; pub S = 3; pub D = 4; pub H = 2; pub Dh = D / H; }
+///
+/// let x = Tensor::<(B, S, D)>::randn(0).to_backend::<Candle>(&Device::Cpu)?;
+/// let w = Tensor::<(D, D)>::randn(1).to_backend::<Candle>(&Device::Cpu)?;
+/// let q = x.matmul(&w).split_heads::<H, Dh>();
+/// let scores: Tensor<(B, H, S, S), f32, Candle> = q.attention_scale::<Dh>().matmul(&q.t());
+/// assert_eq!(scores.describe(), "[B=1, H=2, S=3, S=3]");
+/// assert_eq!(scores.to_candle().dims(), &[1, 2, 3, 3]);
+/// let p = scores.causal_mask().softmax();
+/// let out: Tensor<(B, S, D), f32, Candle> = p.matmul(&q).merge_heads::<D>();
+/// assert_eq!(out.to_vec().len(), 12);
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Candle;
+
+impl Sealed for Candle {}
+
+/// The result of a candle call inside a kernel: the op has checked every size, so an error
+/// here is candle's own (a device out of memory, a dtype the device lacks), and a panic.
+#[track_caller]
+fn ok<T>(r: candle_core::Result<T>) -> T {
+    match r {
+        Ok(t) => t,
+        Err(e) => panic!("the candle backend failed: {e}"),
+    }
+}
+
+/// A `(…, s, t)` boolean tensor (`u8`) of the keys each query row may not see, shaped
+/// `(batch, 1, s, t)` to broadcast over the heads, or `None` when every key is seen.
+fn hidden_keys(
+    (batch, s, t): (usize, usize, usize),
+    mask: MaskRows<'_>,
+    device: &Device,
+) -> Option<CTensor> {
+    let mut hidden = vec![0u8; batch * s * t];
+    let mut any = false;
+    for b in 0..batch {
+        for i in 0..s {
+            let (lo, hi) = mask.range(b, i, t);
+            let row = &mut hidden[(b * s + i) * t..][..t];
+            row[..lo].fill(1);
+            row[hi..].fill(1);
+            any |= lo > 0 || hi < t;
+        }
+    }
+    any.then(|| ok(CTensor::from_vec(hidden, (batch, 1, s, t), device)))
+}
+
+/// `x` with the entries where `hidden` is 1 set to `-inf` (`hidden` broadcasts to `x`).
+fn fill_hidden(x: &CTensor, hidden: &CTensor) -> CTensor {
+    let hidden = ok(hidden.broadcast_as(x.shape()));
+    let neg_inf =
+        ok(ok(CTensor::full(f32::NEG_INFINITY, x.shape(), x.device())).to_dtype(x.dtype()));
+    ok(hidden.where_cond(&neg_inf, x))
+}
+
+/// Softmax over the last axis, with the native backend's convention: a row that is all
+/// `-inf` (every key masked) is all zeros, not NaN.
+fn softmax_last(x: &CTensor) -> CTensor {
+    let max = ok(x.max_keepdim(D::Minus1));
+    let masked = ok(max.eq(f64::NEG_INFINITY));
+    let zeros = ok(max.zeros_like());
+    let max = ok(masked.where_cond(&zeros, &max));
+    let e = ok(ok(x.broadcast_sub(&max)).exp());
+    let sum = ok(e.sum_keepdim(D::Minus1));
+    let sum = ok(masked.where_cond(&ok(sum.ones_like()), &sum));
+    ok(e.broadcast_div(&sum))
+}
+
+impl Backend for Candle {
+    const NAME: &'static str = "candle";
+    type Device = Device;
+    type Storage<E: Element> = CTensor;
+    type Slice<E: Element> = CTensor;
+
+    fn from_vec<E: Element>(
+        data: Vec<E>,
+        sizes: &[usize],
+        device: &Device,
+    ) -> Result<CTensor, ShapeError> {
+        E::to_candle_tensor(data, sizes, device).map_err(|e| {
+            ShapeError::from_message(format!("cannot put the tensor on the candle device: {e}"))
+        })
+    }
+    fn default_device() -> Device {
+        Device::Cpu
+    }
+    fn len<E: Element>(data: &CTensor) -> usize {
+        data.elem_count()
+    }
+    fn to_vec<E: Element>(data: &CTensor) -> Vec<E> {
+        ok(E::from_candle_tensor(data))
+    }
+    fn device<E: Element>(data: &CTensor) -> Device {
+        data.device().clone()
+    }
+    fn slice<E: Element>(data: &CTensor) -> &CTensor {
+        data
+    }
+    fn reshape<E: Element>(data: CTensor, sizes: &[usize]) -> CTensor {
+        ok(data.reshape(sizes))
+    }
+
+    fn matmul<E: Element>(
+        a: &CTensor,
+        b: Layout<'_, E, Self>,
+        (batch, m, k, n): (usize, usize, usize, usize),
+        shared: bool,
+    ) -> CTensor {
+        let (rows, cols) = if b.transposed { (n, k) } else { (k, n) };
+        let right = |lead: usize| {
+            let stored = ok(b.data.reshape((lead, rows, cols)));
+            if b.transposed {
+                ok(stored.transpose(1, 2))
+            } else {
+                stored
+            }
+        };
+        let out = if shared {
+            let right = ok(right(1).squeeze(0));
+            ok(ok(a.reshape((batch * m, k))).matmul(&right))
+        } else {
+            // Batch index `i` reads stored matrix `i / group`: `group` consecutive batch
+            // entries are `group · m` rows against one matrix.
+            let group = b.group.max(1);
+            let lead = batch / group;
+            ok(ok(a.reshape((lead, group * m, k))).matmul(&right(lead)))
+        };
+        let mut sizes = a.dims().to_vec();
+        if let Some(last) = sizes.last_mut() {
+            *last = n;
+        }
+        ok(out.reshape(sizes))
+    }
+    fn swap_axes<E: Element>(data: &CTensor, sizes: &[usize], i: usize, j: usize) -> CTensor {
+        // `sizes` may split an axis of the stored tensor (`split_heads` sees `(B, S, D)` as
+        // `(B, S, H, Dh)`): a free reshape first.
+        ok(ok(ok(data.reshape(sizes)).transpose(i, j)).contiguous())
+    }
+    fn repeat_heads<E: Element>(data: &CTensor, [b, hkv, t, d]: [usize; 4], h: usize) -> CTensor {
+        let group = h / hkv.max(1);
+        let spread = ok(ok(data.reshape((b, hkv, 1, t, d))).broadcast_as((b, hkv, group, t, d)));
+        ok(ok(spread.contiguous()).reshape((b, h, t, d)))
+    }
+    fn scale<E: Element>(data: &CTensor, factor: E) -> CTensor {
+        ok(data.affine(factor.to_f64(), 0.0))
+    }
+    fn softmax_last<E: Element>(data: &CTensor, _: usize) -> CTensor {
+        softmax_last(data)
+    }
+    fn broadcast<E: Element>(op: BinaryOp, big: &CTensor, small: &CTensor) -> CTensor {
+        ok(match op {
+            BinaryOp::Add => big.broadcast_add(small),
+            BinaryOp::Sub => big.broadcast_sub(small),
+            BinaryOp::Mul => big.broadcast_mul(small),
+        })
+    }
+    fn mask<E: Element>(
+        data: &CTensor,
+        (batch, heads, s, t): (usize, usize, usize, usize),
+        mask: MaskRows<'_>,
+    ) -> CTensor {
+        match hidden_keys((batch, s, t), mask, data.device()) {
+            None => data.clone(),
+            Some(hidden) => {
+                let x = ok(data.reshape((batch, heads, s, t)));
+                ok(fill_hidden(&x, &hidden).reshape(data.dims()))
+            }
+        }
+    }
+    fn attention<E: Element>(
+        sz: AttentionSizes,
+        q: &CTensor,
+        k: KvParts<'_, E, Self>,
+        v: KvParts<'_, E, Self>,
+        (mask, bias): (MaskRows<'_>, Option<&CTensor>),
+        scale: E,
+    ) -> CTensor {
+        let AttentionSizes {
+            b,
+            h,
+            hkv,
+            s,
+            t,
+            dh,
+            dv,
+            ..
+        } = sz;
+        // Query head `qh` reads key/value head `qh / group`: the `group` query heads of one
+        // key/value head are `group · s` rows of one product.
+        let group = h / hkv.max(1);
+        let stored = |p: KvParts<'_, E, Self>, width: usize| ok(p.data.reshape((b, hkv, t, width)));
+        let (keys, values) = (stored(k, dh), stored(v, dv));
+        let q = ok(q.reshape((b, hkv, group * s, dh)));
+        let scores = ok(ok(q.matmul(&ok(keys.t()))).affine(scale.to_f64(), 0.0));
+        let mut scores = ok(scores.reshape((b, hkv, group, s, t)));
+        if let Some(bias) = bias {
+            scores = ok(scores.broadcast_add(bias));
+        }
+        if let Some(hidden) = hidden_keys((b, s, t), mask, q.device()) {
+            scores = fill_hidden(&scores, &ok(hidden.unsqueeze(1)));
+        }
+        let p = ok(softmax_last(&scores).reshape((b, hkv, group * s, t)));
+        let out = ok(p.matmul(&values));
+        ok(out.reshape((b, h, s, dv)))
+    }
+}

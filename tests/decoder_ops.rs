@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{assert_close, f32_tolerance, to_f64};
+use common::{assert_close, back, f32_tolerance, on, to_f64};
 use infralens::prelude::*;
-use infralens::{Ids, Rope, RopeStyle, Sampler};
+use infralens::{Backend, Ids, Rope, RopeStyle, Sampler};
 
 dims! {
     pub B: Batch = 2;
@@ -55,8 +55,7 @@ fn broadcasting_run_time_dims_are_checked() {
     let _ = x.add(&pos);
 }
 
-#[test]
-fn norms_match_the_reference() {
+fn norms_match_the_reference<Bk: Backend>() {
     let x = Tensor::<(B, S, D), f64>::randn(10).scale(3.0);
     let w = Tensor::<(D,), f64>::randn(11);
     let b = Tensor::<(D,), f64>::randn(12);
@@ -71,8 +70,9 @@ fn norms_match_the_reference() {
             rms.push(v / (ms + eps).sqrt() * w.as_slice()[i]);
         }
     }
-    assert_close(x.layer_norm(&w, &b, eps).as_slice(), &ln, 1e-12);
-    assert_close(x.rms_norm(&w, eps).as_slice(), &rms, 1e-12);
+    let (xb, wb, bb) = (on::<Bk, _, _>(&x), on::<Bk, _, _>(&w), on::<Bk, _, _>(&b));
+    assert_close(&xb.layer_norm(&wb, &bb, eps).to_vec(), &ln, 1e-12);
+    assert_close(&xb.rms_norm(&wb, eps).to_vec(), &rms, 1e-12);
     // f32 against the same f64 reference
     let x32 = Tensor::<(B, S, D)>::from_vec(x.as_slice().iter().map(|&v| v as f32).collect())
         .expect("48");
@@ -89,7 +89,8 @@ fn norms_match_the_reference() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert_close(x32.rms_norm(&w32, eps as f32).as_slice(), &want, 1e-6);
+    let got = on::<Bk, _, _>(&x32).rms_norm(&on::<Bk, _, _>(&w32), eps as f32);
+    assert_close(&got.to_vec(), &want, 1e-6);
 }
 
 /// `erf` by Simpson's rule on `2/√π · e^(-t²)`: slow, independent, accurate to ~1e-13.
@@ -104,8 +105,7 @@ fn erf_reference(x: f64) -> f64 {
     sum * h / 3.0 * 2.0 / std::f64::consts::PI.sqrt()
 }
 
-#[test]
-fn activations_match_the_reference() {
+fn activations_match_the_reference<Bk: Backend>() {
     let x = Tensor::<(B, S, D), f64>::randn(20).scale(2.5);
     let xs = x.as_slice();
     let gelu: Vec<f64> = xs
@@ -118,16 +118,17 @@ fn activations_match_the_reference() {
         .map(|&v| 0.5 * v * (1.0 + (c * (v + 0.044715 * v.powi(3))).tanh()))
         .collect();
     let silu: Vec<f64> = xs.iter().map(|&v| v / (1.0 + (-v).exp())).collect();
-    assert_close(x.gelu().as_slice(), &gelu, 1e-12);
-    assert_close(x.gelu_tanh().as_slice(), &tanh, 1e-14);
-    assert_close(x.silu().as_slice(), &silu, 1e-14);
+    let xb = on::<Bk, _, _>(&x);
+    assert_close(&xb.gelu().to_vec(), &gelu, 1e-12);
+    assert_close(&xb.gelu_tanh().to_vec(), &tanh, 1e-14);
+    assert_close(&xb.silu().to_vec(), &silu, 1e-14);
     // erf's relative error, where it matters most (|x| small and large)
     for v in [1e-6, 0.1, 0.5, 1.0, 2.0, 3.5] {
         let want = erf_reference(v);
         let got = 2.0
-            * (Tensor::<(D,), f64>::from_fn(|_| v * 2f64.sqrt())
+            * (on::<Bk, _, _>(&Tensor::<(D,), f64>::from_fn(|_| v * 2f64.sqrt()))
                 .gelu()
-                .as_slice()[0]
+                .to_vec()[0]
                 / (v * 2f64.sqrt()))
             - 1.0;
         assert!(
@@ -137,8 +138,7 @@ fn activations_match_the_reference() {
     }
 }
 
-#[test]
-fn swiglu_matches_the_reference() {
+fn swiglu_matches_the_reference<Bk: Backend>() {
     let x = Tensor::<(B, S, D)>::randn(30);
     let wg = Tensor::<(D, F)>::randn(31);
     let wu = Tensor::<(D, F)>::randn(32);
@@ -167,8 +167,9 @@ fn swiglu_matches_the_reference() {
         .zip(&u)
         .map(|(&g, &u)| g / (1.0 + (-g).exp()) * u)
         .collect();
-    let h: Tensor<(B, S, F)> = x.swiglu(&wg, &wu);
-    assert_close(h.as_slice(), &want, f32_tolerance(8) * 10.0);
+    let h: Tensor<(B, S, F), f32, Bk> =
+        on::<Bk, _, _>(&x).swiglu(&on::<Bk, _, _>(&wg), &on::<Bk, _, _>(&wu));
+    assert_close(&h.to_vec(), &want, f32_tolerance(8) * 10.0);
 }
 
 /// RoPE from its definition: each lane pair is a complex number multiplied by
@@ -201,26 +202,26 @@ fn rope_reference(
     out
 }
 
-#[test]
-fn rope_matches_the_reference_in_both_conventions() {
+fn rope_matches_the_reference_in_both_conventions<Bk: Backend>() {
     let q = Tensor::<(B, H, S, Dh), f64>::randn(40);
+    let qb = on::<Bk, _, _>(&q);
     for (style, interleaved) in [(RopeStyle::Interleaved, true), (RopeStyle::Halves, false)] {
         let rope = Rope::<MaxPos, Dh, f64>::new(10_000.0, style, &sizes![]);
         for offset in [0, 5] {
             let want = rope_reference(q.as_slice(), 3, 4, offset, 10_000.0, interleaved);
-            assert_close(q.rope(&rope, offset).as_slice(), &want, 1e-12);
+            assert_close(&qb.rope(&rope, offset).to_vec(), &want, 1e-12);
         }
     }
     // the two conventions differ (on the same weights): they are not interchangeable
-    let a = q.rope(
+    let a = qb.rope(
         &Rope::<MaxPos, Dh, f64>::new(1e4, RopeStyle::Interleaved, &sizes![]),
         1,
     );
-    let b = q.rope(
+    let b = qb.rope(
         &Rope::<MaxPos, Dh, f64>::new(1e4, RopeStyle::Halves, &sizes![]),
         1,
     );
-    assert_ne!(a, b);
+    assert_ne!(a.to_vec(), b.to_vec());
 }
 
 #[test]
@@ -232,11 +233,11 @@ fn rope_past_its_table_names_the_sizes() {
     let _ = Tensor::<(B, H, S, Dh)>::zeros().rope(&rope, 15);
 }
 
-#[test]
-fn embedding_chunk_argmax() {
+fn embedding_chunk_argmax<Bk: Backend>() {
     let table = Tensor::<(V, D)>::randn(50);
+    let tb = on::<Bk, _, _>(&table);
     let ids = Ids::<(B, S)>::from_vec(vec![4, 0, 2, 2, 1, 3]).expect("6 ids");
-    let x: Tensor<(B, S, D)> = table.embedding(&ids).expect("in range");
+    let x: Tensor<(B, S, D)> = back(&tb.embedding(&ids).expect("in range"));
     for (n, &id) in ids.as_slice().iter().enumerate() {
         assert_eq!(
             &x.as_slice()[n * 8..(n + 1) * 8],
@@ -245,19 +246,19 @@ fn embedding_chunk_argmax() {
     }
     let bad = Ids::<(B, S)>::from_vec(vec![0, 0, 0, 0, 5, 0]).expect("6 ids");
     assert_eq!(
-        table
-            .embedding(&bad)
+        tb.embedding(&bad)
             .expect_err("5 is out of range")
             .to_string(),
         "token id 5 (at position 4) is not a row of the embedding table: `V` = 5, ids go from 0 to 4"
     );
     let qkv = Tensor::<(B, S, D3)>::randn(51);
-    let parts = qkv.chunk::<Three, D>();
+    let parts = on::<Bk, _, _>(&qkv).chunk::<Three, D>();
     assert_eq!(parts.len(), 3);
     for (p, part) in parts.iter().enumerate() {
+        let part = part.to_vec();
         for r in 0..6 {
             assert_eq!(
-                &part.as_slice()[r * 8..(r + 1) * 8],
+                &part[r * 8..(r + 1) * 8],
                 &qkv.as_slice()[r * 24 + p * 8..][..8]
             );
         }
@@ -280,15 +281,15 @@ fn embedding_chunk_argmax() {
         0.0,
     ])
     .expect("15");
-    assert_eq!(logits.argmax(), vec![4, 0, 2]);
+    assert_eq!(on::<Bk, _, _>(&logits).argmax(), vec![4, 0, 2]);
 }
 
 /// Seeded sampling draws each token as often as its probability says.
-#[test]
-fn sampling_follows_the_distribution() {
-    let logits = Tensor::<(V,), f64>::from_vec(vec![1.0, 2.0, 0.5, 2.0, -1.0]).expect("5");
+fn sampling_follows_the_distribution<Bk: Backend>() {
+    let native = Tensor::<(V,), f64>::from_vec(vec![1.0, 2.0, 0.5, 2.0, -1.0]).expect("5");
+    let logits = on::<Bk, _, _>(&native);
     let probs = {
-        let e: Vec<f64> = logits.as_slice().iter().map(|x| x.exp()).collect();
+        let e: Vec<f64> = native.as_slice().iter().map(|x| x.exp()).collect();
         let s: f64 = e.iter().sum();
         e.into_iter().map(|x| x / s).collect::<Vec<_>>()
     };
@@ -316,3 +317,12 @@ fn sampling_follows_the_distribution() {
     };
     assert_eq!(draw(3), draw(3));
 }
+
+on_every_backend!(
+    norms_match_the_reference,
+    activations_match_the_reference,
+    swiglu_matches_the_reference,
+    rope_matches_the_reference_in_both_conventions,
+    embedding_chunk_argmax,
+    sampling_follows_the_distribution,
+);

@@ -69,6 +69,30 @@ impl BinaryOp {
     }
 }
 
+/// An activation, for a backend's elementwise kernel.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// The exact GELU, `x · Φ(x)` with `erf`.
+    Gelu,
+    /// GELU's `tanh` approximation (GPT-2's `gelu_new`).
+    GeluTanh,
+    /// `x · σ(x)`.
+    Silu,
+}
+
+impl Activation {
+    /// The activation of one value, computed in `f64`.
+    pub(crate) fn apply(self, x: f64) -> f64 {
+        const C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+        match self {
+            Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)),
+            Activation::GeluTanh => 0.5 * x * (1.0 + (C * (x + 0.044_715 * x * x * x)).tanh()),
+            Activation::Silu => x / (1.0 + (-x).exp()),
+        }
+    }
+}
+
 /// A matmul's right operand as a backend reads it (internal): `data` holds the stored
 /// matrices, batch index `i` reading stored matrix `i / group`; `transposed` when they are
 /// stored with their last two axes swapped; `row_stride` and `matrix_stride` (in elements)
@@ -207,6 +231,50 @@ pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
     /// Every element times `factor`.
     #[doc(hidden)]
     fn scale<E: Element>(data: &Self::Storage<E>, factor: E) -> Self::Storage<E>;
+    /// Positions `start..start + len` of axis `axis` of `data` (of `sizes`).
+    #[doc(hidden)]
+    fn narrow<E: Element>(
+        data: &Self::Storage<E>,
+        sizes: &[usize],
+        axis: usize,
+        range: (usize, usize),
+    ) -> Self::Storage<E>;
+    /// `a` then `b` along axis `axis` (their other sizes equal).
+    #[doc(hidden)]
+    fn cat<E: Element>(
+        a: (&Self::Storage<E>, &[usize]),
+        b: (&Self::Storage<E>, &[usize]),
+        axis: usize,
+    ) -> Self::Storage<E>;
+    /// Rows `ids` (each below the row count) of a table of rows of `d`, one after another.
+    #[doc(hidden)]
+    fn gather_rows<E: Element>(table: &Self::Storage<E>, d: usize, ids: &[u32])
+    -> Self::Storage<E>;
+    /// Rotary embeddings of the rows of `(…, s, dh)` matrices: row `i` rotated by the angles
+    /// whose `cos` and `sin` are row `i` of the `(s, dh / 2)` tables.
+    #[doc(hidden)]
+    fn rope<E: Element>(
+        data: &Self::Storage<E>,
+        rows: (usize, usize),
+        tables: (&[E], &[E]),
+        style: crate::RopeStyle,
+    ) -> Self::Storage<E>;
+    /// An activation of every element.
+    #[doc(hidden)]
+    fn activation<E: Element>(data: &Self::Storage<E>, f: Activation) -> Self::Storage<E>;
+    /// `silu(gate) ⊙ up`, two tensors of one shape.
+    #[doc(hidden)]
+    fn silu_mul<E: Element>(gate: &Self::Storage<E>, up: &Self::Storage<E>) -> Self::Storage<E>;
+    /// Each run of `d` elements normalised: `(x - mean) / sqrt(var + eps) · w + b` (layer
+    /// norm, with `b`), or `x / sqrt(mean(x²) + eps) · w` (RMS norm, `b` absent).
+    #[doc(hidden)]
+    fn norm<E: Element>(
+        data: &Self::Storage<E>,
+        d: usize,
+        w: &Self::Storage<E>,
+        b: Option<&Self::Storage<E>>,
+        eps: E,
+    ) -> Self::Storage<E>;
     /// A softmax over each run of `row` elements.
     #[doc(hidden)]
     fn softmax_last<E: Element>(data: &Self::Storage<E>, row: usize) -> Self::Storage<E>;
@@ -293,6 +361,100 @@ impl Backend for Native {
     }
     fn scale<E: Element>(data: &Vec<E>, factor: E) -> Vec<E> {
         data.iter().map(|&x| x * factor).collect()
+    }
+    fn narrow<E: Element>(
+        data: &Vec<E>,
+        sizes: &[usize],
+        axis: usize,
+        (start, len): (usize, usize),
+    ) -> Vec<E> {
+        let n = sizes[axis];
+        let outer: usize = sizes[..axis].iter().product();
+        let inner: usize = sizes[axis + 1..].iter().product();
+        let mut out = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            out.extend_from_slice(&data[(o * n + start) * inner..][..len * inner]);
+        }
+        out
+    }
+    fn cat<E: Element>(
+        (a, a_sizes): (&Vec<E>, &[usize]),
+        (b, b_sizes): (&Vec<E>, &[usize]),
+        axis: usize,
+    ) -> Vec<E> {
+        let outer: usize = a_sizes[..axis].iter().product();
+        let inner: usize = a_sizes[axis + 1..].iter().product();
+        let (ca, cb) = (a_sizes[axis] * inner, b_sizes[axis] * inner);
+        let mut out = Vec::with_capacity(outer * (ca + cb));
+        for o in 0..outer {
+            out.extend_from_slice(&a[o * ca..][..ca]);
+            out.extend_from_slice(&b[o * cb..][..cb]);
+        }
+        out
+    }
+    fn gather_rows<E: Element>(table: &Vec<E>, d: usize, ids: &[u32]) -> Vec<E> {
+        let mut out = Vec::with_capacity(ids.len() * d);
+        for &id in ids {
+            out.extend_from_slice(&table[id as usize * d..][..d]);
+        }
+        out
+    }
+    fn rope<E: Element>(
+        data: &Vec<E>,
+        (s, dh): (usize, usize),
+        (cos, sin): (&[E], &[E]),
+        style: crate::RopeStyle,
+    ) -> Vec<E> {
+        let mut out = data.clone();
+        let half = dh / 2;
+        if s * dh > 0 {
+            for matrix in out.chunks_exact_mut(s * dh) {
+                for (i, row) in matrix.chunks_exact_mut(dh).enumerate() {
+                    let (c, sn) = (&cos[i * half..][..half], &sin[i * half..][..half]);
+                    crate::ops::rope::rotate(row, c, sn, style);
+                }
+            }
+        }
+        out
+    }
+    fn activation<E: Element>(data: &Vec<E>, f: Activation) -> Vec<E> {
+        data.iter()
+            .map(|&x| E::from_f64(f.apply(x.to_f64())))
+            .collect()
+    }
+    fn silu_mul<E: Element>(gate: &Vec<E>, up: &Vec<E>) -> Vec<E> {
+        gate.iter()
+            .zip(up)
+            .map(|(&g, &u)| E::from_f64(Activation::Silu.apply(g.to_f64())) * u)
+            .collect()
+    }
+    fn norm<E: Element>(data: &Vec<E>, d: usize, w: &Vec<E>, b: Option<&Vec<E>>, eps: E) -> Vec<E> {
+        let mut out = data.clone();
+        if d == 0 {
+            return out;
+        }
+        let eps = eps.to_f64();
+        for row in out.chunks_exact_mut(d) {
+            let n = row.len() as f64;
+            match b {
+                Some(b) => {
+                    let mean = row.iter().map(|x| x.to_f64()).sum::<f64>() / n;
+                    let var = row.iter().map(|x| (x.to_f64() - mean).powi(2)).sum::<f64>() / n;
+                    let inv = 1.0 / (var + eps).sqrt();
+                    for ((x, &wi), &bi) in row.iter_mut().zip(w).zip(b) {
+                        *x = E::from_f64((x.to_f64() - mean) * inv * wi.to_f64() + bi.to_f64());
+                    }
+                }
+                None => {
+                    let ms = row.iter().map(|x| x.to_f64().powi(2)).sum::<f64>() / n;
+                    let inv = 1.0 / (ms + eps).sqrt();
+                    for (x, &wi) in row.iter_mut().zip(w) {
+                        *x = E::from_f64(x.to_f64() * inv * wi.to_f64());
+                    }
+                }
+            }
+        }
+        out
     }
     fn softmax_last<E: Element>(data: &Vec<E>, row: usize) -> Vec<E> {
         let mut out = data.clone();

@@ -621,12 +621,6 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     pub fn map(&self, f: impl FnMut(E) -> E) -> Self {
         Self::with_extents(self.data.iter().copied().map(f).collect(), self.extents)
     }
-
-    /// A tensor of the same shape and sizes with other data (same length).
-    pub(crate) fn like(&self, data: Vec<E>) -> Self {
-        debug_assert_eq!(data.len(), self.data.len());
-        Self::with_extents(data, self.extents)
-    }
 }
 
 impl<Sh: Shape, E: Element, Backend: crate::Backend> Bind for Tensor<Sh, E, Backend> {

@@ -1,7 +1,7 @@
 //! The candle backend (feature `candle`): a tensor's data is a `candle_core::Tensor` on the
 //! device of the user's choice, and every kernel is candle's.
 
-use super::{Backend, BinaryOp, KvParts, Layout, Sealed};
+use super::{Activation, Backend, BinaryOp, KvParts, Layout, Sealed};
 use crate::Element;
 use crate::error::ShapeError;
 use crate::kernels::attention::{AttentionSizes, MaskRows};
@@ -168,6 +168,91 @@ impl Backend for Candle {
     }
     fn scale<E: Element>(data: &CTensor, factor: E) -> CTensor {
         ok(data.affine(factor.to_f64(), 0.0))
+    }
+    fn narrow<E: Element>(
+        data: &CTensor,
+        sizes: &[usize],
+        axis: usize,
+        (start, len): (usize, usize),
+    ) -> CTensor {
+        ok(ok(ok(data.reshape(sizes)).narrow(axis, start, len)).contiguous())
+    }
+    fn cat<E: Element>(
+        (a, a_sizes): (&CTensor, &[usize]),
+        (b, b_sizes): (&CTensor, &[usize]),
+        axis: usize,
+    ) -> CTensor {
+        let (a, b) = (ok(a.reshape(a_sizes)), ok(b.reshape(b_sizes)));
+        ok(CTensor::cat(&[&a, &b], axis))
+    }
+    fn gather_rows<E: Element>(table: &CTensor, d: usize, ids: &[u32]) -> CTensor {
+        let rows = table.elem_count() / d.max(1);
+        let table = ok(table.reshape((rows, d)));
+        let ids = ok(CTensor::from_slice(ids, ids.len(), table.device()));
+        ok(table.index_select(&ids, 0))
+    }
+    fn rope<E: Element>(
+        data: &CTensor,
+        (s, dh): (usize, usize),
+        (cos, sin): (&[E], &[E]),
+        style: crate::RopeStyle,
+    ) -> CTensor {
+        let half = dh / 2;
+        let table = |t: &[E]| ok(E::to_candle_tensor(t.to_vec(), &[s, half], data.device()));
+        let (cos, sin) = (table(cos), table(sin));
+        let lead = data.elem_count() / (s * dh).max(1);
+        let x = ok(data.reshape((lead, s, dh)));
+        // The pairs rotated together: `(2i, 2i + 1)` interleaved, `(i, i + half)` halves.
+        let (x1, x2, pairs) = match style {
+            crate::RopeStyle::Interleaved => {
+                let pairs = ok(x.reshape((lead, s, half, 2)));
+                let x1 = ok(ok(pairs.narrow(3, 0, 1)).squeeze(3));
+                let x2 = ok(ok(pairs.narrow(3, 1, 1)).squeeze(3));
+                (x1, x2, true)
+            }
+            crate::RopeStyle::Halves => {
+                (ok(x.narrow(2, 0, half)), ok(x.narrow(2, half, half)), false)
+            }
+        };
+        let rot = |a: &CTensor, c: &CTensor| ok(a.broadcast_mul(c));
+        let y1 = ok(rot(&x1, &cos).sub(&rot(&x2, &sin)));
+        let y2 = ok(rot(&x2, &cos).add(&rot(&x1, &sin)));
+        let y = if pairs {
+            ok(CTensor::stack(&[&y1, &y2], 3))
+        } else {
+            ok(CTensor::cat(&[&y1, &y2], 2))
+        };
+        ok(y.reshape(data.dims()))
+    }
+    fn activation<E: Element>(data: &CTensor, f: Activation) -> CTensor {
+        ok(match f {
+            Activation::Gelu => data.gelu_erf(),
+            Activation::GeluTanh => data.gelu(),
+            Activation::Silu => data.silu(),
+        })
+    }
+    fn silu_mul<E: Element>(gate: &CTensor, up: &CTensor) -> CTensor {
+        ok(ok(gate.silu()).mul(up))
+    }
+    fn norm<E: Element>(
+        data: &CTensor,
+        _: usize,
+        w: &CTensor,
+        b: Option<&CTensor>,
+        eps: E,
+    ) -> CTensor {
+        let eps = eps.to_f64();
+        let x = match b {
+            Some(_) => ok(data.broadcast_sub(&ok(data.mean_keepdim(D::Minus1)))),
+            None => data.clone(),
+        };
+        let var = ok(ok(x.sqr()).mean_keepdim(D::Minus1));
+        let inv = ok(ok(ok(var.affine(1.0, eps)).sqrt()).recip());
+        let y = ok(ok(x.broadcast_mul(&inv)).broadcast_mul(w));
+        match b {
+            Some(b) => ok(y.broadcast_add(b)),
+            None => y,
+        }
     }
     fn softmax_last<E: Element>(data: &CTensor, _: usize) -> CTensor {
         softmax_last(data)

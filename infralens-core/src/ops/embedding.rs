@@ -154,7 +154,7 @@ append_impls! {
     (A0, A1, A2, A3, A4);
 }
 
-impl<V: Dim, D: Dim, E: Element> Tensor<(V, D), E> {
+impl<V: Dim, D: Dim, E: Element, Backend: crate::Backend> Tensor<(V, D), E, Backend> {
     /// Looks up the row of each token id: an embedding table `(V, D)` and ids `(B, S)` give
     /// `(B, S, D)`. An id that is not a row of the table is an error naming it and `V`.
     ///
@@ -173,16 +173,13 @@ impl<V: Dim, D: Dim, E: Element> Tensor<(V, D), E> {
     pub fn embedding<Sh: Append<D>>(
         &self,
         ids: &Ids<Sh>,
-    ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+    ) -> Result<Tensor<Sh::Output, E, Backend>, ShapeError> {
         let (v, d) = (self.sizes()[0], self.sizes()[1]);
-        gather::<V, D, Sh, E>(
-            ids,
-            (v, d),
-            || self.describe(),
-            |row, out| {
-                out.copy_from_slice(&self.as_slice()[row * d..(row + 1) * d]);
-            },
-        )
+        check_ids::<V, Sh>(ids, v, || self.describe())?;
+        let data = Backend::gather_rows(self.storage(), d, &ids.data);
+        let mut sizes = ids.sizes().to_vec();
+        sizes.push(d);
+        Ok(Tensor::from_parts(data, &sizes))
     }
 }
 
@@ -194,34 +191,43 @@ pub(crate) fn gather<V: Dim, D: Dim, Sh: Append<D>, E: Element>(
     table: impl Fn() -> String,
     row: impl Fn(usize, &mut [E]),
 ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+    check_ids::<V, Sh>(ids, v, table)?;
     let mut data = vec![E::ZERO; ids.data.len() * d];
-    for (at, (&id, out)) in ids
-        .data
-        .iter()
-        .zip(data.chunks_exact_mut(d.max(1)))
-        .enumerate()
-    {
-        let r = id as usize;
-        if r >= v {
-            return Err(ShapeError::other(
-                format!(
-                    "token id {id} (at position {at}) is not a row of the embedding table: `{}` = {v}, ids go from 0 to {}",
-                    V::NAME,
-                    v.saturating_sub(1)
-                ),
-                table(),
-                v,
-                r,
-            ));
-        }
-        row(r, &mut out[..d]);
+    for (&id, out) in ids.data.iter().zip(data.chunks_exact_mut(d.max(1))) {
+        row(id as usize, &mut out[..d]);
     }
     let mut sizes = ids.sizes().to_vec();
     sizes.push(d);
     Ok(Tensor::from_parts(data, &sizes))
 }
 
-impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
+/// Every id a row of a table of `v` rows, or the error naming the first that is not.
+fn check_ids<V: Dim, Sh: Shape>(
+    ids: &Ids<Sh>,
+    v: usize,
+    table: impl Fn() -> String,
+) -> Result<(), ShapeError> {
+    match ids
+        .data
+        .iter()
+        .enumerate()
+        .find(|&(_, &id)| id as usize >= v)
+    {
+        None => Ok(()),
+        Some((at, &id)) => Err(ShapeError::other(
+            format!(
+                "token id {id} (at position {at}) is not a row of the embedding table: `{}` = {v}, ids go from 0 to {}",
+                V::NAME,
+                v.saturating_sub(1)
+            ),
+            table(),
+            v,
+            id as usize,
+        )),
+    }
+}
+
+impl<Sh: LastAxis, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// The index of the largest value of each row of the last axis (the first one on a
     /// tie): greedy decoding's next token, one per row of logits `(…, V)`. A NaN is never
     /// chosen over a number.
@@ -238,7 +244,10 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
         if v == 0 {
             return Vec::new();
         }
-        self.as_slice().chunks_exact(v).map(argmax_row).collect()
+        Backend::to_vec(self.storage())
+            .chunks_exact(v)
+            .map(argmax_row)
+            .collect()
     }
 }
 
@@ -361,13 +370,16 @@ impl Sampler {
     /// assert_eq!(Sampler::new(1).sample(&logits), vec![2]);
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn sample<Sh: LastAxis, E: Element>(&mut self, logits: &Tensor<Sh, E>) -> Vec<u32> {
+    pub fn sample<Sh: LastAxis, E: Element, Backend: crate::Backend>(
+        &mut self,
+        logits: &Tensor<Sh, E, Backend>,
+    ) -> Vec<u32> {
         let v = logits.sizes()[Sh::RANK - 1];
         if v == 0 {
             return Vec::new();
         }
         logits
-            .as_slice()
+            .to_vec()
             .chunks_exact(v)
             .map(|row| self.sample_row(row))
             .collect()

@@ -4,7 +4,7 @@
 use crate::dim::{Dim, DimSize, Dyn};
 use crate::shape::Shape;
 use crate::sizes::agree_axes;
-use crate::{DimInfo, Element, Tensor};
+use crate::{Backend as _, DimInfo, Element, Tensor};
 use core::marker::PhantomData;
 use core::ops::Add;
 use typenum::{Same, Unsigned};
@@ -286,20 +286,13 @@ where
             sb[I]
         );
     }
-    let outer: usize = sa[..I].iter().product();
-    let inner: usize = sa[I + 1..].iter().product();
-    let (ca, cb) = (sa[I] * inner, sb[I] * inner);
-    let mut data = Vec::with_capacity(outer * (ca + cb));
-    for o in 0..outer {
-        data.extend_from_slice(&a.as_slice()[o * ca..][..ca]);
-        data.extend_from_slice(&b.as_slice()[o * cb..][..cb]);
-    }
+    let data = crate::Native::cat((a.storage(), sa), (b.storage(), sb), I);
     let mut sizes = sa.to_vec();
     sizes[I] = total;
     Tensor::from_parts(data, &sizes)
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Positions `start .. start + len` of axis `I`, as the dim `N`: `x[:, start:start+len]`
     /// of PyTorch code with the part named. A compile-time `N` must be `len`.
     ///
@@ -318,7 +311,11 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// When `start + len` is past the axis, or a compile-time `N` is not `len`; the
     /// message names the dims and sizes.
     #[track_caller]
-    pub fn narrow<const I: usize, N: Dim>(&self, start: usize, len: usize) -> Tensor<Sh::With<N>, E>
+    pub fn narrow<const I: usize, N: Dim>(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> Tensor<Sh::With<N>, E, Backend>
     where
         Sh: Axis<I>,
     {
@@ -339,12 +336,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
                 N::NAME
             );
         }
-        let outer: usize = sizes[..I].iter().product();
-        let inner: usize = sizes[I + 1..].iter().product();
-        let mut data = Vec::with_capacity(outer * len * inner);
-        for o in 0..outer {
-            data.extend_from_slice(&self.as_slice()[(o * n + start) * inner..][..len * inner]);
-        }
+        let data = Backend::narrow(self.storage(), sizes, I, (start, len));
         let mut out = sizes.to_vec();
         out[I] = len;
         Tensor::from_parts(data, &out)
@@ -406,7 +398,7 @@ where
 {
 }
 
-impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
+impl<Sh: crate::LastAxis, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Cuts the last axis into `N` equal parts of width `Part`, in order, as an array to
     /// destructure: the `split` of a fused projection, `(…, 3·D) → 3 × (…, D)` for GPT-2's
     /// `c_attn`. `N × Part` must be the width: checked by the type, or when it runs for a
@@ -429,7 +421,9 @@ impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
     /// let x = Tensor::<(S, D5)>::zeros();
     /// let [_a, _b] = x.chunk_array::<2, D>(); // `Parts<2>` × `D` must equal `D5`
     /// ```
-    pub fn chunk_array<const N: usize, Part: Dim>(&self) -> [Tensor<Sh::WithLast<Part>, E>; N]
+    pub fn chunk_array<const N: usize, Part: Dim>(
+        &self,
+    ) -> [Tensor<Sh::WithLast<Part>, E, Backend>; N]
     where
         Parts<N>: Dim,
         Sh::Last: Chunks<Parts<N>, Part>,
@@ -450,7 +444,7 @@ impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
     /// assert_eq!(parts[2].to_vec(), vec![5.0, 6.0]);
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn chunk<K: Dim, Part: Dim>(&self) -> Vec<Tensor<Sh::WithLast<Part>, E>>
+    pub fn chunk<K: Dim, Part: Dim>(&self) -> Vec<Tensor<Sh::WithLast<Part>, E, Backend>>
     where
         Sh::Last: Chunks<K, Part>,
     {
@@ -472,12 +466,7 @@ impl<Sh: crate::LastAxis, E: Element> Tensor<Sh, E> {
         out_sizes[Sh::RANK - 1] = part;
         (0..k)
             .map(|i| {
-                let mut data = Vec::with_capacity(self.numel() / k);
-                if w > 0 {
-                    for row in self.as_slice().chunks_exact(w) {
-                        data.extend_from_slice(&row[i * part..(i + 1) * part]);
-                    }
-                }
+                let data = Backend::narrow(self.storage(), sizes, Sh::RANK - 1, (i * part, part));
                 Tensor::from_parts(data, &out_sizes)
             })
             .collect()

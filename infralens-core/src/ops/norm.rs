@@ -1,6 +1,7 @@
 //! The layers around attention that keep the shape: `layer_norm`, `rms_norm`, and the
 //! activations `gelu`, `gelu_tanh`, `silu`, and the fused SwiGLU product.
 
+use crate::backend::Activation;
 use crate::ops::matmul::MatMul;
 use crate::sizes::agree;
 use crate::{Dim, Element, LastAxis, Matrix, Shape, Tensor};
@@ -63,16 +64,20 @@ relation! {
 pub trait SwigluUp<Gate: Shape>: Shape {
     /// The up weight, as the gate's shape (which it is).
     #[doc(hidden)]
-    fn as_gate<E: Element>(up: &Tensor<Self, E>) -> &Tensor<Gate, E>;
+    fn as_gate<E: Element, Backend: crate::Backend>(
+        up: &Tensor<Self, E, Backend>,
+    ) -> &Tensor<Gate, E, Backend>;
 }
 }
 impl<R: Shape> SwigluUp<R> for R {
-    fn as_gate<E: Element>(up: &Tensor<R, E>) -> &Tensor<R, E> {
+    fn as_gate<E: Element, Backend: crate::Backend>(
+        up: &Tensor<R, E, Backend>,
+    ) -> &Tensor<R, E, Backend> {
         up
     }
 }
 
-impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
+impl<Sh: LastAxis, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Layer normalisation over the last axis `D`, as `torch.nn.LayerNorm(D)`: each row minus
     /// its mean, divided by `sqrt(variance + eps)` (the biased variance), times `w`, plus `b`.
     /// The weights are typed by the last dim, so a norm over another width does not compile.
@@ -93,22 +98,24 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// let _ = x.layer_norm(&Tensor::<(F,)>::ones(), &Tensor::<(F,)>::zeros(), 1e-5); // expected `(D,)`
     /// ```
     #[track_caller]
-    pub fn layer_norm<W>(&self, w: &Tensor<(W,), E>, b: &Tensor<(W,), E>, eps: E) -> Self
+    pub fn layer_norm<W>(
+        &self,
+        w: &Tensor<(W,), E, Backend>,
+        b: &Tensor<(W,), E, Backend>,
+        eps: E,
+    ) -> Self
     where
         W: Dim + NormWeight<Sh::Last>,
     {
         let d = self.check_width("layer_norm", w.sizes()[0]);
         agree::<Sh::Last>("layer_norm", (d, "the input"), (b.sizes()[0], "the bias"));
-        let (w, b, eps) = (w.as_slice(), b.as_slice(), eps.to_f64());
-        self.per_row(d, |row| {
-            let n = row.len() as f64;
-            let mean = row.iter().map(|x| x.to_f64()).sum::<f64>() / n;
-            let var = row.iter().map(|x| (x.to_f64() - mean).powi(2)).sum::<f64>() / n;
-            let inv = 1.0 / (var + eps).sqrt();
-            for ((x, &wi), &bi) in row.iter_mut().zip(w).zip(b) {
-                *x = E::from_f64((x.to_f64() - mean) * inv * wi.to_f64() + bi.to_f64());
-            }
-        })
+        self.with_data(Backend::norm(
+            self.storage(),
+            d,
+            w.storage(),
+            Some(b.storage()),
+            eps,
+        ))
     }
 
     /// RMS normalisation over the last axis `D`, as Llama's `RMSNorm`: each row divided by
@@ -124,19 +131,12 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn rms_norm<W>(&self, w: &Tensor<(W,), E>, eps: E) -> Self
+    pub fn rms_norm<W>(&self, w: &Tensor<(W,), E, Backend>, eps: E) -> Self
     where
         W: Dim + NormWeight<Sh::Last>,
     {
         let d = self.check_width("rms_norm", w.sizes()[0]);
-        let (w, eps) = (w.as_slice(), eps.to_f64());
-        self.per_row(d, |row| {
-            let ms = row.iter().map(|x| x.to_f64().powi(2)).sum::<f64>() / row.len() as f64;
-            let inv = 1.0 / (ms + eps).sqrt();
-            for (x, &wi) in row.iter_mut().zip(w) {
-                *x = E::from_f64(x.to_f64() * inv * wi.to_f64());
-            }
-        })
+        self.with_data(Backend::norm(self.storage(), d, w.storage(), None, eps))
     }
 
     /// The last axis's size, checked against a weight's.
@@ -146,18 +146,9 @@ impl<Sh: LastAxis, E: Element> Tensor<Sh, E> {
         agree::<Sh::Last>(op, (d, "the input"), (weight, "the weight"));
         d
     }
-
-    /// Applies `f` to each row of the last axis (of length `d`).
-    fn per_row(&self, d: usize, f: impl Fn(&mut [E])) -> Self {
-        let mut out = self.to_vec();
-        if d > 0 {
-            out.chunks_exact_mut(d).for_each(f);
-        }
-        self.like(out)
-    }
 }
 
-impl<Sh: Shape, E: Element> Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// GELU, exact: `x · Φ(x) = x/2 · (1 + erf(x / √2))`, as `torch.nn.functional.gelu`
     /// (GPT-2 uses [`Tensor::gelu_tanh`]). `erf` is the C library's algorithm (`libm`), in
     /// `f64`.
@@ -171,10 +162,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn gelu(&self) -> Self {
-        self.map(|x| {
-            let x = x.to_f64();
-            E::from_f64(0.5 * x * (1.0 + libm::erf(x / core::f64::consts::SQRT_2)))
-        })
+        self.with_data(Backend::activation(self.storage(), Activation::Gelu))
     }
 
     /// GELU, tanh approximation (`approximate="tanh"`, GPT-2's `gelu_new`):
@@ -188,11 +176,7 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn gelu_tanh(&self) -> Self {
-        const C: f64 = 0.797_884_560_802_865_4; // √(2/π)
-        self.map(|x| {
-            let x = x.to_f64();
-            E::from_f64(0.5 * x * (1.0 + (C * (x + 0.044_715 * x * x * x)).tanh()))
-        })
+        self.with_data(Backend::activation(self.storage(), Activation::GeluTanh))
     }
 
     /// SiLU (swish): `x · sigmoid(x)`, the gate of Llama's MLP.
@@ -206,14 +190,11 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn silu(&self) -> Self {
-        self.map(|x| {
-            let x = x.to_f64();
-            E::from_f64(x / (1.0 + (-x).exp()))
-        })
+        self.with_data(Backend::activation(self.storage(), Activation::Silu))
     }
 }
 
-impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// The SwiGLU product of Llama's MLP, `silu(x·Wg) * (x·Wu)`, with the gate and up
     /// weights stored `(D, F)`: `(…, D) → (…, F)`. Both products are checked as
     /// [`Tensor::matmul`] checks them.
@@ -229,9 +210,9 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
     #[track_caller]
     pub fn swiglu<R: Matrix, U>(
         &self,
-        wg: &Tensor<R, E>,
-        wu: &Tensor<U, E>,
-    ) -> Tensor<Sh::Output, E>
+        wg: &Tensor<R, E, Backend>,
+        wu: &Tensor<U, E, Backend>,
+    ) -> Tensor<Sh::Output, E, Backend>
     where
         Sh: MatMul<R>,
         U: SwigluUp<R>,
@@ -242,18 +223,9 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
 
 /// `silu(gate) · up`, element by element: SwiGLU's gating, for [`Tensor::swiglu`] and
 /// [`SwiGlu`](crate::layers::SwiGlu).
-pub(crate) fn silu_gate<Sh: crate::Shape, E: Element>(
-    gate: &Tensor<Sh, E>,
-    up: &Tensor<Sh, E>,
-) -> Tensor<Sh, E> {
-    let data = gate
-        .as_slice()
-        .iter()
-        .zip(up.as_slice())
-        .map(|(&g, &u)| {
-            let g = g.to_f64();
-            E::from_f64(g / (1.0 + (-g).exp())) * u
-        })
-        .collect();
-    gate.like(data)
+pub(crate) fn silu_gate<Sh: crate::Shape, E: Element, Backend: crate::Backend>(
+    gate: &Tensor<Sh, E, Backend>,
+    up: &Tensor<Sh, E, Backend>,
+) -> Tensor<Sh, E, Backend> {
+    gate.with_data(Backend::silu_mul(gate.storage(), up.storage()))
 }

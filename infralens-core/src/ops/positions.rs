@@ -136,7 +136,7 @@ impl<S: Dim> Positions<S> {
     }
 }
 
-impl<P: Dim, D: Dim, E: Element> Tensor<(P, D), E> {
+impl<P: Dim, D: Dim, E: Element, Backend: crate::Backend> Tensor<(P, D), E, Backend> {
     /// The rows of a learned position table `(P, D)` for `positions`: `(S, D)`, the
     /// embeddings GPT-2 adds to the new tokens. An error, not a panic, past the table's end.
     ///
@@ -154,7 +154,7 @@ impl<P: Dim, D: Dim, E: Element> Tensor<(P, D), E> {
     pub fn at_positions<S: Dim>(
         &self,
         positions: &Positions<S>,
-    ) -> Result<Tensor<(S, D), E>, ShapeError> {
+    ) -> Result<Tensor<(S, D), E, Backend>, ShapeError> {
         let [rows, width] = [self.sizes()[0], self.sizes()[1]];
         if positions.end() > rows {
             return Err(ShapeError::other(
@@ -169,7 +169,8 @@ impl<P: Dim, D: Dim, E: Element> Tensor<(P, D), E> {
                 positions.end(),
             ));
         }
-        let data = self.as_slice()[positions.start() * width..positions.end() * width].to_vec();
+        let range = (positions.start(), positions.len());
+        let data = Backend::narrow(self.storage(), self.sizes(), 0, range);
         Ok(Tensor::from_parts(data, &[positions.len(), width]))
     }
 }

@@ -388,7 +388,7 @@ impl<T: Dim, Dh: Dim, E: Element> Rope<T, Dh, E> {
     }
 }
 
-impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// Rotates queries or keys `(…, S, Dh)` by their positions `offset .. offset + S`: the
     /// rows of `rope` from `offset` (the number of tokens already in the KV cache when
     /// decoding). The table's head width is the last dim's, checked by the type; with axis
@@ -489,22 +489,14 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
                 dh,
             ));
         }
-        let mut out = self.to_vec();
-        if s * dh > 0 {
-            for matrix in out.chunks_exact_mut(s * dh) {
-                for (i, row) in matrix.chunks_exact_mut(dh).enumerate() {
-                    let at = (offset + i) * half;
-                    let (cos, sin) = (&rope.cos[at..at + half], &rope.sin[at..at + half]);
-                    rotate(row, cos, sin, rope.style);
-                }
-            }
-        }
-        Ok(self.like(out))
+        let rows = offset * half..end * half;
+        let tables = (&rope.cos[rows.clone()], &rope.sin[rows]);
+        Ok(self.with_data(Backend::rope(self.storage(), (s, dh), tables, rope.style)))
     }
 }
 
 /// Rotates one head's lanes in place.
-fn rotate<E: Element>(row: &mut [E], cos: &[E], sin: &[E], style: RopeStyle) {
+pub(crate) fn rotate<E: Element>(row: &mut [E], cos: &[E], sin: &[E], style: RopeStyle) {
     let half = cos.len();
     for i in 0..half {
         let (a, b) = match style {

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{RefMask, assert_close, to_f64};
+use common::{RefMask, assert_close, back, on, to_f64};
+use infralens::Backend;
 use infralens::prelude::*;
 
 dims! {
@@ -17,14 +18,14 @@ dims! {
     pub C: Sequence = dyn;
 }
 
-/// One cached attention step, op by op, reading the cache in place.
-#[shapes(q: [B, H, S, Dh] -> [B, H, S, Dh])]
-fn attend(
-    q: &Tensor,
-    k: &Tensor<(B, Hkv, S, Dh)>,
-    v: &Tensor<(B, Hkv, S, Dh)>,
-    cache: &mut KvCache<B, Hkv, C, Dh>,
-) -> Result<Tensor, ShapeError> {
+/// One cached attention step, op by op, reading the cache in place, on any backend.
+#[allow(clippy::type_complexity)]
+fn attend<Bk: Backend>(
+    q: &Tensor<(B, H, S, Dh), f32, Bk>,
+    k: &Tensor<(B, Hkv, S, Dh), f32, Bk>,
+    v: &Tensor<(B, Hkv, S, Dh), f32, Bk>,
+    cache: &mut KvCache<B, Hkv, C, Dh, f32, Bk>,
+) -> Result<Tensor<(B, H, S, Dh), f32, Bk>, ShapeError> {
     let (keys, values) = cache.append::<S, T>(k, v)?;
     let scores = q
         .matmul(keys.repeat_kv::<H>().t())
@@ -33,21 +34,20 @@ fn attend(
     Ok(p.matmul(values.repeat_kv::<H>()))
 }
 
-#[test]
-fn op_by_op_attention_on_cache_views_matches_the_reference() {
+fn op_by_op_attention_on_cache_views_matches_the_reference<Bk: Backend>() {
     let (prefill, steps) = (5, 4);
     let total = prefill + steps;
     let all = sizes![B = 2, T = total];
     let q_all = Tensor::<(B, H, T, Dh)>::randn_in(80, &all);
     let k_all = Tensor::<(B, Hkv, T, Dh)>::randn_in(81, &all);
     let v_all = Tensor::<(B, Hkv, T, Dh)>::randn_in(82, &all);
-    let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![B = 2, C = 16]);
+    let mut cache = KvCache::<B, Hkv, C, Dh, f32, Bk>::new(&sizes![B = 2, C = 16]);
     let mut start = 0;
     for new in std::iter::once(prefill).chain(std::iter::repeat_n(1, steps)) {
         let (q, k, v) = (
-            q_all.narrow::<2, S>(start, new),
-            k_all.narrow::<2, S>(start, new),
-            v_all.narrow::<2, S>(start, new),
+            on::<Bk, _, _>(&q_all.narrow::<2, S>(start, new)),
+            on::<Bk, _, _>(&k_all.narrow::<2, S>(start, new)),
+            on::<Bk, _, _>(&v_all.narrow::<2, S>(start, new)),
         );
         let out = attend(&q, &k, &v, &mut cache).expect("fits");
         let seen = start + new;
@@ -62,21 +62,25 @@ fn op_by_op_attention_on_cache_views_matches_the_reference() {
         for bh in 0..2 * 4 {
             want.extend_from_slice(&full[(bh * seen + start) * 8..(bh * seen + seen) * 8]);
         }
-        assert_close(out.as_slice(), &want, 1e-5);
+        assert_close(&out.to_vec(), &want, 1e-5);
         // the fused kernel reads the same views, shared out or not
         let (keys, values) = (
             cache.keys::<T>().expect("len"),
             cache.values::<T>().expect("len"),
         );
         let fused = grouped_query_attention(&q, keys, values, Mask::Causal);
-        assert_close(fused.as_slice(), &want, 1e-5);
+        assert_close(&fused.to_vec(), &want, 1e-5);
         let shared = scaled_dot_product_attention(
             &q,
             keys.repeat_kv::<H>(),
             values.repeat_kv::<H>(),
             Mask::Causal,
         );
-        assert_close(shared.as_slice(), &want, 1e-5);
+        assert_close(&shared.to_vec(), &want, 1e-5);
+        // and a view copied out is the tensor it stands for
+        let copied = keys.repeat_kv::<H>().to_tensor();
+        let want_keys = k_all.narrow::<2, T>(0, seen).repeat_kv::<H>();
+        assert_eq!(back(&copied).to_vec(), want_keys.to_vec());
         start = seen;
     }
 }
@@ -174,3 +178,5 @@ fn a_decode_step_on_views_allocates_nothing_proportional_to_the_cache() {
     assert!(copying.bytes_total as usize > filled);
     assert!(step.bytes_total * 4 < copying.bytes_total);
 }
+
+on_every_backend!(op_by_op_attention_on_cache_views_matches_the_reference);

@@ -220,6 +220,20 @@ pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
         i: usize,
         j: usize,
     ) -> Self::Storage<E>;
+    /// A key/value view as a contiguous `(b, h, t, d)` tensor (the filled rows of a cache,
+    /// its stored heads repeated over `group` query heads each).
+    #[doc(hidden)]
+    fn gather_view<E: Element>(view: KvParts<'_, E, Self>) -> Self::Storage<E>;
+    /// `src`, `(b, hkv, new, d)`, written into rows `at..at + new` of `dst`, a cache
+    /// `(b, hkv, capacity, d)`, in place.
+    #[doc(hidden)]
+    fn write_rows<E: Element>(
+        dst: &mut Self::Storage<E>,
+        capacity: usize,
+        at: usize,
+        src: &Self::Storage<E>,
+        src_sizes: [usize; 4],
+    );
     /// `(batch, hkv, rows)` heads repeated to `(batch, h, rows)`: query head `q` reads
     /// head `q / (h / hkv)`.
     #[doc(hidden)]
@@ -355,6 +369,29 @@ impl Backend for Native {
     }
     fn swap_axes<E: Element>(data: &Vec<E>, sizes: &[usize], i: usize, j: usize) -> Vec<E> {
         crate::kernels::permute::swap_axes(data, sizes, i, j)
+    }
+    fn gather_view<E: Element>(view: KvParts<'_, E, Self>) -> Vec<E> {
+        let [b, h, t, d] = view.sizes;
+        let mut out = Vec::with_capacity(b * h * t * d);
+        for bi in 0..b {
+            for hi in 0..h {
+                let head = (bi * h + hi) / view.group.max(1);
+                out.extend_from_slice(&view.data[head * view.stride * d..][..t * d]);
+            }
+        }
+        out
+    }
+    fn write_rows<E: Element>(
+        dst: &mut Vec<E>,
+        capacity: usize,
+        at: usize,
+        src: &Vec<E>,
+        [b, hkv, new, d]: [usize; 4],
+    ) {
+        for head in 0..b * hkv {
+            let to = (head * capacity + at) * d;
+            dst[to..to + new * d].copy_from_slice(&src[head * new * d..][..new * d]);
+        }
     }
     fn repeat_heads<E: Element>(data: &Vec<E>, [b, hkv, t, d]: [usize; 4], h: usize) -> Vec<E> {
         crate::kernels::permute::repeat_heads(data, b, hkv, h, t * d)

@@ -165,6 +165,11 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
         self.data
     }
 
+    /// The storage, to write in place (the KV cache).
+    pub(crate) fn storage_mut(&mut self) -> &mut Backend::Storage<E> {
+        &mut self.data
+    }
+
     /// The storage (for the ops and the backends).
     pub(crate) fn storage(&self) -> &Backend::Storage<E> {
         &self.data

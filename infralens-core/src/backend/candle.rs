@@ -70,6 +70,19 @@ fn hidden_keys(
     any.then(|| ok(CTensor::from_vec(hidden, (batch, 1, s, t), device)))
 }
 
+/// The stored heads a key/value view reads, `(b, heads stored, t, d)`: the first `t` rows
+/// of each head of its storage (a cache holds `stride` rows a head).
+fn stored_heads<E: Element>(p: &KvParts<'_, E, Candle>) -> CTensor {
+    let [b, h, t, d] = p.sizes;
+    let heads = h / p.group.max(1);
+    let all = ok(p.data.reshape((b, heads, p.stride, d)));
+    if p.stride == t {
+        all
+    } else {
+        ok(ok(all.narrow(2, 0, t)).contiguous())
+    }
+}
+
 /// `x` with the entries where `hidden` is 1 set to `-inf` (`hidden` broadcasts to `x`).
 fn fill_hidden(x: &CTensor, hidden: &CTensor) -> CTensor {
     let hidden = ok(hidden.broadcast_as(x.shape()));
@@ -133,7 +146,12 @@ impl Backend for Candle {
     ) -> CTensor {
         let (rows, cols) = if b.transposed { (n, k) } else { (k, n) };
         let right = |lead: usize| {
-            let stored = ok(b.data.reshape((lead, rows, cols)));
+            // The stored matrices may be the first rows of longer ones (a cache's keys).
+            let per = b.matrix_stride / b.row_stride.max(1);
+            let mut stored = ok(b.data.reshape((lead, per, b.row_stride)));
+            if per != rows || b.row_stride != cols {
+                stored = ok(ok(ok(stored.narrow(1, 0, rows)).narrow(2, 0, cols)).contiguous());
+            }
             if b.transposed {
                 ok(stored.transpose(1, 2))
             } else {
@@ -160,6 +178,24 @@ impl Backend for Candle {
         // `sizes` may split an axis of the stored tensor (`split_heads` sees `(B, S, D)` as
         // `(B, S, H, Dh)`): a free reshape first.
         ok(ok(ok(data.reshape(sizes)).transpose(i, j)).contiguous())
+    }
+    fn gather_view<E: Element>(view: KvParts<'_, E, Self>) -> CTensor {
+        let [b, h, t, d] = view.sizes;
+        let stored = stored_heads(&view);
+        if view.group > 1 {
+            Self::repeat_heads::<E>(&stored, [b, h / view.group, t, d], h)
+        } else {
+            stored
+        }
+    }
+    fn write_rows<E: Element>(
+        dst: &mut CTensor,
+        _: usize,
+        at: usize,
+        src: &CTensor,
+        sizes: [usize; 4],
+    ) {
+        ok(dst.slice_set(&ok(src.reshape(sizes.to_vec())), 2, at));
     }
     fn repeat_heads<E: Element>(data: &CTensor, [b, hkv, t, d]: [usize; 4], h: usize) -> CTensor {
         let group = h / hkv.max(1);
@@ -298,8 +334,7 @@ impl Backend for Candle {
         // Query head `qh` reads key/value head `qh / group`: the `group` query heads of one
         // key/value head are `group · s` rows of one product.
         let group = h / hkv.max(1);
-        let stored = |p: KvParts<'_, E, Self>, width: usize| ok(p.data.reshape((b, hkv, t, width)));
-        let (keys, values) = (stored(k, dh), stored(v, dv));
+        let (keys, values) = (stored_heads(&k), stored_heads(&v));
         let q = ok(q.reshape((b, hkv, group * s, dh)));
         let scores = ok(ok(q.matmul(&ok(keys.t()))).affine(scale.to_f64(), 0.0));
         let mut scores = ok(scores.reshape((b, hkv, group, s, t)));

@@ -72,13 +72,22 @@ impl<Sh: Shape> CacheRows<Sh> for Sh {}
 /// # Ok::<(), ShapeError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct KvCache<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element = f32> {
-    keys: Tensor<(B, Hkv, C, Dh), E>,
-    values: Tensor<(B, Hkv, C, Dh), E>,
+pub struct KvCache<
+    B: Dim,
+    Hkv: Dim,
+    C: Dim,
+    Dh: Dim,
+    E: Element = f32,
+    Backend: crate::Backend = crate::Native,
+> {
+    keys: Tensor<(B, Hkv, C, Dh), E, Backend>,
+    values: Tensor<(B, Hkv, C, Dh), E, Backend>,
     len: usize,
 }
 
-impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
+impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element, Backend: crate::Backend>
+    KvCache<B, Hkv, C, Dh, E, Backend>
+{
     /// An empty cache; run-time dims among `B`, `Hkv`, `C` and `Dh` take their sizes from
     /// `sizes` (the capacity `C` included).
     ///
@@ -224,12 +233,12 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     #[allow(clippy::type_complexity)]
     pub fn append<S: Dim, T: Dim>(
         &mut self,
-        k_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E>,
-        v_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E>,
+        k_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E, Backend>,
+        v_new: &Tensor<impl CacheRows<(B, Hkv, S, Dh)>, E, Backend>,
     ) -> Result<
         (
-            KvView<'_, (B, Hkv, T, Dh), E>,
-            KvView<'_, (B, Hkv, T, Dh), E>,
+            KvView<'_, (B, Hkv, T, Dh), E, Backend>,
+            KvView<'_, (B, Hkv, T, Dh), E, Backend>,
         ),
         ShapeError,
     > {
@@ -272,17 +281,21 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
         let capacity = cache[2];
         let total = self.fits::<S>(new)?;
         check_length::<T>(total)?;
-        let d = cache[3];
-        let heads = cache[0] * cache[1];
-        for (dst, src) in [
-            (self.keys.as_mut_slice(), k_new.as_slice()),
-            (self.values.as_mut_slice(), v_new.as_slice()),
-        ] {
-            for head in 0..heads {
-                let at = (head * capacity + self.len) * d;
-                dst[at..at + new * d].copy_from_slice(&src[head * new * d..][..new * d]);
-            }
-        }
+        let rows = [cache[0], cache[1], new, cache[3]];
+        Backend::write_rows(
+            self.keys.storage_mut(),
+            capacity,
+            self.len,
+            k_new.storage(),
+            rows,
+        );
+        Backend::write_rows(
+            self.values.storage_mut(),
+            capacity,
+            self.len,
+            v_new.storage(),
+            rows,
+        );
         self.len = total;
         Ok((self.view(&self.keys), self.view(&self.values)))
     }
@@ -344,11 +357,11 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     #[allow(clippy::type_complexity, clippy::multiple_bound_locations)]
     pub fn attend<'m, H: Dim, S: Dim>(
         &mut self,
-        q: &Tensor<(B, H, S, Dh), E>,
-        k_new: &Tensor<(B, Hkv, S, Dh), E>,
-        v_new: &Tensor<(B, Hkv, S, Dh), E>,
+        q: &Tensor<(B, H, S, Dh), E, Backend>,
+        k_new: &Tensor<(B, Hkv, S, Dh), E, Backend>,
+        v_new: &Tensor<(B, Hkv, S, Dh), E, Backend>,
         mask: crate::Mask<'m>,
-    ) -> Result<Tensor<(B, H, S, Dh), E>, ShapeError>
+    ) -> Result<Tensor<(B, H, S, Dh), E, Backend>, ShapeError>
     where
         H: HeadsAxis<H::Kind>,
         Hkv: DividesHeads<H>,
@@ -388,7 +401,7 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[allow(clippy::type_complexity)]
-    pub fn keys<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
+    pub fn keys<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E, Backend>, ShapeError> {
         check_length::<T>(self.len)?;
         Ok(self.view(&self.keys))
     }
@@ -403,17 +416,18 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element> KvCache<B, Hkv, C, Dh, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[allow(clippy::type_complexity)]
-    pub fn values<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E>, ShapeError> {
+    pub fn values<T: Dim>(&self) -> Result<KvView<'_, (B, Hkv, T, Dh), E, Backend>, ShapeError> {
         check_length::<T>(self.len)?;
         Ok(self.view(&self.values))
     }
 
     fn view<'a, T: Dim>(
         &self,
-        storage: &'a Tensor<(B, Hkv, C, Dh), E>,
-    ) -> KvView<'a, (B, Hkv, T, Dh), E> {
+        storage: &'a Tensor<(B, Hkv, C, Dh), E, Backend>,
+    ) -> KvView<'a, (B, Hkv, T, Dh), E, Backend> {
         let s = storage.sizes();
-        KvView::new(storage.as_slice(), [s[0], s[1], self.len, s[3]], s[2])
+        let data = Backend::slice(storage.storage());
+        KvView::new(data, [s[0], s[1], self.len, s[3]], s[2])
     }
 }
 

@@ -50,16 +50,20 @@ impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend> KvInpu
     }
 }
 
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for KvView<'_, (A, B, C, D), E> {
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend> KvInput<E, Backend>
+    for KvView<'_, (A, B, C, D), E, Backend>
+{
     type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> KvParts<'_, E> {
+    fn kv_parts(&self) -> KvParts<'_, E, Backend> {
         self.parts()
     }
 }
 
-impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &KvView<'_, (A, B, C, D), E> {
+impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend> KvInput<E, Backend>
+    for &KvView<'_, (A, B, C, D), E, Backend>
+{
     type Shape = (A, B, C, D);
-    fn kv_parts(&self) -> KvParts<'_, E> {
+    fn kv_parts(&self) -> KvParts<'_, E, Backend> {
         self.parts()
     }
 }
@@ -85,8 +89,8 @@ impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> KvInput<E> for &KvView<'_, (A, 
 /// # Ok::<(), ShapeError>(())
 /// ```
 #[derive(Debug)]
-pub struct KvView<'a, Sh: Shape, E: Element = f32> {
-    data: &'a [E],
+pub struct KvView<'a, Sh: Shape, E: Element = f32, Backend: crate::Backend = Native> {
+    data: &'a Backend::Slice<E>,
     /// Logical sizes.
     sizes: [usize; 4],
     /// Rows between the starts of two stored heads.
@@ -96,16 +100,16 @@ pub struct KvView<'a, Sh: Shape, E: Element = f32> {
     shape: PhantomData<Sh>,
 }
 
-impl<Sh: Shape, E: Element> Clone for KvView<'_, Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Clone for KvView<'_, Sh, E, Backend> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<Sh: Shape, E: Element> Copy for KvView<'_, Sh, E> {}
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Copy for KvView<'_, Sh, E, Backend> {}
 
-impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
+impl<'a, Sh: Shape, E: Element, Backend: crate::Backend> KvView<'a, Sh, E, Backend> {
     /// A view of `sizes[2]` rows at the start of each block of `capacity` rows.
-    pub(crate) fn new(data: &'a [E], sizes: [usize; 4], capacity: usize) -> Self {
+    pub(crate) fn new(data: &'a Backend::Slice<E>, sizes: [usize; 4], capacity: usize) -> Self {
         KvView {
             data,
             sizes,
@@ -115,7 +119,7 @@ impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
         }
     }
 
-    fn parts(&self) -> KvParts<'a, E> {
+    fn parts(&self) -> KvParts<'a, E, Backend> {
         KvParts {
             data: self.data,
             sizes: self.sizes,
@@ -126,7 +130,7 @@ impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
 
     /// The whole buffer the view reads (for tests that check no copy was made).
     #[cfg(test)]
-    pub(crate) fn storage(&self) -> &'a [E] {
+    pub(crate) fn storage(&self) -> &'a Backend::Slice<E> {
         self.data
     }
 
@@ -138,7 +142,9 @@ impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
     }
 }
 
-impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E> {
+impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element, Backend: crate::Backend>
+    KvView<'a, (A, B, T, D), E, Backend>
+{
     /// The size of each axis.
     ///
     /// ```
@@ -165,25 +171,6 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
         describe_sizes(<(A, B, T, D)>::NAMES, &self.sizes)
     }
 
-    /// The element at `[b, h, t, d]`, or `None` out of bounds.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
-    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
-    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
-    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
-    /// assert_eq!((keys.get(&[0, 0, 1, 0]), keys.get(&[0, 0, 2, 0])), (Some(8.0), None));
-    /// # Ok::<(), ShapeError>(())
-    /// ```
-    pub fn get(&self, index: &[usize]) -> Option<E> {
-        if index.len() != 4 || index.iter().zip(&self.sizes).any(|(i, n)| i >= n) {
-            return None;
-        }
-        let at = self.offset([index[0], index[1], index[2], index[3]]);
-        self.data.get(at).copied()
-    }
-
     /// A contiguous copy of the filled part.
     ///
     /// ```
@@ -196,16 +183,8 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
     /// assert_eq!(keys.to_vec(), vec![7.0, 8.0]);
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn to_tensor(&self) -> crate::Tensor<(A, B, T, D), E> {
-        let [b, h, t, d] = self.sizes;
-        let mut data = Vec::with_capacity(b * h * t * d);
-        for bi in 0..b {
-            for hi in 0..h {
-                let at = self.offset([bi, hi, 0, 0]);
-                data.extend_from_slice(&self.data[at..][..t * d]);
-            }
-        }
-        crate::Tensor::from_parts(data, &self.sizes)
+    pub fn to_tensor(&self) -> crate::Tensor<(A, B, T, D), E, Backend> {
+        crate::Tensor::from_parts(Backend::gather_view(self.parts()), &self.sizes)
     }
 
     /// Shares each key/value head out over `H / Hkv` query heads, as
@@ -228,7 +207,7 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn repeat_kv<H: Dim>(&self) -> KvView<'a, (A, H, T, D), E>
+    pub fn repeat_kv<H: Dim>(&self) -> KvView<'a, (A, H, T, D), E, Backend>
     where
         B: HeadsAxis<B::Kind> + DividesHeads<H>,
     {
@@ -248,7 +227,7 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn repeat_kv_in<H: Dim>(&self, sizes: &crate::Sizes) -> KvView<'a, (A, H, T, D), E>
+    pub fn repeat_kv_in<H: Dim>(&self, sizes: &crate::Sizes) -> KvView<'a, (A, H, T, D), E, Backend>
     where
         B: HeadsAxis<B::Kind> + DividesHeads<H>,
     {
@@ -256,7 +235,10 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
     }
 
     #[track_caller]
-    fn repeat_kv_at<H: Dim>(&self, sizes: Option<&crate::Sizes>) -> KvView<'a, (A, H, T, D), E> {
+    fn repeat_kv_at<H: Dim>(
+        &self,
+        sizes: Option<&crate::Sizes>,
+    ) -> KvView<'a, (A, H, T, D), E, Backend> {
         let h = super::repeat_kv::query_heads::<H>(sizes);
         let hkv = self.sizes[1];
         super::repeat_kv::check_groups::<H, B>("repeat_kv", h, hkv);
@@ -284,7 +266,7 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
     /// assert_eq!(scores.to_vec(), q.matmul(&k.t()).to_vec());
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn t(&self) -> TransposedKv<'a, (A, B, D, T), E> {
+    pub fn t(&self) -> TransposedKv<'a, (A, B, D, T), E, Backend> {
         TransposedKv {
             view: KvView {
                 data: self.data,
@@ -312,19 +294,21 @@ impl<'a, A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'a, (A, B, T, D), E>
 /// # Ok::<(), ShapeError>(())
 /// ```
 #[derive(Debug)]
-pub struct TransposedKv<'a, Sh: Shape, E: Element = f32> {
+pub struct TransposedKv<'a, Sh: Shape, E: Element = f32, Backend: crate::Backend = Native> {
     /// The untransposed view (its `Sh` is not the view's: only data and sizes are read).
-    view: KvView<'a, Sh, E>,
+    view: KvView<'a, Sh, E, Backend>,
 }
 
-impl<Sh: Shape, E: Element> Clone for TransposedKv<'_, Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Clone for TransposedKv<'_, Sh, E, Backend> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<Sh: Shape, E: Element> Copy for TransposedKv<'_, Sh, E> {}
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Copy for TransposedKv<'_, Sh, E, Backend> {}
 
-impl<'a, A: Dim, B: Dim, D: Dim, T: Dim, E: Element> TransposedKv<'a, (A, B, D, T), E> {
+impl<'a, A: Dim, B: Dim, D: Dim, T: Dim, E: Element, Backend: crate::Backend>
+    TransposedKv<'a, (A, B, D, T), E, Backend>
+{
     /// The view's shape with its sizes: `[B=1, H=2, Dh=4, T=5]`.
     ///
     /// ```
@@ -348,7 +332,7 @@ impl<'a, A: Dim, B: Dim, D: Dim, T: Dim, E: Element> TransposedKv<'a, (A, B, D, 
     /// assert_eq!(keys.t().t().sizes(), keys.sizes());
     /// # Ok::<(), ShapeError>(())
     /// ```
-    pub fn t(&self) -> KvView<'a, (A, B, T, D), E> {
+    pub fn t(&self) -> KvView<'a, (A, B, T, D), E, Backend> {
         let v = self.view;
         KvView {
             data: v.data,
@@ -367,9 +351,11 @@ impl<'a, A: Dim, B: Dim, D: Dim, T: Dim, E: Element> TransposedKv<'a, (A, B, D, 
 
 macro_rules! view_operand {
     ($ty:ident, $swap:expr, $self_:ident => $sizes:expr) => {
-        impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> Operand<E> for $ty<'_, (A, B, C, D), E> {
+        impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend>
+            Operand<E, Backend> for $ty<'_, (A, B, C, D), E, Backend>
+        {
             type Shape = (A, B, C, D);
-            fn layout(&self) -> Layout<'_, E> {
+            fn layout(&self) -> Layout<'_, E, Backend> {
                 let $self_ = self;
                 $swap
             }
@@ -382,9 +368,11 @@ macro_rules! view_operand {
                 extents(&$sizes)
             }
         }
-        impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element> Operand<E> for &$ty<'_, (A, B, C, D), E> {
+        impl<A: Dim, B: Dim, C: Dim, D: Dim, E: Element, Backend: crate::Backend>
+            Operand<E, Backend> for &$ty<'_, (A, B, C, D), E, Backend>
+        {
             type Shape = (A, B, C, D);
-            fn layout(&self) -> Layout<'_, E> {
+            fn layout(&self) -> Layout<'_, E, Backend> {
                 let $self_ = *self;
                 $swap
             }
@@ -403,10 +391,10 @@ macro_rules! view_operand {
 view_operand!(KvView, s.layout(false), s => s.sizes);
 view_operand!(TransposedKv, s.view.layout(true), s => s.swapped());
 
-impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
+impl<'a, Sh: Shape, E: Element, Backend: crate::Backend> KvView<'a, Sh, E, Backend> {
     /// How matmul reads it: stored row-major `(T, D)` blocks, `capacity` rows apart, each
     /// read by `group` logical heads.
-    fn layout(&self, transposed: bool) -> Layout<'a, E> {
+    fn layout(&self, transposed: bool) -> Layout<'a, E, Backend> {
         let d = self.sizes[3];
         Layout {
             data: self.data,
@@ -415,5 +403,27 @@ impl<'a, Sh: Shape, E: Element> KvView<'a, Sh, E> {
             matrix_stride: self.capacity * d,
             group: self.group,
         }
+    }
+}
+
+/// Reading a view element by element, on the native backend.
+impl<A: Dim, B: Dim, T: Dim, D: Dim, E: Element> KvView<'_, (A, B, T, D), E> {
+    /// The element at `[b, h, t, d]`, or `None` out of bounds.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub B = 1; pub Hkv = 1; pub C = 4; pub Dh = 1; pub S = dyn; pub T = dyn; }
+    /// let mut cache = KvCache::<B, Hkv, C, Dh>::new(&sizes![]);
+    /// let k = Tensor::<(B, Hkv, S, Dh)>::from_vec_in(vec![7.0, 8.0], &sizes![S = 2])?;
+    /// let (keys, _) = cache.append::<S, T>(&k, &k)?;
+    /// assert_eq!((keys.get(&[0, 0, 1, 0]), keys.get(&[0, 0, 2, 0])), (Some(8.0), None));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    pub fn get(&self, index: &[usize]) -> Option<E> {
+        if index.len() != 4 || index.iter().zip(&self.sizes).any(|(i, n)| i >= n) {
+            return None;
+        }
+        let at = self.offset([index[0], index[1], index[2], index[3]]);
+        self.data.get(at).copied()
     }
 }

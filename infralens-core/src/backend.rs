@@ -212,6 +212,14 @@ pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
         dims: (usize, usize, usize, usize),
         shared: bool,
     ) -> Self::Storage<E>;
+    /// `x · Wᵀ` for `rows` rows of `k` and a weight `(n, k)` kept in half precision (its
+    /// bits), accumulated in `f32` or wider.
+    #[doc(hidden)]
+    fn matmul_half_t<E: Element>(
+        x: &Self::Storage<E>,
+        weight: (&[u16], crate::Half),
+        dims: (usize, usize, usize),
+    ) -> Self::Storage<E>;
     /// `data` of `sizes` with axes `i` and `j` swapped, contiguous.
     #[doc(hidden)]
     fn swap_axes<E: Element>(
@@ -366,6 +374,13 @@ impl Backend for Native {
         shared: bool,
     ) -> Vec<E> {
         crate::ops::matmul::matmul_kernel(dims, a, b, shared)
+    }
+    fn matmul_half_t<E: Element>(
+        x: &Vec<E>,
+        (bits, half): (&[u16], crate::Half),
+        dims: (usize, usize, usize),
+    ) -> Vec<E> {
+        crate::kernels::half::matmul_t(x, bits, half, dims)
     }
     fn swap_axes<E: Element>(data: &Vec<E>, sizes: &[usize], i: usize, j: usize) -> Vec<E> {
         crate::kernels::permute::swap_axes(data, sizes, i, j)

@@ -298,17 +298,23 @@ impl<Sh: Shape> fmt::Debug for HalfTensor<Sh> {
 
 /// A layer's weight as it is kept: full precision, or half.
 #[derive(Clone, Debug)]
-pub(crate) enum Stored<Sh: Shape, E: Element> {
-    Full(Tensor<Sh, E>),
+pub(crate) enum Stored<Sh: Shape, E: Element, Backend: crate::Backend = crate::Native> {
+    Full(Tensor<Sh, E, Backend>),
     Half(HalfTensor<Sh>),
 }
 
-impl<Sh: Shape, E: Element> Stored<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Stored<Sh, E, Backend> {
     /// The values in `E`: borrowed when kept so, widened otherwise.
-    pub(crate) fn tensor(&self) -> std::borrow::Cow<'_, Tensor<Sh, E>> {
+    pub(crate) fn tensor(&self) -> std::borrow::Cow<'_, Tensor<Sh, E, Backend>> {
         match self {
             Stored::Full(t) => std::borrow::Cow::Borrowed(t),
-            Stored::Half(h) => std::borrow::Cow::Owned(h.to_tensor()),
+            Stored::Half(h) => match h
+                .to_tensor()
+                .to_backend::<Backend>(&Backend::default_device())
+            {
+                Ok(t) => std::borrow::Cow::Owned(t),
+                Err(e) => panic!("{e}"),
+            },
         }
     }
 

@@ -37,12 +37,12 @@ fn check_eps<E: Element>(layer: &str, eps: E) {
 /// assert_eq!(k_proj.parameters(), 8);
 /// ```
 #[derive(Clone, Debug)]
-pub struct Linear<In: Dim, Out: Dim, E: Element = f32> {
-    weight: Stored<(Out, In), E>,
-    bias: Option<Tensor<(Out,), E>>,
+pub struct Linear<In: Dim, Out: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    weight: Stored<(Out, In), E, Backend>,
+    bias: Option<Tensor<(Out,), E, Backend>>,
 }
 
-impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
+impl<In: Dim, Out: Dim, E: Element, Backend: crate::Backend> Linear<In, Out, E, Backend> {
     /// A layer from its weight `(Out, In)` and optional bias `(Out,)`.
     ///
     /// ```
@@ -52,7 +52,10 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
     /// let up = Linear::new(Tensor::<(F, D)>::zeros(), Some(Tensor::<(F,)>::ones()));
     /// assert_eq!(up.parameters(), 8 * 4 + 8);
     /// ```
-    pub fn new(weight: Tensor<(Out, In), E>, bias: Option<Tensor<(Out,), E>>) -> Self {
+    pub fn new(
+        weight: Tensor<(Out, In), E, Backend>,
+        bias: Option<Tensor<(Out,), E, Backend>>,
+    ) -> Self {
         Linear {
             weight: Stored::Full(weight),
             bias,
@@ -68,7 +71,7 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
     /// dims! { pub D = 4; pub F = 8; }
     /// assert_eq!(Linear::new(Tensor::<(F, D)>::zeros(), None).weight().describe(), "[F=8, D=4]");
     /// ```
-    pub fn weight(&self) -> Cow<'_, Tensor<(Out, In), E>> {
+    pub fn weight(&self) -> Cow<'_, Tensor<(Out, In), E, Backend>> {
         self.weight.tensor()
     }
 
@@ -126,7 +129,10 @@ impl<In: Dim, Out: Dim, E: Element> Linear<In, Out, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn forward<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    pub fn forward<Sh>(
+        &self,
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E, Backend>
     where
         Sh: MatMul<(In, Out)>,
         <Sh as MatMul<(In, Out)>>::Output: Broadcasts<(Out,)>,
@@ -182,12 +188,12 @@ impl<In: Dim, Out: Dim> Linear<In, Out> {
 /// assert_eq!(h.describe(), "[S=2, F=16]");
 /// ```
 #[derive(Clone, Debug)]
-pub struct Conv1D<In: Dim, Out: Dim, E: Element = f32> {
-    weight: Tensor<(In, Out), E>,
-    bias: Tensor<(Out,), E>,
+pub struct Conv1D<In: Dim, Out: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    weight: Tensor<(In, Out), E, Backend>,
+    bias: Tensor<(Out,), E, Backend>,
 }
 
-impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
+impl<In: Dim, Out: Dim, E: Element, Backend: crate::Backend> Conv1D<In, Out, E, Backend> {
     /// A layer from its weight `(In, Out)` and bias `(Out,)`.
     ///
     /// ```
@@ -197,7 +203,7 @@ impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
     /// let c_attn = Conv1D::new(Tensor::<(D, D3)>::zeros(), Tensor::<(D3,)>::zeros());
     /// assert_eq!(c_attn.parameters(), 4 * 12 + 12);
     /// ```
-    pub fn new(weight: Tensor<(In, Out), E>, bias: Tensor<(Out,), E>) -> Self {
+    pub fn new(weight: Tensor<(In, Out), E, Backend>, bias: Tensor<(Out,), E, Backend>) -> Self {
         Conv1D { weight, bias }
     }
 
@@ -223,7 +229,10 @@ impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
     /// assert_eq!(layer.forward(&Tensor::<(S, D)>::ones()).to_vec(), vec![3.0, 3.0]);
     /// ```
     #[track_caller]
-    pub fn forward<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    pub fn forward<Sh>(
+        &self,
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E, Backend>
     where
         Sh: MatMul<(In, Out)>,
         <Sh as MatMul<(In, Out)>>::Output: Broadcasts<(Out,)>,
@@ -245,11 +254,11 @@ impl<In: Dim, Out: Dim, E: Element> Conv1D<In, Out, E> {
 /// # Ok::<(), ShapeError>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Embedding<V: Dim, D: Dim, E: Element = f32> {
-    table: Stored<(V, D), E>,
+pub struct Embedding<V: Dim, D: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    table: Stored<(V, D), E, Backend>,
 }
 
-impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
+impl<V: Dim, D: Dim, E: Element, Backend: crate::Backend> Embedding<V, D, E, Backend> {
     /// A layer from its table `(V, D)`.
     ///
     /// ```
@@ -258,7 +267,7 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     /// dims! { pub V = 10; pub D = 4; }
     /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().numel(), 40);
     /// ```
-    pub fn new(table: Tensor<(V, D), E>) -> Self {
+    pub fn new(table: Tensor<(V, D), E, Backend>) -> Self {
         Embedding {
             table: Stored::Full(table),
         }
@@ -273,7 +282,7 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     /// dims! { pub V = 10; pub D = 4; }
     /// assert_eq!(Embedding::new(Tensor::<(V, D)>::zeros()).table().describe(), "[V=10, D=4]");
     /// ```
-    pub fn table(&self) -> Cow<'_, Tensor<(V, D), E>> {
+    pub fn table(&self) -> Cow<'_, Tensor<(V, D), E, Backend>> {
         self.table.tensor()
     }
 
@@ -314,12 +323,12 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     pub fn forward<Sh: crate::relations::Append<D>>(
         &self,
         ids: &Ids<Sh>,
-    ) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+    ) -> Result<Tensor<Sh::Output, E, Backend>, ShapeError> {
         match &self.table {
             Stored::Full(table) => table.embedding(ids),
             Stored::Half(table) => {
                 let (v, d) = (table.sizes()[0], table.sizes()[1]);
-                crate::ops::embedding::gather::<V, D, Sh, E>(
+                crate::ops::embedding::gather::<V, D, Sh, E, Backend>(
                     ids,
                     (v, d),
                     || table.describe(),
@@ -343,7 +352,10 @@ impl<V: Dim, D: Dim, E: Element> Embedding<V, D, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn unembed<Sh>(&self, x: &Tensor<Sh, E>) -> Tensor<<Sh as MatMul<(D, V)>>::Output, E>
+    pub fn unembed<Sh>(
+        &self,
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<<Sh as MatMul<(D, V)>>::Output, E, Backend>
     where
         Sh: MatMul<(D, V)>,
     {
@@ -388,13 +400,13 @@ impl<V: Dim, D: Dim> Embedding<V, D> {
 /// assert!(y.as_slice()[..4].iter().sum::<f32>().abs() < 1e-5);
 /// ```
 #[derive(Clone, Debug)]
-pub struct LayerNorm<D: Dim, E: Element = f32> {
-    weight: Tensor<(D,), E>,
-    bias: Tensor<(D,), E>,
+pub struct LayerNorm<D: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    weight: Tensor<(D,), E, Backend>,
+    bias: Tensor<(D,), E, Backend>,
     eps: E,
 }
 
-impl<D: Dim, E: Element> LayerNorm<D, E> {
+impl<D: Dim, E: Element, Backend: crate::Backend> LayerNorm<D, E, Backend> {
     /// A layer from its weight and bias `(D,)` and `eps`.
     ///
     /// ```
@@ -416,7 +428,7 @@ impl<D: Dim, E: Element> LayerNorm<D, E> {
     /// let _ = LayerNorm::new(Tensor::<(D,)>::ones(), Tensor::<(D,)>::zeros(), -1.0);
     /// ```
     #[track_caller]
-    pub fn new(weight: Tensor<(D,), E>, bias: Tensor<(D,), E>, eps: E) -> Self {
+    pub fn new(weight: Tensor<(D,), E, Backend>, bias: Tensor<(D,), E, Backend>, eps: E) -> Self {
         check_eps("LayerNorm", eps);
         LayerNorm { weight, bias, eps }
     }
@@ -432,7 +444,10 @@ impl<D: Dim, E: Element> LayerNorm<D, E> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     #[track_caller]
-    pub fn forward<Sh: LastAxis<Last = D>>(&self, x: &Tensor<Sh, E>) -> Tensor<Sh, E> {
+    pub fn forward<Sh: LastAxis<Last = D>>(
+        &self,
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<Sh, E, Backend> {
         x.layer_norm(&self.weight, &self.bias, self.eps)
     }
 }
@@ -450,12 +465,12 @@ impl<D: Dim, E: Element> LayerNorm<D, E> {
 /// # Ok::<(), ShapeError>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct RmsNorm<D: Dim, E: Element = f32> {
-    weight: Tensor<(D,), E>,
+pub struct RmsNorm<D: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    weight: Tensor<(D,), E, Backend>,
     eps: E,
 }
 
-impl<D: Dim, E: Element> RmsNorm<D, E> {
+impl<D: Dim, E: Element, Backend: crate::Backend> RmsNorm<D, E, Backend> {
     /// A layer from its weight `(D,)` and `eps`.
     ///
     /// ```
@@ -476,7 +491,7 @@ impl<D: Dim, E: Element> RmsNorm<D, E> {
     /// let _ = RmsNorm::new(Tensor::<(D,)>::ones(), f32::NAN);
     /// ```
     #[track_caller]
-    pub fn new(weight: Tensor<(D,), E>, eps: E) -> Self {
+    pub fn new(weight: Tensor<(D,), E, Backend>, eps: E) -> Self {
         check_eps("RmsNorm", eps);
         RmsNorm { weight, eps }
     }
@@ -491,7 +506,10 @@ impl<D: Dim, E: Element> RmsNorm<D, E> {
     /// assert!((y.get(&[2, 3]).unwrap() - 1.0).abs() < 1e-5);
     /// ```
     #[track_caller]
-    pub fn forward<Sh: LastAxis<Last = D>>(&self, x: &Tensor<Sh, E>) -> Tensor<Sh, E> {
+    pub fn forward<Sh: LastAxis<Last = D>>(
+        &self,
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<Sh, E, Backend> {
         x.rms_norm(&self.weight, self.eps)
     }
 }
@@ -512,13 +530,13 @@ impl<D: Dim, E: Element> RmsNorm<D, E> {
 /// assert_eq!(mlp.parameters(), 3 * 4 * 8);
 /// ```
 #[derive(Clone, Debug)]
-pub struct SwiGlu<D: Dim, F: Dim, E: Element = f32> {
-    gate: Linear<D, F, E>,
-    up: Linear<D, F, E>,
-    down: Linear<F, D, E>,
+pub struct SwiGlu<D: Dim, F: Dim, E: Element = f32, Backend: crate::Backend = crate::Native> {
+    gate: Linear<D, F, E, Backend>,
+    up: Linear<D, F, E, Backend>,
+    down: Linear<F, D, E, Backend>,
 }
 
-impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
+impl<D: Dim, F: Dim, E: Element, Backend: crate::Backend> SwiGlu<D, F, E, Backend> {
     /// The MLP from its gate, up and down projections.
     ///
     /// ```
@@ -531,7 +549,11 @@ impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
     ///     Linear::new(Tensor::<(D, F)>::zeros(), None),
     /// );
     /// ```
-    pub fn new(gate: Linear<D, F, E>, up: Linear<D, F, E>, down: Linear<F, D, E>) -> Self {
+    pub fn new(
+        gate: Linear<D, F, E, Backend>,
+        up: Linear<D, F, E, Backend>,
+        down: Linear<F, D, E, Backend>,
+    ) -> Self {
         SwiGlu { gate, up, down }
     }
 
@@ -587,8 +609,8 @@ impl<D: Dim, F: Dim, E: Element> SwiGlu<D, F, E> {
     #[allow(clippy::type_complexity)]
     pub fn forward<Sh>(
         &self,
-        x: &Tensor<Sh, E>,
-    ) -> Tensor<<<Sh as MatMul<(D, F)>>::Output as MatMul<(F, D)>>::Output, E>
+        x: &Tensor<Sh, E, Backend>,
+    ) -> Tensor<<<Sh as MatMul<(D, F)>>::Output as MatMul<(F, D)>>::Output, E, Backend>
     where
         Sh: MatMul<(D, F)>,
         <Sh as MatMul<(D, F)>>::Output: Broadcasts<(F,)> + MatMul<(F, D)>,

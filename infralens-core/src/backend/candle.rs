@@ -174,6 +174,24 @@ impl Backend for Candle {
         }
         ok(out.reshape(sizes))
     }
+    fn matmul_half_t<E: Element>(
+        x: &CTensor,
+        (bits, half): (&[u16], crate::Half),
+        (rows, k, n): (usize, usize, usize),
+    ) -> CTensor {
+        // candle's CPU backend has no half-precision matmul: the weight is widened on the
+        // host and the product taken in `E` (correct, not fast; the loader keeps candle
+        // weights in f32).
+        let mut wide = vec![E::ZERO; bits.len()];
+        half.widen_into(bits, &mut wide);
+        let w = ok(E::to_candle_tensor(wide, &[n, k], x.device()));
+        let y = ok(ok(x.reshape((rows, k))).matmul(&ok(w.t())));
+        let mut sizes = x.dims().to_vec();
+        if let Some(last) = sizes.last_mut() {
+            *last = n;
+        }
+        ok(y.reshape(sizes))
+    }
     fn swap_axes<E: Element>(data: &CTensor, sizes: &[usize], i: usize, j: usize) -> CTensor {
         // `sizes` may split an axis of the stored tensor (`split_heads` sees `(B, S, D)` as
         // `(B, S, H, Dh)`): a free reshape first.

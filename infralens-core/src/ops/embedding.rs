@@ -185,12 +185,12 @@ impl<V: Dim, D: Dim, E: Element, Backend: crate::Backend> Tensor<(V, D), E, Back
 
 /// The rows of `ids` from a table of `v` rows of width `d`, each written by `row(i, out)`;
 /// an id past the table is an error naming it and `V` (the table described by `table`).
-pub(crate) fn gather<V: Dim, D: Dim, Sh: Append<D>, E: Element>(
+pub(crate) fn gather<V: Dim, D: Dim, Sh: Append<D>, E: Element, Backend: crate::Backend>(
     ids: &Ids<Sh>,
     (v, d): (usize, usize),
     table: impl Fn() -> String,
     row: impl Fn(usize, &mut [E]),
-) -> Result<Tensor<Sh::Output, E>, ShapeError> {
+) -> Result<Tensor<Sh::Output, E, Backend>, ShapeError> {
     check_ids::<V, Sh>(ids, v, table)?;
     let mut data = vec![E::ZERO; ids.data.len() * d];
     for (&id, out) in ids.data.iter().zip(data.chunks_exact_mut(d.max(1))) {
@@ -198,6 +198,7 @@ pub(crate) fn gather<V: Dim, D: Dim, Sh: Append<D>, E: Element>(
     }
     let mut sizes = ids.sizes().to_vec();
     sizes.push(d);
+    let data = Backend::from_vec(data, &sizes, &Backend::default_device())?;
     Ok(Tensor::from_parts(data, &sizes))
 }
 

@@ -318,14 +318,14 @@ impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     }
 }
 
-impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
+impl<Sh: Matrix, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// `self · Wᵀ` for a weight `W: (Out, In)` kept in half precision: what
     /// [`Linear::forward`](crate::layers::Linear::forward) computes for a half weight, with
     /// the checks and the cost count of `self.matmul(w.t())`.
     pub(crate) fn matmul_half_t<In: crate::Dim, Out: crate::Dim>(
         &self,
         w: &crate::HalfTensor<(Out, In)>,
-    ) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E>
+    ) -> Tensor<<Sh as MatMul<(In, Out)>>::Output, E, Backend>
     where
         Sh: MatMul<(In, Out)>,
     {
@@ -342,7 +342,7 @@ impl<Sh: Matrix, E: Element> Tensor<Sh, E> {
             crate::cost::product(&[2, rows, k, n]),
             crate::cost::product(&[k, n]),
         );
-        let out = crate::kernels::half::matmul_t(self.as_slice(), w.bits(), w.half(), (rows, k, n));
+        let out = Backend::matmul_half_t(self.storage(), (w.bits(), w.half()), (rows, k, n));
         let mut sizes = self.extents();
         sizes[rank - 1] = n;
         Tensor::from_parts(out, &sizes[..rank])

@@ -304,6 +304,22 @@ pub(crate) enum Stored<Sh: Shape, E: Element, Backend: crate::Backend = crate::N
 }
 
 impl<Sh: Shape, E: Element, Backend: crate::Backend> Stored<Sh, E, Backend> {
+    /// The weight on another backend: a full tensor moves; a half one stays half on the
+    /// native backend and is widened to `E` on any other (candle's CPU backend has no
+    /// half-precision matmul).
+    pub(crate) fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<Stored<Sh, E, To>, crate::ShapeError> {
+        Ok(match self {
+            Stored::Full(t) => Stored::Full(t.to_backend::<To>(device)?),
+            Stored::Half(h) if To::NAME == <crate::Native as crate::Backend>::NAME => {
+                Stored::Half(h.clone())
+            }
+            Stored::Half(h) => Stored::Full(h.to_tensor().to_backend::<To>(device)?),
+        })
+    }
+
     /// The values in `E`: borrowed when kept so, widened otherwise.
     pub(crate) fn tensor(&self) -> std::borrow::Cow<'_, Tensor<Sh, E, Backend>> {
         match self {

@@ -103,6 +103,36 @@ impl<In: Dim, Out: Dim, E: Element, Backend: crate::Backend> Linear<In, Out, E, 
         self.weight.bytes()
     }
 
+    /// The layer on another backend (or device): one explicit copy of its weights. A half
+    /// weight stays half on the native backend and is widened to `E` on candle.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::Linear};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let layer = Linear::<D, F>::new(Tensor::randn(1), None);
+    /// let moved: Linear<D, F, f32, Native> = layer.to_backend::<Native>(&())?;
+    /// assert_eq!(moved.parameters(), layer.parameters());
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold a weight (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<Linear<In, Out, E, To>, ShapeError> {
+        Ok(Linear {
+            weight: self.weight.to_backend::<To>(device)?,
+            bias: self
+                .bias
+                .as_ref()
+                .map(|b| b.to_backend::<To>(device))
+                .transpose()?,
+        })
+    }
+
     /// The number of parameters: `In · Out` (`+ Out` with a bias).
     ///
     /// ```
@@ -207,6 +237,30 @@ impl<In: Dim, Out: Dim, E: Element, Backend: crate::Backend> Conv1D<In, Out, E, 
         Conv1D { weight, bias }
     }
 
+    /// The layer on another backend (or device): one explicit copy of its weights.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::Conv1D};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let layer = Conv1D::<D, F>::new(Tensor::randn(1), Tensor::zeros());
+    /// assert_eq!(layer.to_backend::<Native>(&())?.parameters(), 40);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold a weight (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<Conv1D<In, Out, E, To>, ShapeError> {
+        Ok(Conv1D {
+            weight: self.weight.to_backend::<To>(device)?,
+            bias: self.bias.to_backend::<To>(device)?,
+        })
+    }
+
     /// The number of parameters: `In · Out + Out`.
     ///
     /// ```
@@ -271,6 +325,30 @@ impl<V: Dim, D: Dim, E: Element, Backend: crate::Backend> Embedding<V, D, E, Bac
         Embedding {
             table: Stored::Full(table),
         }
+    }
+
+    /// The layer on another backend (or device): one explicit copy of its table (a half
+    /// table stays half on the native backend and is widened to `E` on candle).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::Embedding};
+    /// dims! { pub V = 10; pub D = 4; }
+    /// let table = Embedding::<V, D>::new(Tensor::randn(1));
+    /// assert_eq!(table.to_backend::<Native>(&())?.table_bytes(), 160);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold the table (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<Embedding<V, D, E, To>, ShapeError> {
+        Ok(Embedding {
+            table: self.table.to_backend::<To>(device)?,
+        })
     }
 
     /// The table `(V, D)` (also the output projection of a model with tied embeddings):
@@ -433,6 +511,32 @@ impl<D: Dim, E: Element, Backend: crate::Backend> LayerNorm<D, E, Backend> {
         LayerNorm { weight, bias, eps }
     }
 
+    /// The layer on another backend (or device): one explicit copy of its weights.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::LayerNorm};
+    /// dims! { pub D = 4; }
+    /// let norm = LayerNorm::<D>::new(Tensor::ones(), Tensor::zeros(), 1e-5);
+    /// let x = Tensor::<(D,)>::randn(0);
+    /// assert_eq!(norm.to_backend::<Native>(&())?.forward(&x), norm.forward(&x));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold a weight (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<LayerNorm<D, E, To>, ShapeError> {
+        Ok(LayerNorm {
+            weight: self.weight.to_backend::<To>(device)?,
+            bias: self.bias.to_backend::<To>(device)?,
+            eps: self.eps,
+        })
+    }
+
     /// Normalises the last axis, `D`.
     ///
     /// ```
@@ -496,6 +600,31 @@ impl<D: Dim, E: Element, Backend: crate::Backend> RmsNorm<D, E, Backend> {
         RmsNorm { weight, eps }
     }
 
+    /// The layer on another backend (or device): one explicit copy of its weight.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::RmsNorm};
+    /// dims! { pub D = 4; }
+    /// let norm = RmsNorm::<D>::new(Tensor::ones(), 1e-5);
+    /// let x = Tensor::<(D,)>::randn(0);
+    /// assert_eq!(norm.to_backend::<Native>(&())?.forward(&x), norm.forward(&x));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold the weight (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<RmsNorm<D, E, To>, ShapeError> {
+        Ok(RmsNorm {
+            weight: self.weight.to_backend::<To>(device)?,
+            eps: self.eps,
+        })
+    }
+
     /// Normalises the last axis, `D`.
     ///
     /// ```
@@ -555,6 +684,35 @@ impl<D: Dim, F: Dim, E: Element, Backend: crate::Backend> SwiGlu<D, F, E, Backen
         down: Linear<F, D, E, Backend>,
     ) -> Self {
         SwiGlu { gate, up, down }
+    }
+
+    /// The MLP on another backend (or device): one explicit copy of its three weights.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::{Native, layers::{Linear, SwiGlu}};
+    /// dims! { pub D = 4; pub F = 8; }
+    /// let mlp = SwiGlu::<D, F>::new(
+    ///     Linear::new(Tensor::randn(1), None),
+    ///     Linear::new(Tensor::randn(2), None),
+    ///     Linear::new(Tensor::randn(3), None),
+    /// );
+    /// assert_eq!(mlp.to_backend::<Native>(&())?.parameters(), 96);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold a weight (the backend's reason).
+    pub fn to_backend<To: crate::Backend>(
+        &self,
+        device: &To::Device,
+    ) -> Result<SwiGlu<D, F, E, To>, ShapeError> {
+        Ok(SwiGlu {
+            gate: self.gate.to_backend::<To>(device)?,
+            up: self.up.to_backend::<To>(device)?,
+            down: self.down.to_backend::<To>(device)?,
+        })
     }
 
     /// The number of parameters of the three projections.

@@ -715,10 +715,12 @@ pub trait Shaped {
     type Shape: Shape;
 }
 }
-impl<Sh: Shape, E: Element> Shaped for Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> Shaped for Tensor<Sh, E, Backend> {
     type Shape = Sh;
 }
-impl<Sh: crate::Matrix, E: Element> Shaped for crate::Transposed<'_, Sh, E> {
+impl<Sh: crate::Matrix, E: Element, Backend: crate::Backend> Shaped
+    for crate::Transposed<'_, Sh, E, Backend>
+{
     type Shape = Sh;
 }
 impl<T: Shaped + ?Sized> Shaped for &T {

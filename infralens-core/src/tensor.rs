@@ -125,8 +125,10 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
                 .all(|(fixed, &n)| fixed.is_none_or(|f| f == n)),
             "op gave a compile-time dim another size"
         );
+        // A backend's storage carries its own sizes (candle's does): they are the tensor's,
+        // whatever the kernel left (a head merge leaves `(B, S, H, Dh)` to be `(B, S, D)`).
         Tensor {
-            data,
+            data: Backend::reshape(data, sizes),
             extents: extents(sizes),
             shape: PhantomData,
         }

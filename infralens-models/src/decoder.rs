@@ -6,7 +6,7 @@ use crate::{
 };
 use infralens::layers::{Conv1D, Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
 use infralens::prelude::*;
-use infralens::{HalfTensor, Ids, Rope, RopeStyle};
+use infralens::{Backend, HalfTensor, Ids, Native, Rope, RopeStyle};
 use std::path::Path;
 
 /// The Llama-family layer — its weights, the context it reads, and its `#[shapes]`
@@ -32,24 +32,25 @@ use std::path::Path;
 #[macro_export]
 macro_rules! llama_layer {
     () => {
-        /// One decoder layer's weights, as the checkpoint stores them.
-        pub struct Layer {
+        /// One decoder layer's weights, as the checkpoint stores them, on backend `Be`
+        /// (the native CPU kernels by default).
+        pub struct Layer<Be: ::infralens::Backend = ::infralens::Native> {
             /// `input_layernorm`.
-            pub attn_norm: RmsNorm<D>,
+            pub attn_norm: RmsNorm<D, f32, Be>,
             /// `self_attn.q_proj`.
-            pub q: Linear<D, Dq>,
+            pub q: Linear<D, Dq, f32, Be>,
             /// `self_attn.k_proj`.
-            pub k: Linear<D, Dkv>,
+            pub k: Linear<D, Dkv, f32, Be>,
             /// `self_attn.v_proj`.
-            pub v: Linear<D, Dkv>,
+            pub v: Linear<D, Dkv, f32, Be>,
             /// `self_attn.o_proj`.
-            pub o: Linear<Dq, D>,
+            pub o: Linear<Dq, D, f32, Be>,
             /// Qwen3's RMSNorm over each head's queries and keys.
-            pub qk_norm: Option<(RmsNorm<Dh>, RmsNorm<Dh>)>,
+            pub qk_norm: Option<(RmsNorm<Dh, f32, Be>, RmsNorm<Dh, f32, Be>)>,
             /// `post_attention_layernorm`.
-            pub mlp_norm: RmsNorm<D>,
+            pub mlp_norm: RmsNorm<D, f32, Be>,
             /// `mlp`: `gate_proj`, `up_proj` and `down_proj`.
-            pub mlp: SwiGlu<D, F>,
+            pub mlp: SwiGlu<D, F, f32, Be>,
         }
 
         /// What every layer reads besides its weights.
@@ -62,16 +63,16 @@ macro_rules! llama_layer {
             pub mask: ::infralens::Mask<'static>,
         }
 
-        impl Layer {
+        impl<Be: ::infralens::Backend> Layer<Be> {
             /// Attention and MLP, each with its residual: `(B, S, D) → (B, S, D)`, the new
             /// positions' keys and values appended to `cache`.
             #[shapes(x: [B, S, D] -> [B, S, D])]
             pub fn forward(
                 &self,
-                x: &Tensor,
-                cache: &mut KvCache<B, Hkv, C, Dh>,
+                x: &Tensor<_, f32, Be>,
+                cache: &mut KvCache<B, Hkv, C, Dh, f32, Be>,
                 ctx: &Context<'_>,
-            ) -> Result<Tensor, ShapeError> {
+            ) -> Result<Tensor<_, f32, Be>, ShapeError> {
                 let h = self.attn_norm.forward(x);
                 #[shape(B, H, S, Dh)]
                 let q = self.q.forward(&h).split_heads_in::<H, Dh>(ctx.sizes);
@@ -93,6 +94,32 @@ macro_rules! llama_layer {
                 let h = self.mlp_norm.forward(&x);
                 Ok(x.add(&self.mlp.forward(&h)))
             }
+
+            /// The layer on another backend (or device): one explicit copy of its weights.
+            ///
+            /// # Errors
+            ///
+            /// When the device cannot hold a weight (the backend's reason).
+            pub fn to_backend<To: ::infralens::Backend>(
+                &self,
+                device: &To::Device,
+            ) -> Result<Layer<To>, ShapeError> {
+                Ok(Layer {
+                    attn_norm: self.attn_norm.to_backend::<To>(device)?,
+                    q: self.q.to_backend::<To>(device)?,
+                    k: self.k.to_backend::<To>(device)?,
+                    v: self.v.to_backend::<To>(device)?,
+                    o: self.o.to_backend::<To>(device)?,
+                    qk_norm: match &self.qk_norm {
+                        Some((q, k)) => {
+                            Some((q.to_backend::<To>(device)?, k.to_backend::<To>(device)?))
+                        }
+                        None => None,
+                    },
+                    mlp_norm: self.mlp_norm.to_backend::<To>(device)?,
+                    mlp: self.mlp.to_backend::<To>(device)?,
+                })
+            }
         }
     };
 }
@@ -100,24 +127,24 @@ macro_rules! llama_layer {
 llama_layer!();
 
 /// One GPT-2 block's weights, `Conv1D`s stored `(In, Out)` as GPT-2 checkpoints keep them.
-struct Gpt2Layer {
-    ln_1: LayerNorm<D>,
-    c_attn: Conv1D<D, D3>,
-    c_proj: Conv1D<D, D>,
-    ln_2: LayerNorm<D>,
-    c_fc: Conv1D<D, F>,
-    mlp_proj: Conv1D<F, D>,
+struct Gpt2Layer<Be: Backend = Native> {
+    ln_1: LayerNorm<D, f32, Be>,
+    c_attn: Conv1D<D, D3, f32, Be>,
+    c_proj: Conv1D<D, D, f32, Be>,
+    ln_2: LayerNorm<D, f32, Be>,
+    c_fc: Conv1D<D, F, f32, Be>,
+    mlp_proj: Conv1D<F, D, f32, Be>,
 }
 
-impl Gpt2Layer {
+impl<Be: Backend> Gpt2Layer<Be> {
     /// Pre-norm attention and MLP with residuals: `(B, S, D) → (B, S, D)`.
     #[shapes(x: [B, S, D] -> [B, S, D])]
     fn forward(
         &self,
-        x: &Tensor,
-        cache: &mut KvCache<B, Hkv, C, Dh>,
+        x: &Tensor<_, f32, Be>,
+        cache: &mut KvCache<B, Hkv, C, Dh, f32, Be>,
         ctx: &Context<'_>,
-    ) -> Result<Tensor, ShapeError> {
+    ) -> Result<Tensor<_, f32, Be>, ShapeError> {
         let h = self.ln_1.forward(x);
         // The fused projection `(…, 3·D)`, cut into queries, keys and values.
         let [q, k, v] = self.c_attn.forward(&h).chunk_array::<3, D>();
@@ -133,30 +160,64 @@ impl Gpt2Layer {
         let act = self.c_fc.forward(&h).gelu_tanh();
         Ok(x.add(&self.mlp_proj.forward(&act)))
     }
+
+    fn to_backend<To: Backend>(&self, device: &To::Device) -> Result<Gpt2Layer<To>, ShapeError> {
+        Ok(Gpt2Layer {
+            ln_1: self.ln_1.to_backend::<To>(device)?,
+            c_attn: self.c_attn.to_backend::<To>(device)?,
+            c_proj: self.c_proj.to_backend::<To>(device)?,
+            ln_2: self.ln_2.to_backend::<To>(device)?,
+            c_fc: self.c_fc.to_backend::<To>(device)?,
+            mlp_proj: self.mlp_proj.to_backend::<To>(device)?,
+        })
+    }
 }
 
 /// The blocks of one architecture family, and its final norm.
-enum Blocks {
-    Llama(Vec<Layer>, RmsNorm<D>),
+enum Blocks<Be: Backend = Native> {
+    Llama(Vec<Layer<Be>>, RmsNorm<D, f32, Be>),
     Gpt2 {
-        layers: Vec<Gpt2Layer>,
-        ln_f: LayerNorm<D>,
-        wpe: Tensor<(P, D)>,
+        layers: Vec<Gpt2Layer<Be>>,
+        ln_f: LayerNorm<D, f32, Be>,
+        wpe: Tensor<(P, D), f32, Be>,
     },
 }
 
-/// A decoder loaded from a Hugging Face checkpoint directory: Llama, Qwen3, Mistral or
-/// GPT-2.
-pub struct Decoder {
-    config: Config,
-    embed: Embedding<V, D>,
-    blocks: Blocks,
-    /// The output projection; `None` when tied: the embedding table, read transposed (one
-    /// copy of it, not two).
-    lm_head: Option<Linear<D, V>>,
+impl<Be: Backend> Blocks<Be> {
+    fn to_backend<To: Backend>(&self, device: &To::Device) -> Result<Blocks<To>, ShapeError> {
+        Ok(match self {
+            Blocks::Llama(layers, norm) => Blocks::Llama(
+                layers
+                    .iter()
+                    .map(|l| l.to_backend::<To>(device))
+                    .collect::<Result<_, _>>()?,
+                norm.to_backend::<To>(device)?,
+            ),
+            Blocks::Gpt2 { layers, ln_f, wpe } => Blocks::Gpt2 {
+                layers: layers
+                    .iter()
+                    .map(|l| l.to_backend::<To>(device))
+                    .collect::<Result<_, _>>()?,
+                ln_f: ln_f.to_backend::<To>(device)?,
+                wpe: wpe.to_backend::<To>(device)?,
+            },
+        })
+    }
 }
 
-impl std::fmt::Debug for Decoder {
+/// A decoder loaded from a Hugging Face checkpoint directory: Llama, Qwen3, Mistral or
+/// GPT-2. It runs on backend `Be`: the native CPU kernels by default, candle (feature
+/// `candle`) after [`Decoder::to_backend`].
+pub struct Decoder<Be: Backend = Native> {
+    config: Config,
+    embed: Embedding<V, D, f32, Be>,
+    blocks: Blocks<Be>,
+    /// The output projection; `None` when tied: the embedding table, read transposed (one
+    /// copy of it, not two).
+    lm_head: Option<Linear<D, V, f32, Be>>,
+}
+
+impl<Be: Backend> std::fmt::Debug for Decoder<Be> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Decoder")
             .field("config", &self.config)
@@ -411,6 +472,36 @@ impl Decoder {
         Ok((embed, Blocks::Gpt2 { layers, ln_f, wpe }))
     }
 
+    /// The model on another backend (or device): one explicit copy of every weight. Half
+    /// weights stay half on the native backend and are widened to `f32` on candle, whose
+    /// CPU backend has no half-precision matmul.
+    ///
+    /// ```
+    /// use infralens::Native;
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+    /// let moved = model.to_backend::<Native>(&())?;
+    /// assert_eq!(moved.generate(&[1, 2, 3], 2)?, model.generate(&[1, 2, 3], 2)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold a weight (the backend's reason).
+    pub fn to_backend<To: Backend>(&self, device: &To::Device) -> Result<Decoder<To>, ShapeError> {
+        Ok(Decoder {
+            config: self.config.clone(),
+            embed: self.embed.to_backend::<To>(device)?,
+            blocks: self.blocks.to_backend::<To>(device)?,
+            lm_head: self
+                .lm_head
+                .as_ref()
+                .map(|h| h.to_backend::<To>(device))
+                .transpose()?,
+        })
+    }
+}
+
+impl<Be: Backend> Decoder<Be> {
     /// The configuration it was loaded with.
     ///
     /// ```
@@ -602,8 +693,8 @@ impl Decoder {
     fn step(
         &self,
         ids: &[u32],
-        state: &mut DecoderCache,
-    ) -> Result<Tensor<(B, One, V)>, ShapeError> {
+        state: &mut DecoderCache<Be>,
+    ) -> Result<Tensor<(B, One, V), f32, Be>, ShapeError> {
         let ctx = Context {
             sizes: &state.sizes,
             rope: &state.rope,
@@ -641,14 +732,14 @@ impl Decoder {
 
 /// What a [`Decoder`] keeps between decode steps: a KV cache per layer, the RoPE table and
 /// the sizes of its run-time dims, for a capacity of positions.
-pub struct DecoderCache {
-    caches: Vec<KvCache<B, Hkv, C, Dh>>,
+pub struct DecoderCache<Be: Backend = Native> {
+    caches: Vec<KvCache<B, Hkv, C, Dh, f32, Be>>,
     sizes: infralens::Sizes,
     rope: Rope<C, Dh>,
     mask: Mask<'static>,
 }
 
-impl std::fmt::Debug for DecoderCache {
+impl<Be: Backend> std::fmt::Debug for DecoderCache<Be> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DecoderCache")
             .field("layers", &self.caches.len())
@@ -666,10 +757,10 @@ impl std::fmt::Debug for DecoderCache {
 /// assert_eq!(check.positions, 4);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-impl infralens::generate::CausalLm for Decoder {
-    type Cache = DecoderCache;
+impl<Be: Backend> infralens::generate::CausalLm for Decoder<Be> {
+    type Cache = DecoderCache<Be>;
 
-    fn new_cache(&self, capacity: usize) -> Result<DecoderCache, ShapeError> {
+    fn new_cache(&self, capacity: usize) -> Result<DecoderCache<Be>, ShapeError> {
         let c = &self.config;
         if capacity > c.max_positions {
             return Err(ShapeError::from_message(format!(
@@ -697,7 +788,11 @@ impl infralens::generate::CausalLm for Decoder {
         })
     }
 
-    fn forward(&self, tokens: &[u32], cache: &mut DecoderCache) -> Result<Vec<f32>, ShapeError> {
+    fn forward(
+        &self,
+        tokens: &[u32],
+        cache: &mut DecoderCache<Be>,
+    ) -> Result<Vec<f32>, ShapeError> {
         if tokens.is_empty() {
             return Err(generation_error(0, 0, self.config.max_positions));
         }

@@ -19,6 +19,13 @@ fn check(name: &str) {
 /// The fixture `name` loaded with its matrices kept as `dtype` says, against its golden
 /// logits (≤ 1e-4) and greedy tokens (equal).
 fn check_as(name: &str, dtype: WeightDtype) {
+    let model = Decoder::load_as(fixture(name), dtype).expect("the fixture loads");
+    check_model(name, &model);
+}
+
+/// `model`, the fixture `name` on any backend, against its golden logits (≤ 1e-4) and
+/// greedy tokens (equal).
+fn check_model<Be: infralens::Backend>(name: &str, model: &Decoder<Be>) {
     let dir = fixture(name);
     let golden: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),
@@ -39,7 +46,6 @@ fn check_as(name: &str, dtype: WeightDtype) {
         .iter()
         .map(|v| v.as_f64().expect("a number"))
         .collect();
-    let model = Decoder::load_as(&dir, dtype).expect("the fixture loads");
     let out = model
         .generate(&prompt, want_tokens.len())
         .expect("generates");
@@ -51,8 +57,9 @@ fn check_as(name: &str, dtype: WeightDtype) {
         .fold(0.0, f64::max);
     assert_eq!(out.logits.len(), want_logits.len());
     eprintln!(
-        "{name} ({} weights): largest logit difference from transformers {worst:e}",
-        model.weight_dtype()
+        "{name} ({} weights, {}): largest logit difference from transformers {worst:e}",
+        model.weight_dtype(),
+        Be::NAME
     );
     assert!(
         worst <= 1e-4,
@@ -172,13 +179,101 @@ fn cached_decode_equals_a_full_recompute_on_every_architecture() {
             .collect();
         let prompt = golden["prompt"].as_array().expect("an array").len();
         let model = Decoder::load(&dir).expect("the fixture loads");
-        let check = infralens::testing::check_cached_decode(&model, &tokens, prompt, 1e-4)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        eprintln!(
-            "{name}: {} positions, cached vs recomputed logits within {:e}",
-            check.positions, check.max_diff
-        );
-        assert_eq!(check.positions, tokens.len() - prompt + 1);
+        check_cached(name, &model, &tokens, prompt);
+    }
+}
+
+/// The cached decode of `tokens` (the first `prompt` of them the prompt) against a full
+/// recompute, position by position, on any backend.
+fn check_cached<Be: infralens::Backend>(
+    name: &str,
+    model: &Decoder<Be>,
+    tokens: &[u32],
+    prompt: usize,
+) {
+    let check = infralens::testing::check_cached_decode(model, tokens, prompt, 1e-4)
+        .unwrap_or_else(|e| panic!("{name} on {}: {e}", Be::NAME));
+    eprintln!(
+        "{name} on {}: {} positions, cached vs recomputed logits within {:e}",
+        Be::NAME,
+        check.positions,
+        check.max_diff
+    );
+    assert_eq!(check.positions, tokens.len() - prompt + 1);
+}
+
+/// The same models on the candle backend (feature `candle`): every architecture, moved with
+/// one call, matches the same golden logits and tokens, and decodes through its cache as a
+/// full recompute does.
+#[cfg(feature = "candle")]
+mod on_candle {
+    use super::*;
+    use infralens::Candle;
+    use infralens::candle_core::Device;
+
+    const ALL: [&str; 9] = [
+        "llama",
+        "qwen3",
+        "mistral",
+        "gpt2",
+        "llama3",
+        "qwen2",
+        "llama-sharded",
+        "llama-bf16",
+        "qwen2-f16",
+    ];
+
+    fn on_candle(name: &str) -> Decoder<Candle> {
+        Decoder::load(fixture(name))
+            .expect("the fixture loads")
+            .to_backend::<Candle>(&Device::Cpu)
+            .expect("candle's CPU holds it")
+    }
+
+    #[test]
+    fn every_architecture_matches_transformers_on_candle() {
+        for name in ALL {
+            check_model(name, &on_candle(name));
+        }
+    }
+
+    #[test]
+    fn cached_decode_equals_a_full_recompute_on_candle() {
+        for name in ["llama", "qwen3", "mistral", "gpt2", "llama3", "qwen2"] {
+            let golden: Value = serde_json::from_str(
+                &std::fs::read_to_string(fixture(name).join("golden.json"))
+                    .expect("golden.json is committed"),
+            )
+            .expect("golden.json is JSON");
+            let tokens: Vec<u32> = ["prompt", "tokens"]
+                .iter()
+                .flat_map(|key| golden[*key].as_array().expect("an array").clone())
+                .map(|v| v.as_u64().expect("an id") as u32)
+                .collect();
+            let prompt = golden["prompt"].as_array().expect("an array").len();
+            check_cached(name, &on_candle(name), &tokens, prompt);
+        }
+    }
+
+    /// The two backends give the same logits to within rounding on every fixture.
+    #[test]
+    fn candle_and_native_agree() {
+        for name in ALL {
+            let native = Decoder::load(fixture(name)).expect("loads");
+            let candle = on_candle(name);
+            let (a, b) = (
+                native.generate(&[1, 2, 3, 4, 5], 3).expect("native"),
+                candle.generate(&[1, 2, 3, 4, 5], 3).expect("candle"),
+            );
+            let worst = a
+                .logits
+                .iter()
+                .zip(&b.logits)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst <= 1e-4, "{name}: the backends differ by {worst:e}");
+            assert_eq!(a.tokens, b.tokens, "{name}");
+        }
     }
 }
 

@@ -118,6 +118,32 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element, Backend: crate::Backend>
         }
     }
 
+    /// [`KvCache::new`] on a device of the backend's choosing (a GPU with candle's features).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::Native;
+    /// dims! { pub B = 1; pub Hkv = 2; pub C = dyn; pub Dh = 4; }
+    /// let cache = KvCache::<B, Hkv, C, Dh, f32, Native>::new_on(&sizes![C = 16], &())?;
+    /// assert_eq!(cache.capacity(), 16);
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the device cannot hold the cache (the backend's reason).
+    pub fn new_on(sizes: &Sizes, device: &Backend::Device) -> Result<Self, ShapeError>
+    where
+        Hkv: CacheHeads<Hkv::Kind>,
+    {
+        let zeros = Tensor::<(B, Hkv, C, Dh), E>::zeros_in(sizes);
+        Ok(KvCache {
+            keys: zeros.to_backend::<Backend>(device)?,
+            values: zeros.to_backend::<Backend>(device)?,
+            len: 0,
+        })
+    }
+
     /// The number of filled positions.
     ///
     /// ```

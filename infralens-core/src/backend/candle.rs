@@ -259,27 +259,13 @@ impl Backend for Candle {
         let table = |t: &[E]| ok(E::to_candle_tensor(t.to_vec(), &[s, half], data.device()));
         let (cos, sin) = (table(cos), table(sin));
         let lead = data.elem_count() / (s * dh).max(1);
-        let x = ok(data.reshape((lead, s, dh)));
-        // The pairs rotated together: `(2i, 2i + 1)` interleaved, `(i, i + half)` halves.
-        let (x1, x2, pairs) = match style {
-            crate::RopeStyle::Interleaved => {
-                let pairs = ok(x.reshape((lead, s, half, 2)));
-                let x1 = ok(ok(pairs.narrow(3, 0, 1)).squeeze(3));
-                let x2 = ok(ok(pairs.narrow(3, 1, 1)).squeeze(3));
-                (x1, x2, true)
-            }
-            crate::RopeStyle::Halves => {
-                (ok(x.narrow(2, 0, half)), ok(x.narrow(2, half, half)), false)
-            }
-        };
-        let rot = |a: &CTensor, c: &CTensor| ok(a.broadcast_mul(c));
-        let y1 = ok(rot(&x1, &cos).sub(&rot(&x2, &sin)));
-        let y2 = ok(rot(&x2, &cos).add(&rot(&x1, &sin)));
-        let y = if pairs {
-            ok(CTensor::stack(&[&y1, &y2], 3))
-        } else {
-            ok(CTensor::cat(&[&y1, &y2], 2))
-        };
+        // candle-nn's fused kernels: `rope` rotates the pairs `(i, i + half)`, `rope_i`
+        // the pairs `(2i, 2i + 1)`.
+        let x = ok(ok(data.reshape((1, lead, s, dh))).contiguous());
+        let y = ok(match style {
+            crate::RopeStyle::Halves => candle_nn::rotary_emb::rope(&x, &cos, &sin),
+            crate::RopeStyle::Interleaved => candle_nn::rotary_emb::rope_i(&x, &cos, &sin),
+        });
         ok(y.reshape(data.dims()))
     }
     fn activation<E: Element>(data: &CTensor, f: Activation) -> CTensor {
@@ -299,6 +285,16 @@ impl Backend for Candle {
         b: Option<&CTensor>,
         eps: E,
     ) -> CTensor {
+        if data.dtype() == candle_core::DType::F32 {
+            // candle-nn's fused kernels (one pass over each row), on a contiguous input.
+            let x = ok(data.contiguous());
+            let eps = eps.to_f64() as f32;
+            return ok(match b {
+                Some(b) => candle_nn::ops::layer_norm(&x, w, b, eps),
+                None => candle_nn::ops::rms_norm(&x, w, eps),
+            });
+        }
+        // Composed, in the tensor's own precision (the fused kernels have no f64).
         let eps = eps.to_f64();
         let x = match b {
             Some(_) => ok(data.broadcast_sub(&ok(data.mean_keepdim(D::Minus1)))),
@@ -363,10 +359,24 @@ impl Backend for Candle {
         if let Some(bias) = bias {
             scores = ok(scores.broadcast_add(bias));
         }
+        let mut every_row_sees_a_key = true;
         if let Some(hidden) = hidden_keys((b, s, t), mask, q.device()) {
             scores = fill_hidden(&scores, &ok(hidden.unsqueeze(1)));
+            every_row_sees_a_key = (0..b).all(|bi| {
+                (0..s).all(|i| {
+                    let (lo, hi) = mask.range(bi, i, t);
+                    lo < hi
+                })
+            });
         }
-        let p = ok(softmax_last(&scores).reshape((b, hkv, group * s, t)));
+        // candle-nn's fused softmax where every row has a key to see; where one sees none,
+        // the composed softmax that makes its row zeros (the native convention) instead of NaN.
+        let p = if every_row_sees_a_key && bias.is_none() {
+            ok(candle_nn::ops::softmax_last_dim(&ok(scores.contiguous())))
+        } else {
+            softmax_last(&scores)
+        };
+        let p = ok(p.reshape((b, hkv, group * s, t)));
         let out = ok(p.matmul(&values));
         ok(out.reshape((b, h, s, dv)))
     }

@@ -80,6 +80,31 @@ pub mod prelude {
         Dim, DimInfo, Element, KvCache, Mask, Shape, ShapeError, Sizes, StaticDim, StaticShape,
         Tensor, cat, grouped_query_attention, scaled_dot_product_attention, sizes,
     };
+
+    /// The prelude on the candle backend (feature `candle`): the same names, with
+    /// `Tensor` and `KvCache` keeping their data in candle tensors. A program moves from the
+    /// native backend to candle by changing its `use infralens::prelude::*;` to this, and
+    /// every shape error it had is still a compile error, with the same message.
+    ///
+    /// ```
+    /// use infralens::prelude::candle::*;
+    /// dims! { pub S = 4; pub D = 8; }
+    /// let x = Tensor::<(S, D)>::randn(0); // a `Tensor<(S, D), f32, Candle>`
+    /// assert_eq!(x.to_candle().dims(), &[4, 8]);
+    /// ```
+    #[cfg(feature = "candle")]
+    pub mod candle {
+        pub use crate::{dims, shapes};
+        pub use infralens_core::{
+            Candle, Dim, DimInfo, Element, Mask, Shape, ShapeError, Sizes, StaticDim, StaticShape,
+            grouped_query_attention, scaled_dot_product_attention, sizes,
+        };
+        /// [`infralens_core::Tensor`] on the candle backend.
+        pub type Tensor<Sh, E = f32> = infralens_core::Tensor<Sh, E, Candle>;
+        /// [`infralens_core::KvCache`] on the candle backend.
+        pub type KvCache<B, Hkv, C, Dh, E = f32> =
+            infralens_core::KvCache<B, Hkv, C, Dh, E, Candle>;
+    }
 }
 
 /// Items the macros' expansions name; not public API, may change in any release.

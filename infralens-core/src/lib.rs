@@ -89,6 +89,8 @@ pub use ops::attention::{
 };
 pub use ops::cache::KvCache;
 pub use ops::embedding::{Ids, Sampler};
+#[cfg(feature = "candle")]
+pub use ops::join::cat_candle;
 pub use ops::join::{Parts, Sum, cat};
 pub use ops::kv_view::{KvInput, KvView, TransposedKv};
 pub use ops::mask_type::{CausalTopLeft, Mask, MaskFor};

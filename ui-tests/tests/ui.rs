@@ -118,3 +118,16 @@ fn snapshots_show_no_typenum_internals() {
     }
     assert!(checked >= 14, "only {checked} snapshots found");
 }
+
+/// Every mistake again on the candle backend (feature `candle`): `tests/ui-candle` holds
+/// each case of `tests/ui` with `use infralens::prelude::candle::*;` for the prelude, the
+/// one line a program changes to move to candle.
+#[cfg(feature = "candle")]
+#[test]
+fn on_the_candle_backend() {
+    if let Some(why) = skip_reason() {
+        eprintln!("{why}");
+        return;
+    }
+    trybuild::TestCases::new().compile_fail("tests/ui-candle/*/*.rs");
+}

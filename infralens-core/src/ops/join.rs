@@ -4,7 +4,7 @@
 use crate::dim::{Dim, DimSize, Dyn};
 use crate::shape::Shape;
 use crate::sizes::agree_axes;
-use crate::{Backend as _, DimInfo, Element, Tensor};
+use crate::{DimInfo, Element, Tensor};
 use core::marker::PhantomData;
 use core::ops::Add;
 use typenum::{Same, Unsigned};
@@ -264,6 +264,46 @@ where
     B: Axis<I>,
     N: Dim + SumOf<A::Dim, B::Dim>,
 {
+    cat_on::<I, N, A, B, E, crate::Native>(a, b)
+}
+
+/// [`cat`] on the candle backend (feature `candle`), with the same turbofish
+/// (`cat::<AXIS, N, _, _, _>`): what `infralens::prelude::candle` calls `cat`.
+///
+/// ```
+/// use infralens::prelude::candle::*;
+/// dims! { pub B = 1; pub P = 2; pub S = 1; pub T = P + S; pub D = 2; }
+/// let past = Tensor::<(B, P, D)>::from_vec(vec![1.0, 2.0, 3.0, 4.0])?;
+/// let new = Tensor::<(B, S, D)>::from_vec(vec![5.0, 6.0])?;
+/// let all: Tensor<(B, T, D)> = cat::<1, T, _, _, _>(&past, &new);
+/// assert_eq!(all.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// # Ok::<(), ShapeError>(())
+/// ```
+#[cfg(feature = "candle")]
+#[track_caller]
+pub fn cat_candle<const I: usize, N, A, B, E: Element>(
+    a: &Tensor<A, E, crate::Candle>,
+    b: &Tensor<B, E, crate::Candle>,
+) -> Tensor<A::With<N>, E, crate::Candle>
+where
+    A: Axis<I> + SameExcept<I, B>,
+    B: Axis<I>,
+    N: Dim + SumOf<A::Dim, B::Dim>,
+{
+    cat_on::<I, N, A, B, E, crate::Candle>(a, b)
+}
+
+/// [`cat`] on any backend.
+#[track_caller]
+fn cat_on<const I: usize, N, A, B, E: Element, Backend: crate::Backend>(
+    a: &Tensor<A, E, Backend>,
+    b: &Tensor<B, E, Backend>,
+) -> Tensor<A::With<N>, E, Backend>
+where
+    A: Axis<I>,
+    B: Axis<I>,
+    N: Dim,
+{
     let (sa, sb) = (a.sizes(), b.sizes());
     let mut others = sa.to_vec();
     others[I] = sb[I];
@@ -286,7 +326,7 @@ where
             sb[I]
         );
     }
-    let data = crate::Native::cat((a.storage(), sa), (b.storage(), sb), I);
+    let data = Backend::cat((a.storage(), sa), (b.storage(), sb), I);
     let mut sizes = sa.to_vec();
     sizes[I] = total;
     Tensor::from_parts(data, &sizes)

@@ -9,6 +9,9 @@
 //! (`WeightDtype::Bf16`, rounded on load), against its own f32 decode and candle's best CPU
 //! path (f32: candle's CPU backend has no bf16 matmul).
 //!
+//! With `DECODER_COMPARE_BACKEND=candle`, it compares InfraLens's decoder moved to its candle
+//! backend against candle-transformers instead (both on candle's CPU device).
+//!
 //! Decode is bound by memory: each token reads every weight once. The program also measures
 //! this machine's copy bandwidth (a STREAM-like triad) in the same run, and reports the
 //! bandwidth each decoder achieves (weight and cache bytes read per token × tokens/s).
@@ -151,7 +154,48 @@ impl Candle {
     }
 }
 
+/// InfraLens's decoder on its candle backend (`Decoder::to_backend::<Candle>`) against
+/// candle-transformers' llama, both on candle's CPU device: what the types cost on candle.
+fn measure_backend(threads: &str, dir: &Path) -> Res<()> {
+    let ours = infralens_models::Decoder::load(dir)?.to_backend::<infralens::Candle>(&Device::Cpu)?;
+    let theirs = Candle::load(dir)?;
+    let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| (i * 7919) % V as u32).collect();
+    let (mut op, mut od, mut tp, mut td) = (vec![], vec![], vec![], vec![]);
+    for run in 0..RUNS {
+        let t = Instant::now();
+        let _ = ours.generate(&prompt, 1)?;
+        let prefill = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let all = ours.generate(&prompt, STEPS)?;
+        let total = t.elapsed().as_secs_f64();
+        op.push(prefill);
+        od.push((total - prefill).max(0.0));
+        let (tokens, p, d) = theirs.generate(&prompt, STEPS)?;
+        tp.push(p);
+        td.push(d);
+        if run == 0 {
+            let agree = tokens.iter().zip(&all.tokens).take_while(|(a, b)| a == b).count();
+            println!("[{threads} thread(s)] candle backend cross-check: {agree} of {STEPS} greedy tokens identical");
+        }
+    }
+    let (op, od, tp, td) = (median(op), median(od), median(tp), median(td));
+    let steps = (STEPS - 1) as f64;
+    println!("[{threads} thread(s)] InfraLens on its candle backend vs candle-transformers, medians of {RUNS} interleaved runs:");
+    println!("  prefill {PROMPT}: {:.1} ms vs {:.1} ms, ratio {:.2}", op * 1e3, tp * 1e3, op / tp);
+    println!(
+        "  decode {} steps: {:.1} vs {:.1} ms/token, ratio {:.2}",
+        STEPS - 1,
+        od / steps * 1e3,
+        td / steps * 1e3,
+        od / td
+    );
+    Ok(())
+}
+
 fn measure(threads: &str, dir: &Path) -> Res<()> {
+    if std::env::var("DECODER_COMPARE_BACKEND").as_deref() == Ok("candle") {
+        return measure_backend(threads, dir);
+    }
     let ours = infralens_models::Decoder::load(dir)?;
     // The same checkpoint with its matrices kept in bf16 (rounded on load).
     let half = infralens_models::Decoder::load_as(dir, infralens_models::WeightDtype::Bf16)?;

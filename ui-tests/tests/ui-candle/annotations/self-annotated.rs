@@ -1,0 +1,20 @@
+use infralens::prelude::candle::*;
+
+dims! {
+    pub B = 2;
+    pub S = 4;
+    pub D = 16;
+    pub H = 4;
+    pub Dh = D / H;
+}
+
+struct Layer;
+
+impl Layer {
+    #[shapes(self: [B, S, D], x: [B, S, D] -> [B, S, D])]
+    fn identity(&self, x: Tensor) -> Tensor {
+        x
+    }
+}
+
+fn main() {}

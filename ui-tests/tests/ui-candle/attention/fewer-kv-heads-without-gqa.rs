@@ -1,0 +1,16 @@
+use infralens::prelude::candle::*;
+
+dims! {
+    pub B = 2;
+    pub H = 4;
+    pub Hkv = 2;
+    pub S = 4;
+    pub Dh = 4;
+}
+
+fn main() {
+    let q = Tensor::<(B, H, S, Dh)>::randn(1);
+    let k = Tensor::<(B, Hkv, S, Dh)>::randn(2);
+    let v = Tensor::<(B, Hkv, S, Dh)>::randn(3);
+    let _out = scaled_dot_product_attention(&q, &k, &v, Mask::Causal);
+}

@@ -1,0 +1,7 @@
+use infralens::prelude::candle::*;
+
+dims! {
+    pub S: Seq = dyn;
+}
+
+fn main() {}

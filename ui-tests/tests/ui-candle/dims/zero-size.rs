@@ -1,0 +1,7 @@
+use infralens::prelude::candle::*;
+
+dims! {
+    pub B = 0;
+}
+
+fn main() {}

@@ -95,6 +95,7 @@ pub mod prelude {
     #[cfg(feature = "candle")]
     pub mod candle {
         pub use crate::{dims, shapes};
+        pub use infralens_core::cat_candle as cat;
         pub use infralens_core::{
             Candle, Dim, DimInfo, Element, Mask, Shape, ShapeError, Sizes, StaticDim, StaticShape,
             grouped_query_attention, scaled_dot_product_attention, sizes,

@@ -76,7 +76,10 @@ fn every_topic_folder_has_its_test() {
 #[test]
 fn snapshots_show_no_typenum_internals() {
     let mut checked = 0;
-    for topic in std::fs::read_dir("tests/ui").expect("tests/ui exists") {
+    let topics = std::fs::read_dir("tests/ui")
+        .expect("tests/ui exists")
+        .chain(std::fs::read_dir("tests/ui-candle").expect("tests/ui-candle exists"));
+    for topic in topics {
         let topic = topic.expect("readable entry").path();
         for file in std::fs::read_dir(&topic).expect("readable topic") {
             let path = file.expect("readable entry").path();
@@ -102,7 +105,9 @@ fn snapshots_show_no_typenum_internals() {
                         || first.contains("has a run-time dim")
                         // `dims!` and annotation mistakes are macro errors that say what to write
                         || path.starts_with("tests/ui/dims")
-                        || path.starts_with("tests/ui/annotations"),
+                        || path.starts_with("tests/ui/annotations")
+                        || path.starts_with("tests/ui-candle/dims")
+                        || path.starts_with("tests/ui-candle/annotations"),
                     "{}: the first line does not say what is wrong: {first}",
                     path.display()
                 );
@@ -117,6 +122,45 @@ fn snapshots_show_no_typenum_internals() {
         }
     }
     assert!(checked >= 14, "only {checked} snapshots found");
+}
+
+/// Each case of `tests/ui` is in `tests/ui-candle` with one line changed — the prelude,
+/// `use infralens::prelude::candle::*;` — and its error there begins with the same line: a
+/// program moved to the candle backend keeps every compile-time shape error, word for word.
+/// (The snapshots are made by `on_the_candle_backend` below, with the feature `candle`.)
+#[test]
+fn the_candle_cases_are_the_native_ones_with_the_same_first_error() {
+    let mut compared = 0;
+    for topic in TOPICS {
+        for file in std::fs::read_dir(format!("tests/ui/{topic}")).expect("readable topic") {
+            let native = file.expect("readable entry").path();
+            let candle = std::path::Path::new("tests/ui-candle")
+                .join(topic)
+                .join(native.file_name().expect("a file name"));
+            let (a, b) = (
+                std::fs::read_to_string(&native).expect("readable case"),
+                std::fs::read_to_string(&candle)
+                    .unwrap_or_else(|_| panic!("{} has no candle twin", native.display())),
+            );
+            if native.extension().is_some_and(|e| e == "rs") {
+                assert_eq!(
+                    a.replacen(
+                        "use infralens::prelude::*;",
+                        "use infralens::prelude::candle::*;",
+                        1
+                    ),
+                    b,
+                    "{}: the candle twin must differ by its prelude only",
+                    candle.display()
+                );
+            } else {
+                let (first_a, first_b) = (a.lines().next(), b.lines().next());
+                assert_eq!(first_a, first_b, "{}", candle.display());
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2 * 80, "only {compared} files compared");
 }
 
 /// Every mistake again on the candle backend (feature `candle`): `tests/ui-candle` holds

@@ -304,6 +304,14 @@ pub(crate) enum Stored<Sh: Shape, E: Element, Backend: crate::Backend = crate::N
 }
 
 impl<Sh: Shape, E: Element, Backend: crate::Backend> Stored<Sh, E, Backend> {
+    /// The device the values live on (a half weight is on the native backend's).
+    pub(crate) fn device(&self) -> Backend::Device {
+        match self {
+            Stored::Full(t) => t.device(),
+            Stored::Half(_) => Backend::default_device(),
+        }
+    }
+
     /// The weight on another backend: a full tensor moves; a half one stays half on the
     /// native backend and is widened to `E` on any other (candle's CPU backend has no
     /// half-precision matmul).

@@ -52,10 +52,9 @@ impl<In: Dim, Out: Dim, E: Element, Backend: crate::Backend> Linear<In, Out, E, 
     /// let up = Linear::new(Tensor::<(F, D)>::zeros(), Some(Tensor::<(F,)>::ones()));
     /// assert_eq!(up.parameters(), 8 * 4 + 8);
     /// ```
-    pub fn new(
-        weight: Tensor<(Out, In), E, Backend>,
-        bias: Option<Tensor<(Out,), E, Backend>>,
-    ) -> Self {
+    // One line, so that the compiler's note quoting it shows the weight's `(Out, In)`.
+    #[rustfmt::skip]
+    pub fn new(weight: Tensor<(Out, In), E, Backend>, bias: Option<Tensor<(Out,), E, Backend>>) -> Self {
         Linear {
             weight: Stored::Full(weight),
             bias,
@@ -362,6 +361,18 @@ impl<V: Dim, D: Dim, E: Element, Backend: crate::Backend> Embedding<V, D, E, Bac
     /// ```
     pub fn table(&self) -> Cow<'_, Tensor<(V, D), E, Backend>> {
         self.table.tensor()
+    }
+
+    /// The device the table lives on (`()` on the native backend).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// use infralens::layers::Embedding;
+    /// dims! { pub V = 10; pub D = 4; }
+    /// let () = Embedding::<V, D>::new(Tensor::randn(1)).device();
+    /// ```
+    pub fn device(&self) -> Backend::Device {
+        self.table.device()
     }
 
     /// The table as it is kept, when it is kept in half precision.

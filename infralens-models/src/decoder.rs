@@ -780,8 +780,13 @@ impl<Be: Backend> infralens::generate::CausalLm for Decoder<Be> {
             Some(w) => Mask::sliding_window(w),
             None => Mask::Causal,
         };
+        // The caches live where the weights do (a GPU's memory with candle's features).
+        let device = self.embed.device();
+        let caches = (0..c.layers)
+            .map(|_| KvCache::new_on(&sizes, &device))
+            .collect::<Result<_, _>>()?;
         Ok(DecoderCache {
-            caches: (0..c.layers).map(|_| KvCache::new(&sizes)).collect(),
+            caches,
             sizes,
             rope,
             mask,

@@ -3,7 +3,7 @@
 //! A [`Tensor`](crate::Tensor) is `Tensor<Shape, Element, Backend>`. The backend defaults to
 //! [`Native`] (InfraLens's own CPU kernels), so `Tensor<(B, S, D)>` means what it always
 //! has, and the default never shows in a compiler message. With the cargo feature `candle`,
-//! [`Candle`] keeps the data in a `candle_core::Tensor` on candle's device of choice (CPU
+//! `Candle` keeps the data in a `candle_core::Tensor` on candle's device of choice (CPU
 //! here; CUDA and Metal through candle's own features).
 //!
 //! The shape rules, `#[shapes]`, the lint and every message stay backend-agnostic: an op
@@ -23,11 +23,16 @@
 //!
 //! # How a backend is built
 //!
-//! [`Backend`] is sealed while its kernel set grows with the ops: a third backend (burn's
-//! `Tensor<B, N>` is the obvious one) is an implementation inside this crate behind a
-//! feature, as [`Candle`] is: a storage type (its tensor), a `Slice` type that matmul and
-//! attention read operands through (the same tensor), and one method per kernel below. No
-//! op, relation or message changes.
+//! [`Backend`] is sealed while its kernel set grows with the ops: a third backend is an
+//! implementation inside this crate behind a feature, as `Candle` is — a storage type (its
+//! tensor), a `Slice` type that matmul and attention read operands through (the same
+//! tensor), a `Device`, and one method per kernel below, each given untyped sizes. No op,
+//! relation or message changes. For burn, whose `Tensor<B, N>` carries its rank as a const
+//! parameter, the storage would be the flat `burn::Tensor<B, 1>` (the op hands every
+//! kernel its sizes, so each kernel reshapes to the rank it needs, as the candle kernels
+//! do), `Device` burn's `B::Device`, and the backend type generic over burn's backend
+//! (`Burn<B>`), so that one InfraLens backend covers burn's ndarray, wgpu and CUDA
+//! backends.
 
 use crate::Element;
 use crate::error::ShapeError;
@@ -143,7 +148,7 @@ impl<E: Element, B: Backend> Clone for KvParts<'_, E, B> {
 impl<E: Element, B: Backend> Copy for KvParts<'_, E, B> {}
 
 /// Where a tensor's data lives and which kernels compute on it: [`Native`] (the default) or
-/// [`Candle`] (feature `candle`). See the [module](self) for how one is built.
+/// `Candle` (feature `candle`). See the [module](self) for how one is built.
 ///
 /// The kernels take untyped sizes: every shape rule and run-time size has been checked by
 /// the op before it calls one, so a kernel never reports a shape error. A kernel that
@@ -162,7 +167,7 @@ impl<E: Element, B: Backend> Copy for KvParts<'_, E, B> {}
 pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
     /// The backend's name in messages and reports: `"native"`, `"candle"`.
     const NAME: &'static str;
-    /// Where tensors live: `()` for [`Native`], a `candle_core::Device` for [`Candle`].
+    /// Where tensors live: `()` for [`Native`], a `candle_core::Device` for `Candle`.
     type Device: Clone + Debug;
     /// The data of a tensor of `E` elements: `Vec<E>`, or a `candle_core::Tensor`.
     type Storage<E: Element>: Clone + Debug + Send + Sync;

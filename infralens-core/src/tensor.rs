@@ -177,6 +177,14 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
         &self.data
     }
 
+    /// Zeros of `Sh` (its run-time sizes from `sizes`) on `device`.
+    pub(crate) fn zeros_on(sizes: &Sizes, device: &Backend::Device) -> Result<Self, ShapeError> {
+        let extents = sizes.extents_of::<Sh>()?;
+        let n = checked_numel::<Sh, E>(&extents)?;
+        let data = Backend::from_vec(vec![E::ZERO; n], &extents[..Sh::RANK], device)?;
+        Ok(Self::with_extents(data, extents))
+    }
+
     /// Wraps data of the given extents.
     fn with_extents(data: Backend::Storage<E>, extents: Extents) -> Self {
         Tensor {

@@ -139,6 +139,7 @@ struct Gpt2Layer<Be: Backend = Native> {
 impl<Be: Backend> Gpt2Layer<Be> {
     /// Pre-norm attention and MLP with residuals: `(B, S, D) → (B, S, D)`.
     #[shapes(x: [B, S, D] -> [B, S, D])]
+    #[allow(clippy::type_complexity)] // a tensor on a backend, in a `Result`
     fn forward(
         &self,
         x: &Tensor<_, f32, Be>,
@@ -690,6 +691,7 @@ impl<Be: Backend> Decoder<Be> {
     }
 
     /// One forward pass of new positions `ids`: the logits of the last one.
+    #[allow(clippy::type_complexity)] // a tensor on a backend, in a `Result`
     fn step(
         &self,
         ids: &[u32],

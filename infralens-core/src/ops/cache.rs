@@ -136,10 +136,9 @@ impl<B: Dim, Hkv: Dim, C: Dim, Dh: Dim, E: Element, Backend: crate::Backend>
     where
         Hkv: CacheHeads<Hkv::Kind>,
     {
-        let zeros = Tensor::<(B, Hkv, C, Dh), E>::zeros_in(sizes);
         Ok(KvCache {
-            keys: zeros.to_backend::<Backend>(device)?,
-            values: zeros.to_backend::<Backend>(device)?,
+            keys: Tensor::zeros_on(sizes, device)?,
+            values: Tensor::zeros_on(sizes, device)?,
             len: 0,
         })
     }

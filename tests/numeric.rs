@@ -50,7 +50,27 @@ on_every_backend!(
     attention_equals_the_ops_it_is_made_of,
     gqa_matches_reference,
     f64_attention_is_exact_to_rounding,
+    empty_axes_give_what_the_native_backend_gives,
 );
+
+/// An axis of size 0 (a run-time dim): products are empty, attention over no keys gives
+/// zero rows, a softmax of nothing is nothing — on every backend, never a panic.
+fn empty_axes_give_what_the_native_backend_gives<Bk: Backend>() {
+    dims! { pub Sd: Sequence = dyn; pub Td: Sequence = dyn; }
+    let x = Tensor::<(Sd, D)>::zeros_in(&sizes![Sd = 0]);
+    let y = on::<Bk, _, _>(&x).matmul(&on::<Bk, _, _>(&Tensor::<(D, F)>::randn(1)));
+    assert_eq!(y.sizes(), &[0, 24]);
+    assert!(y.to_vec().is_empty());
+    assert!(y.softmax().to_vec().is_empty());
+    let q = Tensor::<(B, H, S, Dh)>::randn(2);
+    let k = Tensor::<(B, H, Td, Dh)>::zeros_in(&sizes![Td = 0]);
+    let (qb, kb) = (on::<Bk, _, _>(&q), on::<Bk, _, _>(&k));
+    let out = scaled_dot_product_attention(&qb, &kb, &kb, Mask::None);
+    assert_eq!(out.sizes(), &[2, 4, 4, 4]);
+    assert!(out.to_vec().iter().all(|&v| v == 0.0));
+    let scores: Tensor<(B, H, S, Td), f32, Bk> = qb.matmul(kb.t());
+    assert_eq!(scores.sizes(), &[2, 4, 4, 0]);
+}
 
 fn projection_matches_reference<Bk: Backend>() {
     let x = Tensor::<(B, S, D)>::randn(1);

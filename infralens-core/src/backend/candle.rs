@@ -148,6 +148,14 @@ impl Backend for Candle {
         (batch, m, k, n): (usize, usize, usize, usize),
         shared: bool,
     ) -> CTensor {
+        let mut sizes = a.dims().to_vec();
+        if let Some(last) = sizes.last_mut() {
+            *last = n;
+        }
+        if batch * m * n == 0 || k == 0 {
+            // Nothing to multiply (an empty axis): zeros, as on the native backend.
+            return ok(CTensor::zeros(sizes, a.dtype(), a.device()));
+        }
         let (rows, cols) = if b.transposed { (n, k) } else { (k, n) };
         let right = |lead: usize| {
             // The stored matrices may be the first rows of longer ones (a cache's keys).
@@ -172,10 +180,6 @@ impl Backend for Candle {
             let lead = batch / group;
             ok(ok(a.reshape((lead, group * m, k))).matmul(&right(lead)))
         };
-        let mut sizes = a.dims().to_vec();
-        if let Some(last) = sizes.last_mut() {
-            *last = n;
-        }
         ok(out.reshape(sizes))
     }
     fn matmul_half_t<E: Element>(
@@ -309,6 +313,9 @@ impl Backend for Candle {
         }
     }
     fn softmax_last<E: Element>(data: &CTensor, _: usize) -> CTensor {
+        if data.elem_count() == 0 {
+            return data.clone();
+        }
         softmax_last(data)
     }
     fn broadcast<E: Element>(op: BinaryOp, big: &CTensor, small: &CTensor) -> CTensor {
@@ -349,6 +356,10 @@ impl Backend for Candle {
             dv,
             ..
         } = sz;
+        if b * h * s * dv == 0 || t == 0 || hkv == 0 {
+            // No keys (or nothing asked): zero rows, as on the native backend.
+            return ok(CTensor::zeros((b, h, s, dv), q.dtype(), q.device()));
+        }
         // Query head `qh` reads key/value head `qh / group`: the `group` query heads of one
         // key/value head are `group · s` rows of one product.
         let group = h / hkv.max(1);

@@ -167,31 +167,26 @@ fn qwen2_matches_transformers() {
 #[test]
 fn cached_decode_equals_a_full_recompute_on_every_architecture() {
     for name in ["llama", "qwen3", "mistral", "gpt2", "llama3", "qwen2"] {
-        let dir = fixture(name);
-        let golden: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),
-        )
-        .expect("golden.json is JSON");
-        let tokens: Vec<u32> = ["prompt", "tokens"]
-            .iter()
-            .flat_map(|key| golden[*key].as_array().expect("an array").clone())
-            .map(|v| v.as_u64().expect("an id") as u32)
-            .collect();
-        let prompt = golden["prompt"].as_array().expect("an array").len();
-        let model = Decoder::load(&dir).expect("the fixture loads");
-        check_cached(name, &model, &tokens, prompt);
+        let model = Decoder::load(fixture(name)).expect("the fixture loads");
+        check_cached(name, &model);
     }
 }
 
-/// The cached decode of `tokens` (the first `prompt` of them the prompt) against a full
-/// recompute, position by position, on any backend.
-fn check_cached<Be: infralens::Backend>(
-    name: &str,
-    model: &Decoder<Be>,
-    tokens: &[u32],
-    prompt: usize,
-) {
-    let check = infralens::testing::check_cached_decode(model, tokens, prompt, 1e-4)
+/// The cached decode of the fixture's prompt and the tokens `transformers` generated after
+/// it, against a full recompute, position by position, on any backend.
+fn check_cached<Be: infralens::Backend>(name: &str, model: &Decoder<Be>) {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture(name).join("golden.json"))
+            .expect("golden.json is committed"),
+    )
+    .expect("golden.json is JSON");
+    let tokens: Vec<u32> = ["prompt", "tokens"]
+        .iter()
+        .flat_map(|key| golden[*key].as_array().expect("an array").clone())
+        .map(|v| v.as_u64().expect("an id") as u32)
+        .collect();
+    let prompt = golden["prompt"].as_array().expect("an array").len();
+    let check = infralens::testing::check_cached_decode(model, &tokens, prompt, 1e-4)
         .unwrap_or_else(|e| panic!("{name} on {}: {e}", Be::NAME));
     eprintln!(
         "{name} on {}: {} positions, cached vs recomputed logits within {:e}",
@@ -240,18 +235,7 @@ mod on_candle {
     #[test]
     fn cached_decode_equals_a_full_recompute_on_candle() {
         for name in ["llama", "qwen3", "mistral", "gpt2", "llama3", "qwen2"] {
-            let golden: Value = serde_json::from_str(
-                &std::fs::read_to_string(fixture(name).join("golden.json"))
-                    .expect("golden.json is committed"),
-            )
-            .expect("golden.json is JSON");
-            let tokens: Vec<u32> = ["prompt", "tokens"]
-                .iter()
-                .flat_map(|key| golden[*key].as_array().expect("an array").clone())
-                .map(|v| v.as_u64().expect("an id") as u32)
-                .collect();
-            let prompt = golden["prompt"].as_array().expect("an array").len();
-            check_cached(name, &on_candle(name), &tokens, prompt);
+            check_cached(name, &on_candle(name));
         }
     }
 

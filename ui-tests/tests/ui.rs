@@ -81,6 +81,9 @@ fn snapshots_show_no_typenum_internals() {
         .chain(std::fs::read_dir("tests/ui-candle").expect("tests/ui-candle exists"));
     for topic in topics {
         let topic = topic.expect("readable entry").path();
+        if !topic.is_dir() {
+            continue; // tests/ui-candle/.gitignore
+        }
         for file in std::fs::read_dir(&topic).expect("readable topic") {
             let path = file.expect("readable entry").path();
             if path.extension().is_some_and(|e| e == "stderr") {
@@ -124,48 +127,80 @@ fn snapshots_show_no_typenum_internals() {
     assert!(checked >= 14, "only {checked} snapshots found");
 }
 
-/// Each case of `tests/ui` is in `tests/ui-candle` with one line changed — the prelude,
-/// `use infralens::prelude::candle::*;` — and its error there begins with the same line: a
-/// program moved to the candle backend keeps every compile-time shape error, word for word.
-/// (The snapshots are made by `on_the_candle_backend` below, with the feature `candle`.)
-#[test]
-fn the_candle_cases_are_the_native_ones_with_the_same_first_error() {
-    let mut compared = 0;
+/// The one line a program changes to move to the candle backend: its prelude.
+const NATIVE_PRELUDE: &str = "use infralens::prelude::*;";
+const CANDLE_PRELUDE: &str = "use infralens::prelude::candle::*;";
+
+/// Each case of `tests/ui` again on the candle backend: `tests/ui-candle/<topic>/<case>.rs`
+/// is the native case with its prelude changed, written from it (not committed: see
+/// `tests/ui-candle/.gitignore`), so the two cannot drift; its `.stderr` is committed.
+#[cfg_attr(not(feature = "candle"), allow(dead_code))]
+fn write_candle_twins() -> usize {
+    let mut written = 0;
     for topic in TOPICS {
+        let dir = std::path::Path::new("tests/ui-candle").join(topic);
+        std::fs::create_dir_all(&dir).expect("tests/ui-candle is writable");
         for file in std::fs::read_dir(format!("tests/ui/{topic}")).expect("readable topic") {
             let native = file.expect("readable entry").path();
-            let candle = std::path::Path::new("tests/ui-candle")
-                .join(topic)
-                .join(native.file_name().expect("a file name"));
-            let (a, b) = (
-                std::fs::read_to_string(&native).expect("readable case"),
-                std::fs::read_to_string(&candle)
-                    .unwrap_or_else(|_| panic!("{} has no candle twin", native.display())),
-            );
-            if native.extension().is_some_and(|e| e == "rs") {
-                assert_eq!(
-                    a.replacen(
-                        "use infralens::prelude::*;",
-                        "use infralens::prelude::candle::*;",
-                        1
-                    ),
-                    b,
-                    "{}: the candle twin must differ by its prelude only",
-                    candle.display()
-                );
-            } else {
-                let (first_a, first_b) = (a.lines().next(), b.lines().next());
-                assert_eq!(first_a, first_b, "{}", candle.display());
+            if native.extension().is_none_or(|e| e != "rs") {
+                continue;
             }
+            let text = std::fs::read_to_string(&native).expect("readable case");
+            assert_eq!(
+                text.matches(NATIVE_PRELUDE).count(),
+                1,
+                "{}: a case imports the prelude once, as `{NATIVE_PRELUDE}`",
+                native.display()
+            );
+            let twin = dir.join(native.file_name().expect("a file name"));
+            let candle = text.replacen(NATIVE_PRELUDE, CANDLE_PRELUDE, 1);
+            if std::fs::read_to_string(&twin).ok().as_deref() != Some(candle.as_str()) {
+                std::fs::write(&twin, candle).expect("tests/ui-candle is writable");
+            }
+            written += 1;
+        }
+    }
+    written
+}
+
+/// Every case's error on the candle backend begins with the same line as on the native
+/// backend: a program moved to candle keeps every compile-time shape error, word for word.
+/// (The snapshots are made by `on_the_candle_backend` below, with the feature `candle`.)
+#[test]
+fn the_candle_errors_begin_as_the_native_ones() {
+    let mut compared = 0;
+    for topic in TOPICS {
+        let mut native: Vec<_> = std::fs::read_dir(format!("tests/ui/{topic}"))
+            .expect("readable topic")
+            .map(|f| f.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "stderr"))
+            .collect();
+        let mut candle: Vec<_> = std::fs::read_dir(format!("tests/ui-candle/{topic}"))
+            .expect("every topic has its candle twin")
+            .map(|f| f.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "stderr"))
+            .collect();
+        native.sort();
+        candle.sort();
+        assert_eq!(
+            native.iter().map(|p| p.file_name()).collect::<Vec<_>>(),
+            candle.iter().map(|p| p.file_name()).collect::<Vec<_>>(),
+            "tests/ui-candle/{topic} holds a snapshot for each case of tests/ui/{topic}"
+        );
+        for (a, b) in native.iter().zip(&candle) {
+            let first = |p: &std::path::PathBuf| {
+                let text = std::fs::read_to_string(p).expect("readable snapshot");
+                text.lines().next().unwrap_or_default().to_owned()
+            };
+            assert_eq!(first(a), first(b), "{}", b.display());
             compared += 1;
         }
     }
-    assert!(compared >= 2 * 80, "only {compared} files compared");
+    assert!(compared >= 80, "only {compared} snapshots compared");
 }
 
-/// Every mistake again on the candle backend (feature `candle`): `tests/ui-candle` holds
-/// each case of `tests/ui` with `use infralens::prelude::candle::*;` for the prelude, the
-/// one line a program changes to move to candle.
+/// Every mistake again on the candle backend (feature `candle`): the cases written by
+/// [`write_candle_twins`], their errors pinned in `tests/ui-candle`.
 #[cfg(feature = "candle")]
 #[test]
 fn on_the_candle_backend() {
@@ -173,5 +208,6 @@ fn on_the_candle_backend() {
         eprintln!("{why}");
         return;
     }
+    assert!(write_candle_twins() >= 80);
     trybuild::TestCases::new().compile_fail("tests/ui-candle/*/*.rs");
 }

@@ -1,8 +1,0 @@
-use infralens::prelude::candle::*;
-
-#[shapes(x: [Bt, St, Dm] -> [Bt, Hn, St, Dhn], where Dm = Hn * 2)]
-fn split<Bt: Dim, St: Dim, Dm: Dim, Hn: Dim, Dhn: Dim>(x: &Tensor) -> Tensor {
-    x.split_heads::<Hn, Dhn>()
-}
-
-fn main() {}

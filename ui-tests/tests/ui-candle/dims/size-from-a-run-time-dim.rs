@@ -1,8 +1,0 @@
-use infralens::prelude::candle::*;
-
-dims! {
-    pub S = dyn;
-    pub T = S + 1;
-}
-
-fn main() {}

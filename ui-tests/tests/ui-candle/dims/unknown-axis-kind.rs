@@ -1,7 +1,0 @@
-use infralens::prelude::candle::*;
-
-dims! {
-    pub S: Seq = dyn;
-}
-
-fn main() {}

@@ -1,7 +1,0 @@
-use infralens::prelude::candle::*;
-
-dims! {
-    pub B = 0;
-}
-
-fn main() {}

@@ -318,7 +318,124 @@ fn sampling_follows_the_distribution<Bk: Backend>() {
     assert_eq!(draw(3), draw(3));
 }
 
+/// The ops and layers the reference tests above do not cover, on backend `Bk` against the
+/// native backend (itself checked against f64 references): additive biases and masks with key
+/// lengths, `softmax_over`, `chunk_array`, `split_last`/`merge_last`, `at_positions`, and
+/// every layer moved with `to_backend`.
+fn the_other_ops_and_the_layers_agree_with_the_native_backend<Bk: Backend>() {
+    use infralens::layers::{Embedding, LayerNorm, Linear, RmsNorm, SwiGlu};
+    use infralens::{Mask, attention_with_bias};
+    let same = |a: Vec<f64>, b: Vec<f64>, what: &str| {
+        assert_eq!(a.len(), b.len(), "{what}");
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(worst <= 1e-12, "{what}: {worst:e}");
+    };
+    let q = Tensor::<(B, H, S, Dh), f64>::randn(60);
+    let k = Tensor::<(B, H, S, Dh), f64>::randn(61);
+    let bias =
+        Tensor::<(S, S), f64>::from_fn(|i| if i[1] > i[0] { f64::NEG_INFINITY } else { 0.1 });
+    let (qb, kb, bb) = (
+        on::<Bk, _, _>(&q),
+        on::<Bk, _, _>(&k),
+        on::<Bk, _, _>(&bias),
+    );
+    let want = attention_with_bias(&q, &k, &k, &bias, Mask::None).to_vec();
+    same(
+        attention_with_bias(&qb, &kb, &kb, &bb, Mask::None).to_vec(),
+        want,
+        "attention_with_bias",
+    );
+    let scores = q.matmul(&k.t());
+    let sb = qb.matmul(&kb.t());
+    same(
+        sb.add_bias(&bb).to_vec(),
+        scores.add_bias(&bias).to_vec(),
+        "add_bias",
+    );
+    let lengths = [3, 2];
+    let mask = Mask::Causal.with_key_lengths(&lengths);
+    same(
+        sb.masked(mask).softmax().to_vec(),
+        scores.masked(mask).softmax().to_vec(),
+        "masked",
+    );
+    same(
+        sb.softmax_over::<S>().to_vec(),
+        scores.softmax_over::<S>().to_vec(),
+        "softmax_over",
+    );
+
+    let x = Tensor::<(B, S, D3), f64>::randn(62);
+    let xb = on::<Bk, _, _>(&x);
+    for (a, b) in x
+        .chunk_array::<3, D>()
+        .iter()
+        .zip(xb.chunk_array::<3, D>().iter())
+    {
+        same(b.to_vec(), a.to_vec(), "chunk_array");
+    }
+    let h = Tensor::<(B, S, D), f64>::randn(63);
+    let hb = on::<Bk, _, _>(&h);
+    let split = hb.clone().split_last::<H, Dh>();
+    same(
+        split.to_vec(),
+        h.clone().split_last::<H, Dh>().to_vec(),
+        "split_last",
+    );
+    same(split.merge_last::<D>().to_vec(), h.to_vec(), "merge_last");
+    let wpe = Tensor::<(MaxPos, D), f64>::randn(64);
+    let cache = KvCache::<B, H, MaxPos, Dh, f64>::new(&sizes![]);
+    let at = cache.positions::<S>(3).expect("fits");
+    same(
+        on::<Bk, _, _>(&wpe)
+            .at_positions(&at)
+            .expect("in the table")
+            .to_vec(),
+        wpe.at_positions(&at).expect("in the table").to_vec(),
+        "at_positions",
+    );
+
+    let device = Bk::default_device();
+    let linear = Linear::<D, F, f64>::new(Tensor::randn(65), Some(Tensor::randn(66)));
+    let moved = linear.to_backend::<Bk>(&device).expect("moves");
+    same(
+        moved.forward(&hb).to_vec(),
+        linear.forward(&h).to_vec(),
+        "Linear",
+    );
+    let table = Embedding::<V, D, f64>::new(Tensor::randn(67));
+    let ids = Ids::<(B, S)>::from_vec(vec![4, 0, 2, 2, 1, 3]).expect("6 ids");
+    let got = table
+        .to_backend::<Bk>(&device)
+        .expect("moves")
+        .forward(&ids)
+        .expect("ids");
+    same(
+        got.to_vec(),
+        table.forward(&ids).expect("ids").to_vec(),
+        "Embedding",
+    );
+    let ln = LayerNorm::<D, f64>::new(Tensor::randn(68), Tensor::randn(69), 1e-5);
+    let got = ln.to_backend::<Bk>(&device).expect("moves").forward(&hb);
+    same(got.to_vec(), ln.forward(&h).to_vec(), "LayerNorm");
+    let rms = RmsNorm::<D, f64>::new(Tensor::randn(70), 1e-6);
+    let got = rms.to_backend::<Bk>(&device).expect("moves").forward(&hb);
+    same(got.to_vec(), rms.forward(&h).to_vec(), "RmsNorm");
+    let mlp = SwiGlu::<D, F, f64>::new(
+        Linear::new(Tensor::randn(71), None),
+        Linear::new(Tensor::randn(72), None),
+        Linear::new(Tensor::randn(73), None),
+    );
+    let got = mlp.to_backend::<Bk>(&device).expect("moves").forward(&hb);
+    same(got.to_vec(), mlp.forward(&h).to_vec(), "SwiGlu");
+}
+
 on_every_backend!(
+    the_other_ops_and_the_layers_agree_with_the_native_backend,
     norms_match_the_reference,
     activations_match_the_reference,
     swiglu_matches_the_reference,

@@ -5,7 +5,6 @@
 //! takes in memory, and that a decode step reads, are halved.
 
 use crate::shape::{Extents, describe_sizes};
-use crate::tensor::checked_numel;
 use crate::{Element, Shape, ShapeError, Sizes, Tensor};
 use core::fmt;
 use core::marker::PhantomData;
@@ -142,15 +141,7 @@ impl<Sh: Shape> HalfTensor<Sh> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn from_bits_in(bits: Vec<u16>, half: Half, sizes: &Sizes) -> Result<Self, ShapeError> {
-        let extents = sizes.extents_of::<Sh>()?;
-        let numel = checked_numel::<Sh, u16>(&extents)?;
-        if bits.len() != numel {
-            return Err(ShapeError::numel(
-                describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
-                numel,
-                bits.len(),
-            ));
-        }
+        let extents = crate::tensor::extents_for::<Sh, u16>(sizes, bits.len())?;
         Ok(HalfTensor {
             bits,
             half,

@@ -55,6 +55,23 @@ fn extents_in<Sh: Shape, E>(sizes: &Sizes) -> Extents {
     }
 }
 
+/// The extents of `Sh` with its run-time sizes from `sizes`, for `len` values of `T`: an
+/// error names a missing size, a shape no tensor can have, or a length that is not the
+/// shape's element count. What every `from_vec_in`-style constructor checks.
+pub(crate) fn extents_for<Sh: Shape, T>(sizes: &Sizes, len: usize) -> Result<Extents, ShapeError> {
+    let extents = sizes.extents_of::<Sh>()?;
+    let numel = checked_numel::<Sh, T>(&extents)?;
+    if len == numel {
+        Ok(extents)
+    } else {
+        Err(ShapeError::numel(
+            describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
+            numel,
+            len,
+        ))
+    }
+}
+
 /// The number of elements of `Sh` with these extents, or an error when a tensor of them
 /// cannot exist: more elements than a `usize` counts, or more bytes of `E` than a program
 /// may allocate (`isize::MAX`). Without it the count would wrap and a tensor could claim
@@ -313,17 +330,8 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn from_vec_in(data: Vec<E>, sizes: &Sizes) -> Result<Self, ShapeError> {
-        let extents = sizes.extents_of::<Sh>()?;
-        let numel = checked_numel::<Sh, E>(&extents)?;
-        if data.len() == numel {
-            Self::try_host(data, extents)
-        } else {
-            Err(ShapeError::numel(
-                describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
-                numel,
-                data.len(),
-            ))
-        }
+        let extents = extents_for::<Sh, E>(sizes, data.len())?;
+        Self::try_host(data, extents)
     }
 
     /// The sizes of this tensor's run-time dims, to build other tensors alike.

@@ -59,16 +59,8 @@ impl<Sh: Shape> Ids<Sh> {
     /// # Ok::<(), ShapeError>(())
     /// ```
     pub fn from_vec_in(data: Vec<u32>, sizes: &Sizes) -> Result<Self, ShapeError> {
-        let extents = sizes.extents_of::<Sh>()?;
         // Checked: sizes whose product wraps (to 0, say) are refused, naming the shape.
-        let numel = crate::tensor::checked_numel::<Sh, u32>(&extents)?;
-        if data.len() != numel {
-            return Err(ShapeError::numel(
-                describe_sizes(Sh::NAMES, &extents[..Sh::RANK]),
-                numel,
-                data.len(),
-            ));
-        }
+        let extents = crate::tensor::extents_for::<Sh, u32>(sizes, data.len())?;
         Ok(Ids {
             data,
             extents,

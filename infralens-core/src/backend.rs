@@ -167,6 +167,10 @@ impl<E: Element, B: Backend> Copy for KvParts<'_, E, B> {}
 pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
     /// The backend's name in messages and reports: `"native"`, `"candle"`.
     const NAME: &'static str;
+    /// Whether layers keep half-precision weights half on this backend (its kernels read
+    /// them); otherwise they are widened when a layer moves here.
+    #[doc(hidden)]
+    const KEEPS_HALF: bool;
     /// Where tensors live: `()` for [`Native`], a `candle_core::Device` for `Candle`.
     type Device: Clone + Debug;
     /// The data of a tensor of `E` elements: `Vec<E>`, or a `candle_core::Tensor`.
@@ -351,6 +355,7 @@ impl Sealed for Native {}
 
 impl Backend for Native {
     const NAME: &'static str = "native";
+    const KEEPS_HALF: bool = true;
     type Device = ();
     type Storage<E: Element> = Vec<E>;
     type Slice<E: Element> = [E];

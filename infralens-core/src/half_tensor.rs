@@ -312,9 +312,7 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Stored<Sh, E, Backend> {
     ) -> Result<Stored<Sh, E, To>, crate::ShapeError> {
         Ok(match self {
             Stored::Full(t) => Stored::Full(t.to_backend::<To>(device)?),
-            Stored::Half(h) if To::NAME == <crate::Native as crate::Backend>::NAME => {
-                Stored::Half(h.clone())
-            }
+            Stored::Half(h) if To::KEEPS_HALF => Stored::Half(h.clone()),
             Stored::Half(h) => Stored::Full(h.to_tensor().to_backend::<To>(device)?),
         })
     }

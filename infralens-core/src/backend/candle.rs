@@ -106,6 +106,8 @@ fn softmax_last(x: &CTensor) -> CTensor {
 
 impl Backend for Candle {
     const NAME: &'static str = "candle";
+    // candle's CPU backend has no half-precision matmul (huggingface/candle#3503).
+    const KEEPS_HALF: bool = false;
     type Device = Device;
     type Storage<E: Element> = CTensor;
     type Slice<E: Element> = CTensor;

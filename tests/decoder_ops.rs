@@ -399,6 +399,18 @@ fn the_other_ops_and_the_layers_agree_with_the_native_backend<Bk: Backend>() {
         "at_positions",
     );
 
+    // Reading elements, mapping, comparing: on every backend.
+    assert_eq!(hb.get(&[1, 2, 7]), h.get(&[1, 2, 7]));
+    assert_eq!(hb.get(&[2, 0, 0]), None);
+    same(
+        hb.map(|v| v * 2.0).to_vec(),
+        h.map(|v| v * 2.0).to_vec(),
+        "map",
+    );
+    assert!(hb == on::<Bk, _, _>(&h));
+    assert!(hb != hb.scale(2.0));
+    same(hb.clone().into_vec(), h.to_vec(), "into_vec");
+
     let device = Bk::default_device();
     let linear = Linear::<D, F, f64>::new(Tensor::randn(65), Some(Tensor::randn(66)));
     let moved = linear.to_backend::<Bk>(&device).expect("moves");

@@ -202,6 +202,18 @@ pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
     /// The elements, row-major.
     #[doc(hidden)]
     fn to_vec<E: Element>(data: &Self::Storage<E>) -> Vec<E>;
+    /// The elements, row-major, the storage given up.
+    #[doc(hidden)]
+    fn into_vec<E: Element>(data: Self::Storage<E>) -> Vec<E>;
+    /// Element `flat` (below the length), row-major.
+    #[doc(hidden)]
+    fn get<E: Element>(data: &Self::Storage<E>, flat: usize) -> E;
+    /// `f` of every element, on the same device.
+    #[doc(hidden)]
+    fn map<E: Element>(data: &Self::Storage<E>, f: impl FnMut(E) -> E) -> Self::Storage<E>;
+    /// Whether two storages of the same sizes hold the same elements.
+    #[doc(hidden)]
+    fn equal<E: Element>(a: &Self::Storage<E>, b: &Self::Storage<E>) -> bool;
     /// The device `data` lives on.
     #[doc(hidden)]
     fn device<E: Element>(data: &Self::Storage<E>) -> Self::Device;
@@ -369,6 +381,18 @@ impl Backend for Native {
     }
     fn to_vec<E: Element>(data: &Vec<E>) -> Vec<E> {
         data.clone()
+    }
+    fn into_vec<E: Element>(data: Vec<E>) -> Vec<E> {
+        data
+    }
+    fn get<E: Element>(data: &Vec<E>, flat: usize) -> E {
+        data[flat]
+    }
+    fn map<E: Element>(data: &Vec<E>, f: impl FnMut(E) -> E) -> Vec<E> {
+        data.iter().copied().map(f).collect()
+    }
+    fn equal<E: Element>(a: &Vec<E>, b: &Vec<E>) -> bool {
+        a == b
     }
     fn device<E: Element>(_: &Vec<E>) {}
     fn slice<E: Element>(data: &Vec<E>) -> &[E] {

@@ -789,3 +789,31 @@ impl<D: Dim, F: Dim, E: Element, Backend: crate::Backend> SwiGlu<D, F, E, Backen
         self.down.forward(&act)
     }
 }
+
+/// The layers on the candle backend (feature `candle`), by the same names: a program that
+/// names its layers changes `use infralens::layers::…` to `use infralens::layers::candle::…`
+/// along with its prelude.
+///
+/// ```
+/// use infralens::prelude::candle::*;
+/// use infralens::layers::candle::Linear;
+/// dims! { pub S = 2; pub D = 4; pub F = 8; }
+/// let up: Linear<D, F> = Linear::new(Tensor::randn(1), None);
+/// assert_eq!(up.forward(&Tensor::<(S, D)>::randn(2)).describe(), "[S=2, F=8]");
+/// ```
+#[cfg(feature = "candle")]
+pub mod candle {
+    use crate::Candle;
+    /// [`Linear`](super::Linear) on the candle backend.
+    pub type Linear<In, Out, E = f32> = super::Linear<In, Out, E, Candle>;
+    /// [`Conv1D`](super::Conv1D) on the candle backend.
+    pub type Conv1D<In, Out, E = f32> = super::Conv1D<In, Out, E, Candle>;
+    /// [`Embedding`](super::Embedding) on the candle backend.
+    pub type Embedding<V, D, E = f32> = super::Embedding<V, D, E, Candle>;
+    /// [`LayerNorm`](super::LayerNorm) on the candle backend.
+    pub type LayerNorm<D, E = f32> = super::LayerNorm<D, E, Candle>;
+    /// [`RmsNorm`](super::RmsNorm) on the candle backend.
+    pub type RmsNorm<D, E = f32> = super::RmsNorm<D, E, Candle>;
+    /// [`SwiGlu`](super::SwiGlu) on the candle backend.
+    pub type SwiGlu<D, F, E = f32> = super::SwiGlu<D, F, E, Candle>;
+}

@@ -531,6 +531,54 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     pub fn bytes(&self) -> usize {
         self.numel() * E::BYTES
     }
+
+    /// The elements, row-major: without a copy on the native backend, copied from the
+    /// device on candle.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// assert_eq!(Tensor::<(S,)>::ones().into_vec(), vec![1.0, 1.0]);
+    /// ```
+    pub fn into_vec(self) -> Vec<E> {
+        Backend::into_vec(self.data)
+    }
+
+    /// The element at a multi-index, or `None` when the index has the wrong rank or is
+    /// out of bounds.
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; pub D = 3; }
+    /// let x = Tensor::<(S, D)>::from_fn(|i| (i[0] * 3 + i[1]) as f32);
+    /// assert_eq!(x.get(&[1, 2]), Some(5.0));
+    /// assert_eq!(x.get(&[2, 0]), None);
+    /// assert_eq!(x.get(&[1]), None);
+    /// ```
+    pub fn get(&self, index: &[usize]) -> Option<E> {
+        if index.len() != Sh::RANK {
+            return None;
+        }
+        let mut flat = 0;
+        for (&i, &n) in index.iter().zip(self.sizes()) {
+            if i >= n {
+                return None;
+            }
+            flat = flat * n + i;
+        }
+        Some(Backend::get(&self.data, flat))
+    }
+
+    /// Applies `f` to every element (on the host: a candle tensor is copied out and back).
+    ///
+    /// ```
+    /// use infralens::prelude::*;
+    /// dims! { pub S = 2; }
+    /// assert_eq!(Tensor::<(S,)>::ones().map(|x| x * 3.0).to_vec(), vec![3.0, 3.0]);
+    /// ```
+    pub fn map(&self, f: impl FnMut(E) -> E) -> Self {
+        Self::with_extents(Backend::map(&self.data, f), self.extents)
+    }
 }
 
 /// Moving a tensor between backends and devices.
@@ -597,53 +645,6 @@ impl<Sh: Shape, E: Element> Tensor<Sh, E> {
     pub fn as_mut_slice(&mut self) -> &mut [E] {
         &mut self.data
     }
-
-    /// The elements, row-major, without a copy.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; }
-    /// assert_eq!(Tensor::<(S,)>::ones().into_vec(), vec![1.0, 1.0]);
-    /// ```
-    pub fn into_vec(self) -> Vec<E> {
-        self.data
-    }
-
-    /// The element at a multi-index, or `None` when the index has the wrong rank or is
-    /// out of bounds.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; pub D = 3; }
-    /// let x = Tensor::<(S, D)>::from_fn(|i| (i[0] * 3 + i[1]) as f32);
-    /// assert_eq!(x.get(&[1, 2]), Some(5.0));
-    /// assert_eq!(x.get(&[2, 0]), None);
-    /// assert_eq!(x.get(&[1]), None);
-    /// ```
-    pub fn get(&self, index: &[usize]) -> Option<E> {
-        if index.len() != Sh::RANK {
-            return None;
-        }
-        let mut flat = 0;
-        for (&i, &n) in index.iter().zip(self.sizes()) {
-            if i >= n {
-                return None;
-            }
-            flat = flat * n + i;
-        }
-        self.data.get(flat).copied()
-    }
-
-    /// Applies `f` to every element.
-    ///
-    /// ```
-    /// use infralens::prelude::*;
-    /// dims! { pub S = 2; }
-    /// assert_eq!(Tensor::<(S,)>::ones().map(|x| x * 3.0).to_vec(), vec![3.0, 3.0]);
-    /// ```
-    pub fn map(&self, f: impl FnMut(E) -> E) -> Self {
-        Self::with_extents(self.data.iter().copied().map(f).collect(), self.extents)
-    }
 }
 
 impl<Sh: Shape, E: Element, Backend: crate::Backend> Bind for Tensor<Sh, E, Backend> {
@@ -659,9 +660,9 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Clone for Tensor<Sh, E, Bac
     }
 }
 
-impl<Sh: Shape, E: Element> PartialEq for Tensor<Sh, E> {
+impl<Sh: Shape, E: Element, Backend: crate::Backend> PartialEq for Tensor<Sh, E, Backend> {
     fn eq(&self, other: &Self) -> bool {
-        self.sizes() == other.sizes() && self.data == other.data
+        self.sizes() == other.sizes() && Backend::equal(&self.data, &other.data)
     }
 }
 

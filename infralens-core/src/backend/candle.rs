@@ -130,6 +130,20 @@ impl Backend for Candle {
     fn to_vec<E: Element>(data: &CTensor) -> Vec<E> {
         ok(E::from_candle_tensor(data))
     }
+    fn into_vec<E: Element>(data: CTensor) -> Vec<E> {
+        Self::to_vec(&data)
+    }
+    fn get<E: Element>(data: &CTensor, flat: usize) -> E {
+        let one = ok(ok(data.flatten_all()).narrow(0, flat, 1));
+        ok(E::from_candle_tensor(&one))[0]
+    }
+    fn map<E: Element>(data: &CTensor, f: impl FnMut(E) -> E) -> CTensor {
+        let values: Vec<E> = Self::to_vec(data).into_iter().map(f).collect();
+        ok(E::to_candle_tensor(values, data.dims(), data.device()))
+    }
+    fn equal<E: Element>(a: &CTensor, b: &CTensor) -> bool {
+        Self::to_vec::<E>(a) == Self::to_vec::<E>(b)
+    }
     fn device<E: Element>(data: &CTensor) -> Device {
         data.device().clone()
     }

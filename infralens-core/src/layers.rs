@@ -795,11 +795,13 @@ impl<D: Dim, F: Dim, E: Element, Backend: crate::Backend> SwiGlu<D, F, E, Backen
 /// along with its prelude.
 ///
 /// ```
-/// use infralens::prelude::candle::*;
+/// use infralens::prelude::*;
+/// use infralens::Candle;
 /// use infralens::layers::candle::Linear;
 /// dims! { pub S = 2; pub D = 4; pub F = 8; }
-/// let up: Linear<D, F> = Linear::new(Tensor::randn(1), None);
-/// assert_eq!(up.forward(&Tensor::<(S, D)>::randn(2)).describe(), "[S=2, F=8]");
+/// let up: Linear<D, F> = Linear::new(Tensor::<(F, D), f32, Candle>::randn(1), None);
+/// let x = Tensor::<(S, D), f32, Candle>::randn(2);
+/// assert_eq!(up.forward(&x).describe(), "[S=2, F=8]");
 /// ```
 #[cfg(feature = "candle")]
 pub mod candle {

@@ -271,11 +271,12 @@ where
 /// (`cat::<AXIS, N, _, _, _>`): what `infralens::prelude::candle` calls `cat`.
 ///
 /// ```
-/// use infralens::prelude::candle::*;
+/// use infralens::prelude::*;
+/// use infralens::{Candle, cat_candle};
 /// dims! { pub B = 1; pub P = 2; pub S = 1; pub T = P + S; pub D = 2; }
-/// let past = Tensor::<(B, P, D)>::from_vec(vec![1.0, 2.0, 3.0, 4.0])?;
-/// let new = Tensor::<(B, S, D)>::from_vec(vec![5.0, 6.0])?;
-/// let all: Tensor<(B, T, D)> = cat::<1, T, _, _, _>(&past, &new);
+/// let past = Tensor::<(B, P, D), f32, Candle>::from_vec(vec![1.0, 2.0, 3.0, 4.0])?;
+/// let new = Tensor::<(B, S, D), f32, Candle>::from_vec(vec![5.0, 6.0])?;
+/// let all: Tensor<(B, T, D), f32, Candle> = cat_candle::<1, T, _, _, _>(&past, &new);
 /// assert_eq!(all.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
 /// # Ok::<(), ShapeError>(())
 /// ```

@@ -268,3 +268,35 @@ fn the_weights_dtype_is_chosen_and_reported() {
     // The weights dominate the bytes a decode step reads: about half in bf16.
     assert!(read[0] < 0.6 * read[1], "bytes a token: {read:?}");
 }
+
+/// `--backend candle` runs the model on candle's kernels: the same greedy tokens as the
+/// native backend, and the walkthrough names the backend. Without the feature, the flag is
+/// refused in words.
+#[test]
+fn the_backend_is_chosen_and_named() {
+    let dir = fixture("llama");
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let (code, native, _) = run(&[dir, "--tokens", "3,14,15", "--steps", "6"]);
+    assert_eq!(code, 0);
+    assert!(native.contains("(native backend)"), "{native}");
+    let (code, out, err) = run(&[
+        dir,
+        "--tokens",
+        "3,14,15",
+        "--steps",
+        "6",
+        "--backend",
+        "candle",
+    ]);
+    if cfg!(feature = "candle") {
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("(candle backend)"), "{out}");
+        assert_eq!(tokens_line(&out), tokens_line(&native));
+    } else {
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("built without the candle backend; build it with `--features candle`"),
+            "{err}"
+        );
+    }
+}

@@ -6,13 +6,16 @@
 //! cargo run --release -p infralens-models --bin infralens-run -- infralens-models/tests/fixtures/llama --tokens 3,14,15,92 --steps 16
 //! ```
 //!
+//! `--backend candle` runs the model on the candle backend (candle's CPU kernels; the binary
+//! built with `--features candle`).
+//!
 //! It prints the model's walkthrough, a `token: N` line a step, a final `tokens: a,b,c` line
 //! (for scripts) and the readout; `--logits FILE` writes the last prompt position's logits as
 //! a JSON array.
 
 use clap::Parser;
-use infralens::Sampler;
 use infralens::generate::generate_with;
+use infralens::{Backend, Sampler};
 use infralens_models::{Decoder, Tokenizer, WeightDtype};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,12 +60,25 @@ struct Args {
     /// checkpoint's own dtype for each; bf16 and f16 stay half). Activations are f32.
     #[arg(long, default_value_t = WeightDtype::AsStored, value_name = "DTYPE")]
     dtype: WeightDtype,
+    /// Which kernels run the model: `native` (InfraLens's own, the default) or `candle`
+    /// (candle's, on its CPU device; needs the binary built with `--features candle`).
+    #[arg(long, value_enum, default_value_t = BackendChoice::Native)]
+    backend: BackendChoice,
     /// Threads for the kernels (default: `INFRALENS_THREADS`, else the machine's cores).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
     /// Writes the last prompt position's logits to FILE as a JSON array.
     #[arg(long, value_name = "FILE")]
     logits: Option<PathBuf>,
+}
+
+/// The backend `--backend` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BackendChoice {
+    /// InfraLens's own CPU kernels.
+    Native,
+    /// candle's kernels, on candle's CPU device.
+    Candle,
 }
 
 fn temperature(s: &str) -> Result<f64, String> {
@@ -98,6 +114,24 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let loading = Instant::now();
     let model = load(&args.dir, args.dtype)?;
+    match args.backend {
+        BackendChoice::Native => run_on(args, model, loading),
+        #[cfg(feature = "candle")]
+        BackendChoice::Candle => {
+            let device = infralens::candle_core::Device::Cpu;
+            run_on(args, model.to_backend::<infralens::Candle>(&device)?, loading)
+        }
+        #[cfg(not(feature = "candle"))]
+        BackendChoice::Candle => Err("--backend candle: this infralens-run was built without the candle backend; build it with `--features candle` (cargo install infralens-models --features candle)".into()),
+    }
+}
+
+/// Generates with `model`, loaded (and moved to its backend) since `loading`.
+fn run_on<Be: Backend>(
+    args: &Args,
+    model: Decoder<Be>,
+    loading: Instant,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tokenizer = Tokenizer::load(&args.dir)?;
     let loaded = loading.elapsed();
     let prompt: Vec<u32> = match (&args.prompt, &tokenizer) {
@@ -127,11 +161,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             0
         };
     println!(
-        "{}: {:?}, {} layers, loaded in {}",
+        "{}: {:?}, {} layers, loaded in {} ({} backend)",
         args.dir.display(),
         c.architecture,
         c.layers,
-        time(loaded)
+        time(loaded),
+        Be::NAME
     );
     println!(
         "  dims: D={} H={} Hkv={} Dh={} F={} V={}",
@@ -262,7 +297,7 @@ fn load(dir: &std::path::Path, dtype: WeightDtype) -> Result<Decoder, Box<dyn st
 
 /// Prefill and decode speed, the FLOPs they did (2 per weight in `read`, the weights a
 /// token's products read), and decode's bytes a token against a bandwidth measured now.
-fn readout(model: &Decoder, read: usize, prompt_len: usize, stamps: &[Duration]) {
+fn readout<Be: Backend>(model: &Decoder<Be>, read: usize, prompt_len: usize, stamps: &[Duration]) {
     let Some(&prefill) = stamps.first() else {
         return;
     };

@@ -205,6 +205,10 @@ pub trait Backend: Sealed + Sized + Copy + Debug + Send + Sync + 'static {
     /// The elements, row-major, the storage given up.
     #[doc(hidden)]
     fn into_vec<E: Element>(data: Self::Storage<E>) -> Vec<E>;
+    /// `f` of the elements, row-major, in host memory: borrowed in place on the native
+    /// backend, copied from the device on candle.
+    #[doc(hidden)]
+    fn host<E: Element, R>(data: &Self::Storage<E>, f: impl FnOnce(&[E]) -> R) -> R;
     /// Element `flat` (below the length), row-major.
     #[doc(hidden)]
     fn get<E: Element>(data: &Self::Storage<E>, flat: usize) -> E;
@@ -384,6 +388,9 @@ impl Backend for Native {
     }
     fn into_vec<E: Element>(data: Vec<E>) -> Vec<E> {
         data
+    }
+    fn host<E: Element, R>(data: &Vec<E>, f: impl FnOnce(&[E]) -> R) -> R {
+        f(data)
     }
     fn get<E: Element>(data: &Vec<E>, flat: usize) -> E {
         data[flat]

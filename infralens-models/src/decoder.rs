@@ -804,7 +804,7 @@ impl<Be: Backend> infralens::generate::CausalLm for Decoder<Be> {
             return Err(generation_error(0, 0, self.config.max_positions));
         }
         let position = cache.caches.first().map_or(0, KvCache::len) + tokens.len() - 1;
-        let logits = self.step(tokens, cache)?.to_vec();
+        let logits = self.step(tokens, cache)?.into_vec();
         // NaN or infinite weights (or an overflow) give no distribution to choose from.
         if let Some(bad) = logits.iter().find(|x| !x.is_finite()) {
             return Err(ShapeError::from_message(format!(

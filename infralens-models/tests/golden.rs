@@ -12,6 +12,15 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The largest absolute difference between two runs' logits.
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "the runs give as many logits");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max)
+}
+
 fn check(name: &str) {
     check_as(name, WeightDtype::AsStored);
 }
@@ -252,12 +261,7 @@ mod on_candle {
                 native.generate(&[1, 2, 3, 4, 5], 3).expect("native"),
                 candle.generate(&[1, 2, 3, 4, 5], 3).expect("candle"),
             );
-            let worst = a
-                .logits
-                .iter()
-                .zip(&b.logits)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0.0f32, f32::max);
+            let worst = largest_difference(&a.logits, &b.logits);
             assert!(worst <= 1e-4, "{name}: the backends differ by {worst:e}");
             assert_eq!(a.tokens, b.tokens, "{name}");
         }
@@ -316,11 +320,7 @@ fn an_f32_checkpoint_rounded_to_half_stays_near_the_f32_path() {
         let half = Decoder::load_as(fixture("llama"), dtype).expect("loads");
         assert_eq!(half.weight_dtype(), dtype.to_string());
         let got = half.generate(&prompt, 0).expect("runs").logits;
-        let worst = got
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = largest_difference(&got, &want);
         eprintln!("llama as {dtype}: largest logit change {worst:e} (logits up to {range})");
         assert!(worst > 0.0, "{dtype}: rounding the weights changed nothing");
         assert!(
@@ -342,12 +342,7 @@ fn a_long_prompt_through_half_weights_equals_the_widened_weights() {
             half.generate(&prompt, 4).expect("runs"),
             full.generate(&prompt, 4).expect("runs"),
         );
-        let worst = a
-            .logits
-            .iter()
-            .zip(&b.logits)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max);
+        let worst = largest_difference(&a.logits, &b.logits);
         assert!(
             worst <= 1e-5,
             "{name}: half and widened differ by {worst:e}"

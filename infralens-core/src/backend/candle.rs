@@ -133,6 +133,9 @@ impl Backend for Candle {
     fn into_vec<E: Element>(data: CTensor) -> Vec<E> {
         Self::to_vec(&data)
     }
+    fn host<E: Element, R>(data: &CTensor, f: impl FnOnce(&[E]) -> R) -> R {
+        f(&Self::to_vec::<E>(data))
+    }
     fn get<E: Element>(data: &CTensor, flat: usize) -> E {
         let one = ok(ok(data.flatten_all()).narrow(0, flat, 1));
         ok(E::from_candle_tensor(&one))[0]

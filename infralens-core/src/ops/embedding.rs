@@ -237,10 +237,9 @@ impl<Sh: LastAxis, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
         if v == 0 {
             return Vec::new();
         }
-        Backend::to_vec(self.storage())
-            .chunks_exact(v)
-            .map(argmax_row)
-            .collect()
+        Backend::host(self.storage(), |all| {
+            all.chunks_exact(v).map(argmax_row).collect()
+        })
     }
 }
 
@@ -371,11 +370,11 @@ impl Sampler {
         if v == 0 {
             return Vec::new();
         }
-        logits
-            .to_vec()
-            .chunks_exact(v)
-            .map(|row| self.sample_row(row))
-            .collect()
+        Backend::host(logits.storage(), |all| {
+            all.chunks_exact(v)
+                .map(|row| self.sample_row(row))
+                .collect()
+        })
     }
 
     fn sample_row<E: Element>(&mut self, row: &[E]) -> u32 {

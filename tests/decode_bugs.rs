@@ -126,9 +126,12 @@ const TOKENS: [u32; 12] = [3, 14, 15, 9, 26, 5, 3, 5, 8, 9, 7, 9];
 
 #[test]
 fn the_bug_free_port_decodes_as_it_recomputes() {
-    let check = check_cached_decode(&Tiny::new(Bug::None), &TOKENS, 5, 1e-5).expect("agrees");
+    // The tolerance every planted bug below exceeds. (Cached decode and the recompute sum in
+    // different orders — streamed dot products against a GEMM — so they agree to f32
+    // rounding through the layers, ~1e-5 on logits of ~6, not exactly.)
+    let check = check_cached_decode(&Tiny::new(Bug::None), &TOKENS, 5, 1e-4).expect("agrees");
     assert_eq!(check.positions, 8);
-    assert!(check.max_diff < 1e-5);
+    assert!(check.max_diff < 1e-4);
     // and the generation helper drives it: greedy twice is the same, seeded sampling too
     let greedy = generate(
         &Tiny::new(Bug::None),

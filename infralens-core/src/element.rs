@@ -58,6 +58,12 @@ pub trait Element:
     /// `row ← exp(scale · row − max)` in place, returning the sum (vectorised for `f32`).
     #[doc(hidden)]
     fn exp_scaled(row: &mut [Self], scale: Self) -> Self;
+    /// These elements as `f32`s, when they are (the kernels' vector paths).
+    #[doc(hidden)]
+    fn as_f32s(s: &[Self]) -> Option<&[f32]>;
+    /// These elements as `f32`s, when they are (the kernels' vector paths).
+    #[doc(hidden)]
+    fn as_f32s_mut(s: &mut [Self]) -> Option<&mut [f32]>;
     /// A candle tensor of these elements (feature `candle`).
     #[cfg(feature = "candle")]
     #[doc(hidden)]
@@ -77,7 +83,7 @@ pub trait Element:
 }
 
 macro_rules! element_impl {
-    ($t:ty, $softmax:path) => {
+    ($t:ty, $softmax:path, |$s:ident| $f32s:expr) => {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -118,8 +124,19 @@ macro_rules! element_impl {
             fn exp_scaled(row: &mut [Self], scale: Self) -> Self {
                 $softmax(row, scale)
             }
+            #[allow(clippy::redundant_closure_call)]
+            fn as_f32s($s: &[Self]) -> Option<&[f32]> {
+                $f32s
+            }
+            #[allow(clippy::redundant_closure_call)]
+            fn as_f32s_mut($s: &mut [Self]) -> Option<&mut [f32]> {
+                $f32s
+            }
         }
     };
 }
-element_impl!(f32, crate::kernels::softmax::exp_scaled_f32);
-element_impl!(f64, crate::kernels::softmax::exp_scaled_scalar);
+element_impl!(f32, crate::kernels::softmax::exp_scaled_f32, |s| Some(s));
+element_impl!(f64, crate::kernels::softmax::exp_scaled_scalar, |s| {
+    let _ = s;
+    None
+});

@@ -145,25 +145,49 @@ fn few_rows<E: Element>(
     crate::threads::for_each_split(
         blocks,
         || vec![E::ZERO; k],
-        |buf, _, (i, block)| match half {
-            // bf16 widens with a shift: fused into the dot product.
-            Half::Bf16 => block_dots(x, w, k, i * per, block, rows, bf16),
-            // f16 widens a row at a time into `buf`, then an f32 dot product.
-            Half::F16 => {
-                for (c, dest) in block.chunks_exact_mut(rows).enumerate() {
-                    let j = i * per + c;
-                    widen_f16(&w[j * k..(j + 1) * k], buf);
-                    for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
-                        *d = super::stream::dot(xr, buf);
-                    }
+        |buf, _, (i, block)| {
+            // Widened in registers as the weight is read (feature `simd`), where `x` is
+            // `f32` and the rows can be read in pairs.
+            #[cfg(feature = "simd")]
+            if let (Some(x), Some(block)) = (E::as_f32s(x), E::as_f32s_mut(block)) {
+                let w = &w[i * per * k..(i * per + block.len() / rows) * k];
+                if super::simd::half_rows_against_rows(x, rows, w, half, k, block).is_some() {
+                    return;
                 }
             }
+            few_rows_portable(x, w, half, (rows, k), i * per, buf, block)
         },
     );
     if rows > 1 {
         for (j, col) in cols_first.chunks_exact(rows).enumerate() {
             for (r, &v) in col.iter().enumerate() {
                 out[r * n + j] = v;
+            }
+        }
+    }
+}
+
+/// One block of [`few_rows`] in portable loops: `dest[c][r] = x[r] · w[j0 + c]`.
+fn few_rows_portable<E: Element>(
+    x: &[E],
+    w: &[u16],
+    half: Half,
+    (rows, k): (usize, usize),
+    j0: usize,
+    buf: &mut [E],
+    block: &mut [E],
+) {
+    match half {
+        // bf16 widens with a shift: fused into the dot product.
+        Half::Bf16 => block_dots(x, w, k, j0, block, rows, bf16),
+        // f16 widens a row at a time into `buf`, then an f32 dot product.
+        Half::F16 => {
+            for (c, dest) in block.chunks_exact_mut(rows).enumerate() {
+                let j = j0 + c;
+                widen_f16(&w[j * k..(j + 1) * k], buf);
+                for (d, xr) in dest.iter_mut().zip(x.chunks_exact(k)) {
+                    *d = super::stream::dot(xr, buf);
+                }
             }
         }
     }
@@ -257,6 +281,8 @@ mod tests {
                 (9, 40, 70),
                 (33, 300, 17),
                 (1, 8, 1),
+                (1, 64, 130),
+                (1, 66, 7),
             ] {
                 let x: Vec<f32> = (0..rows * k).map(|_| next() as f32).collect();
                 let w: Vec<u16> = (0..n * k).map(|_| half.narrow(next() as f32)).collect();

@@ -8,5 +8,7 @@ pub mod attention;
 pub mod gemm;
 pub mod half;
 pub mod permute;
+#[cfg(feature = "simd")]
+pub mod simd;
 pub mod softmax;
 pub mod stream;

@@ -27,6 +27,12 @@ pub fn rows_times_rows<E: Element>(
 /// `w` advanced together a chunk at a time: four streams of the weight in flight at once,
 /// where one row after another keeps one (a decode step waits on memory).
 pub fn row_against_rows<E: Element>(x: &[E], w: &[E], k: usize, out: &mut [E]) {
+    #[cfg(feature = "simd")]
+    if let (Some(x), Some(w)) = (E::as_f32s(x), E::as_f32s(w))
+        && let Some(out) = E::as_f32s_mut(out)
+    {
+        return super::simd::row_against_rows(x, w, k, out);
+    }
     const CHUNK: usize = 512;
     let row = |j: usize| &w[j * k..(j + 1) * k];
     let n = out.len();
@@ -71,6 +77,10 @@ pub fn rows_times_matrix<E: Element>(
 /// A dot product in 8 independent lanes, so that it vectorises (one running sum would
 /// have to be added in order).
 pub fn dot<E: Element>(a: &[E], b: &[E]) -> E {
+    #[cfg(feature = "simd")]
+    if let (Some(a), Some(b)) = (E::as_f32s(a), E::as_f32s(b)) {
+        return E::from_f32(super::simd::dot(a, b));
+    }
     let mut lanes = [E::ZERO; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
     let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
@@ -109,13 +119,25 @@ mod tests {
             let w: Vec<f32> = (0..n * k).map(|_| next() as f32).collect();
             let mut out = vec![0.0f32; n];
             row_against_rows(&x, &w, k, &mut out);
-            for (j, &got) in out.iter().enumerate() {
+            // The same in f64: the portable loop (with the feature `simd`, `f32` takes the
+            // vector kernels).
+            let (x64, w64): (Vec<f64>, Vec<f64>) = (
+                x.iter().map(|&v| f64::from(v)).collect(),
+                w.iter().map(|&v| f64::from(v)).collect(),
+            );
+            let mut out64 = vec![0.0f64; n];
+            row_against_rows(&x64, &w64, k, &mut out64);
+            for (j, (&got, &got64)) in out.iter().zip(&out64).enumerate() {
                 let want: f64 = (0..k)
                     .map(|i| f64::from(x[i]) * f64::from(w[j * k + i]))
                     .sum();
                 assert!(
                     (f64::from(got) - want).abs() <= 1e-5 * (1.0 + want.abs()),
                     "({k}, {n}) at {j}: {got} vs {want}"
+                );
+                assert!(
+                    (got64 - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "f64 ({k}, {n}) at {j}: {got64} vs {want}"
                 );
             }
         }

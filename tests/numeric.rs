@@ -113,9 +113,10 @@ fn projection_through_a_transposed_weight_reads_strides<Bk: Backend>() {
 }
 
 /// One row through a weight, the decode case, on both layouts and past the size where the
-/// columns are split over threads; and enough rows to take the GEMM path.
+/// columns are split over threads; a few rows (a short prompt), split the same way; and
+/// enough rows to take the GEMM path.
 fn few_rows_stream_the_weight<Bk: Backend>() {
-    dims! { pub One = 1; pub Rows = 12; pub Wide = 1000; }
+    dims! { pub One = 1; pub Three = 3; pub Rows = 12; pub Wide = 1000; }
     let w = Tensor::<(Wide, D)>::randn(7);
     let wb = on::<Bk, _, _>(&w);
     let wt = common::transpose_last(&to_f64(w.as_slice()), 1, 1000, 16);
@@ -125,6 +126,13 @@ fn few_rows_stream_the_weight<Bk: Backend>() {
     assert_close(&xb.matmul(wb.t()).to_vec(), &want, f32_tolerance(16));
     assert_close(
         &xb.matmul(&wb.t().to_tensor()).to_vec(),
+        &want,
+        f32_tolerance(16),
+    );
+    let x = Tensor::<(Three, D)>::randn(10);
+    let want = common::matmul(&to_f64(x.as_slice()), &wt, 1, 3, 16, 1000, false);
+    assert_close(
+        &on::<Bk, _, _>(&x).matmul(wb.t()).to_vec(),
         &want,
         f32_tolerance(16),
     );

@@ -153,7 +153,16 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
 
     /// The tensor of `data` (row-major, of these extents) on the backend's default device.
     fn try_host(data: Vec<E>, extents: Extents) -> Result<Self, ShapeError> {
-        let storage = Backend::from_vec(data, &extents[..Sh::RANK], &Backend::default_device())?;
+        Self::try_host_on(data, extents, &Backend::default_device())
+    }
+
+    /// The tensor of `data` (row-major, of these extents) on `device`.
+    fn try_host_on(
+        data: Vec<E>,
+        extents: Extents,
+        device: &Backend::Device,
+    ) -> Result<Self, ShapeError> {
+        let storage = Backend::from_vec(data, &extents[..Sh::RANK], device)?;
         Ok(Self::with_extents(storage, extents))
     }
 
@@ -198,8 +207,7 @@ impl<Sh: Shape, E: Element, Backend: crate::Backend> Tensor<Sh, E, Backend> {
     pub(crate) fn zeros_on(sizes: &Sizes, device: &Backend::Device) -> Result<Self, ShapeError> {
         let extents = sizes.extents_of::<Sh>()?;
         let n = checked_numel::<Sh, E>(&extents)?;
-        let data = Backend::from_vec(vec![E::ZERO; n], &extents[..Sh::RANK], device)?;
-        Ok(Self::with_extents(data, extents))
+        Self::try_host_on(vec![E::ZERO; n], extents, device)
     }
 
     /// Wraps data of the given extents.

@@ -125,8 +125,8 @@ fn block_dots<E: Element>(
 /// The elements of a weight row read at a time by each of [`block_dots`]' four streams.
 const CHUNK: usize = 512;
 
-/// A few rows: the weight streamed once, its rows split over the threads; each thread
-/// writes its columns of the result transposed (`n × rows`), put back in place after.
+/// A few rows: the weight streamed once, its rows split over the threads
+/// ([`super::stream::by_column_blocks`]).
 fn few_rows<E: Element>(
     x: &[E],
     w: &[u16],
@@ -134,37 +134,23 @@ fn few_rows<E: Element>(
     (rows, k, n): (usize, usize, usize),
     out: &mut [E],
 ) {
-    let per = n.div_ceil(crate::threads::num_threads().max(1)).max(64);
-    let mut cols_first = if rows == 1 {
-        Vec::new()
-    } else {
-        vec![E::ZERO; n * rows]
-    };
-    let target: &mut [E] = if rows == 1 { out } else { &mut cols_first };
-    let blocks: Vec<(usize, &mut [E])> = target.chunks_mut(per * rows).enumerate().collect();
-    crate::threads::for_each_split(
-        blocks,
+    super::stream::by_column_blocks(
+        (rows, n),
+        out,
         || vec![E::ZERO; k],
-        |buf, _, (i, block)| {
+        |buf, j0, block| {
             // Widened in registers as the weight is read (feature `simd`), where `x` is
             // `f32` and the rows can be read in pairs.
             #[cfg(feature = "simd")]
             if let (Some(x), Some(block)) = (E::as_f32s(x), E::as_f32s_mut(block)) {
-                let w = &w[i * per * k..(i * per + block.len() / rows) * k];
+                let w = &w[j0 * k..(j0 + block.len() / rows) * k];
                 if super::simd::half_rows_against_rows(x, rows, w, half, k, block).is_some() {
                     return;
                 }
             }
-            few_rows_portable(x, w, half, (rows, k), i * per, buf, block)
+            few_rows_portable(x, w, half, (rows, k), j0, buf, block)
         },
     );
-    if rows > 1 {
-        for (j, col) in cols_first.chunks_exact(rows).enumerate() {
-            for (r, &v) in col.iter().enumerate() {
-                out[r * n + j] = v;
-            }
-        }
-    }
 }
 
 /// One block of [`few_rows`] in portable loops: `dest[c][r] = x[r] · w[j0 + c]`.

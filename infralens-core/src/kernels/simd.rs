@@ -48,56 +48,81 @@ impl WithSimd for Dot<'_> {
     }
 }
 
-/// `out[j] = x · w[j]` for the rows of `w` (`k` values each): four rows streamed together,
-/// each vector of `x` loaded once for the four.
-pub fn row_against_rows(x: &[f32], w: &[f32], k: usize, out: &mut [f32]) {
-    Arch::new().dispatch(RowAgainstRows { x, w, k, out });
+/// `out[r · row_stride + j · col_stride] = x[r] · w[j]` for `rows` rows of `x` against the
+/// `n` rows of `w` (`k` values each): four rows of `w` streamed together, each vector of
+/// `x[r]` loaded once for the four, and the four rows met by every row of `x` while they
+/// are in cache. Strides `(n, 1)` write the product row-major, `(1, rows)` column-first.
+pub fn rows_against_rows(
+    x: &[f32],
+    w: &[f32],
+    (rows, k, n): (usize, usize, usize),
+    out: &mut [f32],
+    strides: (usize, usize),
+) {
+    Arch::new().dispatch(RowsAgainstRows {
+        x,
+        w,
+        sizes: (rows, k, n),
+        out,
+        strides,
+    });
 }
 
-struct RowAgainstRows<'a> {
+struct RowsAgainstRows<'a> {
     x: &'a [f32],
     w: &'a [f32],
-    k: usize,
+    sizes: (usize, usize, usize),
     out: &'a mut [f32],
+    strides: (usize, usize),
 }
 
-impl WithSimd for RowAgainstRows<'_> {
+impl WithSimd for RowsAgainstRows<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let Self { x, w, k, out } = self;
-        let (xv, xt) = S::as_simd_f32s(x);
+        let Self {
+            x,
+            w,
+            sizes: (rows, k, n),
+            out,
+            strides: (row_stride, col_stride),
+        } = self;
         let row = |j: usize| &w[j * k..(j + 1) * k];
-        let n = out.len();
         let mut j = 0;
         while j + 4 <= n {
-            let rows: [&[f32]; 4] = core::array::from_fn(|l| row(j + l));
-            let split: [(&[S::f32s], &[f32]); 4] = rows.map(S::as_simd_f32s);
-            let zero = simd.splat_f32s(0.0);
-            let mut acc = [zero; 4];
-            for (i, &xi) in xv.iter().enumerate() {
+            let split: [(&[S::f32s], &[f32]); 4] =
+                core::array::from_fn(|l| S::as_simd_f32s(row(j + l)));
+            for (r, xr) in x.chunks_exact(k.max(1)).take(rows).enumerate() {
+                let (xv, xt) = S::as_simd_f32s(xr);
+                let zero = simd.splat_f32s(0.0);
+                let mut acc = [zero; 4];
+                for (i, &xi) in xv.iter().enumerate() {
+                    for l in 0..4 {
+                        acc[l] = simd.mul_add_f32s(xi, split[l].0[i], acc[l]);
+                    }
+                }
                 for l in 0..4 {
-                    acc[l] = simd.mul_add_f32s(xi, split[l].0[i], acc[l]);
+                    let mut sum = simd.reduce_sum_f32s(acc[l]);
+                    for (&a, &b) in xt.iter().zip(split[l].1) {
+                        sum += a * b;
+                    }
+                    out[r * row_stride + (j + l) * col_stride] = sum;
                 }
-            }
-            for l in 0..4 {
-                let mut sum = simd.reduce_sum_f32s(acc[l]);
-                for (&a, &b) in xt.iter().zip(split[l].1) {
-                    sum += a * b;
-                }
-                out[j + l] = sum;
             }
             j += 4;
         }
-        for (j, o) in out.iter_mut().enumerate().skip(j) {
-            *o = Dot { a: x, b: row(j) }.with_simd(simd);
+        for j in j..n {
+            for r in 0..rows {
+                let xr = &x[r * k..(r + 1) * k];
+                out[r * row_stride + j * col_stride] = Dot { a: xr, b: row(j) }.with_simd(simd);
+            }
         }
     }
 }
 
 /// `out[j · rows + r] = x[r] · widen(w[j])` for `rows` rows of `x` (each `k` values) against
-/// rows of `k` half-precision values (`half`'s format): the [`row_against_rows`] of a weight
+/// rows of `k` half-precision values (`half`'s format): the [`rows_against_rows`] of a weight
 /// kept in bf16 or f16, widened in registers as it is read.
 ///
 /// The weight is read as pairs (`u32`s, the even element in the low half), and each row of
@@ -344,10 +369,29 @@ mod tests {
                     .sum()
             };
             let mut out = vec![0.0f32; n];
-            row_against_rows(&x, &w, k, &mut out);
+            rows_against_rows(&x, &w, (1, k, n), &mut out, (n, 1));
             for (j, &got) in out.iter().enumerate() {
                 close(got, reference(j), &format!("f32 rows ({k}, {n}) at {j}"));
                 close(dot(&x, &w[j * k..(j + 1) * k]), reference(j), "dot");
+            }
+            // Three rows of `x`, written row-major and column-first.
+            let xs = seeded(3 * k, &mut seed);
+            for (strides, at) in [((n, 1), (n, 1)), ((1, 3), (1, 3))] {
+                let mut out = vec![0.0f32; 3 * n];
+                rows_against_rows(&xs, &w, (3, k, n), &mut out, strides);
+                for j in 0..n {
+                    for r in 0..3 {
+                        let want: f64 = (0..k)
+                            .map(|i| f64::from(xs[r * k + i]) * f64::from(w[j * k + i]))
+                            .sum();
+                        let got = out[r * at.0 + j * at.1];
+                        close(
+                            got,
+                            want,
+                            &format!("f32 3 rows {strides:?} ({k}, {n}) at [{r}, {j}]"),
+                        );
+                    }
+                }
             }
             if !k.is_multiple_of(2) {
                 let bits: Vec<u16> = w.iter().map(|v| (v.to_bits() >> 16) as u16).collect();

@@ -16,23 +16,71 @@ pub fn rows_times_rows<E: Element>(
     (rows, dh, t): (usize, usize, usize),
     scores: &mut [E],
 ) {
+    rows_times_rows_strided(q, k, (rows, dh, t), scores, (t, 1));
+}
+
+/// [`rows_times_rows`] written at `out[r · row_stride + j · col_stride]`: `(t, 1)` is
+/// row-major, `(1, rows)` column-first (a block of columns of a wider product). With the
+/// feature `simd`, `f32` runs in the CPU's vector instructions.
+pub fn rows_times_rows_strided<E: Element>(
+    q: &[E],
+    k: &[E],
+    (rows, dh, t): (usize, usize, usize),
+    out: &mut [E],
+    (row_stride, col_stride): (usize, usize),
+) {
+    #[cfg(feature = "simd")]
+    if let (Some(q), Some(k)) = (E::as_f32s(q), E::as_f32s(k))
+        && let Some(out) = E::as_f32s_mut(out)
+    {
+        let sizes = (rows, dh, t);
+        return super::simd::rows_against_rows(q, k, sizes, out, (row_stride, col_stride));
+    }
+    if rows == 1 && col_stride == 1 {
+        return row_against_rows(q, k, dh, &mut out[..t]);
+    }
     for (j, kj) in k.chunks_exact(dh).take(t).enumerate() {
         for (r, qr) in q.chunks_exact(dh).take(rows).enumerate() {
-            scores[r * t + j] = dot(qr, kj);
+            out[r * row_stride + j * col_stride] = dot(qr, kj);
+        }
+    }
+}
+
+/// A `rows × n` product against a weight stored `(n, k)`, its columns split over the
+/// threads: `block(state, j0, dest)` fills the columns `j0..` of one block, written
+/// column-first into `dest` (`cols × rows`); the product is put back in `out` row-major
+/// after (for one row, `dest` is `out` itself). Each thread makes one `state`.
+pub(crate) fn by_column_blocks<E: Element, S>(
+    (rows, n): (usize, usize),
+    out: &mut [E],
+    make_state: impl Fn() -> S + Sync,
+    block: impl Fn(&mut S, usize, &mut [E]) + Sync,
+) {
+    let per = n.div_ceil(crate::threads::num_threads().max(1)).max(64);
+    let mut cols_first = if rows == 1 {
+        Vec::new()
+    } else {
+        vec![E::ZERO; n * rows]
+    };
+    let target: &mut [E] = if rows == 1 { out } else { &mut cols_first };
+    let blocks: Vec<(usize, &mut [E])> = target.chunks_mut(per * rows).enumerate().collect();
+    crate::threads::for_each_split(blocks, make_state, |state, _, (i, dest)| {
+        block(state, i * per, dest)
+    });
+    if rows > 1 {
+        for (j, col) in cols_first.chunks_exact(rows).enumerate() {
+            for (r, &v) in col.iter().enumerate() {
+                out[r * n + j] = v;
+            }
         }
     }
 }
 
 /// `out[j] = x · w[j]` for one row `x` of width `k` against the rows of `w`, four rows of
 /// `w` advanced together a chunk at a time: four streams of the weight in flight at once,
-/// where one row after another keeps one (a decode step waits on memory).
+/// where one row after another keeps one (a decode step waits on memory). The portable
+/// loop of [`rows_times_rows_strided`] for one row.
 pub fn row_against_rows<E: Element>(x: &[E], w: &[E], k: usize, out: &mut [E]) {
-    #[cfg(feature = "simd")]
-    if let (Some(x), Some(w)) = (E::as_f32s(x), E::as_f32s(w))
-        && let Some(out) = E::as_f32s_mut(out)
-    {
-        return super::simd::row_against_rows(x, w, k, out);
-    }
     const CHUNK: usize = 512;
     let row = |j: usize| &w[j * k..(j + 1) * k];
     let n = out.len();

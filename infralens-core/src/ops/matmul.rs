@@ -2,7 +2,9 @@
 
 pub use crate::backend::Layout;
 use crate::kernels::gemm::{Strided, gemm, gemm_par};
-use crate::kernels::stream::{STREAM_ROWS, row_against_rows, rows_times_matrix, rows_times_rows};
+use crate::kernels::stream::{
+    STREAM_ROWS, by_column_blocks, rows_times_matrix, rows_times_rows, rows_times_rows_strided,
+};
 use crate::relations::{ContractsAs, SameBatch};
 use crate::shape::{Extents, describe_sizes};
 use crate::sizes::{agree, agree_axes};
@@ -362,20 +364,20 @@ fn few_rows<E: Element>(
         rows_times_matrix(a, b, (rows, k, n), out);
         return;
     }
-    if rows > 1 || n < 256 {
+    if n < 256 {
         rows_times_rows(a, b, (rows, k, n), out);
         return;
     }
-    // One row against a weight stored `(n, k)`: each thread takes a range of output columns
-    // and reads only those rows of the weight.
-    let per = n.div_ceil(crate::threads::num_threads().max(1)).max(64);
-    let blocks: Vec<(usize, &mut [E])> = out.chunks_mut(per).enumerate().collect();
-    crate::threads::for_each_split(
-        blocks,
+    // Against a weight stored `(n, k)`: each thread takes a range of output columns and
+    // reads only those rows of the weight.
+    by_column_blocks(
+        (rows, n),
+        out,
         || (),
-        |(), _, (i, block)| {
-            let cols = block.len();
-            row_against_rows(a, &b[i * per * k..][..cols * k], k, block);
+        |(), j0, dest| {
+            let cols = dest.len() / rows;
+            let w = &b[j0 * k..][..cols * k];
+            rows_times_rows_strided(a, w, (rows, k, cols), dest, (1, rows));
         },
     );
 }

@@ -1,6 +1,7 @@
-//! The `f32` products of decoding in the widest vector instructions the CPU has, chosen at
-//! run time (feature `simd`): AVX2 and FMA on x86-64, scalar code elsewhere or without
-//! them. [`pulp`] chooses, and keeps the `unsafe` of calling a `#[target_feature]` function
+//! The products of decoding — a few rows against a weight or a cache's keys, `f32` or
+//! half-precision weights widened in registers — in the widest vector instructions the CPU
+//! has, chosen at run time (feature `simd`): AVX2 and FMA on x86-64, scalar code elsewhere
+//! or without them. [`pulp`] chooses, and keeps the `unsafe` of calling a `#[target_feature]` function
 //! inside it; the kernels below are generic over its [`Simd`] and safe.
 //!
 //! Without the feature, the crate is compiled for the target's baseline (SSE2 on x86-64),

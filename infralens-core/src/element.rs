@@ -83,7 +83,7 @@ pub trait Element:
 }
 
 macro_rules! element_impl {
-    ($t:ty, $softmax:path, |$s:ident| $f32s:expr) => {
+    ($t:ty, $softmax:path, $as_f32s:ident) => {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -124,19 +124,18 @@ macro_rules! element_impl {
             fn exp_scaled(row: &mut [Self], scale: Self) -> Self {
                 $softmax(row, scale)
             }
-            #[allow(clippy::redundant_closure_call)]
-            fn as_f32s($s: &[Self]) -> Option<&[f32]> {
-                $f32s
+            fn as_f32s(s: &[Self]) -> Option<&[f32]> {
+                $as_f32s(s)
             }
-            #[allow(clippy::redundant_closure_call)]
-            fn as_f32s_mut($s: &mut [Self]) -> Option<&mut [f32]> {
-                $f32s
+            fn as_f32s_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+                $as_f32s(s)
             }
         }
     };
 }
-element_impl!(f32, crate::kernels::softmax::exp_scaled_f32, |s| Some(s));
-element_impl!(f64, crate::kernels::softmax::exp_scaled_scalar, |s| {
-    let _ = s;
+/// `f64`'s answer to [`Element::as_f32s`]: its elements are not `f32`s.
+fn not_f32<T, U>(_: T) -> Option<U> {
     None
-});
+}
+element_impl!(f32, crate::kernels::softmax::exp_scaled_f32, Some);
+element_impl!(f64, crate::kernels::softmax::exp_scaled_scalar, not_f32);

@@ -3,8 +3,13 @@
 //!
 //! The default is every core ([`std::thread::available_parallelism`]); the environment
 //! variable `INFRALENS_THREADS` or [`set_num_threads`] changes it. `1` runs everything
-//! on the calling thread. An op never starts more threads than it has work items (rows of
+//! on the calling thread. An op never uses more threads than it has work items (rows of
 //! a matmul, (batch, head) pairs of attention).
+//!
+//! Each op starts its threads and joins them (~50 µs); with the feature `pool` (which
+//! `infralens-models` turns on) they come from a pool kept alive between ops instead
+//! (`rayon-core`; ~10 µs), which a decode step of a small model, dozens of split ops a
+//! token, feels.
 //!
 //! `INFRALENS_THREADS` must be a whole number from 1 to [`MAX_THREADS`]; anything else
 //! (`0`, `-1`, `abc`, `10000`) is a configuration mistake, and the first op that asks
@@ -76,8 +81,9 @@ pub fn set_num_threads(n: usize) {
 }
 
 /// Runs `work(&mut state, index, item)` over `items`, split in contiguous runs over at most
-/// `num_threads()` scoped threads (the calling thread takes the first run); each run makes
-/// its own `state` (a scratch buffer) once.
+/// `num_threads()` threads (the calling thread takes the first run; the others are scoped
+/// threads, or the pool's with the feature `pool`); each run makes its own `state` (a
+/// scratch buffer) once.
 pub(crate) fn for_each_split<T, S, M, F>(items: Vec<T>, make_state: M, work: F)
 where
     T: Send,
@@ -101,10 +107,27 @@ where
         runs.into_iter().for_each(run_one);
         return;
     }
+    let mut runs = runs.into_iter();
+    let first = runs.next();
+    let run_one = &run_one;
+    // With a pool (feature `pool`): its workers take the other runs. Where its threads
+    // cannot be started, the runs go one after another on the calling thread.
+    #[cfg(feature = "pool")]
+    {
+        match pool::get(num_threads()) {
+            Some(pool) => pool.in_place_scope(|scope| {
+                for run in runs {
+                    scope.spawn(move |_| run_one(run));
+                }
+                if let Some(run) = first {
+                    run_one(run);
+                }
+            }),
+            None => first.into_iter().chain(runs).for_each(run_one),
+        }
+    }
+    #[cfg(not(feature = "pool"))]
     std::thread::scope(|scope| {
-        let run_one = &run_one;
-        let mut runs = runs.into_iter();
-        let first = runs.next();
         for run in runs {
             scope.spawn(move || run_one(run));
         }
@@ -112,4 +135,80 @@ where
             run_one(run);
         }
     });
+}
+
+/// The threads kept alive between ops (feature `pool`): `threads - 1` workers, the calling
+/// thread being the last; built again when the number of threads changes.
+#[cfg(feature = "pool")]
+mod pool {
+    use rayon_core::{ThreadPool, ThreadPoolBuilder};
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    static POOL: Mutex<Option<(usize, Arc<ThreadPool>)>> = Mutex::new(None);
+
+    /// The pool for `threads` threads ([`super::num_threads`], ≥ 2: `threads - 1` workers
+    /// beside the caller), built on first use and again when the number is changed; `None`
+    /// where its threads cannot be started.
+    pub(super) fn get(threads: usize) -> Option<Arc<ThreadPool>> {
+        let mut slot = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((n, pool)) = &*slot
+            && *n == threads
+        {
+            return Some(Arc::clone(pool));
+        }
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(threads - 1)
+            .thread_name(|i| format!("infralens-{i}"))
+            .build()
+            .ok()
+            .map(Arc::new);
+        *slot = pool.as_ref().map(|pool| (threads, Arc::clone(pool)));
+        pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Every item once, with its index, in at most as many runs (states) as threads — with
+    /// the pool (feature `pool`) or scoped threads, whatever the count, changed between
+    /// calls, and with a split inside a split.
+    #[test]
+    fn every_item_is_worked_once_whatever_the_thread_count() {
+        for threads in [1, 2, 3, 8, 2] {
+            set_num_threads(threads);
+            for n in [0, 1, 2, 5, 17] {
+                let items: Vec<usize> = (0..n).map(|i| 10 * i).collect();
+                let seen = Mutex::new(Vec::new());
+                let states = AtomicUsize::new(0);
+                for_each_split(
+                    items,
+                    || states.fetch_add(1, Ordering::Relaxed),
+                    |_, i, item| {
+                        let inner = Mutex::new(0);
+                        for_each_split(
+                            vec![1, 2, 3],
+                            || (),
+                            |(), _, v| {
+                                *inner.lock().expect("no run panicked") += v;
+                            },
+                        );
+                        assert_eq!(inner.into_inner().expect("no run panicked"), 6);
+                        seen.lock().expect("no run panicked").push((i, item));
+                    },
+                );
+                let mut seen = seen.into_inner().expect("no run panicked");
+                seen.sort_unstable();
+                let want: Vec<(usize, usize)> = (0..n).map(|i| (i, 10 * i)).collect();
+                assert_eq!(seen, want, "{n} items on {threads} threads");
+                let runs = states.into_inner();
+                assert!(
+                    runs <= threads.min(n).max(1),
+                    "{runs} runs for {n} items on {threads} threads"
+                );
+            }
+        }
+    }
 }

@@ -631,6 +631,33 @@ impl<Be: Backend> Decoder<Be> {
         2 * self.config.layers * self.config.kv_heads * self.config.head_dim * 4
     }
 
+    /// The floating-point operations of the matrix products in one forward pass over
+    /// `positions` new positions, 2 a multiply-add: every layer's projections on every
+    /// position, the output projection on the last one only (the logits a step needs).
+    /// The embedding lookup multiplies nothing, and attention's scores and weighted sums
+    /// (which grow with the cache) are left out. A decode step is `flops(1)`, a prefill of
+    /// `n` tokens `flops(n)`.
+    ///
+    /// ```
+    /// let model = infralens_models::Decoder::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/llama"))?;
+    /// let c = model.config();
+    /// let (d, f, v, dq, dkv) = (c.hidden_size, c.intermediate_size, c.vocab_size, c.heads * c.head_dim, c.kv_heads * c.head_dim);
+    /// let layer = 2 * d * dq + 2 * d * dkv + 3 * d * f;
+    /// assert_eq!(model.flops(1), 2 * (c.layers * layer + v * d));
+    /// assert_eq!(model.flops(8), 2 * (8 * c.layers * layer + v * d));
+    /// # Ok::<(), infralens_models::LoadError>(())
+    /// ```
+    pub fn flops(&self, positions: usize) -> usize {
+        let c = &self.config;
+        let (d, f, v) = (c.hidden_size, c.intermediate_size, c.vocab_size);
+        let (dq, dkv) = (c.heads * c.head_dim, c.kv_heads * c.head_dim);
+        let layer = match &self.blocks {
+            Blocks::Llama(..) => 2 * d * dq + 2 * d * dkv + 3 * d * f,
+            Blocks::Gpt2 { .. } => 4 * d * d + 2 * d * f,
+        };
+        2 * (positions * c.layers * layer + v * d)
+    }
+
     /// Runs the prompt, then `steps` greedy tokens through the KV cache (one new position a
     /// step): the logits of the last prompt position and the generated tokens.
     ///

@@ -127,7 +127,9 @@ impl WithSimd for RowsAgainstRows<'_> {
 /// kept in bf16 or f16, widened in registers as it is read.
 ///
 /// The weight is read as pairs (`u32`s, the even element in the low half), and each row of
-/// `x` split into its even and odd elements to meet them. `None` where the rows cannot be
+/// `x` split into its even and odd elements to meet them. One row of `x` (a decode step)
+/// reads the weight's rows one after another, in one stream; several read 8 (bf16) or 4
+/// (f16) weight rows together, each met by every row of `x` while in cache. `None` where the rows cannot be
 /// read as pairs (`k` odd, or the weight not 4-byte aligned): the caller's portable loop
 /// runs then.
 pub fn half_rows_against_rows(
@@ -147,6 +149,26 @@ pub fn half_rows_against_rows(
         Arch::new().dispatch(op)
     }
     let (even, odd) = (&even[..], &odd[..]);
+    if rows == 1 {
+        // One row (a decode step): the weight in one stream.
+        match half {
+            Half::Bf16 => Arch::new().dispatch(HalfRowsSeq {
+                even,
+                odd,
+                pairs,
+                out,
+                widen: Bf16Pairs,
+            }),
+            Half::F16 => Arch::new().dispatch(HalfRowsSeq {
+                even,
+                odd,
+                pairs,
+                out,
+                widen: F16Pairs,
+            }),
+        }
+        return Some(());
+    }
     match half {
         Half::Bf16 => run::<_, 8>(HalfRows {
             even,
@@ -247,6 +269,67 @@ impl Pairs for F16Pairs {
             super::half::f16(p as u16),
             super::half::f16((p >> 16) as u16),
         )
+    }
+}
+
+/// One row of `x` against the weight's rows one after another: the weight read in one
+/// sequential stream (what the hardware prefetcher follows best), eight sums in flight
+/// (four vectors of pairs, even and odd apart) so that no multiply-add waits on the last.
+struct HalfRowsSeq<'a, W> {
+    even: &'a [f32],
+    odd: &'a [f32],
+    pairs: &'a [u32],
+    out: &'a mut [f32],
+    widen: W,
+}
+
+impl<W: Pairs> WithSimd for HalfRowsSeq<'_, W> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Self {
+            even,
+            odd,
+            pairs,
+            out,
+            widen,
+        } = self;
+        let half = even.len();
+        let (ev, et) = S::as_simd_f32s(even);
+        let (ov, ot) = S::as_simd_f32s(odd);
+        let (e4, e1) = pulp::as_arrays::<4, _>(ev);
+        let (o4, o1) = pulp::as_arrays::<4, _>(ov);
+        for (dest, row) in out.iter_mut().zip(pairs.chunks_exact(half)) {
+            let (pv, pt) = S::as_simd_u32s(row);
+            let (p4, p1) = pulp::as_arrays::<4, _>(pv);
+            let zero = simd.splat_f32s(0.0);
+            let (mut lo_sums, mut hi_sums) = ([zero; 4], [zero; 4]);
+            for ((e, o), p) in e4.iter().zip(o4).zip(p4) {
+                for l in 0..4 {
+                    let (lo, hi) = widen.widen(simd, p[l]);
+                    lo_sums[l] = simd.mul_add_f32s(e[l], lo, lo_sums[l]);
+                    hi_sums[l] = simd.mul_add_f32s(o[l], hi, hi_sums[l]);
+                }
+            }
+            for ((&e, &o), &p) in e1.iter().zip(o1).zip(p1) {
+                let (lo, hi) = widen.widen(simd, p);
+                lo_sums[0] = simd.mul_add_f32s(e, lo, lo_sums[0]);
+                hi_sums[0] = simd.mul_add_f32s(o, hi, hi_sums[0]);
+            }
+            let mut sum = zero;
+            for l in 0..4 {
+                sum = simd.add_f32s(sum, simd.add_f32s(lo_sums[l], hi_sums[l]));
+            }
+            *dest =
+                et.iter()
+                    .zip(ot)
+                    .zip(pt)
+                    .fold(simd.reduce_sum_f32s(sum), |s, ((&e, &o), &p)| {
+                        let (lo, hi) = widen.widen_one(p);
+                        s + e * lo + o * hi
+                    });
+        }
     }
 }
 
@@ -361,6 +444,8 @@ mod tests {
             (34, 7),
             (1026, 13),
             (64, 300),
+            // 49 pairs: a group of four vectors, two more, and a pair.
+            (98, 5),
         ] {
             let x = seeded(k, &mut seed);
             let w = seeded(n * k, &mut seed);

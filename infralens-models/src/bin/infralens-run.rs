@@ -152,14 +152,6 @@ fn run_on<Be: Backend>(
     }
     let c = model.config();
     let params = model.parameters();
-    // The weights a token's matrix products read: a tied table a second time, whole, as
-    // the output projection (`parameters` counts it once).
-    let read = params
-        + if c.tie_word_embeddings {
-            c.vocab_size * c.hidden_size
-        } else {
-            0
-        };
     println!(
         "{}: {:?}, {} layers, loaded in {} ({} backend)",
         args.dir.display(),
@@ -179,8 +171,8 @@ fn run_on<Be: Backend>(
     );
     println!("  KV cache: {} bytes per token", model.kv_bytes_per_token());
     println!(
-        "  FLOPs per token (weights, 2 per weight a token reads): {}",
-        2 * read
+        "  FLOPs a decode step (its matrix products, 2 a multiply-add): {}",
+        model.flops(1)
     );
 
     let mut sampler = if args.temperature == 0.0 {
@@ -254,7 +246,7 @@ fn run_on<Be: Backend>(
             .ok_or("--logits: no step was run (--steps 0)")?;
         write_atomically(file, serde_json::to_string(first)?.as_bytes())?;
     }
-    readout(&model, read, prompt.len(), &stamps);
+    readout(&model, prompt.len(), &stamps);
     Ok(())
 }
 
@@ -295,19 +287,18 @@ fn load(dir: &std::path::Path, dtype: WeightDtype) -> Result<Decoder, Box<dyn st
     Ok(model?)
 }
 
-/// Prefill and decode speed, the FLOPs they did (2 per weight in `read`, the weights a
-/// token's products read), and decode's bytes a token against a bandwidth measured now.
-fn readout<Be: Backend>(model: &Decoder<Be>, read: usize, prompt_len: usize, stamps: &[Duration]) {
+/// Prefill and decode speed, the FLOPs of their matrix products ([`Decoder::flops`]), and
+/// decode's bytes a token against a bandwidth measured now.
+fn readout<Be: Backend>(model: &Decoder<Be>, prompt_len: usize, stamps: &[Duration]) {
     let Some(&prefill) = stamps.first() else {
         return;
     };
-    let flops = 2.0 * read as f64;
     let prompt = prompt_len as f64;
     println!(
         "prefill: {prompt_len} tokens in {} — {} tokens/s, {}FLOP/s",
         time(prefill),
         round(prompt / prefill.as_secs_f64()),
-        si(flops * prompt / prefill.as_secs_f64())
+        si(model.flops(prompt_len) as f64 / prefill.as_secs_f64())
     );
     let decoded = stamps.len() - 1;
     if decoded == 0 {
@@ -330,7 +321,7 @@ fn readout<Be: Backend>(model: &Decoder<Be>, read: usize, prompt_len: usize, sta
         "decode: {decoded} tokens in {} — {} tokens/s, {}FLOP/s; {}B read a token, {}B/s, {:.0} % of a {}B/s triad measured now ({threads} thread{})",
         time(Duration::from_secs_f64(span)),
         round(rate),
-        si(flops * rate),
+        si(model.flops(1) as f64 * rate),
         si(bytes),
         si(achieved),
         100.0 * achieved / triad,

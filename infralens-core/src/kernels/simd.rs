@@ -149,26 +149,6 @@ pub fn half_rows_against_rows(
         Arch::new().dispatch(op)
     }
     let (even, odd) = (&even[..], &odd[..]);
-    if rows == 1 {
-        // One row (a decode step): the weight in one stream.
-        match half {
-            Half::Bf16 => Arch::new().dispatch(HalfRowsSeq {
-                even,
-                odd,
-                pairs,
-                out,
-                widen: Bf16Pairs,
-            }),
-            Half::F16 => Arch::new().dispatch(HalfRowsSeq {
-                even,
-                odd,
-                pairs,
-                out,
-                widen: F16Pairs,
-            }),
-        }
-        return Some(());
-    }
     match half {
         Half::Bf16 => run::<_, 8>(HalfRows {
             even,
@@ -275,66 +255,54 @@ impl Pairs for F16Pairs {
 /// One row of `x` against the weight's rows one after another: the weight read in one
 /// sequential stream (what the hardware prefetcher follows best), eight sums in flight
 /// (four vectors of pairs, even and odd apart) so that no multiply-add waits on the last.
-struct HalfRowsSeq<'a, W> {
-    even: &'a [f32],
-    odd: &'a [f32],
-    pairs: &'a [u32],
-    out: &'a mut [f32],
+#[inline(always)]
+fn one_row_in_one_stream<S: Simd, W: Pairs>(
+    simd: S,
+    (even, odd): (&[f32], &[f32]),
+    pairs: &[u32],
+    out: &mut [f32],
     widen: W,
-}
-
-impl<W: Pairs> WithSimd for HalfRowsSeq<'_, W> {
-    type Output = ();
-
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let Self {
-            even,
-            odd,
-            pairs,
-            out,
-            widen,
-        } = self;
-        let half = even.len();
-        let (ev, et) = S::as_simd_f32s(even);
-        let (ov, ot) = S::as_simd_f32s(odd);
-        let (e4, e1) = pulp::as_arrays::<4, _>(ev);
-        let (o4, o1) = pulp::as_arrays::<4, _>(ov);
-        for (dest, row) in out.iter_mut().zip(pairs.chunks_exact(half)) {
-            let (pv, pt) = S::as_simd_u32s(row);
-            let (p4, p1) = pulp::as_arrays::<4, _>(pv);
-            let zero = simd.splat_f32s(0.0);
-            let (mut lo_sums, mut hi_sums) = ([zero; 4], [zero; 4]);
-            for ((e, o), p) in e4.iter().zip(o4).zip(p4) {
-                for l in 0..4 {
-                    let (lo, hi) = widen.widen(simd, p[l]);
-                    lo_sums[l] = simd.mul_add_f32s(e[l], lo, lo_sums[l]);
-                    hi_sums[l] = simd.mul_add_f32s(o[l], hi, hi_sums[l]);
-                }
-            }
-            for ((&e, &o), &p) in e1.iter().zip(o1).zip(p1) {
-                let (lo, hi) = widen.widen(simd, p);
-                lo_sums[0] = simd.mul_add_f32s(e, lo, lo_sums[0]);
-                hi_sums[0] = simd.mul_add_f32s(o, hi, hi_sums[0]);
-            }
-            let mut sum = zero;
+) {
+    let half = even.len();
+    let (ev, et) = S::as_simd_f32s(even);
+    let (ov, ot) = S::as_simd_f32s(odd);
+    let (e4, e1) = pulp::as_arrays::<4, _>(ev);
+    let (o4, o1) = pulp::as_arrays::<4, _>(ov);
+    for (dest, row) in out.iter_mut().zip(pairs.chunks_exact(half)) {
+        let (pv, pt) = S::as_simd_u32s(row);
+        let (p4, p1) = pulp::as_arrays::<4, _>(pv);
+        let zero = simd.splat_f32s(0.0);
+        let (mut lo_sums, mut hi_sums) = ([zero; 4], [zero; 4]);
+        for ((e, o), p) in e4.iter().zip(o4).zip(p4) {
             for l in 0..4 {
-                sum = simd.add_f32s(sum, simd.add_f32s(lo_sums[l], hi_sums[l]));
+                let (lo, hi) = widen.widen(simd, p[l]);
+                lo_sums[l] = simd.mul_add_f32s(e[l], lo, lo_sums[l]);
+                hi_sums[l] = simd.mul_add_f32s(o[l], hi, hi_sums[l]);
             }
-            *dest =
-                et.iter()
-                    .zip(ot)
-                    .zip(pt)
-                    .fold(simd.reduce_sum_f32s(sum), |s, ((&e, &o), &p)| {
-                        let (lo, hi) = widen.widen_one(p);
-                        s + e * lo + o * hi
-                    });
         }
+        for ((&e, &o), &p) in e1.iter().zip(o1).zip(p1) {
+            let (lo, hi) = widen.widen(simd, p);
+            lo_sums[0] = simd.mul_add_f32s(e, lo, lo_sums[0]);
+            hi_sums[0] = simd.mul_add_f32s(o, hi, hi_sums[0]);
+        }
+        let mut sum = zero;
+        for l in 0..4 {
+            sum = simd.add_f32s(sum, simd.add_f32s(lo_sums[l], hi_sums[l]));
+        }
+        *dest = et
+            .iter()
+            .zip(ot)
+            .zip(pt)
+            .fold(simd.reduce_sum_f32s(sum), |s, ((&e, &o), &p)| {
+                let (lo, hi) = widen.widen_one(p);
+                s + e * lo + o * hi
+            });
     }
 }
 
-/// `ROWS`: the weight rows streamed together, as many as the registers hold sums for beside
-/// the widening's own (8 for bf16's shift, 4 for f16's longer widening).
+/// `ROWS`: the weight rows streamed together when there are several rows of `x`, as many as
+/// the registers hold sums for beside the widening's own (8 for bf16's shift, 4 for f16's
+/// longer widening); one row goes to [`one_row_in_one_stream`].
 struct HalfRows<'a, W, const ROWS: usize> {
     even: &'a [f32],
     odd: &'a [f32],
@@ -357,6 +325,10 @@ impl<W: Pairs, const ROWS: usize> WithSimd for HalfRows<'_, W, ROWS> {
             out,
             widen,
         } = self;
+        if rows == 1 {
+            // A decode step: the weight in one stream.
+            return one_row_in_one_stream(simd, (even, odd), pairs, out, widen);
+        }
         let half = even.len() / rows;
         let row = |j: usize| &pairs[j * half..(j + 1) * half];
         // Row `r` of `x`, split: even and odd elements, vectors and tails.

@@ -149,6 +149,38 @@ fn bad_arguments_are_refused_in_words() {
     }
 }
 
+/// A bad `INFRALENS_THREADS` is refused in words (not a panic), unless `--threads` says.
+#[test]
+fn a_bad_threads_variable_is_refused_unless_threads_is_given() {
+    let dir = fixture("llama");
+    let with = |value: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_infralens-run"))
+            .arg(&dir)
+            .args(["--tokens", "1", "--steps", "2"])
+            .args(args)
+            .env("INFRALENS_THREADS", value)
+            .output()
+            .expect("runs")
+    };
+    let out = with("abc", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("infralens-run: INFRALENS_THREADS=abc is not a thread count")
+            && !err.contains("panicked"),
+        "{err}"
+    );
+    let out = with("abc", &["--threads", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = with("3", &[]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("(3 threads)"), "{said}");
+}
+
 #[test]
 fn a_text_prompt_is_encoded_and_the_text_streams_out() {
     let dir = fixture("llama");

@@ -109,8 +109,16 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(n) = args.threads {
-        infralens::threads::set_num_threads(n as usize);
+    match args.threads {
+        Some(n) => infralens::threads::set_num_threads(n as usize),
+        // A bad `INFRALENS_THREADS` is refused here, in words, before the first op would
+        // panic on it.
+        None => {
+            if let Some(value) = std::env::var_os("INFRALENS_THREADS") {
+                let n = infralens::threads::parse_threads(&value.to_string_lossy())?;
+                infralens::threads::set_num_threads(n);
+            }
+        }
     }
     let loading = Instant::now();
     let model = load(&args.dir, args.dtype)?;

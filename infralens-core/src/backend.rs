@@ -516,6 +516,17 @@ impl Backend for Native {
             .collect()
     }
     fn silu_mul<E: Element>(gate: &Vec<E>, up: &Vec<E>) -> Vec<E> {
+        #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+        if let (Some(g), Some(u)) = (E::as_f32s(gate), E::as_f32s(up))
+            && g.len() == u.len()
+        {
+            let mut out = vec![E::ZERO; g.len()];
+            if let Some(o) = E::as_f32s_mut(&mut out)
+                && crate::kernels::avx2::silu_mul(g, u, o)
+            {
+                return out;
+            }
+        }
         gate.iter()
             .zip(up)
             .map(|(&g, &u)| E::from_f64(Activation::Silu.apply(g.to_f64())) * u)

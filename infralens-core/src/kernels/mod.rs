@@ -5,6 +5,8 @@
 //! ("thin typed layer, non-generic kernels" in DESIGN.md).
 
 pub mod attention;
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+pub mod avx2;
 pub mod gemm;
 pub mod half;
 pub mod permute;

@@ -68,9 +68,16 @@ pub(crate) fn by_column_blocks<E: Element, S>(
         block(state, i * per, dest)
     });
     if rows > 1 {
-        for (j, col) in cols_first.chunks_exact(rows).enumerate() {
-            for (r, &v) in col.iter().enumerate() {
-                out[r * n + j] = v;
+        // In tiles of 16 × 16: one column after another would write each value to another
+        // row of `out`, and rows a power of two apart share cache sets.
+        const TILE: usize = 16;
+        for j0 in (0..n).step_by(TILE) {
+            for r0 in (0..rows).step_by(TILE) {
+                for r in r0..(r0 + TILE).min(rows) {
+                    for j in j0..(j0 + TILE).min(n) {
+                        out[r * n + j] = cols_first[j * rows + r];
+                    }
+                }
             }
         }
     }

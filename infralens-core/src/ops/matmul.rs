@@ -382,6 +382,53 @@ fn few_rows<E: Element>(
     );
 }
 
+/// Many rows against a weight stored `(n, k)` in the CPU's vector instructions, the
+/// weight read where it lies ([`crate::kernels::avx2`], feature `simd` on x86-64),
+/// its columns split over the threads. `false` (nothing written) for another element type,
+/// another CPU or another build: the caller's GEMM runs then.
+fn rows_against_weight_rows<E: Element>(
+    a: &[E],
+    b: Layout<'_, E>,
+    (rows, k, n): (usize, usize, usize),
+    out: &mut [E],
+) -> bool {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if let (Some(x), Some(w), Some(out)) = (E::as_f32s(a), E::as_f32s(b.data), E::as_f32s_mut(out))
+        && let Some(packed) = crate::kernels::avx2::PackedRows::pack(x, (rows, k))
+    {
+        let ldw = b.row_stride;
+        let threads = crate::threads::num_threads().min(n.div_ceil(64)).max(1);
+        if threads == 1 {
+            packed.against(w, ldw, n, out, n);
+            return true;
+        }
+        // Each thread takes a range of the weight's rows (the product's columns) into a
+        // row-major block of its own, copied into place after.
+        let per = n.div_ceil(threads);
+        let mut blocks: Vec<(usize, Vec<f32>)> = (0..n)
+            .step_by(per)
+            .map(|j0| (j0, vec![0.0; rows * per.min(n - j0)]))
+            .collect();
+        crate::threads::for_each_split(
+            blocks.iter_mut().collect(),
+            || (),
+            |(), _, (j0, block)| {
+                let cols = per.min(n - *j0);
+                packed.against(&w[*j0 * ldw..], ldw, cols, block, cols);
+            },
+        );
+        for (j0, block) in &blocks {
+            let cols = per.min(n - j0);
+            for (dst, src) in out.chunks_exact_mut(n).zip(block.chunks_exact(cols)) {
+                dst[*j0..][..cols].copy_from_slice(src);
+            }
+        }
+        return true;
+    }
+    let _ = (a, b, rows, k, n, out);
+    false
+}
+
 /// The work of [`Tensor::matmul`], generic over the element type only (not over shapes),
 /// so that it is compiled once whatever number of shapes a program multiplies:
 /// `batch` products `(m × k)·(k × n)`; the right operand is stored as `b` says (contiguous,
@@ -408,6 +455,9 @@ pub(crate) fn matmul_kernel<E: Element>(
         // A few rows through a weight (one token at a time): stream the weight once, split
         // over the threads by output columns when there is one row.
         few_rows(a_data, b_data, transposed, (batch * m, k, n), &mut out);
+        return out;
+    }
+    if shared && transposed && rows_against_weight_rows(a_data, b, (batch * m, k, n), &mut out) {
         return out;
     }
     if shared {

@@ -9,6 +9,9 @@
 //! (`WeightDtype::Bf16`, rounded on load), against its own f32 decode and candle's best CPU
 //! path (f32: candle's CPU backend has no bf16 matmul).
 //!
+//! With `DECODER_COMPARE_PROFILE=infralens` (or `candle`) and `INFRALENS_THREADS=1`, it runs
+//! that decoder's prefill alone, 20 times, for a profiler.
+//!
 //! With `DECODER_COMPARE_BACKEND=candle`, it compares InfraLens's decoder moved to its candle
 //! backend against candle-transformers instead (both on candle's CPU device).
 //!
@@ -192,9 +195,43 @@ fn measure_backend(threads: &str, dir: &Path) -> Res<()> {
     Ok(())
 }
 
+/// Prefill alone, 20 times, in one decoder: for a profiler (`perf record -D` past the
+/// loading).
+fn profile_prefill(which: &str, dir: &Path) -> Res<()> {
+    let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| (i * 7919) % V as u32).collect();
+    let t = Instant::now();
+    if which == "candle" {
+        let theirs = Candle::load(dir)?;
+        eprintln!("loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+        let times = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(theirs.generate(&prompt, 1)?);
+                Ok(t.elapsed().as_secs_f64())
+            })
+            .collect::<Res<Vec<f64>>>()?;
+        eprintln!("prefill median {:.1} ms", median(times) * 1e3);
+    } else {
+        let ours = infralens_models::Decoder::load(dir)?;
+        eprintln!("loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+        let times = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(ours.generate(&prompt, 1)?);
+                Ok(t.elapsed().as_secs_f64())
+            })
+            .collect::<Res<Vec<f64>>>()?;
+        eprintln!("prefill median {:.1} ms", median(times) * 1e3);
+    }
+    Ok(())
+}
+
 fn measure(threads: &str, dir: &Path) -> Res<()> {
     if std::env::var("DECODER_COMPARE_BACKEND").as_deref() == Ok("candle") {
         return measure_backend(threads, dir);
+    }
+    if let Ok(which) = std::env::var("DECODER_COMPARE_PROFILE") {
+        return profile_prefill(&which, dir);
     }
     let ours = infralens_models::Decoder::load(dir)?;
     // The same checkpoint with its matrices kept in bf16 (rounded on load).

@@ -1,6 +1,7 @@
 //! The decoder against Hugging Face `transformers` itself: tiny random models of each
 //! architecture, their logits and greedy tokens written by `scripts/make-golden.py`
-//! (transformers 5.24 and 5.25, torch 2.15) and committed; compared here without Python.
+//! (transformers 5.24 and 5.25, torch 2.15) and a 40-token prompt's logits by
+//! `scripts/make-long-prompt.py`, committed; compared here without Python.
 
 use infralens_models::{Decoder, WeightDtype};
 use serde_json::Value;
@@ -264,6 +265,58 @@ mod on_candle {
             let worst = largest_difference(&a.logits, &b.logits);
             assert!(worst <= 1e-4, "{name}: the backends differ by {worst:e}");
             assert_eq!(a.tokens, b.tokens, "{name}");
+        }
+    }
+}
+
+/// A 40-token prompt (`long-prompt.json`, `scripts/make-long-prompt.py`): its rows go
+/// through the prefill GEMM — with the feature `simd` on an AVX2 CPU, InfraLens's own
+/// (`golden.json`'s 8-token prompt is multiplied a row at a time) — on every architecture,
+/// half weights kept half and widened, against `transformers`' last-position logits.
+#[test]
+fn a_long_prompt_s_logits_match_transformers() {
+    for name in [
+        "llama",
+        "qwen3",
+        "mistral",
+        "gpt2",
+        "llama3",
+        "qwen2",
+        "llama-bf16",
+        "llama3-bf16",
+        "qwen2-f16",
+    ] {
+        let golden: Value = serde_json::from_str(
+            &std::fs::read_to_string(fixture(name).join("long-prompt.json"))
+                .expect("long-prompt.json is committed"),
+        )
+        .expect("long-prompt.json is JSON");
+        let prompt: Vec<u32> = golden["prompt"]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|v| v.as_u64().expect("an id") as u32)
+            .collect();
+        let want: Vec<f32> = golden["logits"]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|v| v.as_f64().expect("a number") as f32)
+            .collect();
+        assert!(prompt.len() > 32, "{name}: the prompt spans several panels");
+        for dtype in [WeightDtype::AsStored, WeightDtype::F32] {
+            let model = Decoder::load_as(fixture(name), dtype).expect("the fixture loads");
+            let got = model.generate(&prompt, 0).expect("runs").logits;
+            let worst = largest_difference(&got, &want);
+            eprintln!(
+                "{name} ({} weights), {} tokens: largest logit difference from transformers {worst:e}",
+                model.weight_dtype(),
+                prompt.len()
+            );
+            assert!(
+                worst <= 1e-4,
+                "{name} as {dtype}: logits differ from transformers by {worst:e}"
+            );
         }
     }
 }

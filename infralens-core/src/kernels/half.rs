@@ -200,10 +200,20 @@ fn tiled<E: Element>(
         items.push((t, block));
         rest = tail;
     }
+    // The rows of `x` packed once for every tile's GEMM (feature `simd`, AVX2 and FMA).
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    let packed = E::as_f32s(x).and_then(|x| super::avx2::PackedRows::pack(x, (rows, k)));
     crate::threads::for_each_split(items, Vec::new, |buf: &mut Vec<E>, _, (t, block)| {
         let cols = block.len() / rows;
         buf.resize(cols * k, E::ZERO);
         half.widen_into(&w[t * tile * k..][..cols * k], buf);
+        #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+        if let Some(packed) = &packed
+            && let (Some(tile), Some(block)) = (E::as_f32s(buf), E::as_f32s_mut(block))
+        {
+            packed.against(tile, k, cols, block, cols);
+            return;
+        }
         gemm(
             (rows, k, cols),
             E::ONE,

@@ -264,11 +264,36 @@ fn check_renders_shape_errors_and_passes_the_rest_through() {
     assert_eq!(rules, ["E0277", "E0308", "unused_variables"], "{out}");
 }
 
+/// A directory of the system's temporary directory (outside any cargo project), removed
+/// when the test ends, whether it passes or not.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
 /// `check` where cargo cannot build at all (no manifest): exit 2, cargo's own message kept.
 #[test]
 fn check_without_a_cargo_project_exits_2() {
-    let dir = std::env::temp_dir().join(format!("infralens-no-manifest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = TempDir::new("infralens-no-manifest");
     let (code, out, err) = check(&dir, "json");
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("Cargo.toml"), "{err}");
@@ -278,8 +303,7 @@ fn check_without_a_cargo_project_exits_2() {
 /// SARIF locations are URI references: odd file names are percent-encoded, never a fragment.
 #[test]
 fn sarif_uris_are_percent_encoded() {
-    let dir = std::env::temp_dir().join(format!("infralens-sarif-uris-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("infralens-sarif-uris");
     std::fs::create_dir_all(dir.join("my dir")).expect("temp dir");
     let bad = "dims! { pub D = 18; pub H = 4; pub Dh = D / H; }\n";
     for name in ["a#b.rs", "my dir/ü.rs", "100%.rs"] {

@@ -507,9 +507,10 @@ impl Checkpoint {
     ///
     /// ```
     /// use infralens_models::{Checkpoint, LoadError};
-    /// let dir = std::env::temp_dir().join("infralens-not-safetensors.bin");
-    /// std::fs::write(&dir, b"not a checkpoint")?;
-    /// assert!(matches!(Checkpoint::open(&dir), Err(LoadError::Format { .. })));
+    /// let path = std::env::temp_dir().join("infralens-not-safetensors.bin");
+    /// std::fs::write(&path, b"not a checkpoint")?;
+    /// assert!(matches!(Checkpoint::open(&path), Err(LoadError::Format { .. })));
+    /// std::fs::remove_file(&path)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, LoadError> {

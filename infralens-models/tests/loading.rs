@@ -857,7 +857,7 @@ fn a_sharded_checkpoint_is_refused_when_its_index_disagrees() {
             std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
         }
         edit(&dir);
-        dir
+        Broken(dir)
     };
     let index = |dir: &Path, from: &str, to: &str| {
         let path = dir.join("model.safetensors.index.json");

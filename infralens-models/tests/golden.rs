@@ -13,6 +13,33 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A fixture's JSON file (`golden.json`, `long-prompt.json`).
+fn golden_file(name: &str, file: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(name).join(file))
+        .unwrap_or_else(|e| panic!("{name}/{file} is committed: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}/{file} is JSON: {e}"))
+}
+
+/// The token ids under `key` (`prompt`, `tokens`).
+fn ids(golden: &Value, key: &str) -> Vec<u32> {
+    golden[key]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_u64().expect("an id") as u32)
+        .collect()
+}
+
+/// The numbers under `key` (`logits`).
+fn numbers(golden: &Value, key: &str) -> Vec<f64> {
+    golden[key]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
 /// The largest absolute difference between two runs' logits.
 fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "the runs give as many logits");
@@ -36,26 +63,9 @@ fn check_as(name: &str, dtype: WeightDtype) {
 /// `model`, the fixture `name` on any backend, against its golden logits (≤ 1e-4) and
 /// greedy tokens (equal).
 fn check_model<Be: infralens::Backend>(name: &str, model: &Decoder<Be>) {
-    let dir = fixture(name);
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("golden.json")).expect("golden.json is committed"),
-    )
-    .expect("golden.json is JSON");
-    let ids = |key: &str| -> Vec<u32> {
-        golden[key]
-            .as_array()
-            .expect("an array")
-            .iter()
-            .map(|v| v.as_u64().expect("an id") as u32)
-            .collect()
-    };
-    let (prompt, want_tokens) = (ids("prompt"), ids("tokens"));
-    let want_logits: Vec<f64> = golden["logits"]
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
-        .collect();
+    let golden = golden_file(name, "golden.json");
+    let (prompt, want_tokens) = (ids(&golden, "prompt"), ids(&golden, "tokens"));
+    let want_logits = numbers(&golden, "logits");
     let out = model
         .generate(&prompt, want_tokens.len())
         .expect("generates");
@@ -128,15 +138,8 @@ fn llama3_rope_scaling_matches_transformers() {
 #[test]
 fn llama3_without_its_scaling_does_not_match() {
     let dir = fixture("llama3");
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).expect("golden"))
-            .expect("JSON");
-    let prompt: Vec<u32> = golden["prompt"]
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_u64().expect("an id") as u32)
-        .collect();
+    let golden = golden_file("llama3", "golden.json");
+    let prompt = ids(&golden, "prompt");
     let config = std::fs::read_to_string(dir.join("config.json")).expect("config");
     let plain = config.replace("\"rope_type\": \"llama3\"", "\"rope_type\": \"default\"");
     assert_ne!(plain, config, "the fixture asks for `llama3`");
@@ -148,8 +151,8 @@ fn llama3_without_its_scaling_does_not_match() {
     let worst = out
         .logits
         .iter()
-        .zip(golden["logits"].as_array().expect("an array"))
-        .map(|(&a, b)| (a as f64 - b.as_f64().expect("a number")).abs())
+        .zip(numbers(&golden, "logits"))
+        .map(|(&a, b)| (a as f64 - b).abs())
         .fold(0.0, f64::max);
     assert!(
         worst > 1e-3,
@@ -185,17 +188,10 @@ fn cached_decode_equals_a_full_recompute_on_every_architecture() {
 /// The cached decode of the fixture's prompt and the tokens `transformers` generated after
 /// it, against a full recompute, position by position, on any backend.
 fn check_cached<Be: infralens::Backend>(name: &str, model: &Decoder<Be>) {
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture(name).join("golden.json"))
-            .expect("golden.json is committed"),
-    )
-    .expect("golden.json is JSON");
-    let tokens: Vec<u32> = ["prompt", "tokens"]
-        .iter()
-        .flat_map(|key| golden[*key].as_array().expect("an array").clone())
-        .map(|v| v.as_u64().expect("an id") as u32)
-        .collect();
-    let prompt = golden["prompt"].as_array().expect("an array").len();
+    let golden = golden_file(name, "golden.json");
+    let prompt = ids(&golden, "prompt");
+    let tokens = [prompt.clone(), ids(&golden, "tokens")].concat();
+    let prompt = prompt.len();
     let check = infralens::testing::check_cached_decode(model, &tokens, prompt, 1e-4)
         .unwrap_or_else(|e| panic!("{name} on {}: {e}", Be::NAME));
     eprintln!(
@@ -286,22 +282,11 @@ fn a_long_prompt_s_logits_match_transformers() {
         "llama3-bf16",
         "qwen2-f16",
     ] {
-        let golden: Value = serde_json::from_str(
-            &std::fs::read_to_string(fixture(name).join("long-prompt.json"))
-                .expect("long-prompt.json is committed"),
-        )
-        .expect("long-prompt.json is JSON");
-        let prompt: Vec<u32> = golden["prompt"]
-            .as_array()
-            .expect("an array")
+        let golden = golden_file(name, "long-prompt.json");
+        let prompt = ids(&golden, "prompt");
+        let want: Vec<f32> = numbers(&golden, "logits")
             .iter()
-            .map(|v| v.as_u64().expect("an id") as u32)
-            .collect();
-        let want: Vec<f32> = golden["logits"]
-            .as_array()
-            .expect("an array")
-            .iter()
-            .map(|v| v.as_f64().expect("a number") as f32)
+            .map(|&v| v as f32)
             .collect();
         assert!(prompt.len() > 32, "{name}: the prompt spans several panels");
         for dtype in [WeightDtype::AsStored, WeightDtype::F32] {

@@ -200,29 +200,22 @@ fn measure_backend(threads: &str, dir: &Path) -> Res<()> {
 fn profile_prefill(which: &str, dir: &Path) -> Res<()> {
     let prompt: Vec<u32> = (0..PROMPT as u32).map(|i| (i * 7919) % V as u32).collect();
     let t = Instant::now();
-    if which == "candle" {
+    let prefill: Box<dyn Fn() -> Res<()>> = if which == "candle" {
         let theirs = Candle::load(dir)?;
-        eprintln!("loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
-        let times = (0..20)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(theirs.generate(&prompt, 1)?);
-                Ok(t.elapsed().as_secs_f64())
-            })
-            .collect::<Res<Vec<f64>>>()?;
-        eprintln!("prefill median {:.1} ms", median(times) * 1e3);
+        Box::new(move || theirs.generate(&prompt, 1).map(|out| drop(black_box(out))))
     } else {
         let ours = infralens_models::Decoder::load(dir)?;
-        eprintln!("loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
-        let times = (0..20)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(ours.generate(&prompt, 1)?);
-                Ok(t.elapsed().as_secs_f64())
-            })
-            .collect::<Res<Vec<f64>>>()?;
-        eprintln!("prefill median {:.1} ms", median(times) * 1e3);
-    }
+        Box::new(move || Ok(drop(black_box(ours.generate(&prompt, 1)?))))
+    };
+    eprintln!("loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    let times = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            prefill()?;
+            Ok(t.elapsed().as_secs_f64())
+        })
+        .collect::<Res<Vec<f64>>>()?;
+    eprintln!("prefill median {:.1} ms", median(times) * 1e3);
     Ok(())
 }
 

@@ -28,8 +28,8 @@ use pulp::{f32x4, f32x8, f64x4, u64x4};
 const WROWS: usize = 6;
 /// Rows of `x` in one panel (two 8-lane vectors).
 const XROWS: usize = 16;
-/// Weight rows in one block: the block's column-first output (`BLOCK × m`) stays in cache
-/// while its sums accumulate over `k`.
+/// Weight rows in one block: the block's part of the product (`m × BLOCK`) stays in cache
+/// while its sums accumulate over the passes over `k`.
 const BLOCK: usize = 48;
 /// Most values of `k` met in one pass: six weight rows of this many values (24 KiB) stay in
 /// the first-level cache while every panel of `x` meets them.
